@@ -1,0 +1,133 @@
+"""The ``vidcolor`` command line: thin click commands over the library API.
+
+Every user-caused problem is a :class:`~vidcolor.errors.VidcolorError`, printed as one
+``Error: …`` line on stderr with exit status 1 (``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from vidcolor.errors import VidcolorError
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except VidcolorError as exc:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("Error: interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks.")
+@click.version_option(package_name="vidcolor")
+def cli(debug: bool) -> None:
+    """Colorize and stylize black-and-white film and photos."""
+
+
+@cli.command()
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False), help="YAML config (see configs/).")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Run folder.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config value, e.g. --set stages.pretrain.steps=100.")
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its newest checkpoint.")
+@click.option("--until", type=click.Choice(["pretrain", "adversarial", "temporal"]), help="Stop after this stage.")
+@click.option("--dry-run", is_flag=True, help="Print the resolved config and exit.")
+def train(config_path, out, overrides, resume, until, dry_run):
+    """Train a generator (single process, or under torchrun for DDP)."""
+    import yaml
+
+    from vidcolor.training.config import load_config
+
+    cfg = load_config(config_path, overrides)
+    if dry_run:
+        click.echo(yaml.safe_dump(cfg.to_dict(), sort_keys=False), nl=False)
+        return
+    from vidcolor.training.loop import train as run
+
+    weights = run(cfg, out, resume=resume, until=until, argv=["vidcolor"] + sys.argv[1:])
+    click.echo(f"weights: {weights}")
+
+
+class _Progress:
+    """tqdm bar (frames, fps, ETA) on a terminal; nothing otherwise."""
+
+    def __init__(self, label: str, enabled: bool):
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(desc=label, unit="frame", dynamic_ncols=True, leave=True)
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if self.bar is None:
+            return
+        if total and self.bar.total != total:
+            self.bar.total = total
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", type=click.Path(), help="Output file, or folder for several inputs / a folder input.")
+@click.option("--style", default="none", show_default=True, help="Style name ('vidcolor styles' lists them); 'none' is plain colorization.")
+@click.option("--weights", type=click.Path(dir_okay=False), help="Generator weights (.safetensors); default: the bundled starter model.")
+@click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
+@click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
+@click.option("--no-temporal", is_flag=True, help="Turn off flow-guided stabilization and scene-cut resets.")
+@click.option("--render-size", default=256, show_default=True, type=click.IntRange(0), help="Short side the network runs at (0 = full resolution); output is always full resolution.")
+@click.option("--codec", default="h264", show_default=True, type=click.Choice(["h264", "hevc", "prores", "ffv1", "mpeg4"]))
+@click.option("--crf", default=18, show_default=True, type=click.IntRange(0, 51), help="Quality for h264/hevc (lower is better).")
+@click.option("--scenes", type=click.Path(dir_okay=False), help="Write the detected scene cuts (CSV) here.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
+def process(inputs, output, style, weights, device, overwrite, no_temporal, render_size, codec, crf, scenes, quiet):
+    """Colorize (and stylize) videos and photos."""
+    from vidcolor.process import process_paths
+
+    show = not quiet and sys.stderr.isatty()
+    results = process_paths(list(inputs), output, style, weights=weights, device=device, render_size=render_size,
+                            temporal=not no_temporal, codec=codec, crf=crf, overwrite=overwrite, scenes=scenes,
+                            progress_factory=lambda f: _Progress(Path(f).name, show))
+    if not quiet:
+        for r in results:
+            extra = f", {r.frames} frames at {r.fps:.1f} fps" if r.kind == "video" else ""
+            cuts = f", {len(r.cuts)} scene cut(s)" if r.kind == "video" and r.cuts else ""
+            click.echo(f"{r.input} -> {r.output}{extra}{cuts}")
+            for note in r.notes:
+                click.echo(f"  note: {note}")
+
+
+@cli.command()
+def styles():
+    """List the built-in styles."""
+    from vidcolor.styles import STYLES
+
+    width = max(len(n) for n in STYLES)
+    for name, teacher in STYLES.items():
+        click.echo(f"{name:<{width}}  {teacher.description}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path())
+def info(file):
+    """Print the streams of a video (or the properties of an image)."""
+    from vidcolor.io.probe import describe
+
+    click.echo(describe(file))
+
+
+def main() -> None:
+    cli(prog_name="vidcolor")

@@ -1,0 +1,69 @@
+"""Color-space helpers on batched tensors.
+
+Conventions used across vidcolor:
+
+* gray / luminance input ``x``: ``[N, 1, H, W]`` float in ``[0, 1]`` (CIE L* / 100).
+* Lab: ``[N, 3, H, W]``, L in ``[0, 100]``, a and b roughly in ``[-110, 110]`` (CIE 1976, D65).
+* RGB: ``[N, 3, H, W]`` float sRGB in ``[0, 1]``.
+
+Conversions use :mod:`kornia.color` so they run batched on any device.
+"""
+
+from __future__ import annotations
+
+import torch
+from kornia.color import lab_to_rgb as _lab_to_rgb
+from kornia.color import rgb_to_lab as _rgb_to_lab
+
+AB_SCALE = 110.0
+"""Divisor that maps a/b (about ±110 for sRGB) to roughly ``[-1, 1]`` for the network."""
+
+
+def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
+    """sRGB ``[N,3,H,W]`` in [0,1] → Lab ``[N,3,H,W]`` (L∈[0,100], ab≈±110)."""
+    return _rgb_to_lab(rgb.float().clamp(0, 1))
+
+
+def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
+    """Lab ``[N,3,H,W]`` → sRGB ``[N,3,H,W]`` clipped to [0,1]."""
+    return _lab_to_rgb(lab.float(), clip=True)
+
+
+def rgb_to_gray(rgb: torch.Tensor) -> torch.Tensor:
+    """sRGB ``[N,3,H,W]`` → CIE lightness ``L*/100`` as ``[N,1,H,W]`` in [0,1].
+
+    This is the network's input: a black-and-white frame is treated as its L* channel, so a
+    colorized result that keeps the input luminance converts back to exactly the same L*.
+    """
+    return rgb_to_lab(rgb)[:, :1] / 100.0
+
+
+def gray_to_lab(gray: torch.Tensor, ab: torch.Tensor | None = None) -> torch.Tensor:
+    """Stack ``gray`` ``[N,1,H,W]`` in [0,1] with ``ab`` ``[N,2,H,W]`` (default 0) into Lab."""
+    if ab is None:
+        ab = torch.zeros_like(gray).expand(-1, 2, -1, -1)
+    return torch.cat([gray * 100.0, ab], dim=1)
+
+
+def luma_to_lightness(y: torch.Tensor) -> torch.Tensor:
+    """Video luma (gamma-encoded, [0,1], Rec.601/709 weights) → L*/100 in [0,1].
+
+    For a neutral gray pixel, sRGB value v has L* = f(linear(v)); we apply the same curve to the
+    luma value, which is exact for neutral grays and a close approximation otherwise.
+    """
+    y = y.float().clamp(0, 1)
+    lin = torch.where(y <= 0.04045, y / 12.92, ((y + 0.055) / 1.055) ** 2.4)
+    eps = 216.0 / 24389.0
+    kappa = 24389.0 / 27.0
+    f = torch.where(lin > eps, lin.clamp_min(1e-12) ** (1.0 / 3.0), (kappa * lin + 16.0) / 116.0)
+    return (116.0 * f - 16.0).clamp(0, 100) / 100.0
+
+
+def lightness_to_luma(l01: torch.Tensor) -> torch.Tensor:
+    """Inverse of :func:`luma_to_lightness`: L*/100 in [0,1] → gamma-encoded gray value in [0,1]."""
+    L = l01.float().clamp(0, 1) * 100.0
+    fy = (L + 16.0) / 116.0
+    eps = 216.0 / 24389.0
+    kappa = 24389.0 / 27.0
+    lin = torch.where(fy ** 3 > eps, fy ** 3, L / kappa)
+    return torch.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin.clamp_min(0) ** (1 / 2.4) - 0.055).clamp(0, 1)

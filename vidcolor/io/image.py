@@ -1,0 +1,136 @@
+"""Still-image reading and writing with OpenCV.
+
+Arrays are RGB ``(H, W, 3)`` or gray ``(H, W)``, ``uint8`` or ``uint16`` as stored (no silent
+down-conversion), or ``float32`` in ``[0, 1]`` where stated. Files are read through
+``cv2.imdecode`` (so non-ASCII paths work everywhere), which applies the EXIF orientation: the
+array is upright as a viewer shows it. An alpha channel is dropped.
+
+Luminance of a colour image is Rec.601 luma on the gamma-encoded values,
+``Y' = 0.299 R' + 0.587 G' + 0.114 B'`` (what JPEG and ``cv2.COLOR_RGB2GRAY`` use).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vidcolor.errors import VidcolorError
+from vidcolor.io.atomic import atomic_output
+
+IMAGE_EXTS = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"})
+#: Extensions that can hold 16 bits per sample.
+IMAGE_EXTS_16BIT = frozenset({".png", ".tif", ".tiff"})
+#: Rec.601 luma weights for R', G', B'.
+LUMA_601 = (0.299, 0.587, 0.114)
+
+
+def _check_ext(path: Path, verb: str) -> str:
+    ext = path.suffix.lower()
+    if ext not in IMAGE_EXTS:
+        raise VidcolorError(f"cannot {verb} image '{path}': unsupported extension "
+                            f"'{ext or '(none)'}'; valid: {', '.join(sorted(IMAGE_EXTS))}")
+    return ext
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """Read an image as RGB ``(H, W, 3)`` or gray ``(H, W)``, ``uint8`` or ``uint16`` as stored.
+
+    Float images (e.g. 32-bit TIFF) are clipped to ``[0, 1]`` and returned as ``uint16``.
+    Raises :class:`VidcolorError` for a missing, empty, unreadable or unsupported file.
+    """
+    path = Path(path)
+    _check_ext(path, "read")
+    if not path.is_file():
+        raise VidcolorError(f"cannot read image '{path}': file not found")
+    data = np.fromfile(path, dtype=np.uint8)
+    if data.size == 0:
+        raise VidcolorError(f"cannot read image '{path}': file is empty")
+    image = cv2.imdecode(data, cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH)
+    if image is None:
+        raise VidcolorError(f"cannot read image '{path}': not a valid {path.suffix.lower()[1:].upper()} "
+                            f"image, or damaged")
+    if image.dtype in (np.float32, np.float64):
+        image = (np.clip(image, 0.0, 1.0) * 65535.0 + 0.5).astype(np.uint16)
+    if image.dtype not in (np.uint8, np.uint16):
+        raise VidcolorError(f"cannot read image '{path}': unsupported sample type {image.dtype}")
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    elif image.ndim == 3:
+        code = cv2.COLOR_BGRA2RGB if image.shape[2] == 4 else cv2.COLOR_BGR2RGB
+        image = cv2.cvtColor(image, code)
+    return np.ascontiguousarray(image)
+
+
+def to_float(image: np.ndarray) -> np.ndarray:
+    """``uint8``/``uint16`` (or float) array -> ``float32`` in ``[0, 1]``, same shape."""
+    if image.dtype == np.uint8:
+        return image.astype(np.float32) / 255.0
+    if image.dtype == np.uint16:
+        return image.astype(np.float32) / 65535.0
+    if np.issubdtype(image.dtype, np.floating):
+        return np.clip(image, 0.0, 1.0).astype(np.float32)
+    raise ValueError(f"unsupported image dtype {image.dtype}")
+
+
+def luma601(rgb: np.ndarray) -> np.ndarray:
+    """Rec.601 luma of RGB ``(..., 3)`` as ``float32`` in the input's scale."""
+    r, g, b = LUMA_601
+    rgb = rgb.astype(np.float32)
+    return r * rgb[..., 0] + g * rgb[..., 1] + b * rgb[..., 2]
+
+
+def read_gray_float(path: str | Path) -> np.ndarray:
+    """Luminance of an image as ``(H, W)`` ``float32`` in ``[0, 1]`` (Rec.601 luma for colour)."""
+    image = to_float(read_image(path))
+    return image if image.ndim == 2 else np.clip(luma601(image), 0.0, 1.0)
+
+
+def _quantize(image: np.ndarray, bit_depth: int) -> np.ndarray:
+    top = 255 if bit_depth == 8 else 65535
+    if image.dtype == np.uint8:
+        return image if bit_depth == 8 else image.astype(np.uint16) * 257
+    if image.dtype == np.uint16:
+        if bit_depth == 16:
+            return image
+        return ((image.astype(np.uint32) + 128) // 257).astype(np.uint8)
+    if np.issubdtype(image.dtype, np.floating):
+        if not np.all(np.isfinite(image)):
+            raise ValueError("image contains NaN or infinite values")
+        scaled = np.clip(image, 0.0, 1.0) * top + 0.5
+        return scaled.astype(np.uint8 if bit_depth == 8 else np.uint16)
+    raise ValueError(f"unsupported image dtype {image.dtype}; use uint8, uint16 or float in [0, 1]")
+
+
+def write_image(path: str | Path, image: np.ndarray, bit_depth: int = 8, quality: int = 95) -> Path:
+    """Write RGB ``(H, W, 3)`` or gray ``(H, W)`` to ``path`` atomically; return the path.
+
+    ``image``: ``uint8``, ``uint16`` or float in ``[0, 1]`` (clipped). ``bit_depth``: 8 or 16 bits
+    per sample in the file (16 only for PNG/TIFF). ``quality``: JPEG/WebP quality 1..100.
+    """
+    path = Path(path)
+    ext = _check_ext(path, "write")
+    if bit_depth not in (8, 16):
+        raise ValueError(f"bit_depth must be 8 or 16, not {bit_depth}")
+    if bit_depth == 16 and ext not in IMAGE_EXTS_16BIT:
+        raise VidcolorError(f"cannot write '{path}': {ext} files cannot hold 16-bit images; "
+                            f"use one of {', '.join(sorted(IMAGE_EXTS_16BIT))}")
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    if not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
+        raise ValueError(f"expected an (H, W) or (H, W, 3) image, got shape {image.shape}")
+    pixels = _quantize(image, bit_depth)
+    if pixels.ndim == 3:
+        pixels = cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2BGR)
+    params: list[int] = []
+    if ext in (".jpg", ".jpeg"):
+        params = [cv2.IMWRITE_JPEG_QUALITY, int(quality)]
+    elif ext == ".webp":
+        params = [cv2.IMWRITE_WEBP_QUALITY, int(quality)]
+    ok, encoded = cv2.imencode(ext, pixels, params)
+    if not ok:
+        raise VidcolorError(f"cannot write '{path}': OpenCV could not encode it as {ext}")
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(encoded.tobytes())
+    return path

@@ -1,0 +1,109 @@
+"""Human-readable description of a media file, for ``vidcolor info FILE``."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import av.error
+
+from vidcolor.errors import VidcolorError
+from vidcolor.io.image import read_image
+from vidcolor.io.video import VideoReader, _open_input, is_image_file
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+def _clock(seconds: float) -> str:
+    minutes, sec = divmod(seconds, 60)
+    hours, minutes = divmod(int(minutes), 60)
+    return f"{hours}:{minutes:02d}:{sec:06.3f}"
+
+
+def _rate(rate: Fraction | None) -> str:
+    if not rate:
+        return "unknown rate"
+    return f"{float(rate):.3f} fps ({rate.numerator}/{rate.denominator})"
+
+
+def _describe_image(path: Path) -> str:
+    image = read_image(path)
+    channels = 1 if image.ndim == 2 else image.shape[2]
+    bits = 8 * image.dtype.itemsize
+    kind = "gray" if channels == 1 else "RGB"
+    return "\n".join([
+        f"{path.name}: {path.suffix.lower()[1:].upper()} image, {_size(path.stat().st_size)}",
+        f"  {image.shape[1]}x{image.shape[0]}, {kind}, {bits}-bit (after EXIF orientation)",
+    ])
+
+
+def _stream_line(stream) -> str:
+    ctx = stream.codec_context
+    codec = ctx.name if ctx is not None else (stream.codec.name if getattr(stream, "codec", None) else "?")
+    profile = f" ({stream.profile})" if getattr(stream, "profile", None) else ""
+    parts = [f"{codec}{profile}"]
+    if stream.type == "video" and ctx is not None:
+        parts.append(f"{ctx.width}x{ctx.height}")
+        parts.append(ctx.pix_fmt or "unknown pixel format")
+        if stream.sample_aspect_ratio and stream.sample_aspect_ratio != 1:
+            parts.append(f"SAR {stream.sample_aspect_ratio}")
+        parts.append(_rate(stream.average_rate or stream.guessed_rate))
+        if stream.disposition & av.stream.Disposition.attached_pic:
+            parts.append("cover art")
+    elif stream.type == "audio" and ctx is not None:
+        parts += [f"{ctx.sample_rate} Hz", f"{ctx.channels} ch ({ctx.layout.name})"]
+        if ctx.bit_rate:
+            parts.append(f"{ctx.bit_rate // 1000} kb/s")
+    if stream.time_base:
+        parts.append(f"time base {stream.time_base}")
+    if stream.frames:
+        parts.append(f"{stream.frames} {'frames' if stream.type == 'video' else 'packets'} in header")
+    if stream.language:
+        parts.append(stream.language)
+    title = stream.metadata.get("title")
+    if title:
+        parts.append(f"'{title}'")
+    return f"  #{stream.index} {stream.type}: " + ", ".join(parts)
+
+
+def describe(path: str | Path) -> str:
+    """Multi-line listing of the container and every stream of a video (or of an image).
+
+    Raises :class:`VidcolorError` if the file is missing or cannot be read.
+    """
+    path = Path(path)
+    if is_image_file(path):
+        return _describe_image(path)
+    container = _open_input(path)
+    with container:
+        head = f"{path.name}: {container.format.long_name} ({container.format.name}), " \
+               f"{_size(path.stat().st_size)}"
+        if container.duration:
+            head += f", {_clock(container.duration / av.time_base)}"
+        if container.bit_rate:
+            head += f", {container.bit_rate / 1e6:.2f} Mb/s"
+        lines = [head]
+        lines += [f"  {key}: {value}" for key, value in container.metadata.items()
+                  if key.lower() not in ("encoder", "major_brand", "minor_version", "compatible_brands")]
+        lines += [_stream_line(s) for s in container.streams]
+        if not container.streams.video:
+            lines.append("  (no video stream)")
+            return "\n".join(lines)
+    try:
+        with VideoReader(path) as reader:
+            info = reader.info
+        lines.append(
+            f"  video as read: {info.width}x{info.height}, {info.bit_depth}-bit, range {info.color_range}, "
+            f"matrix {info.matrix}, rotation {info.rotation}, "
+            f"{'variable' if info.is_vfr else 'constant'} frame rate (guess)"
+        )
+    except VidcolorError as exc:
+        lines.append(f"  video not decodable: {exc}")
+    return "\n".join(lines)

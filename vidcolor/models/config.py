@@ -1,0 +1,90 @@
+"""Architecture description of the generator, stored in every weights file's metadata."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+
+from vidcolor.errors import VidcolorError
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    """Hyper-parameters that fully determine :class:`~vidcolor.models.generator.Generator`.
+
+    Attributes:
+        widths: channels per encoder level; level 0 runs at 1/2 resolution (stride-2 stem),
+            level ``i`` at ``1/2^(i+1)``. The bottleneck runs at the last level.
+        bottleneck_blocks: residual blocks at the lowest resolution (context).
+        style_dim: size of the learned style embedding that drives FiLM in the decoder.
+        styles: style names in embedding order; ``styles[0]`` must be ``"none"`` (plain colorization).
+        refine_channels: width of the full-resolution refinement head (0 disables it).
+        attention_reduction: CBAM channel-MLP reduction ratio.
+    """
+
+    widths: tuple[int, ...] = (32, 64, 128, 256)
+    bottleneck_blocks: int = 2
+    style_dim: int = 64
+    styles: tuple[str, ...] = ("none", "watercolor", "oil", "pencil", "cartoon")
+    refine_channels: int = 16
+    attention_reduction: int = 8
+
+    def __post_init__(self) -> None:
+        if len(self.widths) < 2 or any(int(w) < 4 for w in self.widths):
+            raise VidcolorError(f"generator widths must be ≥2 levels of ≥4 channels, got {self.widths}")
+        if not self.styles or self.styles[0] != "none":
+            raise VidcolorError(f"generator styles must start with 'none', got {self.styles}")
+        if len(set(self.styles)) != len(self.styles):
+            raise VidcolorError(f"duplicate style names in {self.styles}")
+        object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))
+        object.__setattr__(self, "styles", tuple(str(s) for s in self.styles))
+
+    @property
+    def multiple(self) -> int:
+        """Input sizes are padded internally to a multiple of this (total stride)."""
+        return 2 ** len(self.widths)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "GeneratorConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise VidcolorError(
+                f"unknown generator option(s) {sorted(unknown)}; valid: {sorted(names)}"
+            )
+        kw = dict(d)
+        for key in ("widths", "styles"):
+            if key in kw:
+                kw[key] = tuple(kw[key])
+        return cls(**kw)
+
+    @classmethod
+    def from_json(cls, text: str) -> "GeneratorConfig":
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise VidcolorError(f"invalid generator config in weights metadata: {exc}") from None
+        if not isinstance(d, dict):
+            raise VidcolorError("invalid generator config in weights metadata")
+        return cls.from_dict(d)
+
+
+TINY = GeneratorConfig(widths=(8, 16), bottleneck_blocks=1, style_dim=8, refine_channels=4)
+"""A few-thousand-parameter variant for tests."""
+
+DEFAULT = GeneratorConfig()
+"""The CPU-sized default (~4–5 M parameters)."""
+
+
+def preset(name: str) -> GeneratorConfig:
+    presets = {"tiny": TINY, "default": DEFAULT, "large": GeneratorConfig(widths=(48, 96, 192, 384), bottleneck_blocks=4)}
+    if name not in presets:
+        raise VidcolorError(f"unknown generator preset '{name}'; valid: {', '.join(presets)}")
+    return presets[name]
+
+
+__all__ = ["GeneratorConfig", "TINY", "DEFAULT", "preset", "field"]

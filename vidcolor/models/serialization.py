@@ -1,0 +1,88 @@
+"""Generator weights as safetensors, with the architecture in the header metadata.
+
+A weights file alone rebuilds the generator: the header's ``__metadata__`` holds
+``format`` (``"vidcolor-generator"``), ``format_version``, ``config`` (JSON of
+:class:`~vidcolor.models.config.GeneratorConfig`) and optional free-form ``info`` (JSON: training
+steps, data, …). Loading never unpickles: a file that is not safetensors (a ``.pt``/``.pth``
+pickle, say) is refused with a clear error before anything is executed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import torch
+
+from vidcolor.errors import VidcolorError
+from vidcolor.models.config import GeneratorConfig
+from vidcolor.models.generator import Generator
+
+FORMAT = "vidcolor-generator"
+FORMAT_VERSION = "1"
+_PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05", b"PK\x03\x04")
+
+
+def save_generator(model: Generator, path: str | os.PathLike, info: dict | None = None, dtype: torch.dtype | None = None) -> Path:
+    """Write ``model``'s weights (optionally cast to ``dtype``, e.g. fp16) atomically to ``path``."""
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    tensors = {k: (v.detach().to("cpu", dtype=dtype) if dtype and v.is_floating_point() else v.detach().cpu()).contiguous() for k, v in model.state_dict().items()}
+    meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "config": model.config.to_json(), "info": json.dumps(info or {}, sort_keys=True)}
+    tmp = path.with_name(f".{path.name}.partial")
+    save_file(tensors, str(tmp), metadata=meta)
+    os.replace(tmp, path)
+    return path
+
+
+def read_metadata(path: str | os.PathLike) -> dict:
+    """Validate ``path`` as a vidcolor safetensors file and return its header metadata."""
+    path = Path(path)
+    if not path.is_file():
+        raise VidcolorError(f"weights file not found: '{path}'")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if any(head.startswith(m) for m in _PICKLE_MAGIC):
+        raise VidcolorError(f"refusing to load '{path}': it is a pickle/zip checkpoint; vidcolor only loads .safetensors weights (pickles can run code)")
+    if len(head) < 8:
+        raise VidcolorError(f"weights file '{path}' is empty or truncated")
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+    except Exception as exc:  # safetensors raises its own error types for malformed headers
+        raise VidcolorError(f"'{path}' is not a valid safetensors file ({exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else 'bad header'})") from None
+    if meta.get("format") != FORMAT:
+        raise VidcolorError(f"'{path}' is a safetensors file but not vidcolor generator weights (metadata format={meta.get('format')!r})")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise VidcolorError(f"'{path}' has weights format version {meta.get('format_version')!r}; this vidcolor reads version {FORMAT_VERSION}")
+    return meta
+
+
+def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu") -> Generator:
+    """Rebuild the generator described by ``path``'s metadata and load its weights (fp32)."""
+    meta = read_metadata(path)
+    config = GeneratorConfig.from_json(meta["config"])
+    from safetensors.torch import load_file
+
+    try:
+        state = load_file(str(path), device="cpu")
+    except Exception as exc:
+        raise VidcolorError(f"cannot read weights '{path}': {str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__}") from None
+    model = Generator(config)
+    state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise VidcolorError(f"weights '{path}' do not match their declared architecture (missing {len(missing)}, unexpected {len(unexpected)} tensors)")
+    return model.to(device).eval()
+
+
+def weights_info(path: str | os.PathLike) -> dict:
+    """The free-form ``info`` dictionary stored with the weights (empty if none)."""
+    try:
+        return json.loads(read_metadata(path).get("info", "{}"))
+    except json.JSONDecodeError:
+        return {}

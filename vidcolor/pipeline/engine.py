@@ -1,0 +1,142 @@
+"""Inference engine: a loaded generator that turns full-resolution gray frames into color frames.
+
+``Colorizer.colorize(gray)`` takes luminance ``[N,1,H,W]`` in [0,1] (L*/100) at full resolution, runs
+the network at the working resolution (short side ``render_size``, rounded to the network's
+stride), and returns full-resolution Lab. For plain colorization the output L *is* the input L and
+the predicted ab is upsampled with the fast guided filter on the full-resolution luminance; stylized
+L is upsampled bicubically and its ab guided by that L.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from importlib import resources
+from pathlib import Path
+
+import torch
+
+from vidcolor.color import lab_to_rgb
+from vidcolor.errors import VidcolorError
+from vidcolor.models.generator import Generator
+from vidcolor.models.serialization import load_generator
+from vidcolor.pipeline.upsample import guided_upsample, resize
+from vidcolor.device import cpu_supports_bf16, resolve_device
+
+BUNDLED_WEIGHTS = "starter.safetensors"
+DEFAULT_RENDER_SIZE = 256
+
+
+def bundled_weights() -> Path:
+    """Path of the weights shipped inside the package."""
+    return Path(str(resources.files("vidcolor") / "weights" / BUNDLED_WEIGHTS))
+
+
+def working_size(h: int, w: int, render_size: int, multiple: int) -> tuple[int, int]:
+    """(h', w') with short side ≈ ``render_size`` (never upscaling), both multiples of ``multiple``."""
+    s = min(1.0, render_size / min(h, w))
+    hh = max(multiple, int(round(h * s / multiple)) * multiple)
+    ww = max(multiple, int(round(w * s / multiple)) * multiple)
+    return hh, ww
+
+
+class Colorizer:
+    """A generator ready for inference on one device, with its precision and working size.
+
+    Args:
+        weights: a ``.safetensors`` file, or None for the bundled starter weights.
+        device: ``auto`` | ``cpu`` | ``cuda`` | ``cuda:N``.
+        precision: ``auto`` (bf16 on bf16-capable CPUs and GPUs, fp16 on older GPUs), ``fp32``,
+            ``bf16`` or ``fp16``.
+        render_size: short side the network runs at (0 = full resolution).
+    """
+
+    def __init__(self, weights: str | os.PathLike | None = None, device: str = "auto", precision: str = "auto",
+                 render_size: int = DEFAULT_RENDER_SIZE, model: Generator | None = None, channels_last: bool = True):
+        self.device = resolve_device(device)
+        if model is None:
+            path = Path(weights) if weights else bundled_weights()
+            if weights is None and not path.is_file():
+                raise VidcolorError("no bundled weights in this installation; pass --weights FILE.safetensors")
+            model = load_generator(path)
+        self.model = model.to(self.device).eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+        self.channels_last = channels_last
+        if channels_last:
+            self.model.to(memory_format=torch.channels_last)
+        self.dtype = self._precision(precision)
+        if render_size < 0:
+            raise VidcolorError(f"--render-size must be ≥ 0, got {render_size}")
+        self.render_size = render_size
+
+    def _precision(self, precision: str) -> torch.dtype | None:
+        if precision == "fp32":
+            return None
+        if precision == "bf16":
+            return torch.bfloat16
+        if precision == "fp16":
+            if self.device.type != "cuda":
+                raise VidcolorError("fp16 inference needs a CUDA device")
+            return torch.float16
+        if precision != "auto":
+            raise VidcolorError(f"unknown precision '{precision}'; valid: auto, fp32, bf16, fp16")
+        if self.device.type == "cuda":
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.bfloat16 if cpu_supports_bf16() else None
+
+    @property
+    def styles(self) -> tuple[str, ...]:
+        return self.model.styles
+
+    def style_index(self, style: str) -> int:
+        if style not in self.model.styles:
+            raise VidcolorError(f"style '{style}' is not in these weights; available: {', '.join(self.model.styles)}")
+        return self.model.styles.index(style)
+
+    def working_size(self, h: int, w: int) -> tuple[int, int]:
+        if self.render_size == 0:
+            return h, w
+        return working_size(h, w, self.render_size, self.model.config.multiple)
+
+    def _autocast(self):
+        if self.dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.dtype)
+
+    @torch.inference_mode()
+    def predict_low(self, gray_low: torch.Tensor, style: int) -> torch.Tensor:
+        """Network output Lab ``[N,3,h,w]`` (fp32) for gray ``[N,1,h,w]`` at working size."""
+        x = gray_low.to(self.device)
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        with self._autocast():
+            out = self.model(x, style)
+        return out.float()
+
+    @torch.inference_mode()
+    def to_working(self, gray: torch.Tensor) -> torch.Tensor:
+        h, w = gray.shape[-2:]
+        return resize(gray.float(), self.working_size(h, w))
+
+    @torch.inference_mode()
+    def upsample(self, lab_low: torch.Tensor, gray_low: torch.Tensor, gray_full: torch.Tensor, style: int) -> torch.Tensor:
+        """Working-size Lab → full-size Lab ``[N,3,H,W]`` (see module docstring)."""
+        size = tuple(gray_full.shape[-2:])
+        if tuple(lab_low.shape[-2:]) == size:
+            return lab_low if style else torch.cat([gray_full * 100.0, lab_low[:, 1:]], 1)
+        if style == 0:
+            ab = guided_upsample(lab_low[:, 1:], gray_low, gray_full)
+            return torch.cat([gray_full * 100.0, ab], 1)
+        L_low = lab_low[:, :1] / 100.0
+        L = resize(L_low, size, mode="bicubic").clamp(0, 1)
+        ab = guided_upsample(lab_low[:, 1:], L_low, L)
+        return torch.cat([L * 100.0, ab], 1)
+
+    @torch.inference_mode()
+    def colorize(self, gray: torch.Tensor, style: int = 0) -> torch.Tensor:
+        """Full-resolution gray ``[N,1,H,W]`` in [0,1] → full-resolution RGB ``[N,3,H,W]`` in [0,1]."""
+        gray = gray.to(self.device).float()
+        low = self.to_working(gray)
+        lab = self.upsample(self.predict_low(low, style), low, gray, style)
+        return lab_to_rgb(lab)

@@ -1,0 +1,235 @@
+"""Library API: ``process_video``, ``process_image`` and ``process_paths`` (what the CLI calls).
+
+All of them keep the input untouched and write their output atomically (a temporary sibling renamed
+on success), so an error or Ctrl-C never leaves a truncated file at the output path.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from vidcolor.color import lab_to_rgb, luma_to_lightness, rgb_to_gray
+from vidcolor.errors import VidcolorError
+from vidcolor.io.image import IMAGE_EXTS, read_image, write_image
+from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file
+from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer
+from vidcolor.pipeline.scenes import SceneDetector, write_cut_list
+from vidcolor.pipeline.stabilize import TemporalStabilizer
+from vidcolor.pipeline.stream import run_pipeline
+
+_CODEC_EXT = {"h264": ".mp4", "hevc": ".mp4", "prores": ".mov", "ffv1": ".mkv", "mpeg4": ".mp4"}
+_CODEC_OK = {"h264": {".mp4", ".m4v", ".mov", ".mkv"}, "hevc": {".mp4", ".m4v", ".mov", ".mkv"},
+             "prores": {".mov", ".mkv"}, "ffv1": {".mkv", ".avi"}, "mpeg4": {".mp4", ".m4v", ".mov", ".mkv", ".avi"}}
+
+
+@dataclass
+class ProcessResult:
+    input: Path
+    output: Path
+    kind: str                     # "video" | "image"
+    frames: int = 0
+    seconds: float = 0.0
+    cuts: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+def default_output(inp: Path, style: str, codec: str = "h264", folder: Path | None = None) -> Path:
+    """``<folder or cwd>/<stem>.<style>.<ext>``; videos keep their extension when the codec allows it."""
+    ext = inp.suffix.lower()
+    if ext not in IMAGE_EXTS:
+        ext = ext if ext in _CODEC_OK.get(codec, set()) else _CODEC_EXT.get(codec, ".mp4")
+    return (folder or Path.cwd()) / f"{inp.stem}.{style}{ext}"
+
+
+def _check_output(inp: Path, out: Path, overwrite: bool) -> None:
+    if out.exists() and out.resolve() == inp.resolve():
+        raise VidcolorError(f"output '{out}' is the input file; choose another output")
+    if out.exists() and not overwrite:
+        raise VidcolorError(f"output '{out}' already exists (use --overwrite to replace it)")
+    if out.is_dir():
+        raise VidcolorError(f"output '{out}' is a folder")
+    if not out.parent.exists():
+        raise VidcolorError(f"output folder '{out.parent}' does not exist")
+
+
+def _gray_from_frame(image: np.ndarray) -> torch.Tensor:
+    """uint8 luma ``(H,W)`` (or RGB) → L*/100 ``[1,1,H,W]``."""
+    t = torch.from_numpy(image)
+    if t.dim() == 3:
+        return rgb_to_gray(t.permute(2, 0, 1)[None].float() / 255.0)
+    return luma_to_lightness(t[None, None].float() / 255.0)
+
+
+def process_video(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *, colorizer: Colorizer | None = None,
+                  weights: str | None = None, device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True,
+                  codec: str = "h264", crf: int = 18, overwrite: bool = False, batch_size: int = 4, scenes: str | os.PathLike | None = None,
+                  progress: Callable[[int, int | None], None] | None = None, max_frames: int | None = None) -> ProcessResult:
+    """Colorize (and stylize) a video, keeping every frame, its timestamps and all audio tracks.
+
+    ``style``: ``none`` (plain colorization) or a style the weights know. ``temporal``: flow-guided
+    stabilization and scene-cut resets. ``scenes``: write the detected cut list (CSV) there.
+    ``progress(done, total)`` is called after each batch.
+    """
+    inp, out = Path(input), Path(output)
+    if not inp.is_file():
+        raise VidcolorError(f"input not found: '{inp}'")
+    if codec not in _CODEC_OK:
+        raise VidcolorError(f"unknown codec '{codec}'; valid: {', '.join(_CODEC_OK)}")
+    if out.suffix.lower() not in _CODEC_OK[codec]:
+        raise VidcolorError(f"codec '{codec}' cannot be written to a '{out.suffix or 'no extension'}' file; use {', '.join(sorted(_CODEC_OK[codec]))}")
+    if not 0 <= crf <= 51:
+        raise VidcolorError(f"--crf must be in 0..51, got {crf}")
+    _check_output(inp, out, overwrite)
+    col = colorizer or Colorizer(weights, device=device, render_size=render_size)
+    s_idx = col.style_index(style)
+    stabilizer = TemporalStabilizer() if temporal else None
+    detector = SceneDetector() if (temporal or scenes) else None
+    t0 = time.time()
+    with VideoReader(inp, fmt="gray") as reader:
+        info = reader.info
+        total = info.frame_count
+        writer = VideoWriter(out, info, codec=codec, crf=crf)
+        try:
+            def source():
+                for i, fr in enumerate(reader.frames()):
+                    if max_frames is not None and i >= max_frames:
+                        return
+                    yield fr
+
+            def process(batch):
+                gray = torch.cat([_gray_from_frame(f.image) for f in batch]).to(col.device)
+                low = col.to_working(gray)
+                lab_low = col.predict_low(low, s_idx)
+                if stabilizer is not None or detector is not None:
+                    frames = []
+                    for k, f in enumerate(batch):
+                        g_u8 = (low[k, 0].clamp(0, 1) * 255 + 0.5).to(torch.uint8).cpu().numpy()
+                        cut = detector.update(f.index, g_u8, f.time) if detector is not None else False
+                        if stabilizer is not None:
+                            if cut:
+                                stabilizer.reset()
+                            frames.append(stabilizer(low[k:k + 1], lab_low[k:k + 1], s_idx))
+                        else:
+                            frames.append(lab_low[k:k + 1])
+                    lab_low = torch.cat(frames)
+                rgb = lab_to_rgb(col.upsample(lab_low, low, gray, s_idx))
+                u8 = (rgb.clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+                return [(u8[k], f.pts) for k, f in enumerate(batch)]
+
+            done = [0]
+
+            def on_batch(n):
+                done[0] += n
+                if progress:
+                    progress(done[0], total)
+
+            n = run_pipeline(source(), process, lambda item: writer.write(item[0], item[1]), batch_size=batch_size, on_batch=on_batch)
+            if n == 0:
+                raise VidcolorError(f"'{inp}' has no decodable frames")
+            writer.close()
+        except BaseException as exc:
+            writer.abort(exc)
+            raise
+        notes = list(writer.notes)
+        if reader.corrupt_packets:
+            notes.append(f"skipped {reader.corrupt_packets} corrupt packet(s) in the input")
+    cuts = detector.cuts if detector is not None else []
+    if scenes:
+        write_cut_list(scenes, cuts, n, info.duration)
+    return ProcessResult(inp, out, "video", n, time.time() - t0, cuts, notes)
+
+
+def process_image(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *, colorizer: Colorizer | None = None,
+                  weights: str | None = None, device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, overwrite: bool = False) -> ProcessResult:
+    """Colorize (and stylize) one photo. 16-bit inputs give 16-bit PNG/TIFF outputs."""
+    inp, out = Path(input), Path(output)
+    if out.suffix.lower() not in IMAGE_EXTS:
+        raise VidcolorError(f"output '{out}' must be an image file ({', '.join(sorted(IMAGE_EXTS))})")
+    _check_output(inp, out, overwrite)
+    img = read_image(inp)
+    t0 = time.time()
+    col = colorizer or Colorizer(weights, device=device, render_size=render_size)
+    s_idx = col.style_index(style)
+    scale = 65535.0 if img.dtype == np.uint16 else 255.0
+    t = torch.from_numpy(img.astype(np.float32) / scale)
+    gray = rgb_to_gray(t.permute(2, 0, 1)[None]) if t.dim() == 3 else luma_to_lightness(t[None, None])
+    rgb = col.colorize(gray, s_idx)[0].permute(1, 2, 0).cpu().numpy()
+    depth = 16 if img.dtype == np.uint16 and out.suffix.lower() in {".png", ".tif", ".tiff"} else 8
+    write_image(out, rgb, bit_depth=depth)
+    return ProcessResult(inp, out, "image", 1, time.time() - t0)
+
+
+def expand_inputs(inputs: list[str | os.PathLike]) -> list[Path]:
+    """Files as given; folders → their videos and images (sorted, not recursive)."""
+    out: list[Path] = []
+    for raw in inputs:
+        p = Path(raw)
+        if not p.exists():
+            raise VidcolorError(f"input not found: '{p}'")
+        if p.is_dir():
+            found = sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(".") and (q.suffix.lower() in IMAGE_EXTS or q.suffix.lower() in VIDEO_EXTS))
+            if not found:
+                raise VidcolorError(f"folder '{p}' has no videos or images")
+            out.extend(found)
+        else:
+            if p.stat().st_size == 0:
+                raise VidcolorError(f"input '{p}' is empty")
+            out.append(p)
+    return out
+
+
+def plan_outputs(inputs: list[Path], output: str | os.PathLike | None, style: str, codec: str, several: bool) -> list[Path]:
+    """Output path per input: ``-o`` file (single input), ``-o`` folder (several), or the default name."""
+    if output is None:
+        return [default_output(p, style, codec) for p in inputs]
+    o = Path(output)
+    if several or o.is_dir():
+        o.mkdir(parents=True, exist_ok=True)
+        return [default_output(p, style, codec, o) for p in inputs]
+    return [o]
+
+
+def is_image(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_EXTS
+
+
+def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | None = None, style: str = "none", *, weights: str | None = None,
+                  device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True, codec: str = "h264", crf: int = 18,
+                  overwrite: bool = False, scenes: str | None = None, progress_factory=None) -> list[ProcessResult]:
+    """Process files and folders (what ``vidcolor process`` does). Validates everything first."""
+    from vidcolor.styles import get_style
+
+    get_style(style)
+    files = expand_inputs(inputs)
+    several = len(files) > 1 or any(Path(i).is_dir() for i in inputs)
+    outs = plan_outputs(files, output, style, codec, several)
+    for f, o in zip(files, outs):
+        _check_output(f, o, overwrite)
+        if not is_image(f) and not is_video_file(f, probe=True):
+            raise VidcolorError(f"'{f}' is neither a video nor an image vidcolor can read")
+    col = Colorizer(weights, device=device, render_size=render_size)
+    col.style_index(style)
+    results = []
+    for f, o in zip(files, outs):
+        if is_image(f):
+            results.append(process_image(f, o, style, colorizer=col, overwrite=overwrite))
+        else:
+            bar = progress_factory(f) if progress_factory else None
+            try:
+                results.append(process_video(f, o, style, colorizer=col, temporal=temporal, codec=codec, crf=crf, overwrite=overwrite,
+                                             scenes=scenes if len(files) == 1 else None, progress=bar))
+            finally:
+                if bar is not None and hasattr(bar, "close"):
+                    bar.close()
+    return results

@@ -1,0 +1,220 @@
+"""``vidcolor.train(...)``: the staged training loop (pretrain → adversarial → temporal).
+
+Single process or under ``torchrun`` (DDP; rank 0 alone writes files). Resumable from the newest
+checkpoint with exactly the same data order (see :class:`~vidcolor.training.datasets.DeterministicSampler`).
+Ctrl-C writes a checkpoint and returns cleanly.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import torch
+
+from vidcolor.color import lab_to_rgb, rgb_to_gray
+from vidcolor.errors import VidcolorError
+from vidcolor.evaluation.warping import warping_error
+from vidcolor.models.serialization import save_generator
+from vidcolor.training import checkpoint as ckpt
+from vidcolor.training.config import STAGE_NAMES, TrainConfig
+from vidcolor.training.datasets import DeterministicSampler, PairDataset, SyntheticClipDataset
+from vidcolor.training.distributed import DistContext, cleanup, init_distributed, resolve_amp
+from vidcolor.training.images import build_cache, center_crop, list_images, load_cached, split_train_val, synthesize_images
+from vidcolor.training.records import JsonlLog, plot_losses, prepare_run_dir, save_grid, to_u8
+from vidcolor.training.trainer import GANTrainer
+
+
+class _Interrupt:
+    """Turns SIGINT/SIGTERM into a flag checked between steps (so a checkpoint can be written)."""
+
+    def __init__(self):
+        self.hit = False
+        self._old = {}
+
+    def __enter__(self):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._old[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not in the main thread
+                pass
+        return self
+
+    def _handle(self, *_):
+        if self.hit:
+            raise KeyboardInterrupt
+        self.hit = True
+
+    def __exit__(self, *exc):
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
+def _data(cfg: TrainConfig, out: Path, ctx: DistContext, log):
+    cache = Path(cfg.data.cache_dir) if cfg.data.cache_dir else out / "cache"
+    root = Path(cfg.data.images) if cfg.data.images else None
+    if cfg.data.generate > 0:
+        gen = cache / "synthetic"
+        if ctx.is_main:
+            synthesize_images(gen, cfg.data.generate, size=max(cfg.data.teach_size, 64), seed=cfg.seed)
+        ctx.barrier()
+        root = gen
+    paths = list_images(root)
+    if not paths:
+        raise VidcolorError(f"no images found in '{root}' (looked for .jpg .png .bmp .tif .webp, recursively)")
+    train_paths, val_paths = split_train_val(paths, cfg.data.val_fraction, root)
+    styles = tuple(cfg.data.styles)
+    workers = max(1, cfg.data.num_workers)
+    t0 = time.time()
+    if ctx.is_main:
+        entries, skipped = build_cache(train_paths, styles, cfg.data.teach_size, cache, workers)
+        val, vskipped = build_cache(val_paths, styles, cfg.data.teach_size, cache, workers)
+    ctx.barrier()
+    if not ctx.is_main:
+        entries, skipped = build_cache(train_paths, styles, cfg.data.teach_size, cache, 1)
+        val, vskipped = build_cache(val_paths, styles, cfg.data.teach_size, cache, 1)
+    if not entries:
+        raise VidcolorError(f"none of the {len(train_paths)} image(s) in '{root}' could be read")
+    if not val:
+        val = entries[: max(1, min(4, len(entries)))]
+    log({"event": "data", "images": len(entries), "val_images": len(val), "skipped_unreadable": skipped + vskipped, "cache": str(cache), "cache_seconds": round(time.time() - t0, 1)})
+    return entries, val
+
+
+def _loader(dataset, st, cfg: TrainConfig, ctx: DistContext, stage_idx: int, start_step: int):
+    sampler = DeterministicSampler(len(dataset), cfg.seed * 97 + stage_idx, start_step * st.batch_size, (st.steps - start_step) * st.batch_size, ctx.rank, ctx.world)
+    return torch.utils.data.DataLoader(dataset, batch_size=st.batch_size, sampler=sampler, num_workers=cfg.data.num_workers,
+                                       persistent_workers=False, drop_last=False, pin_memory=ctx.device.type == "cuda")
+
+
+@torch.no_grad()
+def _samples(trainer: GANTrainer, val, cfg: TrainConfig, path: Path) -> None:
+    """Grid per held-back image: gray | original | plain output | (style output | style teacher)…"""
+    rows = []
+    for entry in val[:3]:
+        color_u8 = center_crop(load_cached(entry, "none"), cfg.data.crop)
+        color = torch.from_numpy(color_u8).permute(2, 0, 1)[None].float().div(255).to(trainer.device)
+        gray = rgb_to_gray(color)
+        row = [to_u8(gray[0]), color_u8]
+        for s_idx, s in enumerate(cfg.data.styles):
+            row.append(to_u8(lab_to_rgb(trainer.g_ema(gray, s_idx).float())[0]))
+            if s != "none":
+                row.append(center_crop(load_cached(entry, s), cfg.data.crop))
+        rows.append(row)
+    save_grid(path, rows)
+
+
+@torch.no_grad()
+def _clip_warping_error(trainer: GANTrainer, val, cfg: TrainConfig, n_clips: int) -> float:
+    """Mean warping error of the EMA generator on held-back synthetic clips (exact flows, masks)."""
+    ds = SyntheticClipDataset(val, ("none",), cfg.data.crop, 3, plain_fraction=1.0, occluders=True)
+    errs = []
+    for i in range(n_clips):
+        item = ds[(i % len(val), 777 + i)]
+        color = item["color"].to(trainer.device)
+        out = lab_to_rgb(trainer.g_ema(rgb_to_gray(color), 0).float())
+        errs.append(warping_error(out[1:], out[:-1], item["flow_back"].to(trainer.device), item["mask_back"].to(trainer.device)))
+    return float(sum(errs) / len(errs))
+
+
+def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | None = None, argv: list[str] | None = None, echo: bool = True) -> Path:
+    """Run (or resume) the configured stages; returns the path of the exported EMA weights.
+
+    ``until``: stop after this stage (a checkpoint is written), e.g. to test resuming.
+    """
+    out = Path(out)
+    if until is not None and until not in STAGE_NAMES:
+        raise VidcolorError(f"unknown stage '{until}'; valid: {', '.join(STAGE_NAMES)}")
+    ctx = init_distributed(cfg.device)
+    try:
+        if cfg.threads > 0:
+            torch.set_num_threads(cfg.threads)
+        if ctx.is_main:
+            prepare_run_dir(out, cfg.to_dict(), argv, resume)
+        ctx.barrier()
+        jlog = JsonlLog(out / "log.jsonl", echo=echo) if ctx.is_main else None
+        log = (lambda r: jlog.write(r)) if jlog else (lambda r: None)
+        amp = resolve_amp(cfg.amp, ctx.device)
+        entries, val = _data(cfg, out, ctx, log)
+        trainer = GANTrainer(cfg, ctx, amp)
+        progress = {"stage": STAGE_NAMES[0], "step_in_stage": 0, "global_step": 0, "stage_done": False}
+        opt_state = None
+        if resume:
+            last = ckpt.latest_checkpoint(out)
+            if last is None:
+                raise VidcolorError(f"--resume: no checkpoint in '{out / 'checkpoints'}'")
+            opt_state, progress = ckpt.load_checkpoint(last, trainer.networks())
+            log({"event": "resume", "checkpoint": last.name, **progress})
+        log({"event": "start", "device": str(ctx.device), "amp": str(amp).replace("torch.", ""), "world_size": ctx.world,
+             "g_params": sum(p.numel() for p in trainer.g_raw.parameters())})
+        info = {"config": cfg.to_dict()["model"], "styles": list(cfg.data.styles)}
+        gstep = progress["global_step"]
+        interrupted = False
+
+        def save(stage, step_in_stage, done):
+            nonlocal progress
+            progress = {"stage": stage, "step_in_stage": step_in_stage, "global_step": gstep, "stage_done": done}
+            if ctx.is_main:
+                ckpt.save_checkpoint(out, trainer.networks(), trainer.optimizer_state(), progress, info)
+            ctx.barrier()
+
+        with _Interrupt() as stop:
+            for stage_idx, name in enumerate(STAGE_NAMES):
+                st = getattr(cfg.stages, name)
+                done_idx = STAGE_NAMES.index(progress["stage"])
+                if stage_idx < done_idx or (stage_idx == done_idx and progress["stage_done"]):
+                    continue
+                if st.steps == 0:
+                    continue
+                start = progress["step_in_stage"] if (stage_idx == done_idx and not progress["stage_done"]) else 0
+                trainer.start_stage(name)
+                if opt_state is not None and start > 0:
+                    trainer.load_optimizer_state(opt_state)
+                opt_state = None
+                clip = name == "temporal"
+                if clip and ctx.is_main and start == 0:
+                    before = _clip_warping_error(trainer, val, cfg, cfg.eval_clips)
+                    log({"event": "eval", "stage": name, "when": "before", "heldout_synthetic_warping_error": before})
+                ds = SyntheticClipDataset(entries, tuple(cfg.data.styles), cfg.data.crop, cfg.data.clip_len, cfg.data.plain_fraction, cfg.data.occluders) if clip \
+                    else PairDataset(entries, tuple(cfg.data.styles), cfg.data.crop, cfg.data.plain_fraction, cfg.data.scale_jitter)
+                t_last, n_last = time.time(), 0
+                step = start
+                for batch in _loader(ds, st, cfg, ctx, stage_idx, start):
+                    losses = trainer.train_step(batch, step)
+                    step += 1
+                    gstep += 1
+                    n_last += batch["color"].shape[0]
+                    if step % cfg.log_every == 0 or step == st.steps:
+                        dt = time.time() - t_last
+                        log({"event": "train", "stage": name, "step": gstep, "stage_step": step, "lr_g": trainer.opt_g.param_groups[0]["lr"],
+                             "samples_per_s": round(n_last * ctx.world / max(dt, 1e-9), 2), **{k: round(v, 5) for k, v in losses.items()}})
+                        t_last, n_last = time.time(), 0
+                    if ctx.is_main and cfg.sample_every and step % cfg.sample_every == 0:
+                        _samples(trainer, val, cfg, out / "samples" / f"step_{gstep:07d}.png")
+                    if stop.hit:
+                        interrupted = True
+                        break
+                    if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < st.steps:
+                        save(name, step, False)
+                save(name, step, step >= st.steps)
+                if interrupted:
+                    log({"event": "interrupted", "stage": name, "stage_step": step, "step": gstep})
+                    break
+                if ctx.is_main:
+                    _samples(trainer, val, cfg, out / "samples" / f"{name}_end.png")
+                    plot_losses(out / "log.jsonl", out / "loss_curves.png")
+                if clip and ctx.is_main:
+                    after = _clip_warping_error(trainer, val, cfg, cfg.eval_clips)
+                    log({"event": "eval", "stage": name, "when": "after", "heldout_synthetic_warping_error": after})
+                if until == name:
+                    break
+        final = out / "generator_ema.safetensors"
+        if ctx.is_main:
+            save_generator(trainer.g_ema, final, info={**info, "global_step": gstep, "complete": not interrupted and until is None})
+            plot_losses(out / "log.jsonl", out / "loss_curves.png")
+            log({"event": "done" if not interrupted else "stopped", "step": gstep, "weights": str(final)})
+        ctx.barrier()
+        return final
+    finally:
+        cleanup(ctx)

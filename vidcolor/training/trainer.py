@@ -1,0 +1,211 @@
+"""The GAN trainer: owns the networks, optimizers, schedulers and the EMA generator.
+
+One call of :meth:`GANTrainer.train_step` is one generator update (preceded by ``d_steps``
+discriminator updates when the stage is adversarial) and returns named losses
+(``g_rec``, ``g_adv``, ``g_per``, ``g_temp``, ``g_tadv``, ``d_real``, ``d_fake``, ``td_real``,
+``td_fake``, ``g_total``) as floats. Discriminators are frozen while G steps and see detached fakes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+
+import torch
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+from vidcolor.color import lab_to_rgb, rgb_to_gray, rgb_to_lab
+from vidcolor.flow.warp import backward_warp
+from vidcolor.losses import AdversarialLoss, LabL1Loss, LossWeights, PerceptualLoss, TemporalLoss, VGGFeatures, total_loss
+from vidcolor.models import Generator, GeneratorConfig, MultiScaleDiscriminator, TemporalDiscriminator, preset
+from vidcolor.training.config import STAGE_NAMES, StageConfig, TrainConfig
+from vidcolor.training.degrade import degrade_gray
+from vidcolor.training.distributed import DistContext
+
+
+def generator_config(cfg: TrainConfig) -> GeneratorConfig:
+    base = preset(cfg.model.preset)
+    kw = {"styles": tuple(cfg.data.styles)}
+    if cfg.model.widths:
+        kw["widths"] = tuple(cfg.model.widths)
+    if cfg.model.bottleneck_blocks is not None:
+        kw["bottleneck_blocks"] = cfg.model.bottleneck_blocks
+    return GeneratorConfig.from_dict({**base.__dict__, **kw})
+
+
+def _set_requires_grad(module: nn.Module, flag: bool) -> None:
+    for p in module.parameters():
+        p.requires_grad_(flag)
+
+
+class GANTrainer:
+    def __init__(self, cfg: TrainConfig, ctx: DistContext, amp_dtype: torch.dtype | None):
+        self.cfg, self.ctx, self.device, self.amp_dtype = cfg, ctx, ctx.device, amp_dtype
+        torch.manual_seed(cfg.seed)
+        m = cfg.model
+        self.g_raw = Generator(generator_config(cfg)).to(self.device)
+        self.d_raw = MultiScaleDiscriminator(m.d_scales, m.d_base, m.d_layers, m.spectral_norm).to(self.device)
+        self.td_raw = TemporalDiscriminator(m.td_base, m.d_layers, m.spectral_norm).to(self.device)
+        if cfg.channels_last:
+            for net in (self.g_raw, self.d_raw, self.td_raw):
+                net.to(memory_format=torch.channels_last)
+        self.g_ema = copy.deepcopy(self.g_raw).eval()
+        _set_requires_grad(self.g_ema, False)
+        wrap = (lambda n: DDP(n, device_ids=[self.device.index] if self.device.type == "cuda" else None, broadcast_buffers=False)) if ctx.enabled else (lambda n: n)
+        self.G, self.D, self.TD = wrap(self.g_raw), wrap(self.d_raw), wrap(self.td_raw)
+        self.adv = AdversarialLoss(cfg.losses.adv_mode)
+        self.rec = LabL1Loss(charbonnier_eps=cfg.losses.charbonnier).to(self.device)
+        self.temporal = TemporalLoss()
+        self.perceptual = None
+        if any(getattr(cfg.stages, s).per > 0 for s in STAGE_NAMES if getattr(cfg.stages, s).steps > 0):
+            feats = VGGFeatures(cfg.losses.vgg, cfg.losses.vgg_layers, cfg.losses.vgg_weights).to(self.device)
+            self.perceptual = PerceptualLoss(feats)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
+        self.stage: str | None = None
+        self.stage_cfg: StageConfig | None = None
+        self.opt_g = self.opt_d = self.opt_td = None
+        self.sched = []
+        self.ema_updates = 0
+
+    # ------------------------------------------------------------------ stages / optimizers
+    def start_stage(self, name: str) -> None:
+        st: StageConfig = getattr(self.cfg.stages, name)
+        self.stage, self.stage_cfg = name, st
+        adam = lambda params, lr: torch.optim.Adam(params, lr=lr, betas=tuple(st.betas))  # noqa: E731
+        self.opt_g = adam(self.G.parameters(), st.lr_g)
+        self.opt_d = adam(self.D.parameters(), st.lr_d)
+        self.opt_td = adam(self.TD.parameters(), st.lr_d)
+        total = max(st.steps, 1)
+        decay = (lambda i: 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(i, total) / total))) if st.lr_decay else (lambda i: 1.0)
+        self.sched = [torch.optim.lr_scheduler.LambdaLR(o, decay) for o in (self.opt_g, self.opt_d, self.opt_td)]
+
+    def optimizer_state(self) -> dict:
+        return {"opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(), "opt_td": self.opt_td.state_dict(),
+                "sched": [s.state_dict() for s in self.sched], "scaler": self.scaler.state_dict(), "ema_updates": self.ema_updates}
+
+    def load_optimizer_state(self, state: dict) -> None:
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.opt_td.load_state_dict(state["opt_td"])
+        for s, sd in zip(self.sched, state["sched"]):
+            s.load_state_dict(sd)
+        if state.get("scaler"):
+            self.scaler.load_state_dict(state["scaler"])
+        self.ema_updates = int(state.get("ema_updates", 0))
+
+    def networks(self) -> dict[str, nn.Module]:
+        return {"generator": self.g_raw, "generator_ema": self.g_ema, "discriminator": self.d_raw, "temporal_discriminator": self.td_raw}
+
+    # ------------------------------------------------------------------ helpers
+    def _autocast(self):
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp_dtype)
+
+    def _to(self, t: torch.Tensor) -> torch.Tensor:
+        t = t.to(self.device, non_blocking=True)
+        if self.cfg.channels_last and t.dim() == 4:
+            t = t.contiguous(memory_format=torch.channels_last)
+        return t
+
+    def _backward_step(self, loss: torch.Tensor, opt: torch.optim.Optimizer) -> None:
+        opt.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(opt)
+        self.scaler.update()
+
+    @torch.no_grad()
+    def update_ema(self) -> None:
+        self.ema_updates += 1
+        decay = min(self.cfg.ema_decay, (1 + self.ema_updates) / (10 + self.ema_updates))
+        for pe, p in zip(self.g_ema.parameters(), self.g_raw.parameters()):
+            pe.lerp_(p.detach(), 1 - decay)
+        for be, b in zip(self.g_ema.buffers(), self.g_raw.buffers()):
+            be.copy_(b)
+
+    def _gray(self, color: torch.Tensor, seed: int) -> torch.Tensor:
+        gray = rgb_to_gray(color)
+        if self.cfg.data.degrade:
+            gray = degrade_gray(gray, seed=seed + 7919 * self.ctx.rank)
+        return gray
+
+    def _d_update(self, net_raw: nn.Module, net: nn.Module, opt, real_args, fake_args, prefix: str) -> dict:
+        _set_requires_grad(net_raw, True)
+        with self._autocast():
+            n = real_args[0].shape[0]
+            logits = net(*[torch.cat([r, f.detach()], 0) for r, f in zip(real_args, fake_args)])
+            real = [l[:n] for l in logits]
+            fake = [l[n:] for l in logits]
+        l_real, l_fake = self.adv.discriminator(real, fake)
+        self._backward_step(l_real + l_fake, opt)
+        _set_requires_grad(net_raw, False)
+        return {f"{prefix}_real": l_real.detach(), f"{prefix}_fake": l_fake.detach()}
+
+    # ------------------------------------------------------------------ one step
+    def train_step(self, batch: dict, step_in_stage: int) -> dict[str, float]:
+        st = self.stage_cfg
+        self.G.train()
+        clip = batch["color"].dim() == 5
+        color, target, style = batch["color"], batch["target"], batch["style"]
+        n = color.shape[0]
+        T = color.shape[1] if clip else 1
+        if clip:
+            color, target = color.flatten(0, 1), target.flatten(0, 1)
+            style = style.repeat_interleave(T)
+        color, target, style = self._to(color), self._to(target), style.to(self.device)
+        gray = self._gray(color, self.cfg.seed * 1_000_003 + step_in_stage * 7 + STAGE_NAMES.index(self.stage))
+        target_lab = rgb_to_lab(target)
+        warmup = step_in_stage < st.d_warmup
+        adv_on = st.adv > 0
+        tadv_on = clip and st.tadv > 0
+        logs: dict[str, torch.Tensor] = {}
+
+        with self._autocast():
+            pred_lab = self.G(gray, style)
+        pred_lab = pred_lab.float()
+        pred_rgb = lab_to_rgb(pred_lab)
+        if self.cfg.channels_last:
+            pred_rgb = pred_rgb.contiguous(memory_format=torch.channels_last)
+
+        if clip:
+            c = T // 2
+            shape5 = lambda t: t.view(n, T, *t.shape[1:])  # noqa: E731
+            p5, t5, g5 = shape5(pred_rgb), shape5(target), shape5(gray)
+            fb, ff = batch["flow_back"].to(self.device), batch["flow_fwd"].to(self.device)
+
+            def triplet(x5):
+                return (backward_warp(x5[:, c - 1], fb[:, c - 1]), x5[:, c], backward_warp(x5[:, c + 1], ff[:, c]), g5[:, c])
+
+        if adv_on:
+            for k in range(st.d_steps):
+                fake = pred_rgb if k == 0 else lab_to_rgb(self.G(gray, style).float()).detach()
+                logs.update(self._d_update(self.d_raw, self.D, self.opt_d, (gray, target), (gray, fake), "d"))
+        if tadv_on:
+            logs.update(self._d_update(self.td_raw, self.TD, self.opt_td, triplet(t5), [x.detach() for x in triplet(p5)], "td"))
+        if warmup and (adv_on or tadv_on):
+            return {k: float(v) for k, v in logs.items()}
+
+        terms = {"g_rec": self.rec(pred_lab, target_lab)}
+        with self._autocast():
+            if adv_on:
+                terms["g_adv"] = self.adv.generator(self.d_raw(gray, pred_rgb))
+            if tadv_on:
+                terms["g_tadv"] = self.adv.generator(self.td_raw(*triplet(p5)))
+        if st.per > 0 and self.perceptual is not None:
+            terms["g_per"] = self.perceptual(pred_rgb, target)
+        if clip and st.temp > 0:
+            mb = batch["mask_back"].to(self.device)
+            terms["g_temp"] = torch.stack([
+                self.temporal(p5[:, t], p5[:, t - 1], fb[:, t - 1], mb[:, t - 1]) for t in range(1, T)
+            ]).mean()
+        w = LossWeights(adv=st.adv, rec=st.rec, per=st.per, temp=st.temp, tadv=st.tadv)
+        g_total = total_loss(terms, w)
+        self._backward_step(g_total, self.opt_g)
+        self.update_ema()
+        for s in self.sched:
+            s.step()
+        logs.update({k: v.detach() for k, v in terms.items()})
+        logs["g_total"] = g_total.detach()
+        return {k: float(v) for k, v in logs.items()}
