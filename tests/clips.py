@@ -9,6 +9,9 @@ Timestamps: a constant-rate clip has frame ``i`` at ``i / rate`` seconds. A ``vf
 1/1000 s time base and the frame durations in :data:`VFR_STEPS_MS` (cycled), so frame ``i`` is at
 :func:`vfr_pts` ``(i)`` milliseconds.
 
+Pixels: YCbCr is untagged, limited range (full range for mjpeg's yuvj formats), BT.601 below 720
+lines and BT.709 from 720 lines up, which is what players and :class:`VideoReader` assume.
+
 Audio: ``audio_tracks`` stereo sine tracks (440 Hz, 660 Hz, ...) at 48 kHz, as long as the video.
 """
 
@@ -28,9 +31,9 @@ AUDIO_RATE = 48000
 _VIDEO_CODECS = {
     "h264": ("libx264", "yuv420p", {"preset": "ultrafast", "crf": "12"}),
     "hevc": ("libx265", "yuv420p", {"preset": "ultrafast", "crf": "12", "x265-params": "log-level=error"}),
-    "mpeg4": ("mpeg4", "yuv420p", {"qscale": "2"}),
-    "msmpeg4v2": ("msmpeg4v2", "yuv420p", {"qscale": "2"}),
-    "mjpeg": ("mjpeg", "yuvj420p", {"qscale": "2"}),
+    "mpeg4": ("mpeg4", "yuv420p", {"qmin": "2", "qmax": "4"}),
+    "msmpeg4v2": ("msmpeg4v2", "yuv420p", {"qmin": "2", "qmax": "4"}),
+    "mjpeg": ("mjpeg", "yuvj420p", {"qmin": "2", "qmax": "4"}),
     "ffv1": ("ffv1", "yuv444p", {}),
     "prores": ("prores_ks", "yuv422p10le", {}),
 }
@@ -43,10 +46,12 @@ def vfr_pts(i: int) -> int:
     return full * sum(VFR_STEPS_MS) + sum(VFR_STEPS_MS[:rest])
 
 
-def frame_image(i: int, size: tuple[int, int] = (64, 48), gray: bool = False, pattern: str = "moving") -> np.ndarray:
+def frame_image(i: int, size: tuple[int, int] = (64, 48), gray: bool = False,
+                pattern: str = "moving") -> np.ndarray:
     """Frame ``i`` of a synthetic clip: uint8 RGB ``(H, W, 3)`` for ``size = (W, H)``.
 
-    ``pattern='moving'``: gradient background plus a red/green square at ``(2i, i)`` (wrapping).
+    ``pattern='moving'``: gradient background plus an orange square (two shades alternating) whose
+    top-left corner is at ``x = 2i, y = i`` (wrapping).
     ``pattern='static'``: the background only. ``gray=True`` gives R = G = B.
     """
     w, h = size
@@ -66,7 +71,7 @@ def frame_image(i: int, size: tuple[int, int] = (64, 48), gray: bool = False, pa
     return img
 
 
-def _add_audio(out: av.container.OutputContainer, codec: str, track: int) -> tuple[av.audio.stream.AudioStream, float]:
+def _add_audio(out, codec: str, track: int) -> tuple[av.audio.stream.AudioStream, float]:
     stream = out.add_stream(_AUDIO_CODECS[codec], rate=AUDIO_RATE)
     stream.layout = "stereo"
     if codec == "pcm_s16le":
@@ -150,11 +155,16 @@ def make_clip(
             edges = [round(total * k / chapters / tb) for k in range(chapters + 1)]
             out.set_chapters([{"id": k + 1, "start": edges[k], "end": edges[k + 1], "time_base": tb,
                                "metadata": {"title": f"Chapter {k + 1}"}} for k in range(chapters)])
-        vs = out.add_stream(encoder, rate=rate if not vfr else Fraction(1000, sum(VFR_STEPS_MS) // len(VFR_STEPS_MS)))
+        mean_vfr_rate = Fraction(1000 * len(VFR_STEPS_MS), sum(VFR_STEPS_MS))
+        vs = out.add_stream(encoder, rate=mean_vfr_rate if vfr else rate)
         vs.width, vs.height = w, h
-        if pix_fmt is None and (w % 2 or h % 2) and default_fmt == "yuv420p" and codec in ("h264", "hevc"):
+        if pix_fmt is None and (w % 2 or h % 2) and codec in ("h264", "hevc"):
             pix_fmt = "yuv444p"  # x264/x265 cannot do 4:2:0 at odd sizes
         vs.pix_fmt = pix_fmt or default_fmt
+        yuv = av.VideoFormat(vs.pix_fmt)
+        yuv = not yuv.is_rgb and len(yuv.components) >= 3
+        full_range = not yuv or vs.pix_fmt.startswith("yuvj")
+        matrix = "ITU709" if h >= 720 else "ITU601"  # what readers assume for untagged files
         vs.time_base = time_base
         vs.codec_context.time_base = time_base
         vs.options = dict(options)
@@ -170,7 +180,8 @@ def make_clip(
         for i in range(n_frames):
             rgb = frame_image(i, size, gray=gray, pattern=pattern)
             frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            frame = frame.reformat(format=vs.pix_fmt, dst_colorspace="ITU601", dst_color_range="MPEG")
+            frame = frame.reformat(format=vs.pix_fmt, dst_colorspace=matrix,
+                                   dst_color_range="JPEG" if full_range else "MPEG")
             frame.pts = pts[i]
             frame.time_base = time_base
             out.mux(vs.encode(frame))

@@ -129,5 +129,41 @@ def info(file):
     click.echo(describe(file))
 
 
+@cli.command()
+@click.argument("input", required=False, type=click.Path())
+@click.option("--style", default="none", show_default=True)
+@click.option("--weights", type=click.Path(dir_okay=False))
+@click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
+@click.option("--render-size", default=256, show_default=True, type=click.IntRange(0))
+@click.option("--frames", default=120, show_default=True, type=click.IntRange(1), help="Frames per measurement.")
+@click.option("--batch", default=4, show_default=True, type=click.IntRange(1))
+@click.option("--no-temporal", is_flag=True)
+@click.option("--codec", default="h264", show_default=True, type=click.Choice(["h264", "hevc", "prores", "ffv1", "mpeg4"]))
+@click.option("--memory", default="", help="Comma-separated frame counts for the peak-RSS check in fresh processes, e.g. 50,200.")
+@click.option("--model", "model_only", is_flag=True, help="Benchmark the default generator alone (params, GFLOPs, fps; fp32 and bf16).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def bench(input, style, weights, device, render_size, frames, batch, no_temporal, codec, memory, model_only, as_json):
+    """Measure decode, model, encode and full-pipeline speed (and peak memory) on INPUT."""
+    import json as _json
+
+    if model_only:
+        from vidcolor.bench_model import bench_model, format_table
+
+        rows = bench_model()
+        click.echo(_json.dumps(rows, indent=2) if as_json else format_table(rows))
+        return
+    if input is None:
+        raise click.UsageError("INPUT is required (or use --model)")
+    from vidcolor.bench import format_bench, run_bench, to_json
+
+    try:
+        lengths = tuple(int(x) for x in memory.split(",") if x.strip())
+    except ValueError:
+        raise click.BadParameter(f"--memory expects numbers like 50,200, got '{memory}'") from None
+    res = run_bench(input, style=style, weights=weights, device=device, render_size=render_size, frames=frames,
+                    temporal=not no_temporal, codec=codec, batch=batch, memory=lengths)
+    click.echo(to_json(res) if as_json else format_bench(res))
+
+
 def main() -> None:
     cli(prog_name="vidcolor")

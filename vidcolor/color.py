@@ -67,3 +67,29 @@ def lightness_to_luma(l01: torch.Tensor) -> torch.Tensor:
     kappa = 24389.0 / 27.0
     lin = torch.where(fy ** 3 > eps, fy ** 3, L / kappa)
     return torch.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin.clamp_min(0) ** (1 / 2.4) - 0.055).clamp(0, 1)
+
+
+_LUT: dict[int, "np.ndarray"] = {}
+
+
+def luma_lut(bits: int = 8):
+    """Lookup table ``code value → L*/100`` (float32) for :func:`luma_to_lightness` on integer frames."""
+    import numpy as np
+
+    if bits not in _LUT:
+        n = 2**bits
+        _LUT[bits] = luma_to_lightness(torch.arange(n, dtype=torch.float64) / (n - 1)).numpy().astype(np.float32)
+    return _LUT[bits]
+
+
+def lab_to_rgb_u8(lab):
+    """Lab ``(H, W, 3)`` float32 numpy (L∈[0,100]) → sRGB ``(H, W, 3)`` uint8, via OpenCV (fast, multi-threaded).
+
+    Same CIE formulas as :func:`lab_to_rgb` (D65, sRGB transfer); results agree within one code value
+    except for out-of-gamut colors, which both clip.
+    """
+    import cv2
+    import numpy as np
+
+    rgb = cv2.cvtColor(np.ascontiguousarray(lab, dtype=np.float32), cv2.COLOR_Lab2RGB)
+    return cv2.convertScaleAbs(rgb, alpha=255.0)

@@ -15,13 +15,13 @@ from typing import Callable
 import numpy as np
 import torch
 
-from vidcolor.color import lab_to_rgb, luma_to_lightness, rgb_to_gray
+from vidcolor.color import luma_to_lightness, rgb_to_gray
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import IMAGE_EXTS, read_image, write_image
 from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer
-from vidcolor.pipeline.scenes import SceneDetector, write_cut_list
-from vidcolor.pipeline.stabilize import TemporalStabilizer
+from vidcolor.pipeline.frames import FrameProcessor
+from vidcolor.pipeline.scenes import write_cut_list
 from vidcolor.pipeline.stream import run_pipeline
 
 _CODEC_EXT = {"h264": ".mp4", "hevc": ".mp4", "prores": ".mov", "ffv1": ".mkv", "mpeg4": ".mp4"}
@@ -63,14 +63,6 @@ def _check_output(inp: Path, out: Path, overwrite: bool) -> None:
         raise VidcolorError(f"output folder '{out.parent}' does not exist")
 
 
-def _gray_from_frame(image: np.ndarray) -> torch.Tensor:
-    """uint8 luma ``(H,W)`` (or RGB) → L*/100 ``[1,1,H,W]``."""
-    t = torch.from_numpy(image)
-    if t.dim() == 3:
-        return rgb_to_gray(t.permute(2, 0, 1)[None].float() / 255.0)
-    return luma_to_lightness(t[None, None].float() / 255.0)
-
-
 def process_video(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *, colorizer: Colorizer | None = None,
                   weights: str | None = None, device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True,
                   codec: str = "h264", crf: int = 18, overwrite: bool = False, batch_size: int = 4, scenes: str | os.PathLike | None = None,
@@ -92,40 +84,18 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
         raise VidcolorError(f"--crf must be in 0..51, got {crf}")
     _check_output(inp, out, overwrite)
     col = colorizer or Colorizer(weights, device=device, render_size=render_size)
-    s_idx = col.style_index(style)
-    stabilizer = TemporalStabilizer() if temporal else None
-    detector = SceneDetector() if (temporal or scenes) else None
+    fp = FrameProcessor(col, col.style_index(style), temporal=temporal, detect_scenes=scenes is not None)
     t0 = time.time()
     with VideoReader(inp, fmt="gray") as reader:
         info = reader.info
-        total = info.frame_count
+        total = info.frame_count if max_frames is None else min(max_frames, info.frame_count or max_frames)
         writer = VideoWriter(out, info, codec=codec, crf=crf)
         try:
             def source():
-                for i, fr in enumerate(reader.frames()):
-                    if max_frames is not None and i >= max_frames:
+                for fr in reader.frames():
+                    if max_frames is not None and fr.index >= max_frames:
                         return
-                    yield fr
-
-            def process(batch):
-                gray = torch.cat([_gray_from_frame(f.image) for f in batch]).to(col.device)
-                low = col.to_working(gray)
-                lab_low = col.predict_low(low, s_idx)
-                if stabilizer is not None or detector is not None:
-                    frames = []
-                    for k, f in enumerate(batch):
-                        g_u8 = (low[k, 0].clamp(0, 1) * 255 + 0.5).to(torch.uint8).cpu().numpy()
-                        cut = detector.update(f.index, g_u8, f.time) if detector is not None else False
-                        if stabilizer is not None:
-                            if cut:
-                                stabilizer.reset()
-                            frames.append(stabilizer(low[k:k + 1], lab_low[k:k + 1], s_idx))
-                        else:
-                            frames.append(lab_low[k:k + 1])
-                    lab_low = torch.cat(frames)
-                rgb = lab_to_rgb(col.upsample(lab_low, low, gray, s_idx))
-                u8 = (rgb.clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
-                return [(u8[k], f.pts) for k, f in enumerate(batch)]
+                    yield fp.prepare(fr)
 
             done = [0]
 
@@ -134,7 +104,7 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
                 if progress:
                     progress(done[0], total)
 
-            n = run_pipeline(source(), process, lambda item: writer.write(item[0], item[1]), batch_size=batch_size, on_batch=on_batch)
+            n = run_pipeline(source(), fp.infer, lambda r: writer.write(fp.finish(r), r.pts), batch_size=batch_size, on_batch=on_batch)
             if n == 0:
                 raise VidcolorError(f"'{inp}' has no decodable frames")
             writer.close()
@@ -144,10 +114,9 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
         notes = list(writer.notes)
         if reader.corrupt_packets:
             notes.append(f"skipped {reader.corrupt_packets} corrupt packet(s) in the input")
-    cuts = detector.cuts if detector is not None else []
     if scenes:
-        write_cut_list(scenes, cuts, n, info.duration)
-    return ProcessResult(inp, out, "video", n, time.time() - t0, cuts, notes)
+        write_cut_list(scenes, fp.cuts, n, info.duration)
+    return ProcessResult(inp, out, "video", n, time.time() - t0, fp.cuts, notes)
 
 
 def process_image(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *, colorizer: Colorizer | None = None,

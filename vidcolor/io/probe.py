@@ -6,7 +6,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
-import av.error
 
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import read_image
@@ -65,7 +64,7 @@ def _stream_line(stream) -> str:
         parts.append(f"time base {stream.time_base}")
     if stream.frames:
         parts.append(f"{stream.frames} {'frames' if stream.type == 'video' else 'packets'} in header")
-    if stream.language:
+    if stream.language and stream.language != "und":
         parts.append(stream.language)
     title = stream.metadata.get("title")
     if title:

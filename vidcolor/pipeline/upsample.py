@@ -50,3 +50,33 @@ def guided_upsample(src_low: torch.Tensor, guide_low: torch.Tensor, guide_full: 
     a, b = box_filter(a, radius), box_filter(b, radius)
     size = tuple(guide_full.shape[-2:])
     return resize(a, size) * guide_full.float() + resize(b, size)
+
+
+def guided_upsample_np(src_low, guide_low, guide_full, radius: int = 2, eps: float = 1e-3):
+    """NumPy/OpenCV twin of :func:`guided_upsample` for one frame (fast on CPU, releases the GIL).
+
+    ``src_low`` ``(h, w, C)`` float32, ``guide_low`` ``(h, w)``, ``guide_full`` ``(H, W)`` (guides in
+    [0, 1]) → ``(H, W, C)`` float32.
+    """
+    import cv2
+    import numpy as np
+
+    k = (2 * radius + 1, 2 * radius + 1)
+
+    def box(x):
+        return cv2.boxFilter(x, -1, k, normalize=True, borderType=cv2.BORDER_REPLICATE)
+
+    src = np.ascontiguousarray(src_low, dtype=np.float32)
+    g = np.ascontiguousarray(guide_low, dtype=np.float32)
+    mean_i, mean_p = box(g), box(src)
+    if mean_p.ndim == 2:
+        mean_p = mean_p[..., None]
+    cov = box(np.ascontiguousarray(g[..., None] * src)).reshape(mean_p.shape) - mean_i[..., None] * mean_p
+    var = box(g * g) - mean_i * mean_i
+    a = cov / (var + eps)[..., None]
+    b = mean_p - a * mean_i[..., None]
+    a, b = box(a).reshape(mean_p.shape), box(b).reshape(mean_p.shape)
+    h, w = guide_full.shape[:2]
+    A = cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, -1)
+    B = cv2.resize(b, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, -1)
+    return A * guide_full[..., None].astype(np.float32) + B

@@ -24,6 +24,7 @@ from vidcolor.training.distributed import DistContext, cleanup, init_distributed
 from vidcolor.training.images import build_cache, center_crop, list_images, load_cached, split_train_val, synthesize_images
 from vidcolor.training.records import JsonlLog, plot_losses, prepare_run_dir, save_grid, to_u8
 from vidcolor.training.trainer import GANTrainer
+from vidcolor.training.videos import KeyedConcat, VideoClipDataset, build_video_cache
 
 
 class _Interrupt:
@@ -51,8 +52,12 @@ class _Interrupt:
             signal.signal(sig, old)
 
 
+def _cache_dir(cfg: TrainConfig, out: Path) -> Path:
+    return Path(cfg.data.cache_dir) if cfg.data.cache_dir else out / "cache"
+
+
 def _data(cfg: TrainConfig, out: Path, ctx: DistContext, log):
-    cache = Path(cfg.data.cache_dir) if cfg.data.cache_dir else out / "cache"
+    cache = _cache_dir(cfg, out)
     root = Path(cfg.data.images) if cfg.data.images else None
     if cfg.data.generate > 0:
         gen = cache / "synthetic"
@@ -80,6 +85,37 @@ def _data(cfg: TrainConfig, out: Path, ctx: DistContext, log):
         val = entries[: max(1, min(4, len(entries)))]
     log({"event": "data", "images": len(entries), "val_images": len(val), "skipped_unreadable": skipped + vskipped, "cache": str(cache), "cache_seconds": round(time.time() - t0, 1)})
     return entries, val
+
+
+def _video_clips(cfg: TrainConfig, out: Path, ctx: DistContext, log) -> list:
+    """Cached real-video clips for the temporal stage (``data.videos``); rank 0 builds the cache."""
+    if not cfg.data.videos:
+        return []
+    t0 = time.time()
+
+    def build():
+        return build_video_cache(cfg.data.videos, tuple(cfg.data.styles), cfg.data.teach_size, cfg.data.clip_len, _cache_dir(cfg, out))
+
+    if ctx.is_main:
+        clips, skipped = build()
+    ctx.barrier()
+    if not ctx.is_main:  # reads the cache rank 0 wrote
+        clips, skipped = build()
+    log({"event": "video_data", "clips": len(clips), "videos": len({c.source for c in clips}), "skipped_unusable": skipped,
+         "cache_seconds": round(time.time() - t0, 1)})
+    return clips
+
+
+def _restore_state(trainer: GANTrainer, state: dict, mid_stage: bool) -> None:
+    """Resume mid-stage: optimizers, schedulers, scaler, EMA count. At a stage boundary the stage
+    starts fresh optimizers, but the EMA update count and the loss scale carry over as in an
+    uninterrupted run (else the EMA warm-up restarts and the weights differ)."""
+    if mid_stage:
+        trainer.load_optimizer_state(state)
+        return
+    trainer.ema_updates = int(state.get("ema_updates", 0))
+    if state.get("scaler"):
+        trainer.scaler.load_state_dict(state["scaler"])
 
 
 def _loader(dataset, st, cfg: TrainConfig, ctx: DistContext, stage_idx: int, start_step: int):
@@ -137,6 +173,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
         log = (lambda r: jlog.write(r)) if jlog else (lambda r: None)
         amp = resolve_amp(cfg.amp, ctx.device)
         entries, val = _data(cfg, out, ctx, log)
+        video_clips = _video_clips(cfg, out, ctx, log)
         trainer = GANTrainer(cfg, ctx, amp)
         progress = {"stage": STAGE_NAMES[0], "step_in_stage": 0, "global_step": 0, "stage_done": False}
         opt_state = None
@@ -169,8 +206,8 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
                     continue
                 start = progress["step_in_stage"] if (stage_idx == done_idx and not progress["stage_done"]) else 0
                 trainer.start_stage(name)
-                if opt_state is not None and start > 0:
-                    trainer.load_optimizer_state(opt_state)
+                if opt_state is not None:
+                    _restore_state(trainer, opt_state, mid_stage=start > 0)
                 opt_state = None
                 clip = name == "temporal"
                 if clip and ctx.is_main and start == 0:
@@ -178,6 +215,8 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
                     log({"event": "eval", "stage": name, "when": "before", "heldout_synthetic_warping_error": before})
                 ds = SyntheticClipDataset(entries, tuple(cfg.data.styles), cfg.data.crop, cfg.data.clip_len, cfg.data.plain_fraction, cfg.data.occluders) if clip \
                     else PairDataset(entries, tuple(cfg.data.styles), cfg.data.crop, cfg.data.plain_fraction, cfg.data.scale_jitter)
+                if clip and video_clips:
+                    ds = KeyedConcat([ds, VideoClipDataset(video_clips, tuple(cfg.data.styles), cfg.data.crop, cfg.data.plain_fraction)])
                 t_last, n_last = time.time(), 0
                 step = start
                 for batch in _loader(ds, st, cfg, ctx, stage_idx, start):

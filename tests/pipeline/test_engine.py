@@ -1,0 +1,89 @@
+"""Colorizer: working size, full-resolution output, bf16 vs fp32, device selection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from vidcolor.errors import VidcolorError
+from vidcolor.models import TINY, Generator
+from vidcolor.pipeline.engine import Colorizer, working_size
+from vidcolor.pipeline.frames import FrameProcessor
+
+
+def test_working_size_short_side_and_multiple():
+    assert working_size(480, 640, 256, 16) == (256, 336)
+    assert working_size(1080, 1920, 256, 16) == (256, 448)
+    assert working_size(100, 90, 256, 16) == (96, 96)  # never upscales beyond rounding
+
+
+def test_colorize_full_resolution_and_plain_keeps_L(tiny_weights):
+    col = Colorizer(tiny_weights, device="cpu", precision="fp32", render_size=32)
+    gray = torch.rand(2, 1, 75, 101)
+    rgb = col.colorize(gray, 0)
+    assert rgb.shape == (2, 3, 75, 101)
+    from vidcolor.color import rgb_to_lab
+
+    L = rgb_to_lab(rgb)[:, :1] / 100
+    assert (L - gray).abs().mean() < 0.02
+
+
+def test_bf16_matches_fp32_within_tolerance(tiny_weights):
+    g32 = Colorizer(tiny_weights, device="cpu", precision="fp32", render_size=0)
+    g16 = Colorizer(tiny_weights, device="cpu", precision="bf16", render_size=0)
+    x = torch.rand(2, 1, 48, 64)
+    a, b = g32.predict_low(x, 1), g16.predict_low(x, 1)
+    # Lab units: L in [0,100], ab in about ±110
+    assert (a - b).abs().mean() < 1.0
+    assert (a - b).abs().max() < 8.0
+
+
+def test_unknown_precision_and_cuda_without_gpu(tiny_weights):
+    with pytest.raises(VidcolorError):
+        Colorizer(tiny_weights, device="cpu", precision="fp8")
+    if not torch.cuda.is_available():
+        with pytest.raises(VidcolorError, match="CUDA"):
+            Colorizer(tiny_weights, device="cuda")
+
+
+def test_frame_processor_cpu_finish_matches_torch_upsampling(tiny_weights):
+    """The NumPy/OpenCV finishing path equals the batched torch path (within 8-bit rounding)."""
+    from vidcolor.color import lab_to_rgb, luma_lut
+    from vidcolor.io.video import DecodedFrame
+
+    col = Colorizer(tiny_weights, device="cpu", precision="fp32", render_size=32)
+    fp = FrameProcessor(col, 0, temporal=False, detect_scenes=False)
+    img = (np.random.default_rng(0).random((60, 90)) * 255).astype(np.uint8)
+    prep = fp.prepare(DecodedFrame(img, 0, 0.0, 0))
+    r = fp.infer([prep])[0]
+    u8 = fp.finish(r)
+    full = torch.from_numpy(luma_lut()[img])[None, None]
+    low = torch.from_numpy(prep.low)[None, None]
+    lab = torch.from_numpy(r.lab_low).permute(2, 0, 1)[None]
+    ref = (lab_to_rgb(col.upsample(lab, low, full, 0))[0].permute(1, 2, 0).numpy() * 255)
+    assert u8.shape == (60, 90, 3)
+    assert np.abs(u8.astype(float) - ref).mean() < 1.5
+
+
+@pytest.mark.cuda
+def test_cuda_path_matches_cpu(tiny_weights):
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    from vidcolor.io.video import DecodedFrame
+
+    img = (np.random.default_rng(0).random((64, 96)) * 255).astype(np.uint8)
+    outs = []
+    for dev in ("cpu", "cuda"):
+        col = Colorizer(tiny_weights, device=dev, precision="fp32", render_size=32)
+        fp = FrameProcessor(col, 0, temporal=False, detect_scenes=False)
+        outs.append(fp.finish(fp.infer([fp.prepare(DecodedFrame(img, 0, 0.0, 0))])[0]).astype(float))
+    assert np.abs(outs[0] - outs[1]).mean() < 2.0
+
+
+def test_model_in_memory(tiny_weights):
+    g = Generator(TINY)
+    col = Colorizer(model=g, device="cpu", render_size=0)
+    assert col.styles == TINY.styles
+    with pytest.raises(VidcolorError, match="available"):
+        col.style_index("vangogh")

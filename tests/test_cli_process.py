@@ -1,0 +1,209 @@
+"""`vidcolor process` end to end, in-process with click's CliRunner, on real PyAV clips."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tests.clips import make_clip
+from vidcolor.cli import cli
+from vidcolor.io.image import read_image, write_image
+
+
+def run(args):
+    return CliRunner().invoke(cli, args, catch_exceptions=False)
+
+
+def probe(path):
+    with av.open(str(path)) as c:
+        v = c.streams.video[0]
+        frames = [f for f in c.decode(video=0)]
+        return {"n": len(frames), "w": v.width, "h": v.height, "rate": v.average_rate, "audio": len(c.streams.audio),
+                "pts": [f.pts * f.time_base for f in frames]}
+
+
+def test_process_video_keeps_frames_timing_and_audio(tmp_path, tiny_weights):
+    src = make_clip(tmp_path / "in.mp4", n_frames=20, size=(63, 47), audio="aac", audio_tracks=2)
+    out = tmp_path / "out.mp4"
+    r = run(["process", str(src), "-o", str(out), "--weights", str(tiny_weights), "--style", "watercolor", "-q"])
+    assert r.exit_code == 0, r.output
+    a, b = probe(src), probe(out)
+    assert (b["n"], b["w"], b["h"], b["audio"]) == (a["n"], a["w"], a["h"], 2)
+    assert b["rate"] == Fraction(24000, 1001)
+    assert np.allclose([float(x) for x in a["pts"]], [float(x) for x in b["pts"]], atol=1e-3)
+
+
+def test_process_vfr_keeps_timestamps(tmp_path, tiny_weights):
+    src = make_clip(tmp_path / "vfr.mkv", n_frames=10, vfr=True, codec="h264")
+    out = tmp_path / "vfr_out.mkv"
+    assert run(["process", str(src), "-o", str(out), "--weights", str(tiny_weights), "-q"]).exit_code == 0
+    a, b = probe(src), probe(out)
+    assert a["n"] == b["n"]
+    assert np.allclose([float(x) for x in a["pts"]], [float(x) for x in b["pts"]], atol=2e-3)
+
+
+def test_default_output_name_in_cwd(tmp_path, tiny_weights, monkeypatch):
+    src = make_clip(tmp_path / "film.mp4", n_frames=6)
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    r = CliRunner().invoke(cli, ["process", str(src), "--weights", str(tiny_weights), "--style", "cartoon", "-q"])
+    assert r.exit_code == 0, r.output
+    assert (work / "film.cartoon.mp4").is_file()
+
+
+def test_process_images_8_and_16_bit(tmp_path, tiny_weights):
+    img8 = (np.random.default_rng(0).random((33, 41)) * 255).astype(np.uint8)
+    img16 = (np.random.default_rng(1).random((30, 20, 3)) * 65535).astype(np.uint16)
+    write_image(tmp_path / "a.jpg", img8)
+    write_image(tmp_path / "b.png", img16, bit_depth=16)
+    out = tmp_path / "out"
+    r = run(["process", str(tmp_path / "a.jpg"), str(tmp_path / "b.png"), "-o", str(out), "--weights", str(tiny_weights), "-q"])
+    assert r.exit_code == 0, r.output
+    a, b = read_image(out / "a.none.jpg"), read_image(out / "b.none.png")
+    assert a.shape == (33, 41, 3) and a.dtype == np.uint8
+    assert b.shape == (30, 20, 3) and b.dtype == np.uint16
+
+
+def test_plain_colorization_keeps_luminance(tmp_path, tiny_weights):
+    from vidcolor.process import process_image
+
+    g = np.tile(np.linspace(20, 235, 64, dtype=np.float32), (48, 1)).astype(np.uint8)
+    write_image(tmp_path / "g.png", g)
+    process_image(tmp_path / "g.png", tmp_path / "c.png", "none", weights=str(tiny_weights), device="cpu")
+    import cv2
+
+    c = read_image(tmp_path / "c.png")
+    L_in = cv2.cvtColor(np.dstack([g, g, g]), cv2.COLOR_RGB2Lab)[..., 0].astype(int)
+    L_out = cv2.cvtColor(c, cv2.COLOR_RGB2Lab)[..., 0].astype(int)
+    assert np.abs(L_in - L_out).mean() < 2.0
+
+
+def _assert_error(r, out_path=None, needle=None):
+    assert r.exit_code != 0
+    assert r.output.startswith("Error:"), r.output
+    assert "Traceback" not in r.output
+    assert r.output.count("\n") <= 1
+    if needle:
+        assert needle in r.output
+    if out_path is not None:
+        assert not out_path.exists()
+
+
+@pytest.mark.parametrize("case", ["missing", "empty", "text", "truncated_header", "folder_empty"])
+def test_bad_inputs(tmp_path, tiny_weights, case):
+    out = tmp_path / "out.mp4"
+    if case == "missing":
+        src = tmp_path / "nope.mp4"
+    elif case == "empty":
+        src = tmp_path / "empty.mp4"
+        src.write_bytes(b"")
+    elif case == "text":
+        src = tmp_path / "notes.mp4"
+        src.write_text("this is not a video\n" * 50)
+    elif case == "truncated_header":
+        full = make_clip(tmp_path / "full.mp4", n_frames=8)
+        src = tmp_path / "cut.mp4"
+        src.write_bytes(full.read_bytes()[:200])
+    else:
+        src = tmp_path / "emptydir"
+        src.mkdir()
+        out = tmp_path / "outdir"
+    before = src.read_bytes() if src.is_file() else None
+    r = CliRunner().invoke(cli, ["process", str(src), "-o", str(out), "--weights", str(tiny_weights)])
+    _assert_error(r, out)
+    if before is not None:
+        assert src.read_bytes() == before
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_unknown_style_lists_valid(tmp_path, tiny_weights):
+    src = make_clip(tmp_path / "in.mp4", n_frames=4)
+    r = CliRunner().invoke(cli, ["process", str(src), "-o", str(tmp_path / "o.mp4"), "--style", "vangogh", "--weights", str(tiny_weights)])
+    _assert_error(r, tmp_path / "o.mp4", "watercolor")
+
+
+def test_bad_weights(tmp_path):
+    src = make_clip(tmp_path / "in.mp4", n_frames=4)
+    import torch
+
+    pkl = tmp_path / "w.safetensors"
+    torch.save({"x": torch.zeros(2)}, pkl)
+    r = CliRunner().invoke(cli, ["process", str(src), "-o", str(tmp_path / "o.mp4"), "--weights", str(pkl)])
+    _assert_error(r, tmp_path / "o.mp4", "pickle")
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{bad json")
+    _assert_error(CliRunner().invoke(cli, ["process", str(src), "-o", str(tmp_path / "o.mp4"), "--weights", str(junk)]), tmp_path / "o.mp4")
+    _assert_error(CliRunner().invoke(cli, ["process", str(src), "-o", str(tmp_path / "o.mp4"), "--weights", str(tmp_path / "missing.safetensors")]), tmp_path / "o.mp4")
+
+
+def test_output_equal_to_input_and_existing_output(tmp_path, tiny_weights):
+    src = make_clip(tmp_path / "in.mp4", n_frames=4)
+    before = src.read_bytes()
+    _assert_error(CliRunner().invoke(cli, ["process", str(src), "-o", str(src), "--weights", str(tiny_weights), "--overwrite"]))
+    assert src.read_bytes() == before
+    existing = tmp_path / "exists.mp4"
+    existing.write_bytes(b"keep me")
+    _assert_error(CliRunner().invoke(cli, ["process", str(src), "-o", str(existing), "--weights", str(tiny_weights)]))
+    assert existing.read_bytes() == b"keep me"
+    r = CliRunner().invoke(cli, ["process", str(src), "-o", str(existing), "--weights", str(tiny_weights), "--overwrite", "-q"])
+    assert r.exit_code == 0 and existing.read_bytes() != b"keep me"
+
+
+def test_codec_container_mismatch_is_an_error(tmp_path, tiny_weights):
+    src = make_clip(tmp_path / "in.mp4", n_frames=4)
+    _assert_error(CliRunner().invoke(cli, ["process", str(src), "-o", str(tmp_path / "o.mp4"), "--codec", "ffv1", "--weights", str(tiny_weights)]), tmp_path / "o.mp4")
+
+
+def test_ffv1_lossless_and_prores(tmp_path, tiny_weights):
+    src = make_clip(tmp_path / "in.mp4", n_frames=5, size=(40, 30))
+    for codec, ext in (("ffv1", ".mkv"), ("prores", ".mov")):
+        out = tmp_path / f"o{ext}"
+        r = run(["process", str(src), "-o", str(out), "--codec", codec, "--weights", str(tiny_weights), "-q"])
+        assert r.exit_code == 0, r.output
+        assert probe(out)["n"] == 5
+
+
+def test_failure_mid_run_leaves_no_output(tmp_path, tiny_weights, monkeypatch):
+    from vidcolor.pipeline import frames as frames_mod
+
+    src = make_clip(tmp_path / "in.mp4", n_frames=30)
+    out = tmp_path / "o.mp4"
+    calls = {"n": 0}
+    orig = frames_mod.FrameProcessor.infer
+
+    def flaky(self, batch):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return orig(self, batch)
+
+    monkeypatch.setattr(frames_mod.FrameProcessor, "infer", flaky)
+    r = CliRunner().invoke(cli, ["process", str(src), "-o", str(out), "--weights", str(tiny_weights)])
+    assert r.exit_code != 0
+    assert "Error: interrupted" in r.output
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_styles_and_info_commands(tmp_path):
+    r = run(["styles"])
+    assert r.exit_code == 0
+    for name in ("none", "watercolor", "oil", "pencil", "cartoon"):
+        assert name in r.output
+    src = make_clip(tmp_path / "in.mp4", n_frames=4, audio="aac")
+    r = run(["info", str(src)])
+    assert r.exit_code == 0 and "video" in r.output and "audio" in r.output
+    _assert_error(CliRunner().invoke(cli, ["info", str(tmp_path / "nope.mp4")]))
+
+
+def test_library_api_without_click(tmp_path, tiny_weights):
+    import vidcolor
+
+    src = make_clip(tmp_path / "in.mp4", n_frames=6)
+    res = vidcolor.process_video(src, tmp_path / "o.mp4", "pencil", weights=str(tiny_weights), device="cpu")
+    assert res.frames == 6 and res.output.is_file()

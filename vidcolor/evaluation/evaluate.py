@@ -1,0 +1,283 @@
+"""Evaluation runs (library API, no click): photos against their colour originals, and videos for
+temporal stability. Both return a JSON-able :class:`EvalResults` dict; :mod:`.report` turns it into
+``metrics.json``, comparison sheets, plots and an HTML page.
+
+Photos (:func:`evaluate_images`): every colour original in ``ref_dir`` is turned into its L*
+luminance (what the network sees), colorized (or its result is read from ``out_dir``) and
+scored against the original with PSNR / SSIM, plus colorfulness. The gray baseline (L* with zero
+chroma) gets the same scores, so a model can be compared with doing nothing. For a style other
+than ``none`` the output is also compared with the style teacher's rendering of the original.
+
+Videos (:func:`evaluate_video`): a colorized video is streamed frame by frame (never loaded
+whole) for its warping error and CDC, and optionally compared with its colour original.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+from pathlib import Path
+from typing import Sequence
+
+import cv2
+import numpy as np
+import torch
+
+from vidcolor.color import rgb_to_gray
+from vidcolor.errors import VidcolorError
+from vidcolor.evaluation.metrics import (
+    cdc_from_histograms,
+    colorfulness,
+    flow_and_mask,
+    gray_baseline,
+    psnr,
+    rgb_histograms,
+    ssim,
+    warping_error_pair,
+)
+from vidcolor.evaluation.report import SheetRow
+from vidcolor.io.image import IMAGE_EXTS, read_image
+from vidcolor.io.video import VideoReader
+
+#: Thumbnail height (pixels) kept for the comparison sheets.
+SHEET_HEIGHT = 160
+
+
+class EvalResults(dict):
+    """A plain, JSON-able results dict. ``sheet_rows`` carries the comparison-sheet thumbnails
+    (:class:`~vidcolor.evaluation.report.SheetRow`), which are not part of the JSON."""
+
+    def __init__(self, *args, sheet_rows: Sequence[SheetRow] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sheet_rows = list(sheet_rows)
+
+
+def list_images(folder: str | os.PathLike) -> list[Path]:
+    """Image files directly in ``folder`` (sorted; hidden files skipped)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise VidcolorError(f"'{folder}' is not a folder")
+    found = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_EXTS)
+    if not found:
+        raise VidcolorError(f"folder '{folder}' has no images ({', '.join(sorted(IMAGE_EXTS))})")
+    return found
+
+
+def find_result(out_dir: str | os.PathLike, original: Path, style: str) -> Path:
+    """The result ``vidcolor process`` writes for ``original`` and ``style`` into a folder:
+    ``<stem>.<style>.<ext>`` (the original's extension first, then any image extension)."""
+    out_dir = Path(out_dir)
+    exts = [original.suffix] + sorted(IMAGE_EXTS - {original.suffix.lower()})
+    for ext in exts:
+        p = out_dir / f"{original.stem}.{style}{ext}"
+        if p.is_file():
+            return p
+    raise VidcolorError(f"no result for '{original.name}' with style '{style}' in '{out_dir}' "
+                        f"(expected {original.stem}.{style}{original.suffix}, as 'vidcolor process --style {style} -o {out_dir}' writes it)")
+
+
+def _to_tensor(image: np.ndarray) -> torch.Tensor:
+    """uint8/uint16 RGB ``(H,W,3)`` or gray ``(H,W)`` → float RGB ``[1,3,H,W]`` in [0, 1]."""
+    scale = 65535.0 if image.dtype == np.uint16 else 255.0
+    t = torch.from_numpy(image.astype(np.float32) / scale)
+    t = t[..., None].expand(*t.shape, 3) if t.dim() == 2 else t
+    return t.permute(2, 0, 1)[None].contiguous()
+
+
+def _to_hwc(rgb: torch.Tensor) -> np.ndarray:
+    return rgb[0].permute(1, 2, 0).float().clamp(0, 1).cpu().numpy()
+
+
+def _thumb(rgb: torch.Tensor, height: int) -> np.ndarray:
+    img = _to_hwc(rgb)
+    h, w = img.shape[:2]
+    size = (max(1, round(w * height / h)), height)
+    return (cv2.resize(img, size, interpolation=cv2.INTER_AREA if height < h else cv2.INTER_LINEAR) * 255 + 0.5).astype(np.uint8)
+
+
+def _resize_short(img: np.ndarray, short: int) -> np.ndarray:
+    """``(H,W,3)`` float → short side ``short`` (never upscaled; 0 = unchanged), area filter."""
+    h, w = img.shape[:2]
+    s = 1.0 if short == 0 else min(1.0, short / min(h, w))
+    if s == 1.0:
+        return img
+    return cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+
+
+def _teacher_distance(original: torch.Tensor, result: torch.Tensor, style: str, render_size: int, seed: int) -> dict:
+    """Distance of a stylized result to the style teacher's rendering, at the working size."""
+    from vidcolor.styles import get_style
+
+    o = _resize_short(_to_hwc(original), render_size)
+    r = _resize_short(_to_hwc(result), render_size)
+    if r.shape != o.shape:
+        r = cv2.resize(r, (o.shape[1], o.shape[0]), interpolation=cv2.INTER_AREA)
+    t = get_style(style).render(np.ascontiguousarray(o, np.float32), seed)
+    tt, rt = torch.from_numpy(t).permute(2, 0, 1), torch.from_numpy(np.ascontiguousarray(r)).permute(2, 0, 1)
+    return {"teacher_mad": float((rt.double() - tt.double()).abs().mean()), "teacher_psnr": psnr(rt, tt)}
+
+
+def _scores(result: torch.Tensor, original: torch.Tensor) -> dict:
+    return {"psnr": float(psnr(result, original)[0]), "ssim": float(ssim(result, original)[0]), "colorfulness": float(colorfulness(result)[0])}
+
+
+def _means(entries: list[dict]) -> dict:
+    values: dict[str, list[float]] = {}
+    for e in entries:
+        for k, v in e.items():
+            values.setdefault(k, []).append(v)
+    return {k: float(np.mean(v)) for k, v in values.items()}
+
+
+def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None, *, weights: str | os.PathLike | None = None,
+                    styles: Sequence[str] = ("none",), device: str = "cpu", render_size: int = 256, seed: int = 0, colorizer=None,
+                    sheet_height: int = SHEET_HEIGHT) -> EvalResults:
+    """Score colorizations of the colour photos in ``ref_dir``.
+
+    Each original (sRGB, 8 or 16 bit) is turned into L*/100 (:func:`vidcolor.color.rgb_to_gray`).
+    Its results come from ``out_dir`` — ``<stem>.<style>.<ext>``, the names ``vidcolor process
+    --style STYLE -o OUT_DIR`` writes — or, when ``out_dir`` is None, from a
+    :class:`~vidcolor.pipeline.engine.Colorizer` (``weights`` or the bundled model, ``device``,
+    ``render_size``; or the given ``colorizer``).
+
+    Per image and style: PSNR and SSIM against the original, and colorfulness; for a style other
+    than ``none`` also ``teacher_mad`` (mean |result − teacher|) and ``teacher_psnr`` against
+    ``get_style(style).render(original, seed)``, both at the working size (short side
+    ``render_size``, never upscaled; 0 = full size), since that is the scale the network stylizes
+    at. Also the gray baseline's PSNR/SSIM/colorfulness and the original's colorfulness.
+
+    Returns ``{"kind": "images", ..., "images": [per image], "mean": {"original", "gray", style…}}``
+    with thumbnails for the comparison sheets in ``.sheet_rows``.
+    """
+    from vidcolor.styles import get_style
+
+    styles = tuple(styles)
+    if not styles:
+        raise VidcolorError("no styles to evaluate")
+    for s in styles:
+        get_style(s)
+    if render_size < 0:
+        raise VidcolorError(f"render size must be ≥ 0, got {render_size}")
+    originals = list_images(ref_dir)
+    if out_dir is not None:
+        if weights is not None or colorizer is not None:
+            raise VidcolorError("evaluating results from an output folder uses no weights; give either the folder or weights")
+        if not Path(out_dir).is_dir():
+            raise VidcolorError(f"results folder '{out_dir}' does not exist")
+        results_for = {p: {s: find_result(out_dir, p, s) for s in styles} for p in originals}  # fail before any work
+        source = None
+    else:
+        source = str(weights) if weights else ("bundled" if colorizer is None else "given model")
+        if colorizer is None:
+            from vidcolor.pipeline.engine import Colorizer
+
+            colorizer = Colorizer(weights, device=device, render_size=render_size)
+        style_idx = {s: colorizer.style_index(s) for s in styles}
+
+    entries, rows = [], []
+    for path in originals:
+        original = _to_tensor(read_image(path))
+        gray = rgb_to_gray(original)
+        base = gray_baseline(original)
+        entry = {"name": path.name, "width": original.shape[-1], "height": original.shape[-2],
+                 "original": {"colorfulness": float(colorfulness(original)[0])}, "gray": _scores(base, original), "styles": {}}
+        tiles = [("original", _thumb(original, sheet_height)), ("gray", _thumb(base, sheet_height))]
+        for s in styles:
+            if out_dir is not None:
+                rp = results_for[path][s]
+                result = _to_tensor(read_image(rp))
+                if result.shape != original.shape:
+                    raise VidcolorError(f"result '{rp}' is {result.shape[-1]}×{result.shape[-2]} but its original '{path}' is "
+                                        f"{original.shape[-1]}×{original.shape[-2]}")
+            else:
+                result = colorizer.colorize(gray, style_idx[s]).float().cpu()
+            scores = _scores(result, original)
+            if s != "none":
+                scores.update(_teacher_distance(original, result, s, render_size, seed))
+            entry["styles"][s] = scores
+            tiles.append(("colorized" if s == "none" else s, _thumb(result, sheet_height)))
+        entries.append(entry)
+        rows.append(SheetRow(path.name, tuple(tiles)))
+
+    mean = {"original": _means([e["original"] for e in entries]), "gray": _means([e["gray"] for e in entries])}
+    for s in styles:
+        mean[s] = _means([e["styles"][s] for e in entries])
+    return EvalResults({
+        "kind": "images", "ref_dir": str(ref_dir), "out_dir": None if out_dir is None else str(out_dir),
+        "weights": source,
+        "render_size": render_size, "seed": seed, "styles": list(styles), "count": len(entries), "images": entries, "mean": mean,
+    }, sheet_rows=rows)
+
+
+def _frame_tensor(image: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(image).permute(2, 0, 1)[None].float() / 255.0
+
+
+def _warp_summary(values: list[float]) -> dict:
+    return {"mean": float(np.mean(values)) if values else None, "per_frame": values}
+
+
+def evaluate_video(video: str | os.PathLike, reference: str | os.PathLike | None = None, *, max_frames: int | None = None,
+                   preset: str = "medium") -> EvalResults:
+    """Temporal metrics of a colorized ``video``, streamed frame by frame.
+
+    * ``warping_error``: Lai et al. (2018) per frame pair and mean
+      (:func:`~vidcolor.evaluation.metrics.video_warping_error`), with DIS flow (``preset``) and
+      occlusion masks on the L* of the ``reference`` when given, else on the video's own L*
+      (for plain colorization that *is* the input luminance).
+    * ``cdc``: NTIRE 2023 Color Distribution Consistency (:func:`~vidcolor.evaluation.metrics.cdc`),
+      and ``cdc_per_dilation`` for Δ = 1, 2, 4 alone.
+    * With a colour ``reference`` (same size): per-frame and mean PSNR / SSIM against it, and the
+      reference's own warping error (same flows) and CDC — what a perfectly steady result scores.
+
+    Frames are paired by decode order; if the two videos differ in length the extra frames are
+    ignored and a note says so. ``max_frames`` limits the frames read.
+    """
+    video = Path(video)
+    n = 0
+    hists, ref_hists, we, ref_we, psnrs, ssims, notes = [], [], [], [], [], [], []
+    prev = None  # (out, ref or None, flow gray)
+    with contextlib.ExitStack() as stack:
+        rv = stack.enter_context(VideoReader(video, fmt="rgb24"))
+        rr = stack.enter_context(VideoReader(reference, fmt="rgb24")) if reference is not None else None
+        if rr is not None and (rr.info.width, rr.info.height) != (rv.info.width, rv.info.height):
+            raise VidcolorError(f"'{video}' is {rv.info.width}×{rv.info.height} but the reference '{reference}' is "
+                                f"{rr.info.width}×{rr.info.height}")
+        frames = itertools.zip_longest(rv.frames(), rr.frames()) if rr is not None else ((f, None) for f in rv.frames())
+        for fo, fr in frames:
+            if max_frames is not None and n >= max_frames:
+                break
+            if fo is None or (rr is not None and fr is None):
+                notes.append(f"{'the video' if fo is None else 'the reference'} has fewer frames; compared the first {n}")
+                break
+            out = _frame_tensor(fo.image)
+            hists.append(rgb_histograms(out)[0])
+            ref = _frame_tensor(fr.image) if fr is not None else None
+            if ref is not None:
+                ref_hists.append(rgb_histograms(ref)[0])
+                psnrs.append(float(psnr(out, ref)[0]))
+                ssims.append(float(ssim(out, ref)[0]))
+            g = rgb_to_gray(ref if ref is not None else out)
+            if prev is not None:
+                flow, mask = flow_and_mask(prev[2], g, preset)
+                we.append(warping_error_pair(prev[0], out, flow, mask))
+                if ref is not None:
+                    ref_we.append(warping_error_pair(prev[1], ref, flow, mask))
+            prev = (out, ref, g)
+            n += 1
+        if rv.corrupt_packets:
+            notes.append(f"skipped {rv.corrupt_packets} corrupt packet(s) in the video")
+    if n < 2:
+        raise VidcolorError(f"'{video}' has {n} decodable frame(s); temporal metrics need at least 2")
+    res = {"kind": "video", "video": str(video), "reference": None if reference is None else str(reference), "frames": n,
+           "width": rv.info.width, "height": rv.info.height, "fps": float(rv.info.frame_rate),
+           "flow_on": "reference" if reference is not None else "video", "warping_error": _warp_summary(we),
+           "cdc": cdc_from_histograms(np.stack(hists)),
+           "cdc_per_dilation": {str(d): cdc_from_histograms(np.stack(hists), (d,)) for d in (1, 2, 4) if d < n}}
+    if reference is not None:
+        res["vs_reference"] = {"psnr": float(np.mean(psnrs)), "ssim": float(np.mean(ssims)), "psnr_per_frame": psnrs, "ssim_per_frame": ssims}
+        res["reference_warping_error"] = _warp_summary(ref_we)
+        res["reference_cdc"] = cdc_from_histograms(np.stack(ref_hists))
+    res["notes"] = notes
+    return EvalResults(res)

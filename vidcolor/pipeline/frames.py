@@ -1,0 +1,136 @@
+"""Per-frame work of the video pipeline, split by the thread it runs in.
+
+* :meth:`FrameProcessor.prepare` (decoder thread): luma → L*/100 by lookup table at full size, and
+  an area-downscaled copy at the working size;
+* :meth:`FrameProcessor.infer` (main thread, batched): the generator on the working-size batch,
+  then — in frame order — scene-cut detection and flow-guided stabilization;
+* :meth:`FrameProcessor.finish` (encoder thread): guided upsampling of the chroma onto the
+  full-resolution luminance and Lab → RGB (OpenCV; NumPy releases the GIL).
+
+On CUDA, upsampling and color conversion run batched on the GPU inside :meth:`infer` instead, with
+host→device copies from pinned memory on a separate stream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+
+from vidcolor.color import lab_to_rgb, lab_to_rgb_u8, luma_lut
+from vidcolor.pipeline.engine import Colorizer
+from vidcolor.pipeline.scenes import SceneDetector
+from vidcolor.pipeline.stabilize import TemporalStabilizer
+from vidcolor.pipeline.upsample import guided_upsample_np, resize
+
+
+@dataclass
+class Prepared:
+    index: int
+    pts: int | None
+    time: float | None
+    full: np.ndarray      # (H, W) float32 L*/100
+    low_u8: np.ndarray    # (h, w) uint8 luma at working size
+    low: np.ndarray       # (h, w) float32 L*/100 at working size
+
+
+@dataclass
+class Rendered:
+    index: int
+    pts: int | None
+    write: bool
+    rgb: np.ndarray | None = None        # (H, W, 3) uint8 when finished on the GPU
+    lab_low: np.ndarray | None = None    # (h, w, 3) float32 otherwise
+    low: np.ndarray | None = None
+    full: np.ndarray | None = None
+
+
+class FrameProcessor:
+    def __init__(self, colorizer: Colorizer, style: int, temporal: bool = True, detect_scenes: bool = True, first_written: int = 0):
+        self.col, self.style = colorizer, style
+        self.stabilizer = TemporalStabilizer() if temporal else None
+        self.detector = SceneDetector() if (temporal or detect_scenes) else None
+        self.first_written = first_written
+        self.lut = luma_lut(8)
+        self._size: tuple[int, int] | None = None
+        self._cuda = colorizer.device.type == "cuda"
+        self._copy_stream = torch.cuda.Stream(colorizer.device) if self._cuda else None
+
+    @property
+    def cuts(self):
+        return self.detector.cuts if self.detector is not None else []
+
+    def prepare(self, frame) -> Prepared:
+        img = frame.image
+        if img.ndim == 3:
+            img = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+        h, w = img.shape
+        if self._size is None:
+            self._size = self.col.working_size(h, w)
+        hh, ww = self._size
+        low_u8 = img if (hh, ww) == (h, w) else cv2.resize(img, (ww, hh), interpolation=cv2.INTER_AREA)
+        return Prepared(frame.index, frame.pts, frame.time, self.lut[img], low_u8, self.lut[low_u8])
+
+    def _upload(self, arr: np.ndarray) -> torch.Tensor:
+        t = torch.from_numpy(arr)
+        if not self._cuda:
+            return t
+        t = t.pin_memory()
+        with torch.cuda.stream(self._copy_stream):
+            d = t.to(self.col.device, non_blocking=True)
+        torch.cuda.current_stream(self.col.device).wait_stream(self._copy_stream)
+        return d
+
+    def infer(self, batch: list[Prepared]) -> list[Rendered]:
+        low = self._upload(np.stack([p.low for p in batch])[:, None])
+        lab_low = self.col.predict_low(low, self.style).permute(0, 2, 3, 1).cpu().numpy()
+        frames = []
+        for k, p in enumerate(batch):
+            cut = self.detector.update(p.index, p.low_u8, p.time) if self.detector is not None else False
+            lab = lab_low[k]
+            if self.stabilizer is not None:
+                if cut:
+                    self.stabilizer.reset()
+                lab = self.stabilizer(p.low_u8, p.low, lab, self.style)
+            frames.append(lab)
+        out = []
+        if self._cuda:
+            rgb = self._finish_gpu(batch, np.stack(frames))
+            for k, p in enumerate(batch):
+                out.append(Rendered(p.index, p.pts, p.index >= self.first_written, rgb=rgb[k]))
+        else:
+            for p, lab in zip(batch, frames):
+                out.append(Rendered(p.index, p.pts, p.index >= self.first_written, lab_low=lab, low=p.low, full=p.full))
+        return out
+
+    @torch.inference_mode()
+    def _finish_gpu(self, batch: list[Prepared], lab_low: np.ndarray) -> np.ndarray:
+        lab = self._upload(np.ascontiguousarray(lab_low)).permute(0, 3, 1, 2)
+        low = self._upload(np.stack([p.low for p in batch])[:, None])
+        full = self._upload(np.stack([p.full for p in batch])[:, None])
+        rgb = lab_to_rgb(self.col.upsample(lab, low, full, self.style))
+        return (rgb * 255 + 0.5).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+
+    def finish(self, r: Rendered) -> np.ndarray:
+        """Full-resolution uint8 RGB ``(H, W, 3)`` for a rendered frame."""
+        if r.rgb is not None:
+            return r.rgb
+        full, low, lab = r.full, r.low, r.lab_low
+        H, W = full.shape
+        if lab.shape[:2] == (H, W):
+            L = full * 100.0 if self.style == 0 else lab[..., 0]
+            return lab_to_rgb_u8(np.dstack([L, lab[..., 1:]]))
+        if self.style == 0:
+            ab = guided_upsample_np(lab[..., 1:], low, full)
+            L = full * 100.0
+        else:
+            l_low = np.ascontiguousarray(lab[..., 0] / 100.0, dtype=np.float32)
+            lf = np.clip(cv2.resize(l_low, (W, H), interpolation=cv2.INTER_CUBIC), 0, 1)
+            ab = guided_upsample_np(lab[..., 1:], l_low, lf)
+            L = lf * 100.0
+        return lab_to_rgb_u8(np.dstack([L.astype(np.float32), ab]))
+
+
+__all__ = ["FrameProcessor", "Prepared", "Rendered", "resize"]
