@@ -112,10 +112,12 @@ def format_table(rows: list[dict]) -> str:
             f"{r['params'] / 1e6:.2f}M", f"{r['gflops']:.2f}",
             f"{r['fps']:.2f}" if timed else "-", f"{r['ms_per_frame']:.1f}" if timed else "-", r["note"],
         ))
-    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
-    fmt = lambda cells: "  ".join(c.ljust(wd) for c, wd in zip(cells, widths)).rstrip()  # noqa: E731
-    out = [fmt(header), fmt(tuple("-" * wd for wd in widths))] + [fmt(line) for line in lines]
-    return "\n".join(out)
+    widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(header)]
+
+    def fmt(cells) -> str:
+        return "  ".join(c.ljust(wd) for c, wd in zip(cells, widths)).rstrip()
+
+    return "\n".join([fmt(header), fmt(tuple("-" * wd for wd in widths))] + [fmt(line) for line in lines])
 
 
 if __name__ == "__main__":

@@ -110,6 +110,41 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
                 click.echo(f"  note: {note}")
 
 
+@cli.command("eval")
+@click.option("--ref", "ref_dir", type=click.Path(exists=True, file_okay=False), help="Folder of colour originals (photos).")
+@click.option("--out", "out_dir", type=click.Path(exists=True, file_okay=False), help="Results of 'vidcolor process' for --ref (<stem>.<style>.<ext>); default: colorize now.")
+@click.option("--video", type=click.Path(exists=True, dir_okay=False), help="A colorized video: warping error and CDC.")
+@click.option("--ref-video", type=click.Path(exists=True, dir_okay=False), help="The colour original of --video (PSNR/SSIM, flow on its luminance).")
+@click.option("--weights", type=click.Path(exists=True, dir_okay=False), help="Generator weights; default: the bundled starter model.")
+@click.option("--styles", "style_list", default="none", show_default=True, help="Comma-separated styles to evaluate, e.g. none,watercolor.")
+@click.option("--render-size", default=256, show_default=True, type=click.IntRange(0), help="Short side the network runs at (0 = full resolution).")
+@click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
+@click.option("--report", "report_dir", type=click.Path(file_okay=False), help="Write metrics.json, sheets, plots and index.html here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead of a table.")
+def eval_(ref_dir, out_dir, video, ref_video, weights, style_list, render_size, device, report_dir, as_json):
+    """Score colorizations: PSNR/SSIM/colorfulness on photos, warping error and CDC on a video."""
+    from vidcolor.evaluation import evaluate_images, evaluate_video, format_summary, to_json, write_report
+
+    if not ref_dir and not video:
+        raise VidcolorError("nothing to evaluate: give --ref ORIGINALS_DIR and/or --video FILE")
+    if out_dir and not ref_dir:
+        raise VidcolorError("--out needs --ref (the originals its results belong to)")
+    if ref_video and not video:
+        raise VidcolorError("--ref-video needs --video (the colorized video to compare with it)")
+    if out_dir and weights:
+        raise VidcolorError("--weights is only used to colorize now; leave it out with --out")
+    results = {}
+    if ref_dir:
+        names = tuple(s.strip() for s in style_list.split(",") if s.strip())
+        results["images"] = evaluate_images(ref_dir, out_dir, weights=weights, styles=names, device=device, render_size=render_size)
+    if video:
+        results["video"] = evaluate_video(video, ref_video)
+    index = write_report(results, report_dir) if report_dir else None
+    click.echo(to_json(results) if as_json else format_summary(results))
+    if index and not as_json:
+        click.echo(f"report: {index}")
+
+
 @cli.command()
 def styles():
     """List the built-in styles."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import av
 import numpy as np
 import pytest
 
@@ -27,6 +28,17 @@ def test_describes_container_and_every_stream(tmp_path):
 def test_describes_images(tmp_path):
     path = write_image(tmp_path / "still.png", np.zeros((5, 7), np.uint16), bit_depth=16)
     assert describe(path).splitlines()[1].strip() == "7x5, gray, 16-bit (after EXIF orientation)"
+
+
+def test_audio_only_file(tmp_path):
+    with av.open(str(tmp_path / "sound.m4a"), "w") as out:
+        stream = out.add_stream("aac", rate=44100)
+        frame = av.AudioFrame.from_ndarray(np.zeros((2, 1024), np.float32), format="fltp", layout="stereo")
+        frame.sample_rate, frame.pts = 44100, 0
+        out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    text = describe(tmp_path / "sound.m4a")
+    assert "#0 audio: aac" in text and "44100 Hz" in text and text.endswith("(no video stream)")
 
 
 def test_errors_are_vidcolor_errors(tmp_path):

@@ -85,6 +85,11 @@ def _to_tensor(image: np.ndarray) -> torch.Tensor:
     return t.permute(2, 0, 1)[None].contiguous()
 
 
+def read_rgb(path: str | os.PathLike) -> torch.Tensor:
+    """An image file as float sRGB ``[1,3,H,W]`` in [0, 1] (a gray file gives R = G = B)."""
+    return _to_tensor(read_image(path))
+
+
 def _to_hwc(rgb: torch.Tensor) -> np.ndarray:
     return rgb[0].permute(1, 2, 0).float().clamp(0, 1).cpu().numpy()
 
@@ -103,6 +108,14 @@ def _resize_short(img: np.ndarray, short: int) -> np.ndarray:
     if s == 1.0:
         return img
     return cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+
+
+def comparison_row(label: str, original: torch.Tensor, outputs: dict[str, torch.Tensor], height: int = SHEET_HEIGHT) -> SheetRow:
+    """Sheet row ``original | gray | colorized | <style> …`` from RGB ``[1,3,H,W]`` tensors;
+    ``outputs`` maps style names to results (``none`` is captioned "colorized")."""
+    tiles = [("original", _thumb(original, height)), ("gray", _thumb(gray_baseline(original), height))]
+    tiles += [("colorized" if s == "none" else s, _thumb(rgb, height)) for s, rgb in outputs.items()]
+    return SheetRow(label, tuple(tiles))
 
 
 def _teacher_distance(original: torch.Tensor, result: torch.Tensor, style: str, render_size: int, seed: int) -> dict:
@@ -177,16 +190,16 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
 
     entries, rows = [], []
     for path in originals:
-        original = _to_tensor(read_image(path))
+        original = read_rgb(path)
         gray = rgb_to_gray(original)
         base = gray_baseline(original)
         entry = {"name": path.name, "width": original.shape[-1], "height": original.shape[-2],
                  "original": {"colorfulness": float(colorfulness(original)[0])}, "gray": _scores(base, original), "styles": {}}
-        tiles = [("original", _thumb(original, sheet_height)), ("gray", _thumb(base, sheet_height))]
+        outputs = {}
         for s in styles:
             if out_dir is not None:
                 rp = results_for[path][s]
-                result = _to_tensor(read_image(rp))
+                result = read_rgb(rp)
                 if result.shape != original.shape:
                     raise VidcolorError(f"result '{rp}' is {result.shape[-1]}×{result.shape[-2]} but its original '{path}' is "
                                         f"{original.shape[-1]}×{original.shape[-2]}")
@@ -196,9 +209,9 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
             if s != "none":
                 scores.update(_teacher_distance(original, result, s, render_size, seed))
             entry["styles"][s] = scores
-            tiles.append(("colorized" if s == "none" else s, _thumb(result, sheet_height)))
+            outputs[s] = result
         entries.append(entry)
-        rows.append(SheetRow(path.name, tuple(tiles)))
+        rows.append(comparison_row(path.name, original, outputs, sheet_height))
 
     mean = {"original": _means([e["original"] for e in entries]), "gray": _means([e["gray"] for e in entries])}
     for s in styles:

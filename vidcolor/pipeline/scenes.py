@@ -48,8 +48,9 @@ class SceneDetector:
         cut = False
         if self.prev is not None:
             score = float(0.5 * np.abs(feats[0] - self.prev[0]).mean() + 0.5 * np.abs(feats[1] - self.prev[1]).mean())
-            base = float(np.median(self.recent)) if self.recent else 0.0
-            if score > self.threshold and score > self.ratio * base and index - self.last_cut >= self.min_len:
+            # with little history, demand twice the threshold instead of the ratio test
+            need = self.ratio * float(np.median(self.recent)) if len(self.recent) >= 3 else 2 * self.threshold
+            if score > self.threshold and score > need and index - self.last_cut >= self.min_len:
                 cut = True
                 self.last_cut = index
                 self.cuts.append(Cut(index, time, score))

@@ -162,6 +162,8 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
     out = Path(out)
     if until is not None and until not in STAGE_NAMES:
         raise VidcolorError(f"unknown stage '{until}'; valid: {', '.join(STAGE_NAMES)}")
+    if resume and ckpt.latest_checkpoint(out) is None:  # before any data work or files written
+        raise VidcolorError(f"--resume: no checkpoint in '{out / 'checkpoints'}'")
     ctx = init_distributed(cfg.device)
     try:
         if cfg.threads > 0:

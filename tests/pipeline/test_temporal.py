@@ -1,0 +1,119 @@
+"""Flow-guided stabilization and scene cuts."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import av
+import cv2
+import numpy as np
+
+from vidcolor.pipeline.scenes import SceneDetector, write_cut_list
+from vidcolor.pipeline.stabilize import TemporalStabilizer
+
+
+def _texture(h, w, seed=0, sigma=2.0):
+    rng = np.random.default_rng(seed)
+    t = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0), sigma)
+    return (t - t.min()) / (t.max() - t.min())
+
+
+def _shift(img, dx):
+    return np.roll(img, dx, axis=1)
+
+
+def test_stabilizer_reduces_flicker_on_a_pan():
+    h, w = 64, 96
+    base = _texture(h, w + 40)
+    chroma = np.dstack([_texture(h, w + 40, 1) * 40 - 20, _texture(h, w + 40, 2) * 40 - 20]).astype(np.float32)
+    rng = np.random.default_rng(3)
+    stab = TemporalStabilizer()
+    raw_err, stab_err = [], []
+    prev_raw = prev_stab = None
+    for t in range(10):
+        g = np.ascontiguousarray(base[:, 2 * t:2 * t + w])
+        ab = chroma[:, 2 * t:2 * t + w] + rng.normal(0, 6, (h, w, 2)).astype(np.float32)  # flickering prediction
+        lab = np.dstack([g * 100, ab]).astype(np.float32)
+        out = stab((g * 255).astype(np.uint8), g, lab, 0)
+        assert np.array_equal(out[..., 0], lab[..., 0])  # plain colorization: L untouched
+        if prev_raw is not None:
+            # compare with the previous frame shifted by the known motion, away from the borders
+            raw_err.append(np.abs(lab[:, 8:-8, 1:] - _shift(prev_raw, -2)[:, 8:-8, 1:]).mean())
+            stab_err.append(np.abs(out[:, 8:-8, 1:] - _shift(prev_stab, -2)[:, 8:-8, 1:]).mean())
+        prev_raw, prev_stab = lab, out
+    assert np.mean(stab_err) < 0.6 * np.mean(raw_err)
+
+
+def test_stabilizer_does_not_ghost_a_new_object():
+    h, w = 48, 64
+    g0 = _texture(h, w)
+    g1 = g0.copy()
+    g1[10:30, 20:40] = 0.95  # a bright object appears
+    lab0 = np.dstack([g0 * 100, np.full((h, w, 2), -30, np.float32)]).astype(np.float32)
+    lab1 = np.dstack([g1 * 100, np.full((h, w, 2), 40, np.float32)]).astype(np.float32)
+    stab = TemporalStabilizer()
+    stab((g0 * 255).astype(np.uint8), g0, lab0, 0)
+    out = stab((g1 * 255).astype(np.uint8), g1, lab1, 0)
+    assert np.abs(out[14:26, 24:36, 1:] - 40).mean() < 4.0  # the new object keeps its own color
+
+
+def test_reset_forgets_previous_colors():
+    g = _texture(32, 32)
+    stab = TemporalStabilizer()
+    a = np.dstack([g * 100, np.full((32, 32, 2), 50, np.float32)]).astype(np.float32)
+    b = np.dstack([g * 100, np.full((32, 32, 2), -50, np.float32)]).astype(np.float32)
+    stab((g * 255).astype(np.uint8), g, a, 0)
+    stab.reset()
+    out = stab((g * 255).astype(np.uint8), g, b, 0)
+    assert np.array_equal(out, b)
+
+
+def test_scene_detector_finds_hard_cut_not_pan(tmp_path):
+    det = SceneDetector()
+    a, b = _texture(72, 128, 0, sigma=4), _texture(72, 128, 9, sigma=4) * 0.5 + 0.3
+    frames = [np.roll(a, t, axis=1) for t in range(20)] + [np.roll(b, t, axis=1) for t in range(20)]
+    cuts = [i for i, f in enumerate(frames) if det.update(i, (f * 255).astype(np.uint8), i / 24)]
+    assert cuts == [20]
+    write_cut_list(tmp_path / "cuts.csv", det.cuts, 40, 40 / 24)
+    rows = (tmp_path / "cuts.csv").read_text().splitlines()
+    assert rows[0].startswith("scene,start_frame") and rows[2].startswith("2,20,40")
+
+
+def _two_scene_clip(path, n=16, size=(96, 64)):
+    w, h = size
+    out = av.open(str(path), "w")
+    s = out.add_stream("libx264", rate=Fraction(24))
+    s.width, s.height, s.pix_fmt = w, h, "yuv420p"
+    s.options = {"crf": "10", "preset": "ultrafast"}
+    for i in range(n):
+        if i < n // 2:
+            img = (np.dstack([_texture(h, w + 40, 1)] * 3)[:, i:i + w] * 255).astype(np.uint8)
+        else:
+            img = np.full((h, w, 3), 30, np.uint8)
+            img[:, : w // 2] = 200
+        f = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
+        f.pts = i
+        for p in s.encode(f):
+            out.mux(p)
+    for p in s.encode(None):
+        out.mux(p)
+    out.close()
+    return path
+
+
+def test_no_color_leaks_across_a_cut(tmp_path, tiny_weights):
+    """First frame of scene B with stabilization == without it (state was reset at the cut)."""
+    from vidcolor.process import process_video
+
+    src = _two_scene_clip(tmp_path / "cut.mp4")
+    on = process_video(src, tmp_path / "on.mkv", "none", weights=str(tiny_weights), device="cpu", codec="ffv1", temporal=True, scenes=tmp_path / "c.csv")
+    process_video(src, tmp_path / "off.mkv", "none", weights=str(tiny_weights), device="cpu", codec="ffv1", temporal=False)
+    assert [c.frame for c in on.cuts] == [8]
+
+    def frames(p):
+        with av.open(str(p)) as c:
+            return [f.to_ndarray(format="rgb24").astype(int) for f in c.decode(video=0)]
+
+    a, b = frames(tmp_path / "on.mkv"), frames(tmp_path / "off.mkv")
+    assert np.abs(a[8] - b[8]).max() <= 2
+    assert np.abs(a[9] - b[9]).mean() < 40  # later frames may be blended, but stay close

@@ -1,0 +1,68 @@
+"""The CPU benchmark runs on a tiny model and reports consistent numbers."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from vidcolor import bench_model as bm
+from vidcolor.models import TINY, Generator, count_parameters
+
+
+def hand_flops(model: Generator, h: int, w: int) -> int:
+    """2 × MACs of every conv and linear layer, from forward hooks (independent of FlopCounterMode)."""
+    total = 0
+
+    def hook(mod, inputs, out):
+        nonlocal total
+        if isinstance(mod, torch.nn.Conv2d):
+            k = mod.kernel_size[0] * mod.kernel_size[1] * mod.in_channels // mod.groups
+            total += 2 * out.numel() * k
+        else:
+            total += 2 * out.numel() * mod.in_features
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    with torch.inference_mode():
+        model(torch.rand(1, 1, h, w), 1)
+    for handle in handles:
+        handle.remove()
+    return total
+
+
+def test_bench_model_tiny():
+    rows = bm.bench_model(TINY, sizes=((24, 32),), batch=2, iters=1, warmup=0)
+    assert [r["precision"] for r in rows] == ["fp32", "bf16"]
+    torch.manual_seed(0)
+    g = Generator(TINY).eval()
+    for r in rows:
+        assert r["size"] == (24, 32) and r["batch"] == 2
+        assert r["params"] == count_parameters(g)
+        assert r["gflops"] * 1e9 == pytest.approx(hand_flops(g, 24, 32), rel=1e-6)
+    fp32 = rows[0]
+    assert fp32["fps"] > 0 and fp32["note"] == ""
+    assert fp32["ms_per_frame"] == pytest.approx(1000.0 / fp32["fps"])
+    bf16 = rows[1]
+    if bm.cpu_has_bf16():
+        assert bf16["fps"] > 0 and bf16["note"] == ""
+    else:
+        assert bf16["fps"] is None and "bf16" in bf16["note"]
+    table = bm.format_table(rows)
+    lines = table.splitlines()
+    assert len(lines) == 2 + len(rows)
+    assert lines[0].split()[:3] == ["size", "precision", "batch"]
+    assert lines[2].startswith("24x32") and "fp32" in lines[2]
+
+
+def test_bench_model_bf16_skips_without_cpu_support(monkeypatch):
+    monkeypatch.setattr(bm, "cpu_has_bf16", lambda: False)
+    rows = bm.bench_model(TINY, sizes=((16, 16),), precisions=("bf16",), batch=1, iters=1, warmup=0)
+    assert len(rows) == 1 and rows[0]["fps"] is None and rows[0]["ms_per_frame"] is None
+    assert "no native bf16" in rows[0]["note"]
+    assert "skipped" in bm.format_table(rows)
+
+
+def test_bench_model_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="fp32, bf16"):
+        bm.bench_model(TINY, sizes=((16, 16),), precisions=("fp8",))
+    with pytest.raises(ValueError, match="iters"):
+        bm.bench_model(TINY, sizes=((16, 16),), iters=0)

@@ -1,0 +1,393 @@
+"""Video writing with PyAV: encode RGB frames, copy the source's audio and subtitles.
+
+Units: ``pts`` in the input's ``VideoInfo.time_base`` (seconds per tick, a Fraction); frame rates
+are Fractions in frames per second; images are uint8 RGB ``(H, W, 3)``. See :mod:`vidcolor.io.video`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from dataclasses import dataclass
+from fractions import Fraction
+from math import lcm
+from pathlib import Path
+
+import av
+import av.error
+import numpy as np
+from av.video.reformatter import Interpolation, VideoReformatter
+
+from vidcolor.errors import VidcolorError
+from vidcolor.io.atomic import atomic_output
+from vidcolor.io.video import _SWS_COLORSPACE, VideoInfo, _open_input
+
+# matrix -> (AVColorSpace, AVColorPrimaries, AVColorTransferCharacteristic) tags written by the writer.
+_COLOR_TAGS = {"bt709": (1, 1, 1), "bt601": (6, 6, 6)}
+_SWS_TO_YUV = Interpolation.BILINEAR | Interpolation.ACCURATE_RND
+
+
+def _plane(frame: av.VideoFrame, index: int) -> np.ndarray:
+    """Writable ``(height, width)`` view of one plane of an 8-bit planar frame (strides skipped)."""
+    plane = frame.planes[index]
+    data = np.frombuffer(plane, np.uint8)
+    stride = plane.line_size // data.itemsize
+    return data[: plane.height * stride].reshape(plane.height, stride)[:, : plane.width]
+
+
+@dataclass(frozen=True)
+class _CodecSpec:
+    encoder: str
+    exts: tuple[str, ...]
+    pix_fmt: str
+    odd_pix_fmt: str  # used when width or height is odd (4:2:0 cannot hold it without cropping)
+
+
+_CODECS = {
+    "h264": _CodecSpec("libx264", (".mp4", ".m4v", ".mov", ".mkv"), "yuv420p", "yuv444p"),
+    "hevc": _CodecSpec("libx265", (".mp4", ".m4v", ".mov", ".mkv"), "yuv420p", "yuv444p"),
+    "prores": _CodecSpec("prores_ks", (".mov", ".mkv"), "yuv422p10le", "yuv444p10le"),
+    "ffv1": _CodecSpec("ffv1", (".mkv", ".avi"), "bgr0", "bgr0"),
+    "mpeg4": _CodecSpec("mpeg4", (".mp4", ".m4v", ".avi", ".mkv", ".mov"), "yuv420p", "yuv420p"),
+}
+# Audio codecs stream-copied into MP4 (FFmpeg also muxes e.g. PCM there, but few players play it).
+_MP4_AUDIO = frozenset({"aac", "mp3", "mp2", "ac3", "eac3", "alac", "flac", "opus"})
+_DROP_METADATA = frozenset({"encoder", "major_brand", "minor_version", "compatible_brands", "duration"})
+_LAYOUTS = {1: "mono", 2: "stereo", 3: "3.0", 4: "quad", 5: "5.0", 6: "5.1", 8: "7.1"}
+_INPUT = "<input>"  # default audio_source: the file the frames were read from
+
+
+def _writer_options(codec: str, crf: int, preset: str | None, pix_fmt: str) -> dict[str, str]:
+    if codec == "h264":
+        return {"crf": str(crf), "preset": preset or "medium"}
+    if codec == "hevc":
+        return {"crf": str(crf), "preset": preset or "medium", "x265-params": "log-level=error"}
+    if codec == "prores":
+        return {"profile": "4" if pix_fmt.startswith("yuv444") else "3"}  # 4444 / HQ
+    if codec == "ffv1":
+        return {"level": "3", "slicecrc": "1"}
+    q = max(2, min(31, round(crf / 6)))  # mpeg4: fixed quantiser, crf 18 -> q 3
+    return {"qmin": str(q), "qmax": str(q)}
+
+
+class VideoWriter:
+    """Encode RGB frames to a video file, copying the audio (and subtitles) of a source file.
+
+    ``info``: the :class:`VideoInfo` of the input; the output keeps its size, frame rate, time
+    base, sample aspect ratio, rotation and container metadata. ``codec``: ``h264`` (.mp4/.m4v/
+    .mov/.mkv; CRF ``crf``, x264 ``preset``), ``hevc`` (same), ``prores`` (.mov/.mkv), ``ffv1``
+    (lossless RGB, .mkv/.avi) or ``mpeg4``. Odd sizes are encoded in 4:4:4, never cropped.
+    ``threads``: encoder threads, 0 = automatic.
+
+    ``audio_source`` (default: ``info.path``; ``None`` for a silent output): every audio stream is
+    stream-copied without re-encoding, interleaved with the video as frames are written (source
+    packets are read up to half a second past the current frame, so memory stays bounded); a track the
+    output container cannot hold is re-encoded to AAC with one warning. Subtitles are copied when
+    ``copy_subtitles`` and the container takes their codec. With ``trim_audio``, audio and
+    subtitle packets from the end of the last written frame on are dropped (partial renders).
+
+    The file is written to a hidden temporary sibling and renamed onto ``path`` only by a
+    successful :meth:`close`; on an exception (also ``KeyboardInterrupt``) inside ``with``, or
+    :meth:`abort`, it is deleted. :attr:`notes` lists what could not be kept (one line each);
+    :attr:`frames_written` and :attr:`pts_fixed` count frames.
+    """
+
+    def __init__(self, path: str | Path, info: VideoInfo, codec: str = "h264", crf: int = 18,
+                 audio_source: str | Path | None = _INPUT, copy_subtitles: bool = True,
+                 threads: int = 0, preset: str | None = None, trim_audio: bool = False):
+        self.path, self.info = Path(path), info
+        self.notes: list[str] = []
+        self.frames_written = 0
+        self.pts_fixed = 0  # frames whose pts did not increase and was moved
+        spec = _CODECS.get(codec)
+        if spec is None:
+            raise VidcolorError(f"unknown video codec '{codec}'; valid: {', '.join(_CODECS)}")
+        ext = self.path.suffix.lower()
+        if ext not in spec.exts:
+            raise VidcolorError(f"codec '{codec}' cannot be written to '{ext or 'no extension'}' "
+                                f"files; use one of {', '.join(spec.exts)}")
+        self._trim, self._end = trim_audio, None
+        self._routes: dict[int, tuple[str, object]] = {}
+        self._src, self._held, self._closed = None, None, False
+        self._sws = VideoReformatter()
+        self._avi, self._offsets = ext == ".avi", {}
+        self._stack = contextlib.ExitStack()
+        try:
+            tmp = self._stack.enter_context(atomic_output(self.path))
+            self._out = av.open(str(tmp), "w")
+            self._stack.callback(self._out.close)
+            self._open_video(codec, spec, crf, preset, threads)
+            for key, value in info.metadata.items():
+                if key.lower() not in _DROP_METADATA:
+                    self._out.metadata[key] = value
+            if audio_source is not None:
+                self._open_source(Path(info.path if audio_source == _INPUT else audio_source),
+                                  copy_subtitles)
+        except BaseException as exc:
+            self._closed = True
+            self._stack.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+
+    # -- setup --------------------------------------------------------------------------------
+
+    def _open_video(self, codec: str, spec: _CodecSpec, crf: int, preset: str | None, threads: int):
+        info, ext = self.info, self.path.suffix.lower()
+        odd = info.width % 2 or info.height % 2
+        self._pix_fmt = spec.odd_pix_fmt if odd else spec.pix_fmt
+        self._cosite = codec in ("h264", "hevc", "mpeg4") and self._pix_fmt == "yuv420p"
+        if odd and spec.odd_pix_fmt != spec.pix_fmt:
+            self.notes.append(f"odd frame size {info.width}x{info.height}: encoded as {self._pix_fmt}")
+        # Encoder ticks: the input's time base, except in AVI (one tick per frame, constant rate)
+        # and where mpeg4 cannot use it (denominator > 65535). Millisecond time bases (Matroska,
+        # FLV) get ticks fine enough for the exact frame grid, and frames that lie within half a
+        # millisecond of it are put on it, so 23.976 fps from .mkv is 24000/1001 again in .mp4.
+        self._tb = info.time_base
+        self._snap = info.time_base == Fraction(1, 1000)
+        if self._snap:
+            fine = Fraction(1, lcm(1000, (1 / info.frame_rate).denominator))  # divides both
+            self._tb = fine if fine.denominator <= 10**6 else self._tb
+        if ext == ".avi":
+            self._tb = 1 / info.frame_rate
+            if info.is_vfr:
+                self.notes.append("AVI holds constant frame rates only: timestamps rounded to frames")
+        elif codec == "mpeg4" and self._tb.denominator > 65535:
+            self._tb = Fraction(1, 1000) if info.is_vfr else 1 / info.frame_rate
+        self._step = max(1, round(1 / (info.frame_rate * self._tb)))  # one frame, in encoder ticks
+        self._last_pts: int | None = None
+        stream = self._out.add_stream(spec.encoder, rate=info.frame_rate)
+        stream.width, stream.height, stream.pix_fmt = info.width, info.height, self._pix_fmt
+        stream.time_base = stream.codec_context.time_base = self._tb
+        stream.thread_count = threads
+        stream.options = _writer_options(codec, crf, preset, self._pix_fmt)
+        ctx = stream.codec_context
+        if codec == "hevc" and ext in (".mp4", ".m4v", ".mov"):
+            ctx.codec_tag = "hvc1"  # what Apple players expect
+        if info.sample_aspect_ratio:
+            ctx.sample_aspect_ratio = info.sample_aspect_ratio
+        self._matrix = info.matrix if info.matrix in _COLOR_TAGS else "bt709"
+        if self._pix_fmt.startswith("yuv"):
+            ctx.colorspace, ctx.color_primaries, ctx.color_trc = _COLOR_TAGS[self._matrix]
+            ctx.color_range = 1  # tv
+        if info.rotation:
+            if hasattr(stream, "set_display_rotation") and ext != ".avi":
+                stream.set_display_rotation(info.rotation)
+            else:
+                self.notes.append(f"rotation {info.rotation} not stored: {ext} cannot hold it")
+        self._video = stream
+
+    def _open_source(self, source: Path, copy_subtitles: bool) -> None:
+        self._src = _open_input(source)
+        self._stack.callback(self._src.close)
+        mp4 = self.path.suffix.lower() in (".mp4", ".m4v")
+        reencoded, wanted = [], []
+        with contextlib.suppress(AttributeError, ValueError, av.error.FFmpegError):  # PyAV < 15
+            self._out.set_chapters(self._src.chapters())
+        for s in self._src.streams:
+            if s.type == "audio" and s.codec_context is None:
+                self.notes.append(f"audio stream #{s.index} not copied: FFmpeg does not know its codec")
+            if s.codec_context is None or s.type not in ("audio", "subtitle"):
+                continue
+            name, out, kind = s.codec_context.name, None, "copy"
+            if s.type == "subtitle" and not copy_subtitles:
+                continue
+            if not (mp4 and s.type == "audio" and name not in _MP4_AUDIO):
+                with contextlib.suppress(ValueError):  # the muxer refuses this codec
+                    out = self._out.add_stream_from_template(s)
+            if out is None and s.type == "subtitle":
+                self.notes.append(f"subtitle stream #{s.index} ({name}) not copied: "
+                                  f"{self.path.suffix} cannot hold it")
+                continue
+            if out is None:
+                out, kind = self._add_aac(s), "encode"
+                reencoded.append(f"#{s.index} ({name})")
+            for key in ("language", "title", "handler_name"):
+                if key in s.metadata:
+                    out.metadata[key] = s.metadata[key]
+            out.disposition = s.disposition
+            self._routes[s.index] = (kind, out)
+            wanted.append(s)
+        for s in self._src.streams:
+            if s.index not in self._routes:
+                s.discard = av.stream.Discard.all
+        self._wanted = wanted
+        self._packets = self._src.demux(wanted) if wanted else iter(())
+        if reencoded:
+            message = (f"audio track(s) {', '.join(reencoded)} cannot be stored in "
+                       f"{self.path.suffix} as is; re-encoding to {self._aac_name.upper()}")
+            self.notes.append(message)
+            warnings.warn(message, stacklevel=3)
+
+    def _add_aac(self, template):
+        self._aac_name = "aac" if "aac" in self._out.supported_codecs else self._out.default_audio_codec
+        ctx = template.codec_context
+        channels = ctx.channels if ctx.channels in _LAYOUTS else 2
+        out = self._out.add_stream(self._aac_name, rate=ctx.sample_rate or 48000)
+        out.layout = _LAYOUTS[channels]
+        out.bit_rate = 64000 * channels
+        template.thread_type = "AUTO"
+        return out
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def write(self, image: np.ndarray, pts: int | None = None) -> None:
+        """Encode one frame. ``image``: uint8 RGB ``(H, W, 3)`` (or gray ``(H, W)``) of the input's
+        size. ``pts``: in ``info.time_base``; ``None`` continues one frame after the previous
+        frame. A pts not above the previous one is moved just after it (counted in
+        :attr:`pts_fixed`)."""
+        info = self.info
+        if image.dtype != np.uint8 or image.shape[:2] != (info.height, info.width) or \
+                image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
+            raise ValueError(f"expected uint8 ({info.height}, {info.width}, 3) frame, "
+                             f"got {image.dtype} {image.shape}")
+        frame = self._to_yuv(av.VideoFrame.from_ndarray(
+            np.ascontiguousarray(image), format="rgb24" if image.ndim == 3 else "gray"))
+        if pts is not None:
+            pts = self._ticks(pts)
+        last = self._last_pts
+        if pts is None:
+            pts = 0 if last is None else last + self._step
+        elif last is not None and pts <= last:
+            pts, self.pts_fixed = last + 1, self.pts_fixed + 1
+        self._last_pts = pts
+        frame.pts, frame.time_base = pts, self._tb
+        self._out.mux(self._video.encode(frame))
+        self.frames_written += 1
+        self._end = float((pts + self._step) * self._tb)
+        # Audio up to this frame's time (and half a second ahead unless trimming).
+        self._pump(float(pts * self._tb) + (0.0 if self._trim else 0.5))
+
+    def _to_yuv(self, frame: av.VideoFrame) -> av.VideoFrame:
+        """RGB/gray frame -> the encoder's YCbCr format, with co-sited ("left") chroma.
+
+        FFmpeg's H.264/HEVC/MPEG-4 decoders mark 4:2:0 chroma as co-sited with the even luma
+        columns ("left", as those standards say), and swscale honours that when converting back
+        to RGB; but swscale subsamples centred between columns, a half-sample shift that biases
+        colours on gradients by ~2/255. So for those codecs convert to 4:4:4 and subsample here:
+        horizontally [1 2 1]/4 on the even columns, vertically the mean of row pairs.
+        """
+        if not self._pix_fmt.startswith("yuv"):
+            return frame  # RGB (ffv1): the encoder converts
+        full = self._pix_fmt.replace("420", "444") if self._cosite else self._pix_fmt
+        frame = self._sws.reformat(frame, format=full, dst_color_range="MPEG",
+                                   dst_colorspace=_SWS_COLORSPACE[self._matrix], interpolation=_SWS_TO_YUV)
+        if full == self._pix_fmt:
+            return frame
+        out = av.VideoFrame(frame.width, frame.height, self._pix_fmt)
+        _plane(out, 0)[...] = _plane(frame, 0)
+        odd_w, odd_h = frame.width % 2, frame.height % 2
+        for i in (1, 2):
+            chroma = np.pad(_plane(frame, i).astype(np.float32), ((0, odd_h), (1, 1 + odd_w)), mode="edge")
+            sub = (chroma[:, 0:-2:2] + 2 * chroma[:, 1:-1:2] + chroma[:, 2::2]) * 0.25
+            _plane(out, i)[...] = np.rint((sub[0::2] + sub[1::2]) * 0.5)
+        return out
+
+    def _ticks(self, pts: int) -> int:
+        """Input pts (``info.time_base``) -> encoder ticks (``self._tb``)."""
+        t = pts * self.info.time_base
+        if self._snap:
+            on_grid = round(t * self.info.frame_rate) / self.info.frame_rate
+            if abs(t - on_grid) <= self.info.time_base / 2:
+                t = on_grid
+        return round(t / self._tb)
+
+    def _next_packet(self):
+        while True:
+            try:
+                return next(self._packets)
+            except (StopIteration, av.error.EOFError):
+                return None
+            except av.error.FFmpegError:  # damaged source audio: skip it, keep reading
+                self.notes.append("skipped a damaged audio/subtitle packet")
+                self._packets = self._src.demux(self._wanted)
+
+    def _pump(self, until: float | None) -> None:
+        """Mux source audio/subtitle packets with a timestamp up to ``until`` seconds (None: all)."""
+        if self._src is None:
+            return
+        while True:
+            packet = self._held or self._next_packet()
+            self._held = None
+            if packet is None:
+                return
+            ts = packet.dts if packet.dts is not None else packet.pts
+            t = None if ts is None else float(ts * packet.time_base)
+            if until is not None and t is not None and t > until:
+                self._held = packet
+                return
+            if self._trim and t is not None and t >= self._end:
+                continue
+            kind, out = self._routes[packet.stream.index]
+            if kind == "encode":
+                self._encode_audio(packet, out)
+            elif packet.size:  # not the demuxer's empty flush packets
+                if packet.dts is None:
+                    packet.dts = packet.pts
+                packet.stream = out
+                self._mux_side(packet)
+
+    def _mux_side(self, packet) -> None:
+        """Mux an audio/subtitle packet. AVI counts time in whole video frames: an audio start
+        before 0 (encoder delay) would make the muxer shift the video by a frame and leave a
+        hole, so there each audio stream is moved to start at 0 instead."""
+        if self._avi and packet.dts is not None:
+            offset = self._offsets.setdefault(packet.stream.index, max(0, -packet.dts))
+            if offset:
+                packet.dts += offset
+                packet.pts = packet.dts if packet.pts is None else packet.pts + offset
+        self._out.mux(packet)
+
+    def _encode_audio(self, packet, out) -> None:
+        try:
+            frames = packet.stream.decode(packet if packet.size else None)
+        except av.error.EOFError:
+            return
+        except av.error.FFmpegError:
+            self.notes.append("skipped an undecodable audio packet")
+            return
+        for frame in frames:
+            for encoded in out.encode(frame):
+                self._mux_side(encoded)
+
+    def close(self) -> None:
+        """Flush the encoders, copy the remaining audio, and move the file to its final name."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self.frames_written == 0:
+                raise VidcolorError(f"cannot write '{self.path}': no frames were written")
+            self._out.mux(self._video.encode(None))
+            self._pump(None)
+            for kind, out in self._routes.values():
+                if kind == "encode":
+                    for encoded in out.encode(None):
+                        self._mux_side(encoded)
+        except BaseException as exc:
+            self._stack.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        try:
+            self._stack.close()  # closes the source, writes the trailer, renames the file
+        except av.error.FFmpegError as exc:
+            raise VidcolorError(f"cannot write '{self.path}': {exc.strerror or exc}") from exc
+
+    def abort(self, exc: BaseException | None = None) -> None:
+        """Stop writing and delete the temporary file; ``path`` is not touched."""
+        if self._closed:
+            return
+        self._closed = True
+        exc = exc or RuntimeError("aborted")
+        with contextlib.suppress(Exception):  # cleanup must not hide the original error
+            self._stack.__exit__(type(exc), exc, exc.__traceback__)
+
+    def __del__(self) -> None:  # never closed: do not leave the temporary file behind
+        if not getattr(self, "_closed", True):
+            self.abort()
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc is None:
+            self.close()
+        else:
+            self.abort(exc)
