@@ -92,15 +92,17 @@ class _Progress:
 @click.option("--codec", default="h264", show_default=True, type=click.Choice(["h264", "hevc", "prores", "ffv1", "mpeg4"]))
 @click.option("--crf", default=18, show_default=True, type=click.IntRange(0, 51), help="Quality for h264/hevc (lower is better).")
 @click.option("--scenes", type=click.Path(dir_okay=False), help="Write the detected scene cuts (CSV) here.")
+@click.option("--batch-size", type=click.IntRange(1), help="Frames per inference batch (default: 4 on CPU, from free memory on CUDA).")
+@click.option("--compile", "compile_", is_flag=True, help="torch.compile the generator (slower start, faster long runs).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
-def process(inputs, output, style, weights, device, overwrite, no_temporal, render_size, codec, crf, scenes, quiet):
+def process(inputs, output, style, weights, device, overwrite, no_temporal, render_size, codec, crf, scenes, batch_size, compile_, quiet):
     """Colorize (and stylize) videos and photos."""
     from vidcolor.process import process_paths
 
     show = not quiet and sys.stderr.isatty()
     results = process_paths(list(inputs), output, style, weights=weights, device=device, render_size=render_size,
                             temporal=not no_temporal, codec=codec, crf=crf, overwrite=overwrite, scenes=scenes,
-                            progress_factory=lambda f: _Progress(Path(f).name, show))
+                            batch_size=batch_size, compile=compile_, progress_factory=lambda f: _Progress(Path(f).name, show))
     if not quiet:
         for r in results:
             extra = f", {r.frames} frames at {r.fps:.1f} fps" if r.kind == "video" else ""

@@ -65,13 +65,14 @@ def _check_output(inp: Path, out: Path, overwrite: bool) -> None:
 
 def process_video(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *, colorizer: Colorizer | None = None,
                   weights: str | None = None, device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True,
-                  codec: str = "h264", crf: int = 18, overwrite: bool = False, batch_size: int = 4, scenes: str | os.PathLike | None = None,
+                  codec: str = "h264", crf: int = 18, overwrite: bool = False, batch_size: int | None = None, scenes: str | os.PathLike | None = None,
                   progress: Callable[[int, int | None], None] | None = None, max_frames: int | None = None) -> ProcessResult:
     """Colorize (and stylize) a video, keeping every frame, its timestamps and all audio tracks.
 
     ``style``: ``none`` (plain colorization) or a style the weights know. ``temporal``: flow-guided
     stabilization and scene-cut resets. ``scenes``: write the detected cut list (CSV) there.
-    ``progress(done, total)`` is called after each batch.
+    ``progress(done, total)`` is called after each batch. ``batch_size``: frames per inference batch
+    (default: 4 on CPU, sized from free memory on CUDA).
     """
     inp, out = Path(input), Path(output)
     if not inp.is_file():
@@ -89,7 +90,9 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     with VideoReader(inp, fmt="gray") as reader:
         info = reader.info
         total = info.frame_count if max_frames is None else min(max_frames, info.frame_count or max_frames)
-        writer = VideoWriter(out, info, codec=codec, crf=crf)
+        if batch_size is None:
+            batch_size = col.suggest_batch_size(info.height, info.width)
+        writer = VideoWriter(out, info, codec=codec, crf=crf, trim_audio=max_frames is not None)
         try:
             def source():
                 for fr in reader.frames():
@@ -175,7 +178,8 @@ def is_image(path: Path) -> bool:
 
 def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | None = None, style: str = "none", *, weights: str | None = None,
                   device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True, codec: str = "h264", crf: int = 18,
-                  overwrite: bool = False, scenes: str | None = None, progress_factory=None) -> list[ProcessResult]:
+                  overwrite: bool = False, scenes: str | None = None, batch_size: int | None = None, compile: bool = False,
+                  progress_factory=None) -> list[ProcessResult]:
     """Process files and folders (what ``vidcolor process`` does). Validates everything first."""
     from vidcolor.styles import get_style
 
@@ -187,7 +191,7 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
         _check_output(f, o, overwrite)
         if not is_image(f) and not is_video_file(f, probe=True):
             raise VidcolorError(f"'{f}' is neither a video nor an image vidcolor can read")
-    col = Colorizer(weights, device=device, render_size=render_size)
+    col = Colorizer(weights, device=device, render_size=render_size, compile=compile)
     col.style_index(style)
     results = []
     for f, o in zip(files, outs):
@@ -197,7 +201,7 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
             bar = progress_factory(f) if progress_factory else None
             try:
                 results.append(process_video(f, o, style, colorizer=col, temporal=temporal, codec=codec, crf=crf, overwrite=overwrite,
-                                             scenes=scenes if len(files) == 1 else None, progress=bar))
+                                             scenes=scenes if len(files) == 1 else None, progress=bar, batch_size=batch_size))
             finally:
                 if bar is not None and hasattr(bar, "close"):
                     bar.close()

@@ -52,7 +52,8 @@ class Colorizer:
     """
 
     def __init__(self, weights: str | os.PathLike | None = None, device: str = "auto", precision: str = "auto",
-                 render_size: int = DEFAULT_RENDER_SIZE, model: Generator | None = None, channels_last: bool = True):
+                 render_size: int = DEFAULT_RENDER_SIZE, model: Generator | None = None, channels_last: bool = True,
+                 compile: bool = False):
         self.device = resolve_device(device)
         if model is None:
             path = Path(weights) if weights else bundled_weights()
@@ -69,6 +70,9 @@ class Colorizer:
         if render_size < 0:
             raise VidcolorError(f"--render-size must be ≥ 0, got {render_size}")
         self.render_size = render_size
+        self._forward = self.model
+        if compile:
+            self._forward = torch.compile(self.model, dynamic=False)
 
     def _precision(self, precision: str) -> torch.dtype | None:
         if precision == "fp32":
@@ -111,8 +115,23 @@ class Colorizer:
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         with self._autocast():
-            out = self.model(x, style)
+            out = self._forward(x, style)
         return out.float()
+
+    def suggest_batch_size(self, h: int, w: int, default: int = 4, limit: int = 64) -> int:
+        """Frames per batch: ``default`` on CPU; on CUDA as many as half the free memory holds,
+        measured with a one-frame probe (network at working size + full-size finishing buffers)."""
+        if self.device.type != "cuda":
+            return default
+        hh, ww = self.working_size(h, w)
+        torch.cuda.synchronize(self.device)
+        torch.cuda.reset_peak_memory_stats(self.device)
+        base = torch.cuda.memory_allocated(self.device)
+        self.predict_low(torch.zeros(1, 1, hh, ww, device=self.device), 0)
+        torch.cuda.synchronize(self.device)
+        per_frame = torch.cuda.max_memory_allocated(self.device) - base + h * w * 4 * 16
+        free, _ = torch.cuda.mem_get_info(self.device)
+        return int(max(1, min(limit, (free // 2) // max(per_frame, 1))))
 
     @torch.inference_mode()
     def to_working(self, gray: torch.Tensor) -> torch.Tensor:

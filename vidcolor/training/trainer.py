@@ -204,8 +204,10 @@ class GANTrainer:
         g_total = total_loss(terms, w)
         self._backward_step(g_total, self.opt_g)
         self.update_ema()
-        for s in self.sched:
-            s.step()
+        used = (True, adv_on, tadv_on)  # a scheduler steps only with its optimizer (g, d, td)
+        for s, u in zip(self.sched, used):
+            if u:
+                s.step()
         logs.update({k: v.detach() for k, v in terms.items()})
         logs["g_total"] = g_total.detach()
         return {k: float(v) for k, v in logs.items()}

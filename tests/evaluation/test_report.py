@@ -1,0 +1,193 @@
+"""Evaluation runs end to end on tiny data: evaluate_images / evaluate_video, the report folder, the
+comparison sheets and ``vidcolor eval``. A randomly initialised tiny generator is enough to test the
+mechanics; the metric values themselves are tested in test_metrics.py."""
+
+from __future__ import annotations
+
+import json
+import math
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from tests.clips import make_clip
+from vidcolor.cli import cli
+from vidcolor.errors import VidcolorError
+from vidcolor.evaluation import SheetRow, evaluate_images, evaluate_video, make_sheet, write_report
+from vidcolor.io.image import read_image, write_image
+from vidcolor.models import TINY, Generator, save_generator
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory) -> Path:
+    torch.manual_seed(0)
+    return save_generator(Generator(TINY), tmp_path_factory.mktemp("w") / "tiny.safetensors")
+
+
+def photo(h: int, w: int, seed: int) -> np.ndarray:
+    """A smooth colourful uint8 image: colour gradients plus a saturated block."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    rng = np.random.default_rng(seed)
+    img = np.stack([xx / w, yy / h, 1 - xx / w * 0.5], -1) * 200 + rng.integers(0, 40, 3)
+    img[h // 4:h // 2, w // 4:w // 2] = rng.integers(0, 256, 3)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def originals(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("ref")
+    write_image(folder / "a.png", photo(32, 40, 1))
+    write_image(folder / "b.png", photo(40, 32, 2))
+    write_image(folder / "c.png", photo(24, 36, 3).astype(np.uint16) * 257, bit_depth=16)  # 16-bit original
+    (folder / "notes.txt").write_text("not an image")
+    return folder
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.imgs, self.hrefs = [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "img":
+            self.imgs.append(a["src"])
+        elif tag == "a":
+            self.hrefs.append(a["href"])
+
+
+def check_report(index: Path) -> _Links:
+    assert index.name == "index.html" and index.is_file()
+    links = _Links()
+    links.feed(index.read_text(encoding="utf-8"))
+    assert links.imgs
+    for src in links.imgs + links.hrefs:
+        assert not Path(src).is_absolute() and (index.parent / src).is_file(), src
+    json.loads((index.parent / "metrics.json").read_text(encoding="utf-8"))  # strict JSON
+    return links
+
+
+def test_evaluate_images_and_report(originals, weights, tmp_path):
+    res = evaluate_images(originals, weights=weights, styles=("none", "pencil"), device="cpu")
+    assert res["kind"] == "images" and res["count"] == 3 and res["weights"] == str(weights)
+    assert [im["name"] for im in res["images"]] == ["a.png", "b.png", "c.png"]
+    for im in res["images"]:
+        assert im["gray"]["colorfulness"] < 1.0 < im["original"]["colorfulness"]
+        assert set(im["styles"]) == {"none", "pencil"}
+        assert 0 < im["styles"]["none"]["ssim"] <= 1 and math.isfinite(im["styles"]["none"]["psnr"])
+        assert "teacher_mad" not in im["styles"]["none"] and 0 <= im["styles"]["pencil"]["teacher_mad"] <= 1
+    assert res["mean"]["gray"]["psnr"] == pytest.approx(np.mean([im["gray"]["psnr"] for im in res["images"]]))
+    assert len(res.sheet_rows) == 3
+    assert [c for c, _ in res.sheet_rows[0].tiles] == ["original", "gray", "colorized", "pencil"]
+
+    links = check_report(write_report(res, tmp_path / "report"))
+    assert "plots/means.png" in links.imgs and "sheets/sheet_000.png" in links.imgs
+    saved = json.loads((tmp_path / "report" / "metrics.json").read_text())
+    assert saved["images"]["count"] == 3 and saved["images"]["mean"]["pencil"]["teacher_psnr"] > 0
+
+
+def test_results_read_from_out_dir(originals, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    for p in sorted(originals.glob("*.png")):
+        write_image(out / f"{p.stem}.none.png", read_image(p), bit_depth=16 if p.stem == "c" else 8)  # a perfect result
+    res = evaluate_images(originals, out)
+    assert res["out_dir"] == str(out) and res["weights"] is None
+    for im in res["images"]:
+        assert math.isinf(im["styles"]["none"]["psnr"]) and im["styles"]["none"]["ssim"] == pytest.approx(1.0)
+        assert im["styles"]["none"]["colorfulness"] == pytest.approx(im["original"]["colorfulness"])
+    check_report(write_report(res, tmp_path / "report"))
+    assert json.loads((tmp_path / "report" / "metrics.json").read_text())["images"]["images"][0]["styles"]["none"]["psnr"] is None
+
+    with pytest.raises(VidcolorError, match=r"a\.oil\.png"):
+        evaluate_images(originals, out, styles=("oil",))
+    write_image(out / "a.none.png", np.zeros((8, 8, 3), np.uint8))
+    with pytest.raises(VidcolorError, match="8×8"):
+        evaluate_images(originals, out)
+    with pytest.raises(VidcolorError, match="either"):
+        evaluate_images(originals, out, weights="w.safetensors")
+
+
+def test_out_dir_names_match_vidcolor_process(originals, weights, tmp_path):
+    from vidcolor.process import process_paths
+
+    process_paths([str(originals)], tmp_path / "out", "none", weights=str(weights), device="cpu")
+    from_files = evaluate_images(originals, tmp_path / "out")
+    in_memory = evaluate_images(originals, weights=weights, device="cpu")
+    for a, b in zip(from_files["images"], in_memory["images"]):
+        assert a["styles"]["none"]["psnr"] == pytest.approx(b["styles"]["none"]["psnr"], abs=0.2)  # 8-bit rounding only
+
+
+def test_evaluate_images_errors(originals, weights, tmp_path):
+    with pytest.raises(VidcolorError, match="unknown style 'bogus'"):
+        evaluate_images(originals, weights=weights, styles=("bogus",))
+    with pytest.raises(VidcolorError, match="no images"):
+        evaluate_images(tmp_path, weights=weights)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    return make_clip(tmp_path_factory.mktemp("v") / "clip.mkv", n_frames=8, size=(48, 32), codec="ffv1")
+
+
+def test_evaluate_video_alone_and_against_itself(clip, tmp_path):
+    res = evaluate_video(clip)
+    assert res["frames"] == 8 and res["flow_on"] == "video" and "vs_reference" not in res
+    assert len(res["warping_error"]["per_frame"]) == 7 and res["warping_error"]["mean"] >= 0
+    assert res["cdc"] > 0 and set(res["cdc_per_dilation"]) == {"1", "2", "4"}
+
+    same = evaluate_video(clip, reference=clip)
+    assert same["flow_on"] == "reference"
+    assert math.isinf(same["vs_reference"]["psnr"]) and same["vs_reference"]["ssim"] == pytest.approx(1.0)
+    assert same["warping_error"] == same["reference_warping_error"] and same["cdc"] == same["reference_cdc"]
+    links = check_report(write_report(same, tmp_path / "report"))
+    assert "plots/warping_error.png" in links.imgs
+
+
+def test_evaluate_video_mismatches(clip, tmp_path):
+    short = make_clip(tmp_path / "short.mkv", n_frames=5, size=(48, 32), codec="ffv1")
+    res = evaluate_video(clip, reference=short)
+    assert res["frames"] == 5 and "fewer frames" in res["notes"][0]
+    other = make_clip(tmp_path / "other.mkv", n_frames=3, size=(40, 32), codec="ffv1")
+    with pytest.raises(VidcolorError, match="48×32"):
+        evaluate_video(clip, reference=other)
+
+
+def test_make_sheet_layout():
+    red = np.zeros((20, 30, 3), np.uint8)
+    red[..., 0] = 255
+    rows = [SheetRow("one", (("original", red), ("gray", red[:, :20]))), SheetRow("two", (("gray", red), ("extra", red)))]
+    sheet = make_sheet(rows, tile_height=20)
+    assert sheet.dtype == np.uint8 and sheet.ndim == 3 and sheet.shape[2] == 3
+    assert sheet.shape[0] == 22 + 2 * (18 + 20 + 4) + 4
+    assert (sheet[..., 0] == 255).sum() >= 4 * 20 * 20  # every tile was drawn
+    with pytest.raises(ValueError, match="uint8"):
+        make_sheet([SheetRow("x", (("a", red.astype(np.float32)),))])
+
+
+def test_cli_eval(originals, weights, clip, tmp_path):
+    runner = CliRunner()
+    args = ["eval", "--ref", str(originals), "--weights", str(weights), "--styles", "none,pencil", "--device", "cpu"]
+    r = runner.invoke(cli, args + ["--report", str(tmp_path / "rep")])
+    assert r.exit_code == 0, r.output
+    assert "gray baseline" in r.output and "pencil" in r.output and "report:" in r.output
+    check_report(tmp_path / "rep" / "index.html")
+
+    r = runner.invoke(cli, ["eval", "--video", str(clip), "--ref-video", str(clip), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["video"]["frames"] == 8
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "nothing to evaluate"),
+    (["--video", "{clip}", "--out", "{ref}"], "--out needs --ref"),
+    (["--ref", "{ref}", "--styles", "none,bogus"], "unknown style 'bogus'"),
+])
+def test_cli_eval_errors(args, message, originals, weights, clip):
+    args = [a.format(clip=clip, ref=originals) for a in args]
+    r = CliRunner().invoke(cli, ["eval", "--weights", str(weights), "--device", "cpu"] + args)
+    assert r.exit_code == 1 and f"Error: {message}" in r.output
