@@ -54,7 +54,8 @@ def train(config_path, out, overrides, resume, until, dry_run):
         return
     from vidcolor.training.loop import train as run
 
-    weights = run(cfg, out, resume=resume, until=until, argv=["vidcolor"] + sys.argv[1:])
+    argv = ["vidcolor", "train", "--config", config_path, "--out", out, *(a for o in overrides for a in ("--set", o))]  # as parsed, not sys.argv (CliRunner, torchrun)
+    weights = run(cfg, out, resume=resume, until=until, argv=argv + ["--resume"] * resume + (["--until", until] if until else []))
     click.echo(f"weights: {weights}")
 
 

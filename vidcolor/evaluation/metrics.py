@@ -193,8 +193,9 @@ def cdc(frames: torch.Tensor, dilations: Sequence[int] = CDC_DILATIONS, weights:
     """Color Distribution Consistency of one clip (lower is steadier), NTIRE 2023 Video
     Colorization Challenge, CDC track (Kang et al., CVPR Workshops 2023); the index comes from
     TCVC (Liu et al., "Temporally Consistent Video Colorization with Deep Feature Propagation and
-    Self-regularization Learning", arXiv:2110.04562) and the challenge scored it with TCVC's
-    ``calculate_cdc`` (``codes/eval_results.py``), which this reproduces:
+    Self-regularization Learning", arXiv:2110.04562). This reproduces TCVC's evaluation code
+    (``compute_JS_bgr`` / ``calculate_cdc``, ``codes/eval_results.py``; copies circulated as the
+    challenge's ``evaluation/cdc.py`` have the same functions with Δ = 1, 2, 4, equal weights):
 
     * ``H_t^c``: 256-bin histogram of 8-bit channel ``c ∈ {R, G, B}`` of frame ``t``, divided by
       the pixel count (:func:`rgb_histograms`);

@@ -31,7 +31,7 @@ class Prepared:
     index: int
     pts: int | None
     time: float | None
-    full: np.ndarray      # (H, W) float32 L*/100
+    full_u8: np.ndarray   # (H, W) uint8 luma at full size (L* is looked up when needed: 4× less memory)
     low_u8: np.ndarray    # (h, w) uint8 luma at working size
     low: np.ndarray       # (h, w) float32 L*/100 at working size
 
@@ -44,7 +44,7 @@ class Rendered:
     rgb: np.ndarray | None = None        # (H, W, 3) uint8 when finished on the GPU
     lab_low: np.ndarray | None = None    # (h, w, 3) float32 otherwise
     low: np.ndarray | None = None
-    full: np.ndarray | None = None
+    full_u8: np.ndarray | None = None
 
 
 class FrameProcessor:
@@ -71,7 +71,7 @@ class FrameProcessor:
             self._size = self.col.working_size(h, w)
         hh, ww = self._size
         low_u8 = img if (hh, ww) == (h, w) else cv2.resize(img, (ww, hh), interpolation=cv2.INTER_AREA)
-        return Prepared(frame.index, frame.pts, frame.time, self.lut[img], low_u8, self.lut[low_u8])
+        return Prepared(frame.index, frame.pts, frame.time, img, low_u8, self.lut[low_u8])
 
     def _upload(self, arr: np.ndarray) -> torch.Tensor:
         t = torch.from_numpy(arr)
@@ -102,14 +102,14 @@ class FrameProcessor:
                 out.append(Rendered(p.index, p.pts, p.index >= self.first_written, rgb=rgb[k]))
         else:
             for p, lab in zip(batch, frames):
-                out.append(Rendered(p.index, p.pts, p.index >= self.first_written, lab_low=lab, low=p.low, full=p.full))
+                out.append(Rendered(p.index, p.pts, p.index >= self.first_written, lab_low=lab, low=p.low, full_u8=p.full_u8))
         return out
 
     @torch.inference_mode()
     def _finish_gpu(self, batch: list[Prepared], lab_low: np.ndarray) -> np.ndarray:
         lab = self._upload(np.ascontiguousarray(lab_low)).permute(0, 3, 1, 2)
         low = self._upload(np.stack([p.low for p in batch])[:, None])
-        full = self._upload(np.stack([p.full for p in batch])[:, None])
+        full = self._upload(self.lut[np.stack([p.full_u8 for p in batch])][:, None])
         rgb = lab_to_rgb(self.col.upsample(lab, low, full, self.style))
         return (rgb * 255 + 0.5).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
 
@@ -117,7 +117,7 @@ class FrameProcessor:
         """Full-resolution uint8 RGB ``(H, W, 3)`` for a rendered frame."""
         if r.rgb is not None:
             return r.rgb
-        full, low, lab = r.full, r.low, r.lab_low
+        full, low, lab = self.lut[r.full_u8], r.low, r.lab_low
         H, W = full.shape
         if lab.shape[:2] == (H, W):
             L = full * 100.0 if self.style == 0 else lab[..., 0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -29,7 +30,7 @@ def prepare_run_dir(out: Path, cfg_dict: dict, argv: list[str] | None, resume: b
     if not resume and (out / "checkpoints" / "latest.json").exists():
         raise VidcolorError(f"run folder '{out}' already holds a run; use --resume to continue it or choose another --out")
     (out / "config.yaml").write_text(yaml.safe_dump(cfg_dict, sort_keys=False))
-    cmd = " ".join(argv if argv is not None else sys.argv)
+    cmd = shlex.join(argv if argv is not None else sys.argv)
     with open(out / "command.txt", "a") as fh:
         fh.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')}  {cmd}\n")
     (out / "git_revision.txt").write_text(git_revision() + "\n")

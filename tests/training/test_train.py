@@ -1,0 +1,238 @@
+"""End-to-end ``vidcolor train`` on ``configs/tiny.yaml`` through click's CliRunner: the run record,
+exported weights usable by ``vidcolor process``, exact resumption, and clean errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from safetensors.torch import load_file
+
+from tests.clips import make_clip
+from vidcolor.cli import cli
+from vidcolor.io import VideoReader
+from vidcolor.models import load_generator
+from vidcolor.training import videos
+from vidcolor.training.config import load_config
+
+TINY = str(Path(__file__).resolve().parents[2] / "configs" / "tiny.yaml")
+
+
+def train(out, *args):
+    return CliRunner().invoke(cli, ["train", "--config", TINY, "--out", str(out), *args])
+
+
+def events(run: Path) -> list[dict]:
+    return [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+
+
+def max_diff(a: Path, b: Path) -> float:
+    ta, tb = load_file(str(a)), load_file(str(b))
+    assert ta.keys() == tb.keys()
+    return max(float((ta[k].double() - tb[k].double()).abs().max()) for k in ta)
+
+
+def assert_clean_error(res, match: str) -> None:
+    assert res.exit_code != 0
+    assert res.stderr.startswith("Error:"), res.output
+    assert match in res.stderr, res.stderr
+    assert "Traceback" not in res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory):
+    """One uninterrupted tiny run (also checkpointing every 5 steps, for the mid-stage resume test)."""
+    run = tmp_path_factory.mktemp("full") / "run"
+    res = train(run, "--set", "checkpoint_every=5")
+    assert res.exit_code == 0, res.output
+    return run
+
+
+# ------------------------------------------------------------------------------------ (a) a full run
+
+def test_run_record(full_run):
+    for name in ("generator_ema.safetensors", "log.jsonl", "config.yaml", "command.txt", "git_revision.txt", "loss_curves.png"):
+        assert (full_run / name).is_file() and (full_run / name).stat().st_size > 0, name
+    for stage in ("pretrain", "adversarial", "temporal"):
+        assert (full_run / "samples" / f"{stage}_end.png").is_file()
+    assert yaml.safe_load((full_run / "config.yaml").read_text()) == load_config(TINY, ["checkpoint_every=5"]).to_dict()
+    line = (full_run / "command.txt").read_text().splitlines()[0]
+    assert shlex.split(line.split("  ", 1)[1]) == ["vidcolor", "train", "--config", TINY, "--out", str(full_run), "--set", "checkpoint_every=5"]
+    assert (full_run / "git_revision.txt").read_text().strip()
+    assert (full_run / "checkpoints" / "latest.json").is_file()
+
+
+def test_weights_load(full_run):
+    g = load_generator(full_run / "generator_ema.safetensors")
+    assert g.config.styles == ("none", "watercolor", "cartoon")
+
+
+def test_log_events(full_run):
+    log = events(full_run)
+    kinds = [e["event"] for e in log]
+    assert kinds[0] == "data" and kinds[-1] == "done" and kinds.count("start") == 1
+    assert next(e for e in log if e["event"] == "start")["world_size"] == 1
+    train_ev = [e for e in log if e["event"] == "train"]
+    assert {e["stage"] for e in train_ev} == {"pretrain", "adversarial", "temporal"}
+    assert max(e["step"] for e in train_ev) == 12 + 8 + 8
+    by_stage = {e["stage"]: e for e in train_ev}
+    assert {"g_rec", "g_total"} <= by_stage["pretrain"].keys()
+    assert {"d_real", "d_fake", "g_adv"} <= by_stage["adversarial"].keys()
+    assert {"td_real", "td_fake", "g_temp", "g_tadv"} <= by_stage["temporal"].keys()
+    evals = {e["when"]: e["heldout_synthetic_warping_error"] for e in log if e["event"] == "eval"}
+    assert evals.keys() == {"before", "after"}
+    assert all(isinstance(v, float) and v >= 0 for v in evals.values())
+
+
+def test_process_with_trained_weights(full_run, tmp_path):
+    clip = make_clip(tmp_path / "bw.mp4", n_frames=8, size=(64, 48), gray=True)
+    out = tmp_path / "color.mp4"
+    res = CliRunner().invoke(cli, ["process", str(clip), "-o", str(out), "--weights", str(full_run / "generator_ema.safetensors"),
+                                   "--device", "cpu", "--style", "watercolor", "-q"])
+    assert res.exit_code == 0, res.output
+    with VideoReader(out, fmt="rgb24") as reader:
+        assert (reader.info.width, reader.info.height) == (64, 48)
+        assert sum(1 for _ in reader) == 8
+
+
+# ------------------------------------------------------------------------------------- (b) resuming
+
+def test_resume_at_stage_boundary_matches_uninterrupted(full_run, tmp_path):
+    run = tmp_path / "run"
+    res = train(run, "--until", "pretrain")
+    assert res.exit_code == 0, res.output
+    assert {e.get("stage") for e in events(run) if e["event"] == "train"} == {"pretrain"}
+    res = train(run, "--resume")
+    assert res.exit_code == 0, res.output
+    log = events(run)
+    resume = next(e for e in log if e["event"] == "resume")
+    assert (resume["stage"], resume["stage_done"], resume["global_step"]) == ("pretrain", True, 12)
+    assert log[-1]["event"] == "done" and log[-1]["step"] == 28
+    assert max_diff(run / "generator_ema.safetensors", full_run / "generator_ema.safetensors") <= 1e-6
+    commands = (run / "command.txt").read_text().splitlines()
+    assert len(commands) == 2 and commands[0].endswith("--until pretrain") and commands[1].endswith("--resume")
+
+
+def test_resume_mid_stage_matches_uninterrupted(full_run, tmp_path):
+    """As if the run had died after its step-25 checkpoint (5 of 8 temporal steps)."""
+    run = tmp_path / "run"
+    shutil.copytree(full_run, run)
+    ck = run / "checkpoints"
+    progress = json.loads((ck / "step_0000025" / "progress.json").read_text())
+    assert progress == {"stage": "temporal", "step_in_stage": 5, "global_step": 25, "stage_done": False}
+    (ck / "latest.json").write_text(json.dumps({"checkpoint": "step_0000025", **progress}))
+    shutil.rmtree(ck / "step_0000028")
+    (run / "generator_ema.safetensors").unlink()
+    res = train(run, "--resume", "--set", "checkpoint_every=5")
+    assert res.exit_code == 0, res.output
+    assert max_diff(run / "generator_ema.safetensors", full_run / "generator_ema.safetensors") <= 1e-6
+
+
+# --------------------------------------------------------------------------------- (c) bad inputs
+
+def _bad_input_args(case: str, tmp_path: Path) -> tuple[list[str], str]:
+    no_gen = ["--set", "data.generate=0"]
+    if case == "missing data folder":
+        return no_gen + ["--set", f"data.images={tmp_path / 'nope'}"], "data folder not found"
+    if case == "empty data folder":
+        (tmp_path / "empty").mkdir()
+        return no_gen + ["--set", f"data.images={tmp_path / 'empty'}"], "no images found"
+    if case == "corrupt images":
+        (tmp_path / "corrupt").mkdir()
+        for i in range(3):
+            (tmp_path / "corrupt" / f"img{i}.jpg").write_bytes(os.urandom(300))
+        return no_gen + ["--set", f"data.images={tmp_path / 'corrupt'}"], "none of the 3 image(s)"
+    if case == "data path is a file":
+        (tmp_path / "file.png").write_bytes(b"x")
+        return no_gen + ["--set", f"data.images={tmp_path / 'file.png'}"], "not a folder"
+    if case == "bad config key":
+        return ["--set", "data.crpo=32"], "unknown config key 'data.crpo'; valid keys here: images"
+    if case == "bad value":
+        return ["--set", "stages.pretrain.lr_g=fast"], "stages.pretrain.lr_g must be a number"
+    if case == "bad --set syntax":
+        return ["--set", "seed"], "--set expects key=value"
+    if case == "empty video folder":
+        (tmp_path / "novideos").mkdir()
+        return ["--set", f"data.videos={tmp_path / 'novideos'}"], "no videos found"
+    if case == "corrupt videos":
+        (tmp_path / "badvideos").mkdir()
+        (tmp_path / "badvideos" / "a.mp4").write_bytes(os.urandom(3000))
+        return ["--set", f"data.videos={tmp_path / 'badvideos'}"], "none of the 1 video(s)"
+    raise AssertionError(case)
+
+
+@pytest.mark.parametrize("case", ["missing data folder", "empty data folder", "corrupt images", "data path is a file", "bad config key",
+                                  "bad value", "bad --set syntax", "empty video folder", "corrupt videos"])
+def test_bad_inputs(tmp_path, case):
+    args, match = _bad_input_args(case, tmp_path)
+    assert_clean_error(train(tmp_path / "run", *args), match)
+
+
+def test_run_folder_under_a_file(tmp_path):
+    (tmp_path / "some_file").write_text("x")
+    assert_clean_error(train(tmp_path / "some_file" / "run"), "cannot write to run folder")
+
+
+def test_read_only_run_folder(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        if os.access(ro, os.W_OK):
+            pytest.skip("running as a user who can write to read-only folders (root)")
+        assert_clean_error(train(ro / "run"), "cannot write to run folder")
+    finally:
+        ro.chmod(0o700)
+
+
+# ---------------------------------------------------------------------- (d) resume / reuse mistakes
+
+def test_resume_without_checkpoint(tmp_path):
+    assert_clean_error(train(tmp_path / "fresh", "--resume"), "--resume: no checkpoint in")
+    assert not (tmp_path / "fresh").exists()  # nothing was created for a run that cannot start
+    (tmp_path / "failed").mkdir()
+    (tmp_path / "failed" / "config.yaml").write_text("seed: 0\n")  # a run that died before its first checkpoint
+    assert_clean_error(train(tmp_path / "failed", "--resume"), "--resume: no checkpoint in")
+
+
+def test_second_run_into_used_folder(full_run, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(full_run, run)
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    assert_clean_error(train(run), "already holds a run; use --resume")
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before  # the old record is untouched
+
+
+# ------------------------------------------------------------------------ temporal stage on videos
+
+def test_temporal_stage_on_videos(tmp_path, monkeypatch):
+    src = tmp_path / "videos"
+    src.mkdir()
+    make_clip(src / "a.mp4", n_frames=12, size=(64, 48))
+    make_clip(src / "b.mkv", n_frames=9, size=(64, 48), codec="ffv1")
+    (src / "broken.mp4").write_bytes(os.urandom(1000))
+    used = []
+    original = videos.VideoClipDataset.__getitem__
+
+    def spy(self, key):
+        used.append(key)
+        return original(self, key)
+
+    monkeypatch.setattr(videos.VideoClipDataset, "__getitem__", spy)
+    run = tmp_path / "run"
+    res = train(run, "--set", f"data.videos={src}", "--set", "data.generate=6", "--set", "stages.pretrain.steps=0",
+                "--set", "stages.adversarial.steps=0", "--set", "stages.temporal.steps=4")
+    assert res.exit_code == 0, res.output
+    log = events(run)
+    vd = next(e for e in log if e["event"] == "video_data")
+    assert vd["videos"] == 2 and vd["clips"] >= 4 and vd["skipped_unusable"] == 1
+    assert {e["stage"] for e in log if e["event"] == "train"} == {"temporal"}
+    assert used, "no video clip was drawn"
+    assert any((run / "cache" / "clips").glob("*.npz"))
