@@ -35,8 +35,8 @@ def _dis(preset: str):
 def _to_u8(img: np.ndarray) -> np.ndarray:
     if img.ndim == 3:
         img = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY) if img.shape[2] == 3 else img[..., 0]
-    if img.dtype != np.uint8:
-        img = np.clip(np.asarray(img, np.float32) * (255.0 if img.max() <= 1.0 else 1.0), 0, 255).round().astype(np.uint8)
+    if img.dtype != np.uint8:  # float frames are in [0, 1] (documented convention)
+        img = (np.clip(np.asarray(img, np.float32), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
     return np.ascontiguousarray(img)
 
 
