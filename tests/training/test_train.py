@@ -57,6 +57,7 @@ def full_run(tmp_path_factory):
 
 # ------------------------------------------------------------------------------------ (a) a full run
 
+@pytest.mark.slow
 def test_run_record(full_run):
     for name in ("generator_ema.safetensors", "log.jsonl", "config.yaml", "command.txt", "git_revision.txt", "loss_curves.png"):
         assert (full_run / name).is_file() and (full_run / name).stat().st_size > 0, name
@@ -69,11 +70,13 @@ def test_run_record(full_run):
     assert (full_run / "checkpoints" / "latest.json").is_file()
 
 
+@pytest.mark.slow
 def test_weights_load(full_run):
     g = load_generator(full_run / "generator_ema.safetensors")
     assert g.config.styles == ("none", "watercolor", "cartoon")
 
 
+@pytest.mark.slow
 def test_log_events(full_run):
     log = events(full_run)
     kinds = [e["event"] for e in log]
@@ -91,6 +94,7 @@ def test_log_events(full_run):
     assert all(isinstance(v, float) and v >= 0 for v in evals.values())
 
 
+@pytest.mark.slow
 def test_process_with_trained_weights(full_run, tmp_path):
     clip = make_clip(tmp_path / "bw.mp4", n_frames=8, size=(64, 48), gray=True)
     out = tmp_path / "color.mp4"
@@ -104,6 +108,7 @@ def test_process_with_trained_weights(full_run, tmp_path):
 
 # ------------------------------------------------------------------------------------- (b) resuming
 
+@pytest.mark.slow
 def test_resume_at_stage_boundary_matches_uninterrupted(full_run, tmp_path):
     run = tmp_path / "run"
     res = train(run, "--until", "pretrain")
@@ -120,6 +125,7 @@ def test_resume_at_stage_boundary_matches_uninterrupted(full_run, tmp_path):
     assert len(commands) == 2 and commands[0].endswith("--until pretrain") and commands[1].endswith("--resume")
 
 
+@pytest.mark.slow
 def test_resume_mid_stage_matches_uninterrupted(full_run, tmp_path):
     """As if the run had died after its step-25 checkpoint (5 of 8 temporal steps)."""
     run = tmp_path / "run"
@@ -202,6 +208,7 @@ def test_resume_without_checkpoint(tmp_path):
     assert_clean_error(train(tmp_path / "failed", "--resume"), "--resume: no checkpoint in")
 
 
+@pytest.mark.slow
 def test_second_run_into_used_folder(full_run, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(full_run, run)
@@ -212,6 +219,7 @@ def test_second_run_into_used_folder(full_run, tmp_path):
 
 # ------------------------------------------------------------------------ temporal stage on videos
 
+@pytest.mark.slow
 def test_temporal_stage_on_videos(tmp_path, monkeypatch):
     src = tmp_path / "videos"
     src.mkdir()

@@ -53,7 +53,7 @@ def find_vgg_weights(arch: str = "vgg16", path: str | os.PathLike | None = None)
 
 def load_vgg_features(arch: str = "vgg16", path: str | os.PathLike | None = None, upto: int = 36) -> nn.Sequential:
     """torchvision VGG ``features`` (first ``upto`` layers) with ImageNet weights, frozen, eval mode."""
-    from torchvision.models import vgg16, vgg19
+    from torchvision.models.vgg import cfgs, make_layers
 
     found = find_vgg_weights(arch, path)
     if found is None:
@@ -71,12 +71,17 @@ def load_vgg_features(arch: str = "vgg16", path: str | os.PathLike | None = None
             state = torch.load(str(found), map_location="cpu", weights_only=True)
         except Exception as exc:
             raise VidcolorError(f"cannot read VGG weights '{found}': {exc.__class__.__name__}") from None
-    net = (vgg16 if arch == "vgg16" else vgg19)(weights=None)
+    feats = make_layers(cfgs["D" if arch == "vgg16" else "E"], batch_norm=False)[:upto]  # no classifier
+    # only the convolutions up to the deepest layer used are needed (a trimmed file is fine)
+    wanted = {f"features.{k}": v for k, v in feats.state_dict().items()}
+    missing = [k for k in wanted if k not in state]
+    if missing:
+        raise VidcolorError(f"'{found}' does not hold {arch.upper()} weights (missing {missing[0]})")
     try:
-        net.load_state_dict(state)
+        feats.load_state_dict({k[len("features."):]: state[k] for k in wanted})
     except RuntimeError:
-        raise VidcolorError(f"'{found}' does not hold {arch.upper()} weights") from None
-    feats = net.features[:upto].eval()
+        raise VidcolorError(f"'{found}' does not hold {arch.upper()} weights (shape mismatch)") from None
+    feats = feats.eval()
     for p in feats.parameters():
         p.requires_grad_(False)
     return feats

@@ -14,11 +14,12 @@ class LossWeights:
     per: float = 0.0
     temp: float = 0.0
     tadv: float = 0.0
+    style: float = 1.0   # the exemplar term arrives already weighted (style + content)
 
 
 def total_loss(terms: dict[str, torch.Tensor], w: LossWeights) -> torch.Tensor:
-    """Weighted sum of the named terms present (``g_adv``, ``g_rec``, ``g_per``, ``g_temp``, ``g_tadv``)."""
-    weight = {"g_adv": w.adv, "g_rec": w.rec, "g_per": w.per, "g_temp": w.temp, "g_tadv": w.tadv}
+    """Weighted sum of the named terms present (``g_adv``, ``g_rec``, ``g_per``, ``g_temp``, ``g_tadv``, ``g_style``)."""
+    weight = {"g_adv": w.adv, "g_rec": w.rec, "g_per": w.per, "g_temp": w.temp, "g_tadv": w.tadv, "g_style": w.style}
     parts = [weight[k] * v for k, v in terms.items() if k in weight and weight[k] != 0]
     if not parts:
         raise ValueError("all generator loss weights are zero")

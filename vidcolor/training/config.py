@@ -79,8 +79,9 @@ class LossConfig:
     vgg_layers: tuple[str, ...] = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
     vgg_weights: str | None = None       # path; else the torch hub cache; required when any per > 0
     charbonnier: float = 0.0
-    style_image: str | None = None       # exemplar image for a Gram-matrix style loss (needs VGG)
-    style_weight: float = 0.0
+    style_image: str | None = None       # style exemplar image: trains the style named 'exemplar' (needs VGG)
+    style_weight: float = 0.0            # λ of the Gram-matrix style loss for 'exemplar' samples
+    content_weight: float = 1.0          # λ of the VGG content loss (vs the photo) for 'exemplar' samples
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,14 @@ def _validate(cfg: TrainConfig) -> None:
     need(cfg.data.images is not None or cfg.data.generate > 0, "data.images is not set (a folder of training images), nor data.generate")
     need(len(cfg.data.styles) >= 1 and cfg.data.styles[0] == "none", f"data.styles must start with 'none', got {list(cfg.data.styles)}")
     for s in cfg.data.styles:
-        get_style(s)
+        if s == "exemplar":
+            need(cfg.losses.style_image is not None and cfg.losses.style_weight > 0,
+                 "style 'exemplar' needs losses.style_image (an image file) and losses.style_weight > 0")
+        else:
+            get_style(s)
+    if cfg.losses.style_image is not None:
+        need(Path(cfg.losses.style_image).is_file(), f"losses.style_image not found: '{cfg.losses.style_image}'")
+        need("exemplar" in cfg.data.styles, "losses.style_image is set but 'exemplar' is not in data.styles")
     preset(cfg.model.preset)
     for name in STAGE_NAMES:
         st: StageConfig = getattr(cfg.stages, name)

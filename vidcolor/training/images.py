@@ -19,6 +19,9 @@ import numpy as np
 
 from vidcolor.errors import VidcolorError
 
+EXEMPLAR = "exemplar"
+"""Style name trained from a user's style image (Gram-matrix loss) instead of a procedural teacher."""
+
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
 
@@ -82,7 +85,7 @@ def _cache_one(args) -> CachedImage | None:
     paths = {}
     todo = []
     for style in styles:
-        t = get_style(style)
+        t = get_style("none" if style == EXEMPLAR else style)  # exemplar targets are the photo itself
         p = Path(cache_dir) / "teach" / f"{digest}-{teach_size}-{style}-v{t.version}.png"
         paths[style] = str(p)
         if not p.is_file():

@@ -113,6 +113,7 @@ def _restore_state(trainer: GANTrainer, state: dict, mid_stage: bool) -> None:
     if mid_stage:
         trainer.load_optimizer_state(state)
         return
+    trainer.ema_updates = int(state.get("ema_updates", 0))
     if state.get("scaler"):
         trainer.scaler.load_state_dict(state["scaler"])
 

@@ -18,7 +18,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 
 from vidcolor.color import lab_to_rgb, rgb_to_gray, rgb_to_lab
 from vidcolor.flow.warp import backward_warp
-from vidcolor.losses import AdversarialLoss, LabL1Loss, LossWeights, PerceptualLoss, TemporalLoss, VGGFeatures, total_loss
+from vidcolor.losses import AdversarialLoss, GramStyleLoss, LabL1Loss, LossWeights, PerceptualLoss, TemporalLoss, VGGFeatures, total_loss
 from vidcolor.models import Generator, GeneratorConfig, MultiScaleDiscriminator, TemporalDiscriminator, preset
 from vidcolor.training.config import STAGE_NAMES, StageConfig, TrainConfig
 from vidcolor.training.degrade import degrade_gray
@@ -33,6 +33,18 @@ def generator_config(cfg: TrainConfig) -> GeneratorConfig:
     if cfg.model.bottleneck_blocks is not None:
         kw["bottleneck_blocks"] = cfg.model.bottleneck_blocks
     return GeneratorConfig.from_dict({**base.__dict__, **kw})
+
+
+def _load_style_image(path: str, size: int) -> torch.Tensor:
+    """A style exemplar as RGB ``[1,3,size',size']`` in [0,1] (short side resized to ``size``)."""
+    from vidcolor.io.image import read_image, to_float
+    from vidcolor.training.images import resize_short
+
+    img = to_float(read_image(path))
+    if img.ndim == 2:
+        img = img[..., None].repeat(3, axis=2)
+    img = resize_short(img, size)
+    return torch.from_numpy(img).permute(2, 0, 1)[None].float()
 
 
 def _set_requires_grad(module: nn.Module, flag: bool) -> None:
@@ -58,10 +70,13 @@ class GANTrainer:
         self.adv = AdversarialLoss(cfg.losses.adv_mode)
         self.rec = LabL1Loss(charbonnier_eps=cfg.losses.charbonnier).to(self.device)
         self.temporal = TemporalLoss()
-        self.perceptual = None
-        if any(getattr(cfg.stages, s).per > 0 for s in STAGE_NAMES if getattr(cfg.stages, s).steps > 0):
+        self.perceptual = self.gram = None
+        self.exemplar = cfg.data.styles.index("exemplar") if "exemplar" in cfg.data.styles else None
+        if self.exemplar is not None or any(getattr(cfg.stages, s).per > 0 for s in STAGE_NAMES if getattr(cfg.stages, s).steps > 0):
             feats = VGGFeatures(cfg.losses.vgg, cfg.losses.vgg_layers, cfg.losses.vgg_weights).to(self.device)
             self.perceptual = PerceptualLoss(feats)
+            if self.exemplar is not None:
+                self.gram = GramStyleLoss(feats, _load_style_image(cfg.losses.style_image, cfg.data.crop).to(self.device))
         self.scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
         self.stage: str | None = None
         self.stage_cfg: StageConfig | None = None
@@ -187,7 +202,13 @@ class GANTrainer:
         if warmup and (adv_on or tadv_on):
             return {k: float(v) for k, v in logs.items()}
 
-        terms = {"g_rec": self.rec(pred_lab, target_lab)}
+        ex = (style == self.exemplar) if self.exemplar is not None else None
+        if ex is not None and bool(ex.any()):
+            keep = ~ex
+            terms = {"g_rec": self.rec(pred_lab[keep], target_lab[keep]) if bool(keep.any()) else pred_lab.sum() * 0}
+            terms["g_style"] = self.cfg.losses.style_weight * self.gram(pred_rgb[ex]) + self.cfg.losses.content_weight * self.perceptual(pred_rgb[ex], target[ex])
+        else:
+            terms = {"g_rec": self.rec(pred_lab, target_lab)}
         with self._autocast():
             if adv_on:
                 terms["g_adv"] = self.adv.generator(self.d_raw(gray, pred_rgb))

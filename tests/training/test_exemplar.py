@@ -1,0 +1,58 @@
+"""Training the 'exemplar' style from a user's style image (Gram-matrix loss, needs VGG weights)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+from torchvision.models import vgg16
+
+from vidcolor.errors import VidcolorError
+from vidcolor.io.image import write_image
+from vidcolor.models import load_generator
+from vidcolor.training.config import config_from_dict
+from vidcolor.training.loop import train
+
+
+def _trimmed_vgg(path):
+    torch.manual_seed(0)
+    feats = vgg16(weights=None).features[:9]  # up to relu2_2
+    save_file({f"features.{k}": v.contiguous() for k, v in feats.state_dict().items()}, str(path))
+    return path
+
+
+def _cfg(tmp_path, **losses):
+    return {
+        "device": "cpu", "amp": "none", "channels_last": False, "log_every": 1, "sample_every": 0, "checkpoint_every": 0, "eval_clips": 1,
+        "data": {"generate": 6, "crop": 32, "teach_size": 48, "styles": ["none", "exemplar"], "val_fraction": 0.2, "plain_fraction": 0.3},
+        "model": {"preset": "tiny", "d_base": 8, "d_scales": 1, "d_layers": 2, "td_base": 8},
+        "losses": {"vgg_layers": ["relu1_2", "relu2_2"], **losses},
+        "stages": {"pretrain": {"steps": 3, "batch_size": 4}, "adversarial": {"steps": 0}, "temporal": {"steps": 0}},
+    }
+
+
+def test_exemplar_style_trains_with_gram_loss(tmp_path):
+    style = (np.random.default_rng(0).random((40, 40, 3)) * 255).astype(np.uint8)
+    write_image(tmp_path / "style.png", style)
+    vgg = _trimmed_vgg(tmp_path / "vgg.safetensors")
+    cfg = config_from_dict(_cfg(tmp_path, style_image=str(tmp_path / "style.png"), style_weight=10.0, vgg_weights=str(vgg)))
+    w = train(cfg, tmp_path / "run", echo=False)
+    assert load_generator(w).styles == ("none", "exemplar")
+    log = (tmp_path / "run" / "log.jsonl").read_text()
+    assert '"g_style"' in log
+
+
+def test_exemplar_needs_style_image_and_vgg(tmp_path):
+    with pytest.raises(VidcolorError, match="style_image"):
+        config_from_dict(_cfg(tmp_path))
+    write_image(tmp_path / "style.png", np.zeros((8, 8, 3), np.uint8))
+    cfg = config_from_dict(_cfg(tmp_path, style_image=str(tmp_path / "style.png"), style_weight=1.0, vgg_weights=None))
+    import os
+
+    os.environ["TORCH_HOME"] = str(tmp_path / "no-torch-home")
+    try:
+        with pytest.raises(VidcolorError, match="perceptual"):
+            train(cfg, tmp_path / "run2", echo=False)
+    finally:
+        del os.environ["TORCH_HOME"]
