@@ -33,3 +33,13 @@ def any_device(request):
     if request.param == "cuda" and not torch.cuda.is_available():
         pytest.skip("no CUDA device")
     return torch.device(request.param)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _single_thread():
+    """Unit tests use tiny tensors: one intra-op thread is as fast and avoids OpenMP spin-waits
+    fighting other processes on small CI machines. Restored after each module."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

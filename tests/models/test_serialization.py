@@ -186,9 +186,6 @@ def test_weights_not_matching_declared_architecture_are_refused(model, tmp_path)
         load_generator(path)
 
 
-@pytest.mark.xfail(strict=True, raises=RuntimeError, reason=(
-    "library bug: load_generator's load_state_dict(strict=False) still raises torch's RuntimeError "
-    "on size mismatches instead of a VidcolorError (vidcolor/models/serialization.py)"))
 def test_weights_with_wrong_tensor_shapes_are_refused(model, tmp_path):
     """Same tensor names, but the metadata declares wider layers than the tensors hold."""
     path = tmp_path / "shapes.safetensors"

@@ -60,12 +60,15 @@ def load_vgg_features(arch: str = "vgg16", path: str | os.PathLike | None = None
         raise VidcolorError(
             f"the perceptual loss needs ImageNet {arch.upper()} weights and none were found: pass "
             f"losses.vgg_weights=/path/to/{_FILES[arch]} (or a .safetensors of its state dict), put the file in "
-            f"{_torch_cache_dir()}, or disable it with losses.perceptual=0"
+            f"{_torch_cache_dir()}, or disable the perceptual loss with stages.<stage>.per=0"
         )
     if found.suffix == ".safetensors":
         from safetensors.torch import load_file
 
-        state = load_file(str(found))
+        try:
+            state = load_file(str(found))
+        except Exception as exc:  # safetensors raises its own error types for malformed files
+            raise VidcolorError(f"cannot read VGG weights '{found}': {exc.__class__.__name__}") from None
     else:
         try:
             state = torch.load(str(found), map_location="cpu", weights_only=True)

@@ -74,7 +74,10 @@ def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu") 
         raise VidcolorError(f"cannot read weights '{path}': {str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__}") from None
     model = Generator(config)
     state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
-    missing, unexpected = model.load_state_dict(state, strict=False)
+    try:
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except RuntimeError:
+        raise VidcolorError(f"weights '{path}' do not match their declared architecture (tensor shapes differ)") from None
     if missing or unexpected:
         raise VidcolorError(f"weights '{path}' do not match their declared architecture (missing {len(missing)}, unexpected {len(unexpected)} tensors)")
     return model.to(device).eval()
