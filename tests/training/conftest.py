@@ -1,10 +1,20 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from vidcolor.training.images import build_cache, list_images, synthesize_images
 
 STYLES = ("none", "watercolor")
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny tensors: one intra-op thread is fastest, and does not fight other jobs for the cores."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ import torch
 from vidcolor.color import lab_to_rgb
 from vidcolor.errors import VidcolorError
 from vidcolor.models.generator import Generator
-from vidcolor.models.serialization import load_generator
+from vidcolor.models.serialization import load_generator, weights_info
 from vidcolor.pipeline.upsample import guided_upsample, resize
 from vidcolor.device import cpu_supports_bf16, resolve_device
 
@@ -49,17 +49,23 @@ class Colorizer:
         precision: ``auto`` (bf16 on bf16-capable CPUs and GPUs, fp16 on older GPUs), ``fp32``,
             ``bf16`` or ``fp16``.
         render_size: short side the network runs at (0 = full resolution).
+
+    ``chroma_gain`` (from the weights' metadata, default 1) scales the predicted ab of plain
+    colorization: a calibration chosen on validation photos at export time (see
+    ``scripts/calibrate_chroma.py``), never on held-out ones.
     """
 
     def __init__(self, weights: str | os.PathLike | None = None, device: str = "auto", precision: str = "auto",
                  render_size: int = DEFAULT_RENDER_SIZE, model: Generator | None = None, channels_last: bool = True,
                  compile: bool = False):
         self.device = resolve_device(device)
+        self.chroma_gain = 1.0
         if model is None:
             path = Path(weights) if weights else bundled_weights()
             if weights is None and not path.is_file():
                 raise VidcolorError("no bundled weights in this installation; pass --weights FILE.safetensors")
             model = load_generator(path)
+            self.chroma_gain = float(weights_info(path).get("chroma_gain", 1.0))
         self.model = model.to(self.device).eval()
         for p in self.model.parameters():
             p.requires_grad_(False)
@@ -116,7 +122,10 @@ class Colorizer:
             x = x.contiguous(memory_format=torch.channels_last)
         with self._autocast():
             out = self._forward(x, style)
-        return out.float()
+        out = out.float()
+        if style == 0 and self.chroma_gain != 1.0:
+            out[:, 1:] *= self.chroma_gain
+        return out
 
     def suggest_batch_size(self, h: int, w: int, default: int = 4, limit: int = 64) -> int:
         """Frames per batch: ``default`` on CPU; on CUDA as many as half the free memory holds,

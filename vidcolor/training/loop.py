@@ -69,6 +69,8 @@ def _data(cfg: TrainConfig, out: Path, ctx: DistContext, log):
     if not paths:
         raise VidcolorError(f"no images found in '{root}' (looked for .jpg .png .bmp .tif .webp, recursively)")
     train_paths, val_paths = split_train_val(paths, cfg.data.val_fraction, root)
+    if ctx.is_main:
+        (out / "val_images.txt").write_text("".join(f"{p}\n" for p in val_paths))
     styles = tuple(cfg.data.styles)
     workers = max(1, cfg.data.num_workers)
     t0 = time.time()

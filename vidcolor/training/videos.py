@@ -171,7 +171,7 @@ def _read_frame(path: Path) -> np.ndarray | None:
 
 
 def _decoded_windows(src: Path, clip_len: int, clips: int):
-    """Yield ``(start, [frames])`` for the planned clips of one video, decoding it once.
+    """Yield ``(start, [frames])`` for the planned clips of one video, decoding it once (up to its last clip).
 
     A video file is planned from its header's frame count (or duration × rate); when that is
     missing or too high, the last ``clip_len`` frames stand in for the clips never reached.
@@ -195,6 +195,8 @@ def _decoded_windows(src: Path, clip_len: int, clips: int):
             if n - clip_len in planned:
                 last = n - clip_len
                 yield last, list(window)
+                if last == max(planned):
+                    break  # the rest of the video is not needed
         missed = not planned or max(planned) > n - clip_len
         if missed and len(window) == clip_len and n - clip_len >= last + clip_len:
             yield n - clip_len, list(window)
