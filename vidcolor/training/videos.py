@@ -219,15 +219,19 @@ def _cache_video(src: Path, styles: tuple[str, ...], teach_size: int, clip_len: 
     seed = int(key[:8], 16)
     cache.mkdir(parents=True, exist_ok=True)
     clips, listed = [], []
-    for start, frames in _decoded_windows(src, clip_len, clips_per_video):
-        arrays = _make_clip(frames, styles, teach_size, seed)
-        if arrays is None:
-            continue
-        name = f"{key}-{start:08d}.npz"
-        _save_npz(cache / name, arrays)
-        size = tuple(arrays["color"].shape[1:3])
-        clips.append(CachedClip(str(src), str(cache / name), start, size))
-        listed.append({"file": name, "start": start, "size": list(size)})
+    try:
+        for start, frames in _decoded_windows(src, clip_len, clips_per_video):
+            arrays = _make_clip(frames, styles, teach_size, seed)
+            if arrays is None:
+                continue
+            name = f"{key}-{start:08d}.npz"
+            _save_npz(cache / name, arrays)
+            size = tuple(arrays["color"].shape[1:3])
+            clips.append(CachedClip(str(src), str(cache / name), start, size))
+            listed.append({"file": name, "start": start, "size": list(size)})
+    except VidcolorError:
+        if not clips:  # unreadable; damage further in still leaves the clips cut before it
+            raise
     tmp = index.with_name(f".{index.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps({"source": str(src), "clips": listed}))
     os.replace(tmp, index)
