@@ -201,3 +201,50 @@ def test_keyed_concat(image_entries):
     assert torch.equal(pairs[(7, 5)]["color"], PairDataset(image_entries[:2], STYLES, 32)[(1, 5)]["color"])
     loader = torch.utils.data.DataLoader(pairs, batch_size=4, sampler=DeterministicSampler(len(pairs), 0, 0, 8))
     assert [b["color"].shape[0] for b in loader] == [4, 4]
+
+
+def test_truncated_video_keeps_the_clips_before_the_cut(tmp_path):
+    full = make_clip(tmp_path / "full.mkv", n_frames=30, codec="ffv1")
+    (tmp_path / "in").mkdir()
+    data = full.read_bytes()
+    (tmp_path / "in" / "cut.mkv").write_bytes(data[: int(len(data) * 0.6)])
+    clips, skipped = build_video_cache(tmp_path / "in", STYLES, 48, T, tmp_path / "cache", clips_per_video=3)
+    assert skipped == 0 and 1 <= len(clips) < 3
+    for c in clips:
+        with np.load(c.path) as z:
+            assert z["color"].shape[0] == T
+
+
+class _FakeReader:
+    """A VideoReader whose header promises ``claimed`` frames but which holds ``actual``."""
+
+    def __init__(self, claimed, actual):
+        self.info = type("Info", (), {"frame_count": claimed, "duration": None, "frame_rate": 24})()
+        self.actual = actual
+
+    def __call__(self, path, fmt):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def __iter__(self):
+        for i in range(self.actual):
+            yield type("Frame", (), {"image": frame_image(i, (64, 48)), "index": i})()
+
+
+@pytest.mark.parametrize("claimed, actual, expected", [
+    (30, 30, [4, 14, 24]),   # honest header
+    (30, 7, [4]),            # header too high: the tail (4..6) overlaps the clip at 4, so nothing more
+    (30, 4, [1]),            # header too high, no planned clip reached: the tail stands in
+    (None, 9, [6]),          # no count, no duration: the last frames
+    (30, 2, []),             # too short
+])
+def test_clip_positions_when_the_header_is_wrong(tmp_path, monkeypatch, claimed, actual, expected):
+    monkeypatch.setattr(videos, "VideoReader", _FakeReader(claimed, actual))
+    src = tmp_path / "v.mp4"
+    src.write_bytes(b"x")
+    assert [s for s, _ in videos._decoded_windows(src, T, 3)] == expected

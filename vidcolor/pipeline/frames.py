@@ -57,6 +57,8 @@ class FrameProcessor:
         self._size: tuple[int, int] | None = None
         self._cuda = colorizer.device.type == "cuda"
         self._copy_stream = torch.cuda.Stream(colorizer.device) if self._cuda else None
+        self._pinned: dict = {}
+        self._flip: dict = {}
 
     @property
     def cuts(self):
@@ -74,13 +76,29 @@ class FrameProcessor:
         return Prepared(frame.index, frame.pts, frame.time, img, low_u8, self.lut[low_u8])
 
     def _upload(self, arr: np.ndarray) -> torch.Tensor:
-        t = torch.from_numpy(arr)
+        """Host array → device tensor. On CUDA: staged through reused pinned buffers (two per shape,
+        alternating; an event guards each against reuse while its copy is in flight) and copied on a
+        side stream that the compute stream then waits for."""
+        t = torch.from_numpy(np.ascontiguousarray(arr))
         if not self._cuda:
             return t
-        t = t.pin_memory()
+        key = (tuple(t.shape), t.dtype)
+        slots = self._pinned.setdefault(key, [])
+        if len(slots) < 2:
+            slots.append([torch.empty(t.shape, dtype=t.dtype, pin_memory=True), None])
+            slot = slots[-1]
+        else:
+            slot = slots[self._flip.get(key, 0)]
+            self._flip[key] = 1 - self._flip.get(key, 0)
+        if slot[1] is not None:
+            slot[1].synchronize()
+        slot[0].copy_(t)
         with torch.cuda.stream(self._copy_stream):
-            d = t.to(self.col.device, non_blocking=True)
+            d = slot[0].to(self.col.device, non_blocking=True)
+            slot[1] = torch.cuda.Event()
+            slot[1].record(self._copy_stream)
         torch.cuda.current_stream(self.col.device).wait_stream(self._copy_stream)
+        d.record_stream(torch.cuda.current_stream(self.col.device))
         return d
 
     def infer(self, batch: list[Prepared]) -> list[Rendered]:
