@@ -162,9 +162,17 @@ class VideoReader:
     :attr:`corrupt_frames` and still returned.
 
     Opening decodes the first frame (to check the file is usable and to read the rotation).
+
+    Seeking: with ``start_pts`` (in ``info.time_base``) the reader seeks to the keyframe at or
+    before it, decodes from there and yields only the frames with ``pts >= start_pts``; their
+    ``index`` counts from ``first_index`` (the caller's frame number of the first yielded frame,
+    e.g. from a keyframe scan; the reader cannot know it without decoding from the start). If the
+    container cannot seek, or lands after ``start_pts``, the reader decodes from the beginning
+    instead. :attr:`info` always describes the file from its first frame.
     """
 
-    def __init__(self, path: str | Path, fmt: str = "gray", max_corrupt: int = 50):
+    def __init__(self, path: str | Path, fmt: str = "gray", max_corrupt: int = 50, *,
+                 start_pts: int | None = None, first_index: int = 0):
         if fmt not in ("gray", "rgb24"):
             raise ValueError(f"fmt must be 'gray' or 'rgb24', not {fmt!r}")
         self.path = Path(path)
@@ -181,10 +189,12 @@ class VideoReader:
             if first is None:
                 raise VidcolorError(f"cannot read video '{self.path}': no decodable video frames")
             self.info = self._make_info(first)
+            if start_pts is not None:
+                first = self._seek(start_pts, first)
         except BaseException:
             self._container.close()
             raise
-        self._frames = self._generate(first)
+        self._frames = self._generate(first, first_index)
 
     def _pick_stream(self):
         streams = [s for s in self._container.streams.video if not _is_cover_art(s)]
@@ -286,10 +296,36 @@ class VideoReader:
             image = np.array(image, order="C")
         return image
 
-    def _generate(self, first: av.VideoFrame) -> Iterator[DecodedFrame]:
+    def _seek(self, start_pts: int, first: av.VideoFrame) -> av.VideoFrame | None:
+        """Position the decoder on the first frame with ``pts >= start_pts`` and return it (None
+        past the end). Seeks to the keyframe at or before ``start_pts``; frames before it are
+        decoded (they are references) and dropped."""
+        if first.pts is None or first.pts >= start_pts:
+            return self._skip_to(start_pts, first)
+        try:
+            self._container.seek(start_pts, stream=self._stream, backward=True)
+            self._av_frames = self._decode()
+            frame = next(self._av_frames, None)
+        except av.error.FFmpegError:
+            frame = None
+        if frame is None or (frame.pts is not None and frame.pts > start_pts):
+            # could not seek, or landed after the target (no index): decode from the start
+            self._container.close()
+            self._container = _open_input(self.path)
+            self._stream = self._pick_stream()
+            self._av_frames = self._decode()
+            frame = next(self._av_frames, None)
+        return self._skip_to(start_pts, frame)
+
+    def _skip_to(self, start_pts: int, frame: av.VideoFrame | None) -> av.VideoFrame | None:
+        while frame is not None and frame.pts is not None and frame.pts < start_pts:
+            frame = next(self._av_frames, None)
+        return frame
+
+    def _generate(self, first: av.VideoFrame | None, first_index: int = 0) -> Iterator[DecodedFrame]:
         tb, period = self.info.time_base, self.info.frame_period
         last_pts = None
-        index = 0
+        index = first_index
         frame = first
         while frame is not None:
             pts = frame.pts

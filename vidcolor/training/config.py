@@ -31,6 +31,7 @@ class DataConfig:
     plain_fraction: float = 0.4          # share of samples trained as plain colorization
     degrade: bool = False                # old-film degradations on the gray input
     clip_len: int = 3                    # frames per clip in the temporal stage (odd, ≥ 3)
+    clips_per_video: int = 8             # clips cut (evenly spaced) from each training video
     occluders: bool = True               # moving occluders in synthetic clips
     cache_dir: str | None = None         # teacher/flow cache (default: <out>/cache)
     num_workers: int = 0
@@ -190,6 +191,7 @@ def _validate(cfg: TrainConfig) -> None:
     need(0 <= cfg.ema_decay < 1, f"ema_decay must be in [0, 1), got {cfg.ema_decay}")
     need(cfg.data.crop >= 16 and cfg.data.crop % 16 == 0, f"data.crop must be a multiple of 16 ≥ 16, got {cfg.data.crop}")
     need(cfg.data.teach_size >= cfg.data.crop, f"data.teach_size ({cfg.data.teach_size}) must be ≥ data.crop ({cfg.data.crop})")
+    need(cfg.data.clips_per_video >= 1, f"data.clips_per_video must be ≥ 1, got {cfg.data.clips_per_video}")
     need(cfg.data.clip_len >= 3 and cfg.data.clip_len % 2 == 1, f"data.clip_len must be odd and ≥ 3, got {cfg.data.clip_len}")
     need(0 <= cfg.data.plain_fraction <= 1 and 0 <= cfg.data.val_fraction < 1, "data.plain_fraction and data.val_fraction must be in [0, 1]")
     need(cfg.data.images is not None or cfg.data.generate > 0, "data.images is not set (a folder of training images), nor data.generate")

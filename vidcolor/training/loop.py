@@ -96,7 +96,8 @@ def _video_clips(cfg: TrainConfig, out: Path, ctx: DistContext, log) -> list:
     t0 = time.time()
 
     def build():
-        return build_video_cache(cfg.data.videos, tuple(cfg.data.styles), cfg.data.teach_size, cfg.data.clip_len, _cache_dir(cfg, out))
+        return build_video_cache(cfg.data.videos, tuple(cfg.data.styles), cfg.data.teach_size, cfg.data.clip_len, _cache_dir(cfg, out),
+                                 clips_per_video=cfg.data.clips_per_video)
 
     if ctx.is_main:
         clips, skipped = build()

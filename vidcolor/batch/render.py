@@ -1,0 +1,127 @@
+"""Render one segment of a film to its own video-only file (what every worker runs).
+
+A segment is decoded from the keyframe before its warm-up start (:class:`VideoReader` seeking),
+warm-up frames go through the model and the stabilizer but are not written
+(``FrameProcessor(first_written=...)``), and frames ``pts ∈ [start_pts, end_pts)`` are encoded with
+the final codec and settings into ``seg_NNNNN<ext>`` with the source's own pts (the container is
+the output's, so the concatenation is a plain packet copy). The file appears atomically.
+
+:func:`render_segment` is a plain function of a :class:`~vidcolor.pipeline.engine.Colorizer` and a
+picklable :class:`SegmentJob`, so a local loop and a Ray actor run the very same code.
+"""
+
+from __future__ import annotations
+
+import copy
+import socket
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from vidcolor.batch.journal import file_sha256
+from vidcolor.batch.plan import Segment
+from vidcolor.io.video import VideoReader
+from vidcolor.io.video_writer import VideoWriter
+from vidcolor.pipeline.engine import Colorizer
+from vidcolor.pipeline.frames import FrameProcessor
+from vidcolor.pipeline.stream import run_pipeline
+
+
+@dataclass(frozen=True)
+class SegmentJob:
+    """Everything a worker needs to render one segment (plain data: picklable, JSON-able)."""
+
+    input: str
+    path: str                 # the segment file to write (shared storage when distributed)
+    segment: Segment
+    style: str
+    temporal: bool
+    codec: str
+    crf: int
+    render_size: int
+    batch_size: int | None = None
+
+
+class _SegmentWriter(VideoWriter):
+    """A silent :class:`VideoWriter` that remembers the exact time of its first frame.
+
+    Containers do not all keep an absolute start time exactly (MP4/MOV store it in an edit list
+    in the movie's 1/1000 s timescale), so the concatenation re-anchors each segment on this value.
+    Reads VideoWriter's ``_last_pts``/``_tb`` (encoder ticks and their time base).
+    """
+
+    first_time: Fraction | None = None
+
+    def write(self, image, pts=None) -> None:
+        super().write(image, pts)
+        if self.first_time is None:
+            self.first_time = Fraction(self._last_pts) * self._tb
+
+
+def colorizer_for(colorizer: Colorizer, render_size: int) -> Colorizer:
+    """``colorizer`` itself, or a shallow copy sharing its model with another working size."""
+    if colorizer.render_size == render_size:
+        return colorizer
+    other = copy.copy(colorizer)
+    other.render_size = render_size
+    return other
+
+
+def render_segment(colorizer: Colorizer, job: SegmentJob, progress: Callable[[int], None] | None = None) -> dict:
+    """Render ``job`` to ``job.path``; returns its journal record (frames, size, sha256, ...).
+
+    ``progress(n)`` is called after each batch with the number of frames in it (warm-up included).
+    """
+    t0 = time.time()
+    seg = job.segment
+    col = colorizer_for(colorizer, job.render_size)
+    seeking = seg.warm_pts is not None
+    reader = VideoReader(job.input, fmt="gray", start_pts=seg.warm_pts if seeking else None,
+                         first_index=seg.warm_frame if seeking else 0)
+    with reader:
+        info = reader.info
+        start = seg.start_frame if seeking else 0
+        fp = FrameProcessor(col, col.style_index(job.style), temporal=job.temporal, detect_scenes=True, first_written=start)
+        batch_size = job.batch_size or col.suggest_batch_size(info.height, info.width)
+        writer = _SegmentWriter(job.path, info, codec=job.codec, crf=job.crf, audio_source=None)
+        try:
+            def source():
+                for fr in reader.frames():
+                    if seg.end_pts is not None and fr.pts >= seg.end_pts:
+                        return
+                    yield fp.prepare(fr)
+
+            def sink(r):
+                if r.write:
+                    writer.write(fp.finish(r), r.pts)
+
+            run_pipeline(source(), fp.infer, sink, batch_size=batch_size, on_batch=progress)
+            frames = writer.frames_written
+            writer.close()
+        except BaseException as exc:
+            writer.abort(exc)
+            raise
+        notes = list(writer.notes)
+        if reader.corrupt_packets:
+            notes.append(f"skipped {reader.corrupt_packets} corrupt packet(s) in the input")
+    path = Path(job.path)
+    cuts = [[c.frame, c.time, c.score] for c in fp.cuts if c.frame >= start]
+    return {"file": path.name, "frames": frames, "size": path.stat().st_size, "sha256": file_sha256(path),
+            "first_time": str(writer.first_time), "cuts": cuts, "notes": notes,
+            "seconds": round(time.time() - t0, 3), "worker": socket.gethostname()}
+
+
+class LocalExecutor:
+    """Renders segments one after another in this process with one loaded :class:`Colorizer`."""
+
+    def __init__(self, colorizer: Colorizer, progress: Callable[[int], None] | None = None):
+        self.colorizer, self.progress = colorizer, progress
+
+    def map(self, jobs: Iterable[SegmentJob]) -> Iterator[tuple[SegmentJob, dict]]:
+        for job in jobs:
+            yield job, render_segment(self.colorizer, job, self.progress)
+
+    def close(self) -> None:
+        pass
