@@ -63,6 +63,16 @@ def _check_output(inp: Path, out: Path, overwrite: bool) -> None:
         raise VidcolorError(f"output folder '{out.parent}' does not exist")
 
 
+def check_codec(out: Path, codec: str, crf: int) -> None:
+    """VidcolorError unless ``codec`` is known, fits ``out``'s extension and ``crf`` is in 0..51."""
+    if codec not in _CODEC_OK:
+        raise VidcolorError(f"unknown codec '{codec}'; valid: {', '.join(_CODEC_OK)}")
+    if out.suffix.lower() not in _CODEC_OK[codec]:
+        raise VidcolorError(f"codec '{codec}' cannot be written to a '{out.suffix or 'no extension'}' file; use {', '.join(sorted(_CODEC_OK[codec]))}")
+    if not 0 <= crf <= 51:
+        raise VidcolorError(f"--crf must be in 0..51, got {crf}")
+
+
 def process_video(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *, colorizer: Colorizer | None = None,
                   weights: str | None = None, device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True,
                   codec: str = "h264", crf: int = 18, overwrite: bool = False, batch_size: int | None = None, scenes: str | os.PathLike | None = None,
@@ -77,12 +87,7 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     inp, out = Path(input), Path(output)
     if not inp.is_file():
         raise VidcolorError(f"input not found: '{inp}'")
-    if codec not in _CODEC_OK:
-        raise VidcolorError(f"unknown codec '{codec}'; valid: {', '.join(_CODEC_OK)}")
-    if out.suffix.lower() not in _CODEC_OK[codec]:
-        raise VidcolorError(f"codec '{codec}' cannot be written to a '{out.suffix or 'no extension'}' file; use {', '.join(sorted(_CODEC_OK[codec]))}")
-    if not 0 <= crf <= 51:
-        raise VidcolorError(f"--crf must be in 0..51, got {crf}")
+    check_codec(out, codec, crf)
     _check_output(inp, out, overwrite)
     col = colorizer or Colorizer(weights, device=device, render_size=render_size)
     fp = FrameProcessor(col, col.style_index(style), temporal=temporal, detect_scenes=scenes is not None)
@@ -179,8 +184,13 @@ def is_image(path: Path) -> bool:
 def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | None = None, style: str = "none", *, weights: str | None = None,
                   device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True, codec: str = "h264", crf: int = 18,
                   overwrite: bool = False, scenes: str | None = None, batch_size: int | None = None, compile: bool = False,
-                  progress_factory=None) -> list[ProcessResult]:
-    """Process files and folders (what ``vidcolor process`` does). Validates everything first."""
+                  progress_factory=None, resume: bool = False, segment_seconds: float | None = None,
+                  ray_address: str | None = None, ray_workers: int | None = None) -> list[ProcessResult]:
+    """Process files and folders (what ``vidcolor process`` does). Validates everything first.
+
+    ``resume``, ``segment_seconds`` or ``ray_address`` render videos in resumable segments
+    (:func:`vidcolor.batch.segments.process_video_segmented`; ``ray_address`` spreads them over a
+    Ray cluster)."""
     from vidcolor.styles import get_style
 
     get_style(style)
@@ -191,8 +201,11 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
         _check_output(f, o, overwrite)
         if not is_image(f) and not is_video_file(f, probe=True):
             raise VidcolorError(f"'{f}' is neither a video nor an image vidcolor can read")
-    col = Colorizer(weights, device=device, render_size=render_size, compile=compile)
-    col.style_index(style)
+    segmented = resume or segment_seconds is not None or ray_address is not None
+    col = None
+    if ray_address is None or any(is_image(f) for f in files):  # with Ray the workers load the model
+        col = Colorizer(weights, device=device, render_size=render_size, compile=compile)
+        col.style_index(style)
     results = []
     for f, o in zip(files, outs):
         if is_image(f):
@@ -200,6 +213,15 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
         else:
             bar = progress_factory(f) if progress_factory else None
             try:
+                if segmented:
+                    from vidcolor.batch.segments import DEFAULT_SEGMENT_SECONDS, process_video_segmented
+
+                    results.append(process_video_segmented(
+                        f, o, style, colorizer=col, weights=weights, device=device, render_size=render_size, temporal=temporal,
+                        codec=codec, crf=crf, overwrite=overwrite, scenes=scenes if len(files) == 1 else None, progress=bar,
+                        batch_size=batch_size, segment_seconds=segment_seconds or DEFAULT_SEGMENT_SECONDS, resume=True,
+                        ray_address=ray_address, ray_workers=ray_workers))
+                    continue
                 results.append(process_video(f, o, style, colorizer=col, temporal=temporal, codec=codec, crf=crf, overwrite=overwrite,
                                              scenes=scenes if len(files) == 1 else None, progress=bar, batch_size=batch_size))
             finally:

@@ -86,7 +86,7 @@ def concat_segments(parts: list[tuple[Path, Fraction]], output: Path, info: Vide
     first = _open_segment(parts[0][0])
     try:
         template = first.streams.video[0]
-        extradata = template.codec_context.extradata
+        extradata, time_base = template.codec_context.extradata, template.time_base
         writer = SegmentConcat(output, info, template, codec, audio_source)
     except BaseException:
         first.close()
@@ -98,7 +98,7 @@ def concat_segments(parts: list[tuple[Path, Fraction]], output: Path, info: Vide
             src = first if k == 0 else _open_segment(path)
             try:
                 stream = src.streams.video[0]
-                if stream.codec_context.extradata != extradata or stream.time_base != template.time_base:
+                if stream.codec_context.extradata != extradata or stream.time_base != time_base:
                     raise VidcolorError(f"segment '{path.name}' was encoded with other settings than "
                                         f"'{parts[0][0].name}' (codec headers differ); delete the work folder and rerun")
                 offset = None

@@ -31,6 +31,23 @@ class DistContext:
         if self.enabled:
             dist.barrier()
 
+    def on_main(self, fn):
+        """Run ``fn`` on rank 0 only, then synchronise. A :class:`VidcolorError` raised there is
+        re-raised on every rank, so no rank is left waiting at a barrier for a failed rank 0."""
+        err, result = None, None
+        if self.is_main:
+            try:
+                result = fn()
+            except VidcolorError as exc:
+                err = str(exc)
+        if self.enabled:
+            box = [err]
+            dist.broadcast_object_list(box, src=0)
+            err = box[0]
+        if err is not None:
+            raise VidcolorError(err)
+        return result
+
 
 def resolve_amp(pref: str, device: torch.device) -> torch.dtype | None:
     """Autocast dtype: ``auto`` picks bf16 on bf16-capable CPUs/GPUs, fp16 on older GPUs, else None."""

@@ -61,9 +61,7 @@ def _data(cfg: TrainConfig, out: Path, ctx: DistContext, log):
     root = Path(cfg.data.images) if cfg.data.images else None
     if cfg.data.generate > 0:
         gen = cache / "synthetic"
-        if ctx.is_main:
-            synthesize_images(gen, cfg.data.generate, size=max(cfg.data.teach_size, 64), seed=cfg.seed)
-        ctx.barrier()
+        ctx.on_main(lambda: synthesize_images(gen, cfg.data.generate, size=max(cfg.data.teach_size, 64), seed=cfg.seed))
         root = gen
     paths = list_images(root)
     if not paths:
@@ -74,11 +72,11 @@ def _data(cfg: TrainConfig, out: Path, ctx: DistContext, log):
     styles = tuple(cfg.data.styles)
     workers = max(1, cfg.data.num_workers)
     t0 = time.time()
+    built = ctx.on_main(lambda: (build_cache(train_paths, styles, cfg.data.teach_size, cache, workers),
+                                 build_cache(val_paths, styles, cfg.data.teach_size, cache, workers)))
     if ctx.is_main:
-        entries, skipped = build_cache(train_paths, styles, cfg.data.teach_size, cache, workers)
-        val, vskipped = build_cache(val_paths, styles, cfg.data.teach_size, cache, workers)
-    ctx.barrier()
-    if not ctx.is_main:
+        (entries, skipped), (val, vskipped) = built
+    else:
         entries, skipped = build_cache(train_paths, styles, cfg.data.teach_size, cache, 1)
         val, vskipped = build_cache(val_paths, styles, cfg.data.teach_size, cache, 1)
     if not entries:
@@ -171,9 +169,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
     try:
         if cfg.threads > 0:
             torch.set_num_threads(cfg.threads)
-        if ctx.is_main:
-            prepare_run_dir(out, cfg.to_dict(), argv, resume)
-        ctx.barrier()
+        ctx.on_main(lambda: prepare_run_dir(out, cfg.to_dict(), argv, resume))
         jlog = JsonlLog(out / "log.jsonl", echo=echo) if ctx.is_main else None
         log = (lambda r: jlog.write(r)) if jlog else (lambda r: None)
         amp = resolve_amp(cfg.amp, ctx.device)

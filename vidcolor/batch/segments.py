@@ -1,0 +1,226 @@
+"""Segmented, resumable rendering of one film: plan → render segments → join.
+
+:func:`process_video_segmented` gives the same frames, timestamps and audio as
+:func:`vidcolor.process.process_video`, but renders the film as independent segments cut at
+keyframes (:mod:`vidcolor.batch.plan`), each into its own file in a work folder next to the output
+(``<output>.vidcolor-work/``), recorded in a journal (:mod:`vidcolor.batch.journal`). A rerun
+reuses every segment whose file still verifies, so a crash, a Ctrl-C or a lost machine costs at
+most the segments that were in flight. Segments are rendered here one by one, or spread over a Ray
+cluster (``ray_address``, :mod:`vidcolor.batch.ray_backend`). The final file is the segments'
+packets joined without re-encoding, with the source's audio (:mod:`vidcolor.batch.concat`),
+written atomically; the work folder is deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable
+
+from vidcolor.batch.concat import concat_segments
+from vidcolor.batch.journal import Journal, input_identity, segment_record_ok
+from vidcolor.batch.plan import Segment, plan_segments, plan_to_dict, scan_keyframes, segments_from_plan
+from vidcolor.batch.render import LocalExecutor, SegmentJob
+from vidcolor.errors import VidcolorError
+from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, bundled_weights
+from vidcolor.pipeline.scenes import Cut, write_cut_list
+from vidcolor.process import ProcessResult, _check_output, check_codec
+
+DEFAULT_SEGMENT_SECONDS = 60.0
+DEFAULT_WARMUP = 8
+WORK_SUFFIX = ".vidcolor-work"
+
+__all__ = ["DEFAULT_SEGMENT_SECONDS", "DEFAULT_WARMUP", "Segment", "SegmentedResult", "plan_segments",
+           "process_video_segmented", "scan_keyframes", "work_folder"]
+
+
+@dataclass
+class SegmentedResult(ProcessResult):
+    """A :class:`ProcessResult` plus what the segmented run did: ``segments`` planned, the indices
+    ``rendered`` in this run and ``reused`` from an earlier one, ``frames_rendered`` (warm-up not
+    counted) and the ``work`` folder (deleted on success)."""
+
+    segments: int = 0
+    rendered: list = field(default_factory=list)
+    reused: list = field(default_factory=list)
+    frames_rendered: int = 0
+    work: Path | None = None
+
+
+def work_folder(output: str | os.PathLike) -> Path:
+    """``<output>.vidcolor-work`` next to the output: segment files and the journal."""
+    out = Path(output)
+    return out.with_name(out.name + WORK_SUFFIX)
+
+
+def weights_fingerprint(weights: str | os.PathLike | None, colorizer: Colorizer | None) -> str:
+    """SHA-256 of the weights file (bundled when None), or of the model's tensors if only a
+    ``colorizer`` is given."""
+    if weights is not None or colorizer is None:
+        from vidcolor.batch.journal import file_sha256
+
+        path = Path(weights) if weights is not None else bundled_weights()
+        if not path.is_file():
+            raise VidcolorError(f"weights file not found: '{path}'")
+        return file_sha256(path)
+    h = hashlib.sha256()
+    for name, t in sorted(colorizer.model.state_dict().items()):
+        h.update(name.encode())
+        h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return "model:" + h.hexdigest()
+
+
+def _segment_file(work: Path, index: int, ext: str) -> Path:
+    return work / f"seg_{index:05d}{ext}"
+
+
+def _clean_partials(work: Path, keep: set[str]) -> None:
+    """Remove temporary files of killed runs and segment files the journal does not vouch for."""
+    for p in work.iterdir():
+        if p.name == "journal.json" or p.name in keep:
+            continue
+        if p.is_file() and (p.name.startswith(".") or p.name.startswith("seg_")):
+            p.unlink()
+
+
+def _open_journal(work: Path, inp: Path, settings: dict, resume: bool, segment_seconds: float, warmup: int) -> tuple[Journal, bool]:
+    """The matching journal (resumed=True), or a fresh plan in an emptied work folder."""
+    identity = input_identity(inp)
+    journal = Journal.load(work / "journal.json") if resume else None
+    if journal is not None and journal.matches(identity, settings):
+        return journal, True
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    index = scan_keyframes(inp)
+    segments = plan_segments(index, segment_seconds, warmup)
+    return Journal.create(work / "journal.json", identity, settings, plan_to_dict(index, segments)), False
+
+
+def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *,
+                            segment_seconds: float = DEFAULT_SEGMENT_SECONDS, warmup: int = DEFAULT_WARMUP, resume: bool = True,
+                            colorizer: Colorizer | None = None, weights: str | os.PathLike | None = None, device: str = "auto",
+                            render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True, codec: str = "h264", crf: int = 18,
+                            overwrite: bool = False, batch_size: int | None = None, scenes: str | os.PathLike | None = None,
+                            progress: Callable[[int, int | None], None] | None = None,
+                            ray_address: str | None = None, ray_workers: int | None = None, executor=None,
+                            on_segment: Callable[[int, dict], None] | None = None, keep_work: bool = False) -> SegmentedResult:
+    """Colorize (and stylize) a video in resumable segments; same output as ``process_video``.
+
+    ``segment_seconds``: target segment length (cuts at the first keyframe after it).
+    ``warmup``: frames before each segment run through the model and stabilizer, not written.
+    ``resume``: reuse the finished segments of an earlier run with the same input and settings
+    (otherwise, or when they differ, start over). ``ray_address`` (``"auto"``, ``"local"``,
+    ``"host:port"``, ``"ray://..."``): render the segments on a Ray cluster, where the workers load
+    ``weights`` themselves (the bundled model when None; ``colorizer`` is then not used) and write
+    to the work folder, which must be on storage they all see. ``executor``: an already started
+    executor (:class:`~vidcolor.batch.render.LocalExecutor`, :class:`~vidcolor.batch.ray_backend.RayExecutor`),
+    e.g. shared by a batch. ``on_segment(index, record)`` runs after each segment is journaled.
+    ``progress(done_frames, total)`` is called after each segment. ``keep_work``: keep the work
+    folder after success.
+    """
+    inp, out = Path(input), Path(output)
+    if not inp.is_file():
+        raise VidcolorError(f"input not found: '{inp}'")
+    check_codec(out, codec, crf)
+    _check_output(inp, out, overwrite)
+    if segment_seconds <= 0:
+        raise VidcolorError(f"segment length must be > 0 seconds, got {segment_seconds}")
+    if warmup < 0:
+        raise VidcolorError(f"warm-up must be >= 0 frames, got {warmup}")
+    t0 = time.time()
+    if isinstance(executor, LocalExecutor) and colorizer is None:
+        colorizer = executor.colorizer
+    distributed = ray_address is not None or (executor is not None and not isinstance(executor, LocalExecutor))
+    if distributed:
+        _check_style(weights, style)
+    else:
+        if colorizer is None:
+            colorizer = Colorizer(weights, device=device, render_size=render_size)
+        colorizer.style_index(style)
+    settings = {"style": style, "weights": weights_fingerprint(weights, None if distributed else colorizer),
+                "render_size": render_size, "temporal": temporal, "codec": codec, "crf": crf,
+                "segment_seconds": float(segment_seconds), "warmup": warmup}
+    work = work_folder(out)
+    journal, resumed = _open_journal(work, inp, settings, resume, segment_seconds, warmup)
+    segments = segments_from_plan(journal.plan)
+    ext = out.suffix.lower()
+    reused, pending = [], []
+    for seg in segments:
+        rec = journal.done(seg.index)
+        if rec is not None and segment_record_ok(work / rec["file"], rec):
+            reused.append(seg.index)
+        else:
+            journal.forget(seg.index)
+            pending.append(seg)
+    _clean_partials(work, {journal.done(i)["file"] for i in reused})
+    jobs = [SegmentJob(str(inp.resolve()), str(_segment_file(work, s.index, ext).resolve()), s, style, temporal, codec, crf,
+                       render_size, batch_size) for s in pending]
+    total = journal.plan.get("frames")
+    done_frames = sum(journal.done(i)["frames"] for i in reused)
+    own = None
+    if executor is None:
+        if ray_address is not None:
+            from vidcolor.batch.ray_backend import RayExecutor
+
+            executor = own = RayExecutor(ray_address, weights=weights, device=device, workers=ray_workers, max_workers=len(jobs))
+        else:
+            executor = LocalExecutor(colorizer)
+    rendered, frames_rendered = [], 0
+    try:
+        for job, record in executor.map(jobs):
+            seg_path = Path(job.path)
+            if not segment_record_ok(seg_path, record):
+                raise VidcolorError(f"segment file '{seg_path}' is missing or differs from what its worker wrote "
+                                    "(is the work folder on storage every worker sees?)")
+            journal.record(job.segment.index, record)
+            rendered.append(job.segment.index)
+            frames_rendered += record["frames"]
+            done_frames += record["frames"]
+            if progress:
+                progress(done_frames, total)
+            if on_segment:
+                on_segment(job.segment.index, record)
+    finally:
+        if own is not None:
+            own.close()
+    records = [journal.done(s.index) for s in segments]
+    info = _probe(inp)
+    parts = [(work / r["file"], Fraction(r["first_time"])) for r in records]
+    notes = concat_segments(parts, out, info, codec, inp)
+    for r in records:
+        notes.extend(n for n in r.get("notes", []) if n not in notes)
+    n = sum(r["frames"] for r in records)
+    if total is not None and n != total:
+        notes.append(f"rendered {n} frames, the keyframe scan counted {total}")
+    cuts = [Cut(f, t, s) for r in records for f, t, s in r.get("cuts", [])]
+    if scenes:
+        write_cut_list(scenes, cuts, n, info.duration)
+    if not keep_work:
+        shutil.rmtree(work, ignore_errors=True)
+    if resumed and reused:
+        notes.append(f"resumed: reused {len(reused)} of {len(segments)} segment(s)")
+    return SegmentedResult(inp, out, "video", n, time.time() - t0, cuts, notes, segments=len(segments), rendered=sorted(rendered),
+                           reused=reused, frames_rendered=frames_rendered, work=work)
+
+
+def _probe(inp: Path):
+    from vidcolor.io.video import probe_video
+
+    return probe_video(inp)
+
+
+def _check_style(weights: str | os.PathLike | None, style: str) -> None:
+    """Validate ``style`` against the weights' declared styles without loading the tensors."""
+    from vidcolor.models.config import GeneratorConfig
+    from vidcolor.models.serialization import read_metadata
+
+    path = Path(weights) if weights is not None else bundled_weights()
+    styles = GeneratorConfig.from_json(read_metadata(path)["config"]).styles
+    if style not in styles:
+        raise VidcolorError(f"style '{style}' is not in these weights; available: {', '.join(styles)}")
