@@ -109,8 +109,11 @@ def concat_segments(parts: list[tuple[Path, Fraction]], output: Path, info: Vide
                         exact = round(first_time / stream.time_base)
                         offset = exact - packet.pts if path.suffix.lower() in _MOV_EXTS else 0
                     packet.pts += offset
-                    if packet.dts is not None:
+                    if packet.dts is None:  # Matroska stores no dts: keep the muxer's check happy
+                        packet.dts = None if last_dts is None else min(last_dts + 1, packet.pts)
+                    else:
                         packet.dts += offset
+                    if packet.dts is not None:
                         if last_dts is not None and packet.dts <= last_dts:
                             packet.dts = last_dts + 1
                             packet.pts = max(packet.pts, packet.dts)
