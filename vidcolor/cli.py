@@ -95,15 +95,22 @@ class _Progress:
 @click.option("--scenes", type=click.Path(dir_okay=False), help="Write the detected scene cuts (CSV) here.")
 @click.option("--batch-size", type=click.IntRange(1), help="Frames per inference batch (default: 4 on CPU, from free memory on CUDA).")
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the generator (slower start, faster long runs).")
+@click.option("--resume", is_flag=True, help="Render videos in segments with a journal; rerun to continue an interrupted render.")
+@click.option("--segment-seconds", type=click.FloatRange(min=0, min_open=True), help="Segment length for --resume/--ray (default 60).")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="auto", default=None, metavar="[ADDRESS]",
+              help="Render segments on a Ray cluster: auto (default), local, HOST:PORT or ray://HOST:PORT.")
+@click.option("--ray-workers", type=click.IntRange(1), help="Ray actors (default: one per GPU, else one per CPU).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
-def process(inputs, output, style, weights, device, overwrite, no_temporal, render_size, codec, crf, scenes, batch_size, compile_, quiet):
+def process(inputs, output, style, weights, device, overwrite, no_temporal, render_size, codec, crf, scenes, batch_size, compile_,
+            resume, segment_seconds, ray_address, ray_workers, quiet):
     """Colorize (and stylize) videos and photos."""
     from vidcolor.process import process_paths
 
     show = not quiet and sys.stderr.isatty()
     results = process_paths(list(inputs), output, style, weights=weights, device=device, render_size=render_size,
                             temporal=not no_temporal, codec=codec, crf=crf, overwrite=overwrite, scenes=scenes,
-                            batch_size=batch_size, compile=compile_, progress_factory=lambda f: _Progress(Path(f).name, show))
+                            batch_size=batch_size, compile=compile_, progress_factory=lambda f: _Progress(Path(f).name, show),
+                            resume=resume, segment_seconds=segment_seconds, ray_address=ray_address, ray_workers=ray_workers)
     if not quiet:
         for r in results:
             extra = f", {r.frames} frames at {r.fps:.1f} fps" if r.kind == "video" else ""
@@ -111,6 +118,56 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
             click.echo(f"{r.input} -> {r.output}{extra}{cuts}")
             for note in r.notes:
                 click.echo(f"  note: {note}")
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Output folder (created).")
+@click.option("--style", default="none", show_default=True, help="Default style (a manifest may set one per film).")
+@click.option("--weights", type=click.Path(dir_okay=False), help="Generator weights (.safetensors); default: the bundled starter model.")
+@click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
+@click.option("--render-size", default=256, show_default=True, type=click.IntRange(0), help="Default short side the network runs at.")
+@click.option("--codec", default="h264", show_default=True, type=click.Choice(["h264", "hevc", "prores", "ffv1", "mpeg4"]))
+@click.option("--crf", default=18, show_default=True, type=click.IntRange(0, 51))
+@click.option("--no-temporal", is_flag=True, help="Turn off flow-guided stabilization and scene-cut resets.")
+@click.option("--overwrite", is_flag=True, help="Render films whose output already exists.")
+@click.option("--segment-seconds", default=60.0, show_default=True, type=click.FloatRange(min=0, min_open=True), help="Segment length (resume unit, Ray work item).")
+@click.option("--warmup", default=24, show_default=True, type=click.IntRange(0), help="Frames before each segment rendered only to settle the stabilizer.")
+@click.option("--no-resume", is_flag=True, help="Discard finished segments of interrupted films and start them over.")
+@click.option("--batch-size", type=click.IntRange(1), help="Frames per inference batch.")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="auto", default=None, metavar="[ADDRESS]",
+              help="Render on a Ray cluster: auto (default), local, HOST:PORT or ray://HOST:PORT.")
+@click.option("--ray-workers", type=click.IntRange(1), help="Ray actors (default: one per GPU, else one per CPU).")
+@click.option("-q", "--quiet", is_flag=True, help="Only the failures.")
+@click.pass_context
+def batch(ctx, sources, output, style, weights, device, render_size, codec, crf, no_temporal, overwrite, segment_seconds, warmup,
+          no_resume, batch_size, ray_address, ray_workers, quiet):
+    """Colorize many films: SOURCES are folders, globs, videos or CSV/YAML manifests.
+
+    Films whose output exists are skipped, interrupted films resume, and a film that fails does
+    not stop the others; a summary table follows, and the exit status is 1 if any film failed.
+    """
+    from vidcolor.batch.batch import FilmJob, collect_jobs, format_summary, run_batch
+
+    base = FilmJob(Path(), None, style, render_size, codec, crf, not no_temporal, segment_seconds)
+    jobs = collect_jobs(list(sources), base)
+
+    def report(o):
+        if not quiet:
+            click.echo(f"{o.status}: {o.input} -> {o.output}" + (f" ({o.detail})" if o.detail else ""))
+            for note in o.notes:
+                click.echo(f"  note: {note}")
+
+    outcomes = run_batch(jobs, output, weights=weights, device=device, overwrite=overwrite, resume=not no_resume, warmup=warmup,
+                         batch_size=batch_size, ray_address=ray_address, ray_workers=ray_workers, on_film=report)
+    failed = [o for o in outcomes if o.status == "failed"]
+    if not quiet:
+        click.echo(format_summary(outcomes))
+    else:
+        for o in failed:
+            click.echo(f"failed: {o.input}: {o.detail}", err=True)
+    if failed:
+        ctx.exit(1)
 
 
 @cli.command("eval")

@@ -13,6 +13,7 @@ written atomically; the work folder is deleted afterwards.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -32,7 +33,7 @@ from vidcolor.pipeline.scenes import Cut, write_cut_list
 from vidcolor.process import ProcessResult, _check_output, check_codec
 
 DEFAULT_SEGMENT_SECONDS = 60.0
-DEFAULT_WARMUP = 8
+DEFAULT_WARMUP = 24  # frames: joins then match a single pass to ±1 code value (README, "Running on a cluster")
 WORK_SUFFIX = ".vidcolor-work"
 
 __all__ = ["DEFAULT_SEGMENT_SECONDS", "DEFAULT_WARMUP", "Segment", "SegmentedResult", "plan_segments",
@@ -58,21 +59,31 @@ def work_folder(output: str | os.PathLike) -> Path:
     return out.with_name(out.name + WORK_SUFFIX)
 
 
-def weights_fingerprint(weights: str | os.PathLike | None, colorizer: Colorizer | None) -> str:
-    """SHA-256 of the weights file (bundled when None), or of the model's tensors if only a
-    ``colorizer`` is given."""
-    if weights is not None or colorizer is None:
-        from vidcolor.batch.journal import file_sha256
-
-        path = Path(weights) if weights is not None else bundled_weights()
-        if not path.is_file():
-            raise VidcolorError(f"weights file not found: '{path}'")
-        return file_sha256(path)
+def model_fingerprint(model) -> str:
+    """SHA-256 of a model's tensors (names and fp32 values), wherever they were loaded from."""
     h = hashlib.sha256()
-    for name, t in sorted(colorizer.model.state_dict().items()):
+    for name, t in sorted(model.state_dict().items()):
         h.update(name.encode())
-        h.update(t.detach().cpu().contiguous().numpy().tobytes())
-    return "model:" + h.hexdigest()
+        h.update(t.detach().to("cpu").contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def _file_fingerprint(path: str, size: int, mtime_ns: int) -> tuple[str, tuple[str, ...]]:
+    from vidcolor.models.serialization import load_generator
+
+    model = load_generator(path)
+    return model_fingerprint(model), tuple(model.styles)
+
+
+def weights_fingerprint(weights: str | os.PathLike | None) -> tuple[str, tuple[str, ...]]:
+    """(:func:`model_fingerprint`, style names) of a weights file (the bundled one when None),
+    loaded on the CPU once per process — for a driver whose workers load the model themselves."""
+    path = Path(weights) if weights is not None else bundled_weights()
+    if not path.is_file():
+        raise VidcolorError(f"weights file not found: '{path}'")
+    st = path.stat()
+    return _file_fingerprint(str(path.resolve()), st.st_size, st.st_mtime_ns)
 
 
 def _segment_file(work: Path, index: int, ext: str) -> Path:
@@ -121,8 +132,8 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     to the work folder, which must be on storage they all see. ``executor``: an already started
     executor (:class:`~vidcolor.batch.render.LocalExecutor`, :class:`~vidcolor.batch.ray_backend.RayExecutor`),
     e.g. shared by a batch. ``on_segment(index, record)`` runs after each segment is journaled.
-    ``progress(done_frames, total)`` is called after each segment. ``keep_work``: keep the work
-    folder after success.
+    ``progress(done_frames, total)`` is called after each batch of frames rendered here (after
+    each segment when distributed). ``keep_work``: keep the work folder after success.
     """
     inp, out = Path(input), Path(output)
     if not inp.is_file():
@@ -138,14 +149,18 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
         colorizer = executor.colorizer
     distributed = ray_address is not None or (executor is not None and not isinstance(executor, LocalExecutor))
     if distributed:
-        _check_style(weights, style)
+        fingerprint, styles = weights_fingerprint(weights)
+        if style not in styles:
+            raise VidcolorError(f"style '{style}' is not in these weights; available: {', '.join(styles)}")
     else:
         if colorizer is None:
             colorizer = Colorizer(weights, device=device, render_size=render_size)
         colorizer.style_index(style)
-    settings = {"style": style, "weights": weights_fingerprint(weights, None if distributed else colorizer),
+        fingerprint = model_fingerprint(colorizer.model)
+    settings = {"style": style, "weights": fingerprint,
                 "render_size": render_size, "temporal": temporal, "codec": codec, "crf": crf,
                 "segment_seconds": float(segment_seconds), "warmup": warmup}
+    info = _probe(inp)  # a file that is no video fails here, before a work folder exists
     work = work_folder(out)
     journal, resumed = _open_journal(work, inp, settings, resume, segment_seconds, warmup)
     segments = segments_from_plan(journal.plan)
@@ -163,17 +178,25 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
                        render_size, batch_size) for s in pending]
     total = journal.plan.get("frames")
     done_frames = sum(journal.done(i)["frames"] for i in reused)
+    partial = [0]  # frames of the segment in progress (warm-up included), for the progress bar
+
+    def on_batch(n: int) -> None:
+        partial[0] += n
+        if progress:
+            progress(min(done_frames + partial[0], total or 10**12), total)
+
     own = None
-    if executor is None:
+    if executor is None and jobs:
         if ray_address is not None:
             from vidcolor.batch.ray_backend import RayExecutor
 
             executor = own = RayExecutor(ray_address, weights=weights, device=device, workers=ray_workers, max_workers=len(jobs))
         else:
-            executor = LocalExecutor(colorizer)
+            executor = LocalExecutor(colorizer, on_batch)
     rendered, frames_rendered = [], 0
     try:
-        for job, record in executor.map(jobs):
+        for job, record in (executor.map(jobs) if jobs else ()):
+            partial[0] = 0
             seg_path = Path(job.path)
             if not segment_record_ok(seg_path, record):
                 raise VidcolorError(f"segment file '{seg_path}' is missing or differs from what its worker wrote "
@@ -190,7 +213,6 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
         if own is not None:
             own.close()
     records = [journal.done(s.index) for s in segments]
-    info = _probe(inp)
     parts = [(work / r["file"], Fraction(r["first_time"])) for r in records]
     notes = concat_segments(parts, out, info, codec, inp)
     for r in records:
@@ -213,14 +235,3 @@ def _probe(inp: Path):
     from vidcolor.io.video import probe_video
 
     return probe_video(inp)
-
-
-def _check_style(weights: str | os.PathLike | None, style: str) -> None:
-    """Validate ``style`` against the weights' declared styles without loading the tensors."""
-    from vidcolor.models.config import GeneratorConfig
-    from vidcolor.models.serialization import read_metadata
-
-    path = Path(weights) if weights is not None else bundled_weights()
-    styles = GeneratorConfig.from_json(read_metadata(path)["config"]).styles
-    if style not in styles:
-        raise VidcolorError(f"style '{style}' is not in these weights; available: {', '.join(styles)}")

@@ -299,23 +299,28 @@ class VideoReader:
     def _seek(self, start_pts: int, first: av.VideoFrame) -> av.VideoFrame | None:
         """Position the decoder on the first frame with ``pts >= start_pts`` and return it (None
         past the end). Seeks to the keyframe at or before ``start_pts``; frames before it are
-        decoded (they are references) and dropped."""
+        decoded (they are references) and dropped. Containers without an index (MPEG-TS) may land
+        after the target: then it seeks 1, 4 and 16 s earlier before decoding from the start."""
         if first.pts is None or first.pts >= start_pts:
             return self._skip_to(start_pts, first)
-        try:
-            self._container.seek(start_pts, stream=self._stream, backward=True)
-            self._av_frames = self._decode()
-            frame = next(self._av_frames, None)
-        except av.error.FFmpegError:
-            frame = None
-        if frame is None or (frame.pts is not None and frame.pts > start_pts):
-            # could not seek, or landed after the target (no index): decode from the start
-            self._container.close()
-            self._container = _open_input(self.path)
-            self._stream = self._pick_stream()
-            self._av_frames = self._decode()
-            frame = next(self._av_frames, None)
-        return self._skip_to(start_pts, frame)
+        for back in (0, 1, 4, 16):
+            target = start_pts - round(back / self.info.time_base)
+            if target <= first.pts:
+                break
+            try:
+                self._container.seek(target, stream=self._stream, backward=True)
+                self._av_frames = self._decode()
+                frame = next(self._av_frames, None)
+            except av.error.FFmpegError:
+                break
+            if frame is not None and (frame.pts is None or frame.pts <= start_pts):
+                return self._skip_to(start_pts, frame)
+        # could not seek, or always landed after the target: decode from the start
+        self._container.close()
+        self._container = _open_input(self.path)
+        self._stream = self._pick_stream()
+        self._av_frames = self._decode()
+        return self._skip_to(start_pts, next(self._av_frames, None))
 
     def _skip_to(self, start_pts: int, frame: av.VideoFrame | None) -> av.VideoFrame | None:
         while frame is not None and frame.pts is not None and frame.pts < start_pts:

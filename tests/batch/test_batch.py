@@ -1,0 +1,130 @@
+"""`vidcolor batch`: sources, manifests, skipping finished films, failures that do not stop the batch."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.batch.conftest import N_FRAMES, SEGMENT_SECONDS, make_gop_clip, video_pts
+from vidcolor.batch.batch import FilmJob, collect_jobs, format_summary, read_manifest, run_batch
+from vidcolor.cli import cli
+from vidcolor.errors import VidcolorError
+
+BASE = FilmJob(Path(), style="none", segment_seconds=SEGMENT_SECONDS)
+
+
+@pytest.fixture
+def films(tmp_path, gop_clip):
+    """A folder with two good films (one short: a single segment) and a truncated one."""
+    folder = tmp_path / "films"
+    folder.mkdir()
+    shutil.copy(gop_clip, folder / "a.mp4")
+    make_gop_clip(folder / "b.mkv", n_frames=8)
+    (folder / "c.mp4").write_bytes(Path(gop_clip).read_bytes()[:2000])  # cut off before its header (moov)
+    (folder / "notes.txt").write_text("not a film")
+    return folder
+
+
+def run(args):
+    return CliRunner().invoke(cli, ["batch", *map(str, args)], catch_exceptions=False)
+
+
+def test_batch_folder_with_a_corrupt_film(tmp_path, films, tiny_weights):
+    out = tmp_path / "out"
+    args = [films, "-o", out, "--weights", tiny_weights, "--device", "cpu", "--segment-seconds", SEGMENT_SECONDS, "--style", "oil"]
+    r = run(args)
+    assert r.exit_code == 1, r.output
+    assert len(video_pts(out / "a.oil.mp4")) == N_FRAMES and len(video_pts(out / "b.oil.mkv")) == 8
+    assert not (out / "c.oil.mp4").exists()
+    lines = r.output.splitlines()
+    assert lines[-1] == "3 film(s): 2 done, 0 skipped (already done), 1 failed"
+    failed = next(line for line in lines if line.startswith("failed ") and "c.mp4" in line)
+    assert "cannot read video" in failed
+    assert not list(out.glob("*.vidcolor-work"))
+    # rerun: finished films are skipped, the broken one fails again
+    r = run(args)
+    assert r.exit_code == 1 and r.output.splitlines()[-1] == "3 film(s): 0 done, 2 skipped (already done), 1 failed"
+    assert [line.split()[0] for line in r.output.splitlines()[-4:-1]] == ["skipped", "skipped", "failed"]  # input order
+    (films / "c.mp4").unlink()
+    r = run(args + ["-q"])
+    assert r.exit_code == 0 and r.output == ""
+
+
+def test_csv_manifest_per_film_settings(tmp_path, gop_clip, tiny_weights):
+    (tmp_path / "in").mkdir()
+    shutil.copy(gop_clip, tmp_path / "in" / "a.mp4")
+    manifest = tmp_path / "films.csv"
+    manifest.write_text("input,output,style,render_size,crf\n"
+                        "in/a.mp4,,cartoon,,\n"
+                        "in/a.mp4,sub/a_pencil.mkv,pencil,32,20\n")
+    jobs = read_manifest(manifest, BASE)
+    assert [(j.style, j.render_size, j.crf) for j in jobs] == [("cartoon", 256, 18), ("pencil", 32, 20)]
+    assert jobs[0].input == tmp_path / "in" / "a.mp4" and jobs[1].output == Path("sub/a_pencil.mkv")
+    outcomes = run_batch(jobs, tmp_path / "out", weights=tiny_weights, device="cpu")
+    assert [o.status for o in outcomes] == ["done", "done"], format_summary(outcomes)
+    assert (tmp_path / "out" / "a.cartoon.mp4").is_file() and (tmp_path / "out" / "sub" / "a_pencil.mkv").is_file()
+
+
+def test_yaml_manifest_and_sources(tmp_path, films):
+    manifest = tmp_path / "films.yaml"
+    manifest.write_text("- input: films/a.mp4\n  style: watercolor\n  temporal: false\n  segment_seconds: 30\n- {input: films/b.mkv}\n")
+    jobs = read_manifest(manifest, BASE)
+    assert [(j.input.name, j.style, j.temporal, j.segment_seconds) for j in jobs] == \
+        [("a.mp4", "watercolor", False, 30.0), ("b.mkv", "none", True, SEGMENT_SECONDS)]
+    mixed = collect_jobs([films, str(films / "*.mkv"), manifest], BASE)
+    assert [j.input.name for j in mixed] == ["a.mp4", "b.mkv", "c.mp4", "b.mkv", "a.mp4", "b.mkv"]  # folders: videos only
+
+
+@pytest.mark.parametrize("text,suffix,message", [
+    ("input,style,colour\na.mp4,oil,red\n", ".csv", "unknown column(s) colour; valid: input, output, style, render_size, codec, crf"),
+    ("input,crf\na.mp4,99\n", ".csv", "line 2: crf must be in 0..51, got 99"),
+    ("input,render_size\na.mp4,big\n", ".csv", "render_size must be an integer"),
+    ("input,codec\na.mp4,vp9\n", ".csv", "unknown codec 'vp9'; valid: h264"),
+    ("style\noil\n", ".csv", "'input' is empty"),
+    ("", ".csv", "needs a header row"),
+    ("input: a.mp4\n", ".yaml", "must be a YAML list of mappings"),
+    ("- {input: a.mp4, temporal: maybe}\n", ".yaml", "item 1: temporal must be true or false"),
+    ("- {input: a.mp4, speed: 2}\n", ".yml", "unknown column(s) speed"),
+    ("[unclosed\n", ".yaml", "not valid YAML"),
+])
+def test_manifest_errors(tmp_path, text, suffix, message):
+    manifest = tmp_path / f"m{suffix}"
+    manifest.write_text(text)
+    with pytest.raises(VidcolorError) as info:
+        read_manifest(manifest, BASE)
+    assert message in str(info.value)
+
+
+def test_batch_errors_before_anything_runs(tmp_path, films, tiny_weights):
+    r = CliRunner().invoke(cli, ["batch", str(tmp_path / "nothing*.mp4"), "-o", str(tmp_path / "o")])
+    assert r.exit_code == 1 and "no files match" in r.output
+    bad = tmp_path / "m.csv"
+    bad.write_text("input,style\nfilms/a.mp4,sepia\n")
+    r = CliRunner().invoke(cli, ["batch", str(bad), "-o", str(tmp_path / "o"), "--weights", str(tiny_weights)])
+    assert r.exit_code == 1 and "style 'sepia' is not in these weights" in r.output
+    clash = tmp_path / "clash.csv"
+    clash.write_text("input,output\nfilms/a.mp4,x.mp4\nfilms/b.mkv,x.mp4\n")
+    with pytest.raises(VidcolorError, match="would both be written"):
+        run_batch(collect_jobs([clash], BASE), tmp_path / "o", weights=tiny_weights)
+
+
+def test_ray_not_installed_is_a_clear_error(tmp_path, films, tiny_weights, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    with pytest.raises(VidcolorError, match=r"pip install 'vidcolor\[ray\]'"):
+        run_batch(collect_jobs([films / "a.mp4"], BASE), tmp_path / "o", weights=tiny_weights, ray_address="auto")
+
+
+def test_a_plain_batch_never_imports_ray(tmp_path, films, tiny_weights):
+    code = ("import sys\nfrom vidcolor.cli import cli\n"
+            f"try:\n    cli(['batch', {str(films / 'b.mkv')!r}, '-o', {str(tmp_path / 'o')!r}, '--weights', {str(tiny_weights)!r}, "
+            "'--device', 'cpu', '-q'])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "assert 'ray' not in sys.modules, 'ray was imported'\nprint('ok')\n")
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(Path(__file__).parents[2]))
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]

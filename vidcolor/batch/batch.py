@@ -1,0 +1,299 @@
+"""Batch jobs: many films into one output folder, each rendered in resumable segments.
+
+Sources (mixed freely): a folder (its videos, sorted, not recursive), a glob (``"films/*.mkv"``),
+a single video, or a manifest — a CSV file with a header row, or a YAML list of mappings — with
+one film per row and per-film settings::
+
+    input,output,style,render_size,codec,crf,temporal,segment_seconds
+    reel1.mp4,,watercolor,,,,,
+    reel2.mkv,reel2_oil.mkv,oil,384,h264,16,true,120
+
+Empty cells take the command's defaults; manifest paths are relative to the manifest's folder,
+outputs relative to the output folder (default name ``<stem>.<style>.<ext>``). Unknown columns and
+bad values are errors (listing the valid ones) before anything runs.
+
+Running: a film whose output exists and opens as a video is skipped (unless ``overwrite``); every
+other film goes through :func:`~vidcolor.batch.segments.process_video_segmented` (so an
+interrupted batch resumes mid-film); a film that fails is recorded with its reason and the batch
+goes on. The model is loaded once (or once per Ray worker) for the whole batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import os
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+from vidcolor.errors import VidcolorError
+from vidcolor.io.video import VIDEO_EXTS
+
+MANIFEST_COLUMNS = ("input", "output", "style", "render_size", "codec", "crf", "temporal", "segment_seconds")
+MANIFEST_EXTS = frozenset({".csv", ".yaml", ".yml"})
+CODECS = ("h264", "hevc", "prores", "ffv1", "mpeg4")
+_GLOB_CHARS = set("*?[")
+
+
+@dataclass(frozen=True)
+class FilmJob:
+    """One film of a batch with its resolved settings. ``output=None``: the default name."""
+
+    input: Path
+    output: Path | None = None
+    style: str = "none"
+    render_size: int = 256
+    codec: str = "h264"
+    crf: int = 18
+    temporal: bool = True
+    segment_seconds: float = 60.0
+
+
+@dataclass
+class FilmOutcome:
+    """``status``: ``done`` | ``skipped`` (output already complete) | ``failed`` (``detail`` = why)."""
+
+    input: Path
+    output: Path | None
+    status: str
+    detail: str = ""
+    frames: int = 0
+    seconds: float = 0.0
+    notes: list = field(default_factory=list)
+
+
+# -- sources and manifests -------------------------------------------------------------------------
+
+def _bool(value, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise VidcolorError(f"{where}: temporal must be true or false, got '{value}'")
+
+
+def _int(value, where: str, name: str, lo: int, hi: int | None = None) -> int:
+    try:
+        x = int(str(value).strip())
+    except ValueError:
+        raise VidcolorError(f"{where}: {name} must be an integer, got '{value}'") from None
+    if x < lo or (hi is not None and x > hi):
+        raise VidcolorError(f"{where}: {name} must be {f'in {lo}..{hi}' if hi is not None else f'>= {lo}'}, got {x}")
+    return x
+
+
+def _positive(value, where: str, name: str) -> float:
+    try:
+        x = float(str(value).strip())
+    except ValueError:
+        raise VidcolorError(f"{where}: {name} must be a number, got '{value}'") from None
+    if not x > 0:
+        raise VidcolorError(f"{where}: {name} must be > 0, got {value}")
+    return x
+
+
+def _job_from_row(row: dict, base: FilmJob, folder: Path, where: str) -> FilmJob:
+    unknown = [k for k in row if k not in MANIFEST_COLUMNS]
+    if unknown:
+        raise VidcolorError(f"{where}: unknown column(s) {', '.join(map(str, unknown))}; valid: {', '.join(MANIFEST_COLUMNS)}")
+    values = {k: v for k, v in row.items() if v is not None and str(v).strip() != ""}
+    if "input" not in values:
+        raise VidcolorError(f"{where}: 'input' is empty")
+    changes: dict = {"input": folder / str(values["input"]).strip()}
+    if "output" in values:
+        changes["output"] = Path(str(values["output"]).strip())
+    if "style" in values:
+        changes["style"] = str(values["style"]).strip()
+    if "codec" in values:
+        codec = str(values["codec"]).strip()
+        if codec not in CODECS:
+            raise VidcolorError(f"{where}: unknown codec '{codec}'; valid: {', '.join(CODECS)}")
+        changes["codec"] = codec
+    if "render_size" in values:
+        changes["render_size"] = _int(values["render_size"], where, "render_size", 0)
+    if "crf" in values:
+        changes["crf"] = _int(values["crf"], where, "crf", 0, 51)
+    if "segment_seconds" in values:
+        changes["segment_seconds"] = _positive(values["segment_seconds"], where, "segment_seconds")
+    if "temporal" in values:
+        changes["temporal"] = _bool(values["temporal"], where)
+    return replace(base, **changes)
+
+
+def read_manifest(path: str | os.PathLike, base: FilmJob) -> list[FilmJob]:
+    """Films of a CSV or YAML manifest, ``base`` giving the defaults (its ``input`` is ignored)."""
+    path = Path(path)
+    folder = path.parent
+    if path.suffix.lower() == ".csv":
+        with open(path, newline="") as fh:
+            reader = csv.DictReader(fh)
+            header = [h.strip() for h in (reader.fieldnames or [])]
+            if not header:
+                raise VidcolorError(f"manifest '{path}' is empty (it needs a header row: {', '.join(MANIFEST_COLUMNS)})")
+            reader.fieldnames = header
+            rows = [(f"manifest '{path}' line {reader.line_num}", row) for row in reader]
+        for where, row in rows:
+            if None in row:
+                raise VidcolorError(f"{where}: more cells than columns")
+    else:
+        import yaml
+
+        try:
+            data = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as exc:
+            raise VidcolorError(f"manifest '{path}' is not valid YAML: {str(exc).splitlines()[0]}") from None
+        if data is None:
+            data = []
+        if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
+            raise VidcolorError(f"manifest '{path}' must be a YAML list of mappings (one per film, keys: {', '.join(MANIFEST_COLUMNS)})")
+        rows = [(f"manifest '{path}' item {i + 1}", row) for i, row in enumerate(data)]
+    jobs = [_job_from_row(row, base, folder, where) for where, row in rows]
+    if not jobs:
+        raise VidcolorError(f"manifest '{path}' lists no films")
+    return jobs
+
+
+def collect_jobs(sources: list[str | os.PathLike], base: FilmJob) -> list[FilmJob]:
+    """Films from folders, globs, manifests and single files (see the module docstring)."""
+    jobs: list[FilmJob] = []
+    for raw in sources:
+        text = str(raw)
+        p = Path(text)
+        if p.is_dir():
+            found = sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(".") and q.suffix.lower() in VIDEO_EXTS)
+            if not found:
+                raise VidcolorError(f"folder '{p}' has no videos")
+            jobs.extend(replace(base, input=q) for q in found)
+        elif p.is_file() and p.suffix.lower() in MANIFEST_EXTS:
+            jobs.extend(read_manifest(p, base))
+        elif p.exists():
+            jobs.append(replace(base, input=p))
+        elif _GLOB_CHARS & set(text):
+            found = sorted(Path(q) for q in glob.glob(text) if Path(q).is_file())
+            if not found:
+                raise VidcolorError(f"no files match '{text}'")
+            jobs.extend(replace(base, input=q) for q in found)
+        else:
+            jobs.append(replace(base, input=p))  # reported as failed (not found) when its turn comes
+    return jobs
+
+
+def resolve_outputs(jobs: list[FilmJob], out_dir: Path) -> list[FilmJob]:
+    """Fill in output paths (relative ones go into ``out_dir``); two films may not share one."""
+    from vidcolor.process import default_output
+
+    resolved, seen = [], {}
+    for job in jobs:
+        out = default_output(job.input, job.style, job.codec, out_dir) if job.output is None else \
+            (job.output if job.output.is_absolute() else out_dir / job.output)
+        key = os.path.normcase(os.path.abspath(out))
+        if key in seen:
+            raise VidcolorError(f"'{job.input}' and '{seen[key]}' would both be written to '{out}'; give one an output in a manifest")
+        seen[key] = job.input
+        resolved.append(replace(job, output=out))
+    return resolved
+
+
+def _check_styles(jobs: list[FilmJob], styles: tuple[str, ...]) -> None:
+    for job in jobs:
+        if job.style not in styles:
+            raise VidcolorError(f"'{job.input}': style '{job.style}' is not in these weights; available: {', '.join(styles)}")
+
+
+def output_complete(path: Path) -> bool:
+    """True if ``path`` exists and opens as a video with frames (outputs are written atomically, so
+    one that opens is one a finished run renamed into place)."""
+    if not path.is_file():
+        return False
+    from vidcolor.io.video import probe_video
+
+    try:
+        probe_video(path)
+    except VidcolorError:
+        return False
+    return True
+
+
+# -- running ---------------------------------------------------------------------------------------
+
+def run_batch(jobs: list[FilmJob], out_dir: str | os.PathLike, *, weights: str | os.PathLike | None = None, device: str = "auto",
+              overwrite: bool = False, resume: bool = True, warmup: int | None = None, batch_size: int | None = None,
+              ray_address: str | None = None, ray_workers: int | None = None,
+              on_film: Callable[[FilmOutcome], None] | None = None) -> list[FilmOutcome]:
+    """Render every film of ``jobs`` into ``out_dir`` (created); returns one outcome per film.
+
+    ``resume``: reuse finished segments of interrupted films. ``ray_address``: spread the segments
+    over a Ray cluster (``ray_workers`` actors; default one per GPU, else one per CPU).
+    ``on_film(outcome)`` is called as each film ends.
+    """
+    from vidcolor.batch.segments import DEFAULT_WARMUP, process_video_segmented, weights_fingerprint
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise VidcolorError(f"output '{out_dir}' is a file; batch output must be a folder")
+    jobs = resolve_outputs(jobs, out_dir)
+    _check_styles(jobs, weights_fingerprint(weights)[1])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    outcomes: dict[int, FilmOutcome] = {}
+
+    def finish(k: int, outcome: FilmOutcome) -> None:
+        outcomes[k] = outcome
+        if on_film:
+            on_film(outcome)
+
+    todo = []
+    for k, job in enumerate(jobs):
+        if not overwrite and output_complete(job.output):
+            finish(k, FilmOutcome(job.input, job.output, "skipped", "output exists"))
+        else:
+            todo.append((k, job))
+    if not todo:
+        return [outcomes[k] for k in sorted(outcomes)]
+    executor = None
+    try:
+        if ray_address is not None:
+            from vidcolor.batch.ray_backend import RayExecutor
+
+            executor = RayExecutor(ray_address, weights=weights, device=device, workers=ray_workers)
+        else:
+            from vidcolor.batch.render import LocalExecutor
+            from vidcolor.pipeline.engine import Colorizer
+
+            executor = LocalExecutor(Colorizer(weights, device=device))
+        for k, job in todo:
+            t0 = time.time()
+            try:
+                if not job.input.is_file():
+                    raise VidcolorError(f"input not found: '{job.input}'")
+                job.output.parent.mkdir(parents=True, exist_ok=True)
+                r = process_video_segmented(job.input, job.output, job.style, weights=weights, device=device, render_size=job.render_size,
+                                            temporal=job.temporal, codec=job.codec, crf=job.crf, overwrite=True,
+                                            segment_seconds=job.segment_seconds, warmup=DEFAULT_WARMUP if warmup is None else warmup,
+                                            resume=resume, batch_size=batch_size, executor=executor)
+            except VidcolorError as exc:
+                finish(k, FilmOutcome(job.input, job.output, "failed", str(exc), seconds=time.time() - t0))
+                continue
+            except Exception as exc:  # noqa: BLE001 — a bug on one film must not lose the others
+                finish(k, FilmOutcome(job.input, job.output, "failed", f"{type(exc).__name__}: {exc}", seconds=time.time() - t0))
+                continue
+            reused = f", {len(r.reused)}/{r.segments} segments reused" if r.reused else ""
+            finish(k, FilmOutcome(job.input, job.output, "done", f"{r.frames} frames in {r.seconds:.1f} s{reused}", r.frames, r.seconds, r.notes))
+    finally:
+        if executor is not None:
+            executor.close()
+    return [outcomes[k] for k in sorted(outcomes)]
+
+
+def format_summary(outcomes: list[FilmOutcome]) -> str:
+    """A plain-text table: status, input, output, detail; and the counts."""
+    rows = [("status", "input", "output", "detail")] + [(o.status, str(o.input), str(o.output or ""), o.detail) for o in outcomes]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "failed")}
+    lines.append(f"{len(outcomes)} film(s): {counts['done']} done, {counts['skipped']} skipped (already done), {counts['failed']} failed")
+    return "\n".join(line.rstrip() for line in lines)
