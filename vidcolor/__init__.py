@@ -20,6 +20,8 @@ _LAZY = {
     "process_video": "vidcolor.process",
     "process_image": "vidcolor.process",
     "process_paths": "vidcolor.process",
+    "process_video_segmented": "vidcolor.batch.segments",
+    "run_batch": "vidcolor.batch.batch",
     "Colorizer": "vidcolor.pipeline.engine",
     "train": "vidcolor.training.loop",
     "load_config": "vidcolor.training.config",
