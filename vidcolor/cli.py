@@ -41,8 +41,9 @@ def cli(debug: bool) -> None:
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config value, e.g. --set stages.pretrain.steps=100.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its newest checkpoint.")
 @click.option("--until", type=click.Choice(["pretrain", "adversarial", "temporal"]), help="Stop after this stage.")
+@click.option("--init", "init_weights", type=click.Path(dir_okay=False), help="Start from these generator weights (fine-tuning).")
 @click.option("--dry-run", is_flag=True, help="Print the resolved config and exit.")
-def train(config_path, out, overrides, resume, until, dry_run):
+def train(config_path, out, overrides, resume, until, init_weights, dry_run):
     """Train a generator (single process, or under torchrun for DDP)."""
     import yaml
 
@@ -55,7 +56,8 @@ def train(config_path, out, overrides, resume, until, dry_run):
     from vidcolor.training.loop import train as run
 
     argv = ["vidcolor", "train", "--config", config_path, "--out", out, *(a for o in overrides for a in ("--set", o))]  # as parsed, not sys.argv (CliRunner, torchrun)
-    weights = run(cfg, out, resume=resume, until=until, argv=argv + ["--resume"] * resume + (["--until", until] if until else []))
+    argv += ["--resume"] * resume + (["--until", until] if until else []) + (["--init", init_weights] if init_weights else [])
+    weights = run(cfg, out, resume=resume, until=until, argv=argv, init=init_weights)
     click.echo(f"weights: {weights}")
 
 

@@ -56,3 +56,22 @@ def test_exemplar_needs_style_image_and_vgg(tmp_path):
             train(cfg, tmp_path / "run2", echo=False)
     finally:
         del os.environ["TORCH_HOME"]
+
+
+def test_init_from_weights_fine_tunes(tmp_path):
+    """--init starts from trained weights (same architecture), else a clear error."""
+    from click.testing import CliRunner
+
+    from vidcolor.cli import cli
+
+    base = ["train", "--config", "configs/tiny.yaml", "--set", "stages.adversarial.steps=0", "--set", "stages.temporal.steps=0"]
+    r = CliRunner().invoke(cli, base + ["--out", str(tmp_path / "a")])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, base + ["--out", str(tmp_path / "b"), "--init", str(tmp_path / "a" / "generator_ema.safetensors"),
+                                        "--set", "stages.pretrain.steps=2"])
+    assert r.exit_code == 0, r.output
+    assert '"event": "init"' in (tmp_path / "b" / "log.jsonl").read_text()
+    r = CliRunner().invoke(cli, base + ["--out", str(tmp_path / "c"), "--init", str(tmp_path / "a" / "generator_ema.safetensors"),
+                                        "--set", "data.styles=[none, oil]"])
+    last = r.output.strip().splitlines()[-1]
+    assert r.exit_code != 0 and last.startswith("Error:") and "architecture" in last and "Traceback" not in r.output

@@ -155,10 +155,25 @@ def _clip_warping_error(trainer: GANTrainer, val, cfg: TrainConfig, n_clips: int
     return float(sum(errs) / len(errs))
 
 
-def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | None = None, argv: list[str] | None = None, echo: bool = True) -> Path:
+def _init_generator(trainer: GANTrainer, path: Path) -> None:
+    from vidcolor.models.serialization import load_generator
+
+    src = load_generator(path)
+    if src.config != trainer.g_raw.config:
+        raise VidcolorError(f"--init weights '{path}' have a different architecture or style list than the config "
+                            f"({src.config.widths}, {list(src.config.styles)} vs {trainer.g_raw.config.widths}, {list(trainer.g_raw.config.styles)})")
+    with torch.no_grad():
+        for net in (trainer.g_raw, trainer.g_ema):
+            net.load_state_dict(src.state_dict())
+
+
+def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | None = None, argv: list[str] | None = None, echo: bool = True,
+          init: str | Path | None = None) -> Path:
     """Run (or resume) the configured stages; returns the path of the exported EMA weights.
 
     ``until``: stop after this stage (a checkpoint is written), e.g. to test resuming.
+    ``init``: start the generator (and its EMA) from these weights — fine-tuning a trained model;
+    the architecture and style list must match the config's.
     """
     out = Path(out)
     if until is not None and until not in STAGE_NAMES:
@@ -178,6 +193,9 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
         trainer = GANTrainer(cfg, ctx, amp)
         progress = {"stage": STAGE_NAMES[0], "step_in_stage": 0, "global_step": 0, "stage_done": False}
         opt_state = None
+        if init is not None and not resume:
+            _init_generator(trainer, Path(init))
+            log({"event": "init", "weights": str(init)})
         if resume:
             last = ckpt.latest_checkpoint(out)
             if last is None:
