@@ -33,6 +33,9 @@ def save_generator(model: Generator, path: str | os.PathLike, info: dict | None 
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "config": model.config.to_json(), "info": json.dumps(info or {}, sort_keys=True)}
     tmp = path.with_name(f".{path.name}.partial")
     save_file(tensors, str(tmp), metadata=meta)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # safetensors creates files owner-only
     os.replace(tmp, path)
     return path
 
