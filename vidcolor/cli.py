@@ -26,6 +26,19 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("Error: interrupted", err=True)
             ctx.exit(130)
+        except OSError as exc:  # disk full, permissions, … — not a bug, say what and where
+            if ctx.params.get("debug"):
+                raise
+            where = f" ('{exc.filename}')" if getattr(exc, "filename", None) else ""
+            click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+            ctx.exit(1)
+        except (click.exceptions.Exit, click.ClickException):
+            raise
+        except Exception as exc:  # a bug: one line, the traceback only with --debug
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"Error: internal error ({type(exc).__name__}: {exc}); rerun with 'vidcolor --debug …' and report it", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

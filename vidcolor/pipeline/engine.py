@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from importlib import resources
 from pathlib import Path
 
 import torch
@@ -29,7 +28,7 @@ DEFAULT_RENDER_SIZE = 256
 
 def bundled_weights() -> Path:
     """Path of the weights shipped inside the package."""
-    return Path(str(resources.files("vidcolor") / "weights" / BUNDLED_WEIGHTS))
+    return Path(__file__).resolve().parent.parent / "weights" / BUNDLED_WEIGHTS
 
 
 def working_size(h: int, w: int, render_size: int, multiple: int) -> tuple[int, int]:
