@@ -207,3 +207,16 @@ def test_library_api_without_click(tmp_path, tiny_weights):
     src = make_clip(tmp_path / "in.mp4", n_frames=6)
     res = vidcolor.process_video(src, tmp_path / "o.mp4", "pencil", weights=str(tiny_weights), device="cpu")
     assert res.frames == 6 and res.output.is_file()
+
+
+def test_mp3_in_mp4_is_copied_not_reencoded(tmp_path, tiny_weights):
+    """Decoder names differ from codec names (mp3float vs mp3): the copy decision uses the codec."""
+    src = make_clip(tmp_path / "in.mp4", n_frames=8, audio="mp3")
+    out = tmp_path / "o.mp4"
+    r = CliRunner().invoke(cli, ["process", str(src), "-o", str(out), "--weights", str(tiny_weights), "-q"])
+    assert r.exit_code == 0, r.output
+    with av.open(str(src)) as a, av.open(str(out)) as b:
+        pa = [bytes(p) for p in a.demux(a.streams.audio[0]) if p.size]
+        pb = [bytes(p) for p in b.demux(b.streams.audio[0]) if p.size]
+    assert pa == pb
+    assert "re-encoding" not in r.output

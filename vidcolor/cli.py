@@ -119,20 +119,24 @@ class _Progress:
 def process(inputs, output, style, weights, device, overwrite, no_temporal, render_size, codec, crf, scenes, batch_size, compile_,
             resume, segment_seconds, ray_address, ray_workers, quiet):
     """Colorize (and stylize) videos and photos."""
+    import warnings
+
     from vidcolor.process import process_paths
 
     show = not quiet and sys.stderr.isatty()
-    results = process_paths(list(inputs), output, style, weights=weights, device=device, render_size=render_size,
-                            temporal=not no_temporal, codec=codec, crf=crf, overwrite=overwrite, scenes=scenes,
-                            batch_size=batch_size, compile=compile_, progress_factory=lambda f: _Progress(Path(f).name, show),
-                            resume=resume, segment_seconds=segment_seconds, ray_address=ray_address, ray_workers=ray_workers)
-    if not quiet:
-        for r in results:
+    with warnings.catch_warnings():  # the same messages are printed once below, as notes
+        warnings.simplefilter("ignore", UserWarning)
+        results = process_paths(list(inputs), output, style, weights=weights, device=device, render_size=render_size,
+                                temporal=not no_temporal, codec=codec, crf=crf, overwrite=overwrite, scenes=scenes,
+                                batch_size=batch_size, compile=compile_, progress_factory=lambda f: _Progress(Path(f).name, show),
+                                resume=resume, segment_seconds=segment_seconds, ray_address=ray_address, ray_workers=ray_workers)
+    for r in results:
+        if not quiet:
             extra = f", {r.frames} frames at {r.fps:.1f} fps" if r.kind == "video" else ""
             cuts = f", {len(r.cuts)} scene cut(s)" if r.kind == "video" and r.cuts else ""
             click.echo(f"{r.input} -> {r.output}{extra}{cuts}")
-            for note in r.notes:
-                click.echo(f"  note: {note}")
+        for note in r.notes:
+            click.echo(f"note: {r.input.name}: {note}", err=True)
 
 
 @cli.command()

@@ -187,7 +187,7 @@ class VideoWriter:
                 self.notes.append(f"audio stream #{s.index} not copied: FFmpeg does not know its codec")
             if s.codec_context is None or s.type not in ("audio", "subtitle"):
                 continue
-            name, out, kind = s.codec_context.name, None, "copy"
+            name, out, kind = s.codec_context.codec.canonical_name, None, "copy"
             if s.type == "subtitle" and not copy_subtitles:
                 continue
             if not (mp4 and s.type == "audio" and name not in _MP4_AUDIO):
