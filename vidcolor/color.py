@@ -69,7 +69,7 @@ def lightness_to_luma(l01: torch.Tensor) -> torch.Tensor:
     return torch.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin.clamp_min(0) ** (1 / 2.4) - 0.055).clamp(0, 1)
 
 
-_LUT: dict[int, "np.ndarray"] = {}
+_LUT: dict = {}  # bits → lookup table (numpy float32), built on first use
 
 
 def luma_lut(bits: int = 8):

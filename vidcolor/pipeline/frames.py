@@ -23,7 +23,7 @@ from vidcolor.color import lab_to_rgb, lab_to_rgb_u8, luma_lut
 from vidcolor.pipeline.engine import Colorizer
 from vidcolor.pipeline.scenes import SceneDetector
 from vidcolor.pipeline.stabilize import TemporalStabilizer
-from vidcolor.pipeline.upsample import guided_upsample_np, resize
+from vidcolor.pipeline.upsample import guided_upsample_np
 
 
 @dataclass
@@ -151,4 +151,4 @@ class FrameProcessor:
         return lab_to_rgb_u8(np.dstack([L.astype(np.float32), ab]))
 
 
-__all__ = ["FrameProcessor", "Prepared", "Rendered", "resize"]
+__all__ = ["FrameProcessor", "Prepared", "Rendered"]
