@@ -220,3 +220,43 @@ def test_mp3_in_mp4_is_copied_not_reencoded(tmp_path, tiny_weights):
         pb = [bytes(p) for p in b.demux(b.streams.audio[0]) if p.size]
     assert pa == pb
     assert "re-encoding" not in r.output
+
+
+def test_wma_in_avi_is_reencoded_to_aac_with_its_duration(tmp_path, tiny_weights):
+    """WMA (2048-sample frames) → AAC (1024): frames are re-chunked, so the muxer accepts them."""
+    src = tmp_path / "wma.avi"
+    out = av.open(str(src), "w")
+    v = out.add_stream("msmpeg4v2", rate=Fraction(25))
+    v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
+    a = out.add_stream("wmav2", rate=44100)
+    a.layout, a.bit_rate = "stereo", 128000
+    n = 0
+    for i in range(20):
+        f = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 10 * i, np.uint8), format="rgb24")
+        f.pts = i
+        for p in v.encode(f):
+            out.mux(p)
+        while n < (i + 1) * 44100 / 25:
+            tone = (0.2 * np.sin(2 * np.pi * 440 * (n + np.arange(2048)) / 44100)).astype(np.float32)
+            af = av.AudioFrame.from_ndarray(np.stack([tone, tone]), format="fltp", layout="stereo")
+            af.sample_rate, af.pts = 44100, n
+            for p in a.encode(af):
+                out.mux(p)
+            n += 2048
+    for st in (v, a):
+        for p in st.encode(None):
+            out.mux(p)
+    out.close()
+    dst = tmp_path / "o.mp4"
+    r = CliRunner().invoke(cli, ["process", str(src), "-o", str(dst), "--weights", str(tiny_weights)])
+    assert r.exit_code == 0, r.output
+    assert "re-encoding to AAC" in r.output and r.output.count("re-encoding") == 1
+
+    def seconds(path):
+        with av.open(str(path)) as c:
+            s = c.streams.audio[0]
+            return sum(fr.samples for fr in c.decode(s)) / s.rate, s.codec_context.name
+
+    (d_in, _), (d_out, codec) = seconds(src), seconds(dst)
+    assert codec == "aac" and abs(d_in - d_out) < 0.05
+    assert probe(dst)["n"] == 20

@@ -108,6 +108,7 @@ class VideoWriter:
                                 f"files; use one of {', '.join(spec.exts)}")
         self._trim, self._end = trim_audio, None
         self._routes: dict[int, tuple[str, object]] = {}
+        self._reframers: dict[int, list] = {}  # output stream index → [AudioResampler, next pts]
         self._src, self._held, self._closed = None, None, False
         self._sws = VideoReformatter()
         self._avi, self._offsets = ext == ".avi", {}
@@ -344,9 +345,33 @@ class VideoWriter:
         except av.error.FFmpegError:
             self.notes.append("skipped an undecodable audio packet")
             return
+        if not packet.size:
+            frames = list(frames) + [None]  # end of stream: flush the re-framing resampler
         for frame in frames:
-            for encoded in out.encode(frame):
-                self._mux_side(encoded)
+            for chunk in self._reframe(frame, out):
+                for encoded in out.encode(chunk):
+                    self._mux_side(encoded)
+
+    def _reframe(self, frame, out):
+        """Decoded audio → frames of exactly the encoder's size, format, layout and rate, with
+        contiguous pts (1/rate) starting at the first decoded frame's time. Encoders such as AAC
+        take fixed 1024-sample frames; MP3 (1152) or WMA (2048) frames fed as they are make the
+        muxer fail."""
+        cc = out.codec_context
+        state = self._reframers.get(out.index)
+        if state is None:
+            size = cc.frame_size or (1024 if cc.name == "aac" else None)
+            fmt = cc.format.name if cc.format is not None else "fltp"
+            state = self._reframers[out.index] = [av.AudioResampler(format=fmt, layout=cc.layout, rate=cc.sample_rate, frame_size=size), None]
+        rs, next_pts = state
+        if frame is not None and next_pts is None:
+            start = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else 0.0
+            next_pts = state[1] = max(0, round(start * cc.sample_rate))
+        for chunk in rs.resample(frame):
+            chunk.pts = state[1] if state[1] is not None else 0
+            chunk.time_base = Fraction(1, cc.sample_rate)
+            state[1] = chunk.pts + chunk.samples
+            yield chunk
 
     def close(self) -> None:
         """Flush the encoders, copy the remaining audio, and move the file to its final name."""
@@ -360,6 +385,10 @@ class VideoWriter:
             self._pump(None)
             for kind, out in self._routes.values():
                 if kind == "encode":
+                    if out.index in self._reframers:
+                        for chunk in self._reframe(None, out):
+                            for encoded in out.encode(chunk):
+                                self._mux_side(encoded)
                     for encoded in out.encode(None):
                         self._mux_side(encoded)
         except BaseException as exc:
