@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from vidcolor.io.video import VideoReader, VideoWriter
+from vidcolor.io.video_writer import CODEC_EXTENSIONS
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer
 
 
@@ -70,7 +71,7 @@ def bench_encode(info, frames: int, codec: str, crf: int) -> dict:
     rng = np.random.default_rng(0)
     base = rng.integers(0, 255, (info.height, info.width, 3), dtype=np.uint8)
     with tempfile.TemporaryDirectory() as td:
-        out = Path(td) / ("bench" + {"prores": ".mov", "ffv1": ".mkv"}.get(codec, ".mp4"))
+        out = Path(td) / ("bench" + CODEC_EXTENSIONS[codec][0])
         t0 = time.perf_counter()
         with VideoWriter(out, info, codec=codec, crf=crf, audio_source=None) as wr:
             for i in range(frames):
@@ -83,7 +84,7 @@ def bench_pipeline(path: Path, frames: int, style: str, col: Colorizer, temporal
     from vidcolor.process import process_video
 
     with tempfile.TemporaryDirectory() as td:
-        out = Path(td) / ("bench" + {"prores": ".mov", "ffv1": ".mkv"}.get(codec, ".mp4"))
+        out = Path(td) / ("bench" + CODEC_EXTENSIONS[codec][0])
         t0 = time.perf_counter()
         res = process_video(path, out, style, colorizer=col, temporal=temporal, codec=codec, crf=crf, max_frames=frames, batch_size=batch)
         dt = time.perf_counter() - t0

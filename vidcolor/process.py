@@ -19,14 +19,12 @@ from vidcolor.color import luma_to_lightness, rgb_to_gray
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import IMAGE_EXTS, read_image, write_image
 from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file
+from vidcolor.io.video_writer import CODEC_EXTENSIONS
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer
 from vidcolor.pipeline.frames import FrameProcessor
 from vidcolor.pipeline.scenes import write_cut_list
 from vidcolor.pipeline.stream import run_pipeline
 
-_CODEC_EXT = {"h264": ".mp4", "hevc": ".mp4", "prores": ".mov", "ffv1": ".mkv", "mpeg4": ".mp4"}
-_CODEC_OK = {"h264": {".mp4", ".m4v", ".mov", ".mkv"}, "hevc": {".mp4", ".m4v", ".mov", ".mkv"},
-             "prores": {".mov", ".mkv"}, "ffv1": {".mkv", ".avi"}, "mpeg4": {".mp4", ".m4v", ".mov", ".mkv", ".avi"}}
 
 
 @dataclass
@@ -48,7 +46,8 @@ def default_output(inp: Path, style: str, codec: str = "h264", folder: Path | No
     """``<folder or cwd>/<stem>.<style>.<ext>``; videos keep their extension when the codec allows it."""
     ext = inp.suffix.lower()
     if ext not in IMAGE_EXTS:
-        ext = ext if ext in _CODEC_OK.get(codec, set()) else _CODEC_EXT.get(codec, ".mp4")
+        exts = CODEC_EXTENSIONS.get(codec, (".mp4",))
+        ext = ext if ext in exts else exts[0]
     return (folder or Path.cwd()) / f"{inp.stem}.{style}{ext}"
 
 
@@ -65,10 +64,10 @@ def _check_output(inp: Path, out: Path, overwrite: bool) -> None:
 
 def check_codec(out: Path, codec: str, crf: int) -> None:
     """VidcolorError unless ``codec`` is known, fits ``out``'s extension and ``crf`` is in 0..51."""
-    if codec not in _CODEC_OK:
-        raise VidcolorError(f"unknown codec '{codec}'; valid: {', '.join(_CODEC_OK)}")
-    if out.suffix.lower() not in _CODEC_OK[codec]:
-        raise VidcolorError(f"codec '{codec}' cannot be written to a '{out.suffix or 'no extension'}' file; use {', '.join(sorted(_CODEC_OK[codec]))}")
+    if codec not in CODEC_EXTENSIONS:
+        raise VidcolorError(f"unknown codec '{codec}'; valid: {', '.join(CODEC_EXTENSIONS)}")
+    if out.suffix.lower() not in CODEC_EXTENSIONS[codec]:
+        raise VidcolorError(f"codec '{codec}' cannot be written to a '{out.suffix or 'no extension'}' file; use {', '.join(CODEC_EXTENSIONS[codec])}")
     if not 0 <= crf <= 51:
         raise VidcolorError(f"--crf must be in 0..51, got {crf}")
 

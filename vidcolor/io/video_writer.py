@@ -50,6 +50,8 @@ _CODECS = {
     "ffv1": _CodecSpec("ffv1", (".mkv", ".avi"), "bgr0", "bgr0"),
     "mpeg4": _CodecSpec("mpeg4", (".mp4", ".m4v", ".avi", ".mkv", ".mov"), "yuv420p", "yuv420p"),
 }
+CODEC_EXTENSIONS: dict[str, tuple[str, ...]] = {name: spec.exts for name, spec in _CODECS.items()}
+"""Output file extensions each ``--codec`` can be written to; the first is its default."""
 # Audio codecs stream-copied into MP4 (FFmpeg also muxes e.g. PCM there, but few players play it).
 _MP4_AUDIO = frozenset({"aac", "mp3", "mp2", "ac3", "eac3", "alac", "flac", "opus"})
 _DROP_METADATA = frozenset({"encoder", "major_brand", "minor_version", "compatible_brands", "duration"})
