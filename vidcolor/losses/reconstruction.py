@@ -25,8 +25,12 @@ class LabL1Loss(nn.Module):
         self.register_buffer("weight", torch.tensor([l_weight, ab_weight, ab_weight]).view(1, 3, 1, 1), persistent=False)
         self.eps = charbonnier_eps
 
-    def forward(self, pred_lab: torch.Tensor, target_lab: torch.Tensor) -> torch.Tensor:
-        """``pred_lab``, ``target_lab``: ``[N,3,H,W]`` Lab → scalar."""
+    def forward(self, pred_lab: torch.Tensor, target_lab: torch.Tensor, ab_pixel_weight: torch.Tensor | None = None) -> torch.Tensor:
+        """``pred_lab``, ``target_lab``: ``[N,3,H,W]`` Lab → scalar. ``ab_pixel_weight`` ``[N,1,H,W]``
+        (optional, mean ≈ 1) reweights the ab terms per pixel (chroma rebalancing)."""
         d = (pred_lab.float() - target_lab.float()) / self.scale
         d = d.abs() if self.eps == 0 else torch.sqrt(d * d + self.eps**2)
-        return (d * self.weight).mean() * 3 / self.weight.sum()
+        d = d * self.weight
+        if ab_pixel_weight is not None:
+            d = torch.cat([d[:, :1], d[:, 1:] * ab_pixel_weight.float()], dim=1)
+        return d.mean() * 3 / self.weight.sum()

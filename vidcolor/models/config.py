@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from vidcolor.errors import VidcolorError
 
 
+ENCODERS = ("scratch", "efficientnet_lite0")
+
+
 @dataclass(frozen=True)
 class GeneratorConfig:
     """Hyper-parameters that fully determine :class:`~vidcolor.models.generator.Generator`.
@@ -21,6 +24,11 @@ class GeneratorConfig:
         styles: style names in embedding order; ``styles[0]`` must be ``"none"`` (plain colorization).
         refine_channels: width of the full-resolution refinement head (0 disables it).
         attention_reduction: CBAM channel-MLP reduction ratio.
+        encoder: ``"scratch"`` (conv encoder of ``widths``, trained from scratch) or
+            ``"efficientnet_lite0"`` (ImageNet trunk; ``widths`` is then unused).
+        decoder_widths: with a pretrained encoder, decoder channels at strides 2, 4, 8, 16.
+        bottleneck_width: with a pretrained encoder, channels of the stride-32 bottleneck.
+        hints: extra color-hint inputs (ab + confidence, :mod:`vidcolor.models.hints`).
     """
 
     widths: tuple[int, ...] = (32, 64, 128, 256)
@@ -29,8 +37,17 @@ class GeneratorConfig:
     styles: tuple[str, ...] = ("none", "watercolor", "oil", "pencil", "cartoon")
     refine_channels: int = 16
     attention_reduction: int = 8
+    encoder: str = "scratch"
+    decoder_widths: tuple[int, ...] = (32, 48, 96, 192)
+    bottleneck_width: int = 256
+    hints: bool = False
 
     def __post_init__(self) -> None:
+        if self.encoder not in ENCODERS:
+            raise VidcolorError(f"unknown generator encoder '{self.encoder}'; valid: {', '.join(ENCODERS)}")
+        if self.encoder != "scratch" and len(self.decoder_widths) != 4:
+            raise VidcolorError(f"decoder_widths must give 4 levels (strides 2, 4, 8, 16), got {self.decoder_widths}")
+        object.__setattr__(self, "decoder_widths", tuple(int(w) for w in self.decoder_widths))
         if len(self.widths) < 2 or any(int(w) < 4 for w in self.widths):
             raise VidcolorError(f"generator widths must be ≥2 levels of ≥4 channels, got {self.widths}")
         if not self.styles or self.styles[0] != "none":
@@ -43,7 +60,7 @@ class GeneratorConfig:
     @property
     def multiple(self) -> int:
         """Input sizes are padded internally to a multiple of this (total stride)."""
-        return 2 ** len(self.widths)
+        return 2 ** len(self.widths) if self.encoder == "scratch" else 32
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
@@ -57,7 +74,7 @@ class GeneratorConfig:
                 f"unknown generator option(s) {sorted(unknown)}; valid: {sorted(names)}"
             )
         kw = dict(d)
-        for key in ("widths", "styles"):
+        for key in ("widths", "styles", "decoder_widths"):
             if key in kw:
                 kw[key] = tuple(kw[key])
         return cls(**kw)
@@ -80,8 +97,13 @@ DEFAULT = GeneratorConfig()
 """The CPU-sized default (~4–5 M parameters)."""
 
 
+SEMANTIC = GeneratorConfig(encoder="efficientnet_lite0", decoder_widths=(32, 48, 96, 192), bottleneck_width=256, hints=True)
+"""The shipped architecture: ImageNet EfficientNet-Lite0 encoder, U-Net decoder, color hints."""
+
+
 def preset(name: str) -> GeneratorConfig:
-    presets = {"tiny": TINY, "default": DEFAULT, "large": GeneratorConfig(widths=(48, 96, 192, 384), bottleneck_blocks=4)}
+    presets = {"tiny": TINY, "default": DEFAULT, "large": GeneratorConfig(widths=(48, 96, 192, 384), bottleneck_blocks=4),
+               "semantic": SEMANTIC, "tiny_hints": GeneratorConfig(widths=(8, 16), bottleneck_blocks=1, style_dim=8, refine_channels=4, hints=True)}
     if name not in presets:
         raise VidcolorError(f"unknown generator preset '{name}'; valid: {', '.join(presets)}")
     return presets[name]

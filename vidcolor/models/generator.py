@@ -7,12 +7,20 @@ with FiLM (Perez et al. 2018): ``h ← h ⊙ (1 + γ(s)) + β(s)``.
 Input  ``gray``  ``[N, 1, H, W]`` float in [0, 1] (L*/100), any H×W (reflect-padded internally to
                  a multiple of ``config.multiple`` and cropped back).
 Input  ``style`` ``[N]`` long (index into ``config.styles``; 0 = plain colorization) or an int.
+Input  ``hints`` optional ``[N, 3, H, W]`` color hints (:mod:`vidcolor.models.hints`), only when
+                 ``config.hints``; ``None`` = automatic.
+Input  ``style_vector`` optional ``[D]``/``[N, D]`` style embedding that replaces the lookup of
+                 ``style`` (styles learned from a painting, :mod:`vidcolor.styles.packs`).
 Output Lab ``[N, 3, H, W]``: L in [0, 100], ab in about ±110.
        For style 0 the L channel *is* the input luminance (``100·gray``), bit for bit; only ab is
        predicted. For other styles L is predicted too (as a residual on the input).
 
-Resolution plan: a stride-2 stem, so every level runs at ≤ 1/2 resolution; the head predicts at 1/2
-and a PixelShuffle + light full-resolution refinement (which sees the input gray) restores detail.
+Encoders (:mod:`vidcolor.models.encoders`): ``config.encoder == "scratch"`` — a small conv encoder
+trained from scratch (tiny test configs); ``"efficientnet_lite0"`` — the ImageNet EfficientNet-Lite0
+trunk (semantics: which things are sky, skin, foliage), with U-Net decoder levels of
+``config.decoder_widths`` channels. Resolution plan: a stride-2 stem, so every level runs at ≤ 1/2
+resolution; the head predicts at 1/2 and a PixelShuffle + light full-resolution refinement (which
+sees the input gray and the hints) restores detail.
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ from torch import nn
 from vidcolor.color import AB_SCALE
 from vidcolor.models.attention import CBAM
 from vidcolor.models.config import GeneratorConfig
+from vidcolor.models.encoders import LiteEncoder, ScratchEncoder
+from vidcolor.models.hints import HINT_CHANNELS
 
 
 def _conv(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Conv2d:
@@ -74,47 +84,67 @@ class GlobalContext(nn.Module):
 
 
 class DecoderBlock(nn.Module):
-    """Upsample ×2, fuse with the attended skip, FiLM by style: ``[N,Cin,h,w]`` → ``[N,Cout,2h,2w]``."""
+    """Upsample ×2, fuse with the attended skip, FiLM by style: ``[N,Cin,h,w]`` → ``[N,Cout,2h,2w]``.
 
-    def __init__(self, cin: int, cout: int, style_dim: int, reduction: int):
+    A skip with ``cskip ≠ cout`` channels is projected by a 1×1 conv before CBAM. With ``hint_channels``
+    the hint map (pooled to this level) is added through a zero-initialised 1×1 conv, so hints reach
+    every scale of the decoder directly.
+    """
+
+    def __init__(self, cin: int, cout: int, style_dim: int, reduction: int, cskip: int | None = None, hint_channels: int = 0):
         super().__init__()
+        cskip = cout if cskip is None else cskip
         self.up = _conv(cin, cout)
+        self.skip_proj = nn.Conv2d(cskip, cout, 1) if cskip != cout else None
         self.attention = CBAM(cout, reduction)
         self.fuse = _conv(2 * cout, cout)
         self.film = FiLM(style_dim, cout)
+        self.hint_proj = None
+        if hint_channels:
+            self.hint_proj = nn.Conv2d(hint_channels, cout, 1)
+            nn.init.zeros_(self.hint_proj.weight)
+            nn.init.zeros_(self.hint_proj.bias)
 
-    def forward(self, h: torch.Tensor, skip: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+    def forward(self, h: torch.Tensor, skip: torch.Tensor, s: torch.Tensor, hints: torch.Tensor | None = None) -> torch.Tensor:
         h = F.interpolate(h, size=skip.shape[-2:], mode="nearest")
         h = F.relu(self.up(h))
+        if self.skip_proj is not None:
+            skip = self.skip_proj(skip)
         h = self.fuse(torch.cat([h, self.attention(skip)], dim=1))
+        if self.hint_proj is not None and hints is not None:
+            h = h + self.hint_proj(F.adaptive_avg_pool2d(hints, h.shape[-2:]).to(h.dtype))
         return F.relu(self.film(h, s))
 
 
 class Generator(nn.Module):
-    """Gray ``[N,1,H,W]`` + style ``[N]`` → Lab ``[N,3,H,W]``; see the module docstring."""
+    """Gray ``[N,1,H,W]`` + style ``[N]`` (+ hints) → Lab ``[N,3,H,W]``; see the module docstring."""
 
     def __init__(self, config: GeneratorConfig | None = None):
         super().__init__()
-        self.config = config or GeneratorConfig()
-        w = self.config.widths
-        d = self.config.style_dim
-        self.style_embedding = nn.Embedding(len(self.config.styles), d)
+        self.config = c = config or GeneratorConfig()
+        d = c.style_dim
+        hc = HINT_CHANNELS if c.hints else 0
+        self.style_embedding = nn.Embedding(len(c.styles), d)
         nn.init.normal_(self.style_embedding.weight, std=0.5)
-        self.encoder = nn.ModuleList()
-        cin = 1
-        for cout in w:
-            self.encoder.append(nn.Sequential(_conv(cin, cout, stride=2), nn.ReLU(inplace=True), _conv(cout, cout), nn.ReLU(inplace=True)))
-            cin = cout
-        self.bottleneck = nn.ModuleList(
-            ResBlock(w[-1], d, dilation=2 if i % 2 else 1) for i in range(self.config.bottleneck_blocks)
-        )
-        self.context = GlobalContext(w[-1])
+        if c.encoder == "scratch":
+            self.encoder = ScratchEncoder(c.widths, hc)
+            dec = tuple(c.widths)          # decoder level i has the width of encoder level i
+            bott_in = bott = c.widths[-1]
+        else:
+            self.encoder = LiteEncoder(c.encoder.split("_")[-1], hc)
+            dec = tuple(c.decoder_widths)  # strides 2, 4, 8, 16; the bottleneck runs at stride 32
+            bott_in, bott = self.encoder.channels[-1], c.bottleneck_width
+        skip_ch = self.encoder.channels
+        self.bottleneck_in = nn.Conv2d(bott_in, bott, 1) if bott_in != bott else None
+        self.bottleneck = nn.ModuleList(ResBlock(bott, d, dilation=2 if i % 2 else 1) for i in range(c.bottleneck_blocks))
+        self.context = GlobalContext(bott)
+        widths_in = dec[1:] + (bott,) if c.encoder != "scratch" else dec[1:]
         self.decoder = nn.ModuleList(
-            DecoderBlock(w[i + 1], w[i], d, self.config.attention_reduction) for i in reversed(range(len(w) - 1))
+            DecoderBlock(widths_in[i], dec[i], d, c.attention_reduction, cskip=skip_ch[i], hint_channels=hc) for i in reversed(range(len(widths_in)))
         )
-        self.head = nn.Conv2d(w[0], 3 * 4, 3, padding=1)
-        r = self.config.refine_channels
-        self.refine = nn.Sequential(nn.Conv2d(4, r, 3, padding=1), nn.ReLU(inplace=True), nn.Conv2d(r, 3, 3, padding=1)) if r else None
+        self.head = nn.Conv2d(dec[0], 3 * 4, 3, padding=1)
+        r = c.refine_channels
+        self.refine = nn.Sequential(nn.Conv2d(4 + hc, r, 3, padding=1), nn.ReLU(inplace=True), nn.Conv2d(r, 3, 3, padding=1)) if r else None
         nn.init.zeros_(self.head.bias)
         self.head.weight.data.mul_(0.1)
 
@@ -125,10 +155,22 @@ class Generator(nn.Module):
     def style_index(self, name: str) -> int:
         return self.config.styles.index(name)
 
-    def forward(self, gray: torch.Tensor, style: torch.Tensor | int = 0) -> torch.Tensor:
+    def encoder_parameters(self) -> list[nn.Parameter]:
+        """Parameters of a pretrained encoder trunk (fine-tuned at a lower learning rate); [] for scratch."""
+        return list(self.encoder.net.parameters()) if isinstance(self.encoder, LiteEncoder) else []
+
+    def forward(self, gray: torch.Tensor, style: torch.Tensor | int = 0, hints: torch.Tensor | None = None,
+                style_vector: torch.Tensor | None = None) -> torch.Tensor:
         if gray.dim() != 4 or gray.shape[1] != 1:
             raise ValueError(f"generator expects gray [N,1,H,W], got {tuple(gray.shape)}")
         n, _, h, w = gray.shape
+        if hints is not None:
+            if not self.config.hints:
+                raise ValueError("this generator was built without hint inputs (config.hints = False)")
+            if hints.shape != (n, HINT_CHANNELS, h, w):
+                raise ValueError(f"hints must be [N,{HINT_CHANNELS},H,W] = {(n, HINT_CHANNELS, h, w)}, got {tuple(hints.shape)}")
+        elif self.config.hints:
+            hints = gray.new_zeros(n, HINT_CHANNELS, h, w)
         if not torch.is_tensor(style):
             style = torch.full((n,), int(style), dtype=torch.long, device=gray.device)
         style = style.to(gray.device).long().reshape(-1).expand(n) if style.numel() == 1 else style.to(gray.device).long()
@@ -138,24 +180,30 @@ class Generator(nn.Module):
         if ph or pw:
             mode = "reflect" if h > ph and w > pw else "replicate"
             x = F.pad(gray, (0, pw, 0, ph), mode=mode)
-        s = self.style_embedding(style)
+            if hints is not None:
+                hints = F.pad(hints, (0, pw, 0, ph))
+        if style_vector is not None:
+            s = style_vector.to(gray.device, torch.float32).reshape(-1, self.config.style_dim).expand(n, -1)
+        else:
+            s = self.style_embedding(style)
 
-        skips = []
-        hcur = x * 2 - 1
-        for block in self.encoder:
-            hcur = block(hcur)
-            skips.append(hcur)
+        skips = self.encoder(x, hints)
+        hcur = skips[-1]
+        if self.bottleneck_in is not None:
+            hcur = self.bottleneck_in(hcur)
         for block in self.bottleneck:
             hcur = block(hcur, s)
         hcur = self.context(hcur)
-        for block, skip in zip(self.decoder, reversed(skips[:-1])):
-            hcur = block(hcur, skip, s)
+        dec_skips = skips[:-1] if self.config.encoder == "scratch" else skips[:len(self.decoder)]
+        for block, skip in zip(self.decoder, reversed(dec_skips)):
+            hcur = block(hcur, skip, s, hints)
         out = F.pixel_shuffle(self.head(hcur), 2)
         if self.refine is not None:
-            out = out + self.refine(torch.cat([x, out], dim=1))
+            extra = [x, out] if hints is None else [x, out, hints.to(out.dtype)]
+            out = out + self.refine(torch.cat(extra, dim=1))
         out = out[:, :, :h, :w].float()
 
-        plain = (style == 0).view(n, 1, 1, 1)
+        plain = (style == 0).view(n, 1, 1, 1) if style_vector is None else torch.zeros(n, 1, 1, 1, dtype=torch.bool, device=gray.device)
         l_styled = (gray + out[:, :1]).clamp(0, 1)
         L = torch.where(plain, gray, l_styled) * 100.0
         ab = out[:, 1:3] * AB_SCALE

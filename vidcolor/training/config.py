@@ -35,13 +35,19 @@ class DataConfig:
     occluders: bool = True               # moving occluders in synthetic clips
     cache_dir: str | None = None         # teacher/flow cache (default: <out>/cache)
     num_workers: int = 0
+    hint_none: float = 0.35              # share of samples without simulated color hints (hint models)
+    hint_dense: float = 0.15             # share with dense, flow-warped hints (a propagated keyframe)
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    preset: str = "default"              # tiny | default | large
+    preset: str = "default"              # tiny | default | large | semantic | tiny_hints
     widths: tuple[int, ...] | None = None
     bottleneck_blocks: int | None = None
+    encoder: str | None = None           # scratch | efficientnet_lite0 (default: the preset's)
+    hints: bool | None = None            # color-hint inputs (default: the preset's)
+    pretrained: bool = True              # ImageNet-initialise a pretrained encoder (needs vidcolor[train])
+    encoder_lr: float = 0.1              # encoder learning rate as a fraction of lr_g
     d_base: int = 64
     d_scales: int = 3
     d_layers: int = 3
@@ -58,7 +64,8 @@ class StageConfig:
     betas: tuple[float, float] = (0.5, 0.999)
     adv: float = 0.0                     # λ_adv
     rec: float = 1.0                     # λ_rec
-    per: float = 0.0                     # λ_per (needs VGG weights)
+    per: float = 0.0                     # λ_per (VGG16 perceptual loss vs the target)
+    tex: float = 0.0                     # λ_tex: Gram-matrix texture loss vs the teacher, styled samples only
     temp: float = 0.0                    # λ_temp
     tadv: float = 0.0                    # λ for the temporal (warped-frame) discriminator
     d_steps: int = 1                     # D updates per G update
@@ -80,6 +87,7 @@ class LossConfig:
     vgg_layers: tuple[str, ...] = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
     vgg_weights: str | None = None       # path; else the torch hub cache; required when any per > 0
     charbonnier: float = 0.0
+    rebalance: float = 0.0               # Zhang et al. 2016 chroma rebalancing of the ab L1: λ mix (0 = off, 0.5 = paper)
     style_image: str | None = None       # style exemplar image: trains the style named 'exemplar' (needs VGG)
     style_weight: float = 0.0            # λ of the Gram-matrix style loss for 'exemplar' samples
     content_weight: float = 1.0          # λ of the VGG content loss (vs the photo) for 'exemplar' samples
@@ -206,11 +214,18 @@ def _validate(cfg: TrainConfig) -> None:
         need(Path(cfg.losses.style_image).is_file(), f"losses.style_image not found: '{cfg.losses.style_image}'")
         need("exemplar" in cfg.data.styles, "losses.style_image is set but 'exemplar' is not in data.styles")
     preset(cfg.model.preset)
+    from vidcolor.models.config import ENCODERS
+
+    need(cfg.model.encoder is None or cfg.model.encoder in ENCODERS, f"model.encoder must be one of {', '.join(ENCODERS)}; got '{cfg.model.encoder}'")
+    need(0 < cfg.model.encoder_lr <= 1, f"model.encoder_lr must be in (0, 1], got {cfg.model.encoder_lr}")
+    need(0 <= cfg.data.hint_none <= 1 and 0 <= cfg.data.hint_dense <= 1 and cfg.data.hint_none + cfg.data.hint_dense <= 1,
+         "data.hint_none and data.hint_dense must be in [0, 1] and sum to ≤ 1")
+    need(0 <= cfg.losses.rebalance <= 1, f"losses.rebalance must be in [0, 1] (0 = off), got {cfg.losses.rebalance}")
     for name in STAGE_NAMES:
         st: StageConfig = getattr(cfg.stages, name)
         need(st.steps >= 0 and st.batch_size >= 1 and st.d_steps >= 1 and st.d_warmup >= 0, f"stages.{name}: steps, batch_size, d_steps, d_warmup must be non-negative (batch_size, d_steps ≥ 1)")
         need(st.lr_g > 0 and st.lr_d > 0, f"stages.{name}: learning rates must be > 0")
-        need(min(st.adv, st.rec, st.per, st.temp, st.tadv) >= 0, f"stages.{name}: loss weights must be ≥ 0")
+        need(min(st.adv, st.rec, st.per, st.temp, st.tadv, st.tex) >= 0, f"stages.{name}: loss weights must be ≥ 0")
         need(st.adv + st.rec + st.per + st.temp + st.tadv > 0, f"stages.{name}: all loss weights are 0")
 
 

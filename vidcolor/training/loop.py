@@ -107,6 +107,27 @@ def _video_clips(cfg: TrainConfig, out: Path, ctx: DistContext, log) -> list:
     return clips
 
 
+def _ab_weights(cfg: TrainConfig, entries, log):
+    """Chroma-rebalancing weights from the training images' ab histogram (up to 400 images at 64 px)."""
+    if cfg.losses.rebalance <= 0:
+        return None
+    import cv2
+    import numpy as np
+
+    from vidcolor.losses.rebalance import ab_histogram, rebalance_weights
+
+    counts = 0
+    step = max(1, len(entries) // 400)
+    for entry in entries[::step]:
+        rgb = load_cached(entry, "none")
+        small = cv2.resize(rgb, (64, 64), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+        lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB)
+        counts = counts + ab_histogram(lab[..., 1:])
+    w = rebalance_weights(counts, lam=cfg.losses.rebalance)
+    log({"event": "rebalance", "images": len(entries[::step]), "weight_min": round(float(w.min()), 3), "weight_max": round(float(w.max()), 3)})
+    return w
+
+
 def _restore_state(trainer: GANTrainer, state: dict, mid_stage: bool) -> None:
     """Resume mid-stage: optimizers, schedulers, scaler, EMA count. At a stage boundary the stage
     starts fresh optimizers, but the EMA update count and the loss scale carry over as in an
@@ -190,7 +211,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
         amp = resolve_amp(cfg.amp, ctx.device)
         entries, val = _data(cfg, out, ctx, log)
         video_clips = _video_clips(cfg, out, ctx, log)
-        trainer = GANTrainer(cfg, ctx, amp)
+        trainer = GANTrainer(cfg, ctx, amp, ab_weights=_ab_weights(cfg, entries, log))
         progress = {"stage": STAGE_NAMES[0], "step_in_stage": 0, "global_step": 0, "stage_done": False}
         opt_state = None
         if init is not None and not resume:

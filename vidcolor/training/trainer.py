@@ -19,6 +19,10 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from vidcolor.color import lab_to_rgb, rgb_to_gray, rgb_to_lab
 from vidcolor.flow.warp import backward_warp
 from vidcolor.losses import AdversarialLoss, GramStyleLoss, LabL1Loss, LossWeights, PerceptualLoss, TemporalLoss, VGGFeatures, total_loss
+from vidcolor.losses.perceptual import gram
+from vidcolor.losses.rebalance import ChromaRebalance
+from vidcolor.models.encoders import LiteEncoder
+from vidcolor.training.hints import simulate_hints
 from vidcolor.models import Generator, GeneratorConfig, MultiScaleDiscriminator, TemporalDiscriminator, preset
 from vidcolor.training.config import STAGE_NAMES, StageConfig, TrainConfig
 from vidcolor.training.degrade import degrade_gray
@@ -32,6 +36,10 @@ def generator_config(cfg: TrainConfig) -> GeneratorConfig:
         kw["widths"] = tuple(cfg.model.widths)
     if cfg.model.bottleneck_blocks is not None:
         kw["bottleneck_blocks"] = cfg.model.bottleneck_blocks
+    if cfg.model.encoder is not None:
+        kw["encoder"] = cfg.model.encoder
+    if cfg.model.hints is not None:
+        kw["hints"] = cfg.model.hints
     return GeneratorConfig.from_dict({**base.__dict__, **kw})
 
 
@@ -53,11 +61,17 @@ def _set_requires_grad(module: nn.Module, flag: bool) -> None:
 
 
 class GANTrainer:
-    def __init__(self, cfg: TrainConfig, ctx: DistContext, amp_dtype: torch.dtype | None):
+    def __init__(self, cfg: TrainConfig, ctx: DistContext, amp_dtype: torch.dtype | None, ab_weights=None):
+        """``ab_weights``: chroma-rebalancing table (:func:`~vidcolor.losses.rebalance.rebalance_weights`) or None."""
         self.cfg, self.ctx, self.device, self.amp_dtype = cfg, ctx, ctx.device, amp_dtype
         torch.manual_seed(cfg.seed)
         m = cfg.model
-        self.g_raw = Generator(generator_config(cfg)).to(self.device)
+        g = Generator(generator_config(cfg))
+        if isinstance(g.encoder, LiteEncoder) and m.pretrained:
+            from vidcolor.pretrained import load_state
+
+            g.encoder.load_pretrained(load_state(g.config.encoder)[0])
+        self.g_raw = g.to(self.device)
         self.d_raw = MultiScaleDiscriminator(m.d_scales, m.d_base, m.d_layers, m.spectral_norm).to(self.device)
         self.td_raw = TemporalDiscriminator(m.td_base, m.d_layers, m.spectral_norm).to(self.device)
         if cfg.channels_last:
@@ -70,9 +84,11 @@ class GANTrainer:
         self.adv = AdversarialLoss(cfg.losses.adv_mode)
         self.rec = LabL1Loss(charbonnier_eps=cfg.losses.charbonnier).to(self.device)
         self.temporal = TemporalLoss()
+        self.rebalance = ChromaRebalance(ab_weights).to(self.device) if ab_weights is not None else None
         self.perceptual = self.gram = None
         self.exemplar = cfg.data.styles.index("exemplar") if "exemplar" in cfg.data.styles else None
-        if self.exemplar is not None or any(getattr(cfg.stages, s).per > 0 for s in STAGE_NAMES if getattr(cfg.stages, s).steps > 0):
+        if self.exemplar is not None or any(getattr(cfg.stages, s).per > 0 or getattr(cfg.stages, s).tex > 0
+                                            for s in STAGE_NAMES if getattr(cfg.stages, s).steps > 0):
             feats = VGGFeatures(cfg.losses.vgg, cfg.losses.vgg_layers, cfg.losses.vgg_weights).to(self.device)
             self.perceptual = PerceptualLoss(feats)
             if self.exemplar is not None:
@@ -89,7 +105,14 @@ class GANTrainer:
         st: StageConfig = getattr(self.cfg.stages, name)
         self.stage, self.stage_cfg = name, st
         adam = lambda params, lr: torch.optim.Adam(params, lr=lr, betas=tuple(st.betas))  # noqa: E731
-        self.opt_g = adam(self.G.parameters(), st.lr_g)
+        enc = {id(p) for p in self.g_raw.encoder_parameters()}
+        if enc:  # the pretrained trunk is fine-tuned at encoder_lr × lr_g
+            rest = [p for p in self.G.parameters() if id(p) not in enc]
+            self.opt_g = torch.optim.Adam([{"params": rest, "lr": st.lr_g},
+                                           {"params": self.g_raw.encoder_parameters(), "lr": st.lr_g * self.cfg.model.encoder_lr}],
+                                          betas=tuple(st.betas))
+        else:
+            self.opt_g = adam(self.G.parameters(), st.lr_g)
         self.opt_d = adam(self.D.parameters(), st.lr_d)
         self.opt_td = adam(self.TD.parameters(), st.lr_d)
         total = max(st.steps, 1)
@@ -158,6 +181,29 @@ class GANTrainer:
         _set_requires_grad(net_raw, False)
         return {f"{prefix}_real": l_real.detach(), f"{prefix}_fake": l_fake.detach()}
 
+    def _feature_losses(self, pred_rgb: torch.Tensor, target: torch.Tensor, style: torch.Tensor, st: StageConfig) -> dict:
+        """VGG16 features computed once; both terms are *relative* (divided by the target's energy, so
+        they are O(1) whatever the VGG's input scale):
+
+        ``g_per = Σ_l mean((φ_l(ŷ) − φ_l(y))²) / mean(φ_l(y)²)`` over all samples, and
+        ``g_tex = Σ_l mean((G(φ_l(ŷ)) − G(φ_l(y)))²) / mean(G(φ_l(y))²)`` over styled samples
+        (y = the teacher's rendering; G = Gram matrix, Gatys et al. 2016)."""
+        feats = self.perceptual.features
+        with self._autocast():
+            fp = feats(pred_rgb)
+            with torch.no_grad():
+                ft = feats(target)
+        out = {}
+        def rel(a, b):
+            return torch.nn.functional.mse_loss(a, b) / b.pow(2).mean().clamp_min(1e-8)
+
+        if st.per > 0:
+            out["g_per"] = sum(rel(fp[k].float(), ft[k].float()) for k in fp)
+        styled = style != 0
+        if st.tex > 0 and bool(styled.any()):
+            out["g_tex"] = sum(rel(gram(fp[k][styled].float()), gram(ft[k][styled].float())) for k in fp)
+        return out
+
     # ------------------------------------------------------------------ one step
     def train_step(self, batch: dict, step_in_stage: int) -> dict[str, float]:
         st = self.stage_cfg
@@ -172,13 +218,22 @@ class GANTrainer:
         color, target, style = self._to(color), self._to(target), style.to(self.device)
         gray = self._gray(color, self.cfg.seed * 1_000_003 + step_in_stage * 7 + STAGE_NAMES.index(self.stage))
         target_lab = rgb_to_lab(target)
+        hints = None
+        if self.g_raw.config.hints:
+            hints = simulate_hints(target_lab, self.cfg.seed * 1_000_033 + step_in_stage * 13 + 7 * STAGE_NAMES.index(self.stage) + 104_729 * self.ctx.rank,
+                                   p_none=self.cfg.data.hint_none, p_dense=self.cfg.data.hint_dense)
+            if clip:  # one kind of hint per clip: keyframe-like dense hints or none, from each frame's truth
+                keep = torch.ones(n, T, 1, 1, 1, device=hints.device)
+                keep[:, 1:] = (hints.view(n, T, *hints.shape[1:])[:, :1, 2:].amax(dim=(2, 3, 4), keepdim=True) > 0).float()
+                hints = (hints.view(n, T, *hints.shape[1:]) * keep).flatten(0, 1)
+            hints = self._to(hints)
         warmup = step_in_stage < st.d_warmup
         adv_on = st.adv > 0
         tadv_on = clip and st.tadv > 0
         logs: dict[str, torch.Tensor] = {}
 
         with self._autocast():
-            pred_lab = self.G(gray, style)
+            pred_lab = self.G(gray, style, hints)
         pred_lab = pred_lab.float()
         pred_rgb = lab_to_rgb(pred_lab)
         if self.cfg.channels_last:
@@ -195,7 +250,7 @@ class GANTrainer:
 
         if adv_on:
             for k in range(st.d_steps):
-                fake = pred_rgb if k == 0 else lab_to_rgb(self.G(gray, style).float()).detach()
+                fake = pred_rgb if k == 0 else lab_to_rgb(self.G(gray, style, hints).float()).detach()
                 logs.update(self._d_update(self.d_raw, self.D, self.opt_d, (gray, target), (gray, fake), "d"))
         if tadv_on:
             logs.update(self._d_update(self.td_raw, self.TD, self.opt_td, triplet(t5), [x.detach() for x in triplet(p5)], "td"))
@@ -203,25 +258,26 @@ class GANTrainer:
             return {k: float(v) for k, v in logs.items()}
 
         ex = (style == self.exemplar) if self.exemplar is not None else None
+        wmap = self.rebalance(target_lab) if self.rebalance is not None else None
         if ex is not None and bool(ex.any()):
             keep = ~ex
-            terms = {"g_rec": self.rec(pred_lab[keep], target_lab[keep]) if bool(keep.any()) else pred_lab.sum() * 0}
+            terms = {"g_rec": self.rec(pred_lab[keep], target_lab[keep], None if wmap is None else wmap[keep]) if bool(keep.any()) else pred_lab.sum() * 0}
             terms["g_style"] = self.cfg.losses.style_weight * self.gram(pred_rgb[ex]) + self.cfg.losses.content_weight * self.perceptual(pred_rgb[ex], target[ex])
         else:
-            terms = {"g_rec": self.rec(pred_lab, target_lab)}
+            terms = {"g_rec": self.rec(pred_lab, target_lab, wmap)}
         with self._autocast():
             if adv_on:
                 terms["g_adv"] = self.adv.generator(self.d_raw(gray, pred_rgb))
             if tadv_on:
                 terms["g_tadv"] = self.adv.generator(self.td_raw(*triplet(p5)))
-        if st.per > 0 and self.perceptual is not None:
-            terms["g_per"] = self.perceptual(pred_rgb, target)
+        if (st.per > 0 or st.tex > 0) and self.perceptual is not None:
+            terms.update(self._feature_losses(pred_rgb, target, style, st))
         if clip and st.temp > 0:
             mb = batch["mask_back"].to(self.device)
             terms["g_temp"] = torch.stack([
                 self.temporal(p5[:, t], p5[:, t - 1], fb[:, t - 1], mb[:, t - 1]) for t in range(1, T)
             ]).mean()
-        w = LossWeights(adv=st.adv, rec=st.rec, per=st.per, temp=st.temp, tadv=st.tadv)
+        w = LossWeights(adv=st.adv, rec=st.rec, per=st.per, temp=st.temp, tadv=st.tadv, tex=st.tex)
         g_total = total_loss(terms, w)
         self._backward_step(g_total, self.opt_g)
         self.update_ema()
