@@ -113,17 +113,34 @@ class Colorizer:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.dtype)
 
+    @property
+    def accepts_hints(self) -> bool:
+        return bool(self.model.config.hints)
+
     @torch.inference_mode()
-    def predict_low(self, gray_low: torch.Tensor, style: int) -> torch.Tensor:
-        """Network output Lab ``[N,3,h,w]`` (fp32) for gray ``[N,1,h,w]`` at working size."""
+    def predict_low(self, gray_low: torch.Tensor, style: int, hints: torch.Tensor | None = None) -> torch.Tensor:
+        """Network output Lab ``[N,3,h,w]`` (fp32) for gray ``[N,1,h,w]`` at working size.
+
+        ``hints``: optional ``[N,3,h,w]`` hint map at working size (:mod:`vidcolor.models.hints`);
+        ignored (None) means automatic. Where hints are given the chroma gain is not applied there."""
         x = gray_low.to(self.device)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
+        if hints is not None:
+            if not self.accepts_hints:
+                raise VidcolorError("these weights have no color-hint inputs; use weights trained with hints (the bundled model has them)")
+            hints = hints.to(self.device, torch.float32)
+            if self.channels_last:
+                hints = hints.contiguous(memory_format=torch.channels_last)
         with self._autocast():
-            out = self._forward(x, style)
+            out = self._forward(x, style, hints) if hints is not None else self._forward(x, style)
         out = out.float()
         if style == 0 and self.chroma_gain != 1.0:
-            out[:, 1:] *= self.chroma_gain
+            if hints is None:
+                out[:, 1:] *= self.chroma_gain
+            else:  # no gain where the user (or a reference) decided the color
+                conf = hints[:, 2:3].float()
+                out[:, 1:] *= self.chroma_gain + (1 - self.chroma_gain) * conf
         return out
 
     def suggest_batch_size(self, h: int, w: int, default: int = 4, limit: int = 64) -> int:
@@ -161,9 +178,14 @@ class Colorizer:
         return torch.cat([L * 100.0, ab], 1)
 
     @torch.inference_mode()
-    def colorize(self, gray: torch.Tensor, style: int = 0) -> torch.Tensor:
-        """Full-resolution gray ``[N,1,H,W]`` in [0,1] → full-resolution RGB ``[N,3,H,W]`` in [0,1]."""
+    def colorize(self, gray: torch.Tensor, style: int = 0, hints: torch.Tensor | None = None) -> torch.Tensor:
+        """Full-resolution gray ``[N,1,H,W]`` in [0,1] → full-resolution RGB ``[N,3,H,W]`` in [0,1].
+        ``hints``: optional full-resolution hint map ``[N,3,H,W]``."""
+        from vidcolor.models.hints import resize_hints
+
         gray = gray.to(self.device).float()
         low = self.to_working(gray)
-        lab = self.upsample(self.predict_low(low, style), low, gray, style)
+        if hints is not None:
+            hints = resize_hints(hints.to(self.device).float(), tuple(low.shape[-2:]))
+        lab = self.upsample(self.predict_low(low, style, hints), low, gray, style)
         return lab_to_rgb(lab)
