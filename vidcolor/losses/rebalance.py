@@ -26,7 +26,7 @@ def ab_histogram(ab: np.ndarray) -> np.ndarray:
     return np.bincount(idx[:, 0] * NBINS + idx[:, 1], minlength=NBINS * NBINS).reshape(NBINS, NBINS).astype(np.float64)
 
 
-def rebalance_weights(counts: np.ndarray, lam: float = 0.5, sigma_bins: float = 0.5, cap: float = 8.0) -> np.ndarray:
+def rebalance_weights(counts: np.ndarray, lam: float = 0.5, sigma_bins: float = 0.5, cap: float = 5.0) -> np.ndarray:
     """Zhang et al.'s weights on the bin grid from raw counts (bins never seen get the largest weight
     of the seen ones: they are out of gamut or absent from the data)."""
     import cv2

@@ -87,7 +87,7 @@ class LossConfig:
     vgg_layers: tuple[str, ...] = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
     vgg_weights: str | None = None       # path; else the torch hub cache; required when any per > 0
     charbonnier: float = 0.0
-    rebalance: float = 0.0               # Zhang et al. 2016 chroma rebalancing of the ab L1: λ mix (0 = off, 0.5 = paper)
+    rebalance: float = 0.0               # strength s of Zhang et al. 2016 chroma rebalancing of the ab L1 (λ = 1 − s; 0 = off, 0.5 = the paper)
     style_image: str | None = None       # style exemplar image: trains the style named 'exemplar' (needs VGG)
     style_weight: float = 0.0            # λ of the Gram-matrix style loss for 'exemplar' samples
     content_weight: float = 1.0          # λ of the VGG content loss (vs the photo) for 'exemplar' samples

@@ -7,6 +7,7 @@ Ctrl-C writes a checkpoint and returns cleanly.
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from pathlib import Path
@@ -70,7 +71,7 @@ def _data(cfg: TrainConfig, out: Path, ctx: DistContext, log):
     if ctx.is_main:
         (out / "val_images.txt").write_text("".join(f"{p}\n" for p in val_paths))
     styles = tuple(cfg.data.styles)
-    workers = max(1, cfg.data.num_workers)
+    workers = max(1, cfg.data.num_workers, min(os.cpu_count() or 1, 4))  # the cache is built once: use the cores
     t0 = time.time()
     built = ctx.on_main(lambda: (build_cache(train_paths, styles, cfg.data.teach_size, cache, workers),
                                  build_cache(val_paths, styles, cfg.data.teach_size, cache, workers)))
@@ -123,7 +124,7 @@ def _ab_weights(cfg: TrainConfig, entries, log):
         small = cv2.resize(rgb, (64, 64), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
         lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB)
         counts = counts + ab_histogram(lab[..., 1:])
-    w = rebalance_weights(counts, lam=cfg.losses.rebalance)
+    w = rebalance_weights(counts, lam=1.0 - cfg.losses.rebalance)
     log({"event": "rebalance", "images": len(entries[::step]), "weight_min": round(float(w.min()), 3), "weight_max": round(float(w.max()), 3)})
     return w
 
