@@ -8,68 +8,25 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import torch
 
+from vidcolor.batch.segments import DEFAULT_SEGMENT_SECONDS, process_video_segmented
 from vidcolor.color import luma_to_lightness, rgb_to_gray
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import IMAGE_EXTS, read_image, write_image
 from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file
-from vidcolor.io.video_writer import CODEC_EXTENSIONS
+from vidcolor.outputs import ProcessResult, check_clashes, check_codec, check_output, default_output, is_image
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer
 from vidcolor.pipeline.frames import FrameProcessor
 from vidcolor.pipeline.scenes import write_cut_list
 from vidcolor.pipeline.stream import run_pipeline
 
-
-
-@dataclass
-class ProcessResult:
-    input: Path
-    output: Path
-    kind: str                     # "video" | "image"
-    frames: int = 0
-    seconds: float = 0.0
-    cuts: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
-
-    @property
-    def fps(self) -> float:
-        return self.frames / self.seconds if self.seconds > 0 else 0.0
-
-
-def default_output(inp: Path, style: str, codec: str = "h264", folder: Path | None = None) -> Path:
-    """``<folder or cwd>/<stem>.<style>.<ext>``; videos keep their extension when the codec allows it."""
-    ext = inp.suffix.lower()
-    if ext not in IMAGE_EXTS:
-        exts = CODEC_EXTENSIONS.get(codec, (".mp4",))
-        ext = ext if ext in exts else exts[0]
-    return (folder or Path.cwd()) / f"{inp.stem}.{style}{ext}"
-
-
-def _check_output(inp: Path, out: Path, overwrite: bool) -> None:
-    if out.exists() and out.resolve() == inp.resolve():
-        raise VidcolorError(f"output '{out}' is the input file; choose another output")
-    if out.exists() and not overwrite:
-        raise VidcolorError(f"output '{out}' already exists (use --overwrite to replace it)")
-    if out.is_dir():
-        raise VidcolorError(f"output '{out}' is a folder")
-    if not out.parent.exists():
-        raise VidcolorError(f"output folder '{out.parent}' does not exist")
-
-
-def check_codec(out: Path, codec: str, crf: int) -> None:
-    """VidcolorError unless ``codec`` is known, fits ``out``'s extension and ``crf`` is in 0..51."""
-    if codec not in CODEC_EXTENSIONS:
-        raise VidcolorError(f"unknown codec '{codec}'; valid: {', '.join(CODEC_EXTENSIONS)}")
-    if out.suffix.lower() not in CODEC_EXTENSIONS[codec]:
-        raise VidcolorError(f"codec '{codec}' cannot be written to a '{out.suffix or 'no extension'}' file; use {', '.join(CODEC_EXTENSIONS[codec])}")
-    if not 0 <= crf <= 51:
-        raise VidcolorError(f"--crf must be in 0..51, got {crf}")
+__all__ = ["ProcessResult", "check_codec", "default_output", "expand_inputs", "plan_outputs", "process_image", "process_paths", "process_video"]
+_check_output = check_output  # the name before vidcolor.outputs existed
 
 
 def process_video(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *, colorizer: Colorizer | None = None,
@@ -87,7 +44,7 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     if not inp.is_file():
         raise VidcolorError(f"input not found: '{inp}'")
     check_codec(out, codec, crf)
-    _check_output(inp, out, overwrite)
+    check_output(inp, out, overwrite)
     col = colorizer or Colorizer(weights, device=device, render_size=render_size)
     fp = FrameProcessor(col, col.style_index(style), temporal=temporal, detect_scenes=scenes is not None)
     t0 = time.time()
@@ -132,7 +89,7 @@ def process_image(input: str | os.PathLike, output: str | os.PathLike, style: st
     inp, out = Path(input), Path(output)
     if out.suffix.lower() not in IMAGE_EXTS:
         raise VidcolorError(f"output '{out}' must be an image file ({', '.join(sorted(IMAGE_EXTS))})")
-    _check_output(inp, out, overwrite)
+    check_output(inp, out, overwrite)
     img = read_image(inp)
     t0 = time.time()
     col = colorizer or Colorizer(weights, device=device, render_size=render_size)
@@ -176,10 +133,6 @@ def plan_outputs(inputs: list[Path], output: str | os.PathLike | None, style: st
     return [o]
 
 
-def is_image(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_EXTS
-
-
 def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | None = None, style: str = "none", *, weights: str | None = None,
                   device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True, codec: str = "h264", crf: int = 18,
                   overwrite: bool = False, scenes: str | None = None, batch_size: int | None = None, compile: bool = False,
@@ -196,8 +149,9 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     files = expand_inputs(inputs)
     several = len(files) > 1 or any(Path(i).is_dir() for i in inputs)
     outs = plan_outputs(files, output, style, codec, several)
+    check_clashes(list(zip(files, outs)), overwrite)
     for f, o in zip(files, outs):
-        _check_output(f, o, overwrite)
+        check_output(f, o, overwrite)
         if not is_image(f) and not is_video_file(f, probe=True):
             raise VidcolorError(f"'{f}' is neither a video nor an image vidcolor can read")
     segmented = resume or segment_seconds is not None or ray_address is not None
@@ -213,8 +167,6 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
             bar = progress_factory(f) if progress_factory else None
             try:
                 if segmented:
-                    from vidcolor.batch.segments import DEFAULT_SEGMENT_SECONDS, process_video_segmented
-
                     results.append(process_video_segmented(
                         f, o, style, colorizer=col, weights=weights, device=device, render_size=render_size, temporal=temporal,
                         codec=codec, crf=crf, overwrite=overwrite, scenes=scenes if len(files) == 1 else None, progress=bar,

@@ -185,7 +185,7 @@ def collect_jobs(sources: list[str | os.PathLike], base: FilmJob) -> list[FilmJo
 
 def resolve_outputs(jobs: list[FilmJob], out_dir: Path) -> list[FilmJob]:
     """Fill in output paths (relative ones go into ``out_dir``); two films may not share one."""
-    from vidcolor.process import default_output
+    from vidcolor.outputs import default_output
 
     resolved, seen = [], {}
     for job in jobs:

@@ -30,7 +30,7 @@ from vidcolor.batch.render import LocalExecutor, SegmentJob
 from vidcolor.errors import VidcolorError
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, bundled_weights
 from vidcolor.pipeline.scenes import Cut, write_cut_list
-from vidcolor.process import ProcessResult, _check_output, check_codec
+from vidcolor.outputs import ProcessResult, check_codec, check_output
 
 DEFAULT_SEGMENT_SECONDS = 60.0
 DEFAULT_WARMUP = 24  # frames: joins then match a single pass to ±1 code value (README, "Running on a cluster")
@@ -139,7 +139,7 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     if not inp.is_file():
         raise VidcolorError(f"input not found: '{inp}'")
     check_codec(out, codec, crf)
-    _check_output(inp, out, overwrite)
+    check_output(inp, out, overwrite)
     if segment_seconds <= 0:
         raise VidcolorError(f"segment length must be > 0 seconds, got {segment_seconds}")
     if warmup < 0:

@@ -1,0 +1,109 @@
+"""What every render path shares: output names, output and codec checks, and the result record.
+
+:mod:`vidcolor.process` (single pass, images, ``vidcolor process``) and
+:mod:`vidcolor.batch.segments` / :mod:`vidcolor.batch.batch` (segmented and batch renders) both
+build on this module; neither imports the other's internals, so there is no import cycle
+(``process`` → ``batch.segments`` → ``outputs``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vidcolor.errors import VidcolorError
+from vidcolor.io.image import IMAGE_EXTS
+from vidcolor.io.video_writer import CODEC_EXTENSIONS
+
+__all__ = ["ProcessResult", "check_clashes", "check_codec", "check_output", "default_output", "is_image", "same_file_key"]
+
+
+@dataclass
+class ProcessResult:
+    """One rendered file: ``kind`` is ``video`` or ``image``; ``seconds`` wall time; ``cuts`` the
+    detected scene cuts; ``notes`` what could not be kept as it was (one line each)."""
+
+    input: Path
+    output: Path
+    kind: str                     # "video" | "image"
+    frames: int = 0
+    seconds: float = 0.0
+    cuts: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+def is_image(path: Path) -> bool:
+    return Path(path).suffix.lower() in IMAGE_EXTS
+
+
+def default_output(inp: Path, style: str, codec: str = "h264", folder: Path | None = None) -> Path:
+    """``<folder or cwd>/<stem>.<style>.<ext>``; videos keep their extension when the codec allows it."""
+    ext = inp.suffix.lower()
+    if ext not in IMAGE_EXTS:
+        exts = CODEC_EXTENSIONS.get(codec, (".mp4",))
+        ext = ext if ext in exts else exts[0]
+    return (folder or Path.cwd()) / f"{inp.stem}.{style}{ext}"
+
+
+def check_output(inp: Path, out: Path, overwrite: bool) -> None:
+    """VidcolorError if ``out`` is the input, exists (without ``overwrite``), is a folder, or its
+    folder does not exist."""
+    if out.exists() and out.resolve() == Path(inp).resolve():
+        raise VidcolorError(f"output '{out}' is the input file; choose another output")
+    if out.exists() and not overwrite:
+        raise VidcolorError(f"output '{out}' already exists (use --overwrite to replace it)")
+    if out.is_dir():
+        raise VidcolorError(f"output '{out}' is a folder")
+    if not out.parent.exists():
+        raise VidcolorError(f"output folder '{out.parent}' does not exist")
+
+
+def check_codec(out: Path, codec: str, crf: int) -> None:
+    """VidcolorError unless ``codec`` is known, fits ``out``'s extension and ``crf`` is in 0..51."""
+    if codec not in CODEC_EXTENSIONS:
+        raise VidcolorError(f"unknown codec '{codec}'; valid: {', '.join(CODEC_EXTENSIONS)}")
+    if out.suffix.lower() not in CODEC_EXTENSIONS[codec]:
+        raise VidcolorError(f"codec '{codec}' cannot be written to a '{out.suffix or 'no extension'}' file; use {', '.join(CODEC_EXTENSIONS[codec])}")
+    if not 0 <= crf <= 51:
+        raise VidcolorError(f"--crf must be in 0..51, got {crf}")
+
+
+def same_file_key(path: str | os.PathLike) -> str:
+    """A key equal for two spellings of one path (absolute, normalised, case-folded where the
+    platform does; symlinked folders resolved)."""
+    p = Path(path)
+    try:
+        p = p.parent.resolve() / p.name
+    except OSError:
+        p = Path(os.path.abspath(p))
+    return os.path.normcase(str(p))
+
+
+def check_clashes(pairs: list[tuple[Path, Path]], overwrite: bool = False) -> None:
+    """Check every (input, output) pair before any work starts.
+
+    VidcolorError if two inputs map to one output, if an output is one of the inputs, or (without
+    ``overwrite``) if an output exists; the message names every clash found, not only the first.
+    """
+    problems: list[str] = []
+    seen: dict[str, Path] = {}
+    inputs = {same_file_key(i): i for i, _ in pairs}
+    for inp, out in pairs:
+        key = same_file_key(out)
+        if key in seen:
+            problems.append(f"'{seen[key]}' and '{inp}' would both be written to '{out}'")
+            continue
+        seen[key] = inp
+        if key in inputs:
+            problems.append(f"output '{out}' is the input file '{inputs[key]}'")
+        elif not overwrite and out.exists():
+            problems.append(f"output '{out}' already exists (use --overwrite to replace it)")
+    if len(problems) == 1:
+        raise VidcolorError(problems[0] + ("; give one an output of its own (-o, or a manifest)" if "both" in problems[0] else ""))
+    if problems:
+        raise VidcolorError(f"{len(problems)} output problems, nothing was rendered:\n  " + "\n  ".join(problems))
