@@ -193,3 +193,18 @@ def test_weights_with_wrong_tensor_shapes_are_refused(model, tmp_path):
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(path), metadata=meta_for(wider.to_json()))
     with pytest.raises(VidcolorError):
         load_generator(path)
+
+
+def test_legacy_scratch_encoder_names_load(model, tmp_path):
+    """Files written before the scratch encoder became ``ScratchEncoder`` (``encoder.{i}.…``, e.g. the
+    bundled starter model) still load, to the same outputs."""
+    path = save_generator(model, tmp_path / "new.safetensors")
+    with safe_open(str(path), framework="pt") as f:
+        meta = f.metadata()
+        legacy = {k.replace("encoder.levels.", "encoder.", 1): f.get_tensor(k) for k in f.keys()}
+    assert any(k.startswith("encoder.0.") for k in legacy)
+    save_file(legacy, str(tmp_path / "old.safetensors"), metadata=meta)
+    old = load_generator(tmp_path / "old.safetensors")
+    gray = torch.rand(1, 1, 20, 24)
+    with torch.no_grad():
+        assert torch.equal(old(gray, 1), model(gray, 1))

@@ -77,6 +77,10 @@ def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu") 
         raise VidcolorError(f"cannot read weights '{path}': {str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__}") from None
     model = Generator(config)
     state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    if config.encoder == "scratch" and any(k.startswith("encoder.") and k.split(".")[1].isdigit() for k in state):
+        # files written before the encoder became ScratchEncoder (the bundled starter model): encoder.{i}.… → encoder.levels.{i}.…
+        state = {("encoder.levels." + k[len("encoder."):] if k.startswith("encoder.") and k.split(".")[1].isdigit() else k): v
+                 for k, v in state.items()}
     try:
         missing, unexpected = model.load_state_dict(state, strict=False)
     except RuntimeError:
