@@ -59,9 +59,13 @@ _LAYOUTS = {1: "mono", 2: "stereo", 3: "3.0", 4: "quad", 5: "5.0", 6: "5.1", 8: 
 _INPUT = "<input>"  # default audio_source: the file the frames were read from
 
 
-def _writer_options(codec: str, crf: int, preset: str | None, pix_fmt: str) -> dict[str, str]:
+def _writer_options(codec: str, crf: int, preset: str | None, pix_fmt: str, cfr: bool = False) -> dict[str, str]:
+    """Encoder options. ``cfr``: the input has a constant frame rate, so x264 is told so
+    (``force-cfr``): its VUI timing then states the frame rate (set as the stream's ``rate``)
+    instead of one frame per encoder tick (1/24000 s ticks read as "24000 fps"); pts pass through
+    unchanged either way."""
     if codec == "h264":
-        return {"crf": str(crf), "preset": preset or "medium"}
+        return {"crf": str(crf), "preset": preset or "medium", **({"x264-params": "force-cfr=1"} if cfr else {})}
     if codec == "hevc":
         return {"crf": str(crf), "preset": preset or "medium", "x265-params": "log-level=error"}
     if codec == "prores":
@@ -161,7 +165,7 @@ class VideoWriter:
         stream.width, stream.height, stream.pix_fmt = info.width, info.height, self._pix_fmt
         stream.time_base = stream.codec_context.time_base = self._tb
         stream.thread_count = threads
-        stream.options = _writer_options(codec, crf, preset, self._pix_fmt)
+        stream.options = _writer_options(codec, crf, preset, self._pix_fmt, cfr=not info.is_vfr)
         ctx = stream.codec_context
         if codec == "hevc" and ext in (".mp4", ".m4v", ".mov"):
             ctx.codec_tag = "hvc1"  # what Apple players expect
