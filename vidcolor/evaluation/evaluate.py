@@ -145,7 +145,7 @@ def _means(entries: list[dict]) -> dict:
 
 def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None, *, weights: str | os.PathLike | None = None,
                     styles: Sequence[str] = ("none",), device: str = "cpu", render_size: int = 256, seed: int = 0, colorizer=None,
-                    sheet_height: int = SHEET_HEIGHT) -> EvalResults:
+                    sheet_height: int = SHEET_HEIGHT, semantic: bool | None = None, semantic_checker=None) -> EvalResults:
     """Score colorizations of the colour photos in ``ref_dir``.
 
     Each original (sRGB, 8 or 16 bit) is turned into L*/100 (:func:`vidcolor.color.rgb_to_gray`).
@@ -160,8 +160,16 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
     ``render_size``, never upscaled; 0 = full size), since that is the scale the network stylizes
     at. Also the gray baseline's PSNR/SSIM/colorfulness and the original's colorfulness.
 
-    Returns ``{"kind": "images", ..., "images": [per image], "mean": {"original", "gray", style…}}``
-    with thumbnails for the comparison sheets in ``.sheet_rows``.
+    Semantic check (:mod:`.semantic`, Zhang et al. 2016): ``top1_agree`` / ``top5_agree`` of the
+    EfficientNet-Lite2 ImageNet classifier between the original and the gray baseline and each
+    result (per image 0/1, so the means are agreement rates), and the original's class as
+    ``imagenet_class``. ``semantic``: True requires the classifier, False skips it, None (default)
+    runs it when its package is installed and otherwise adds a note saying how to enable it.
+    ``semantic_checker``: a ready :class:`~.semantic.SemanticChecker` (reused across calls).
+
+    Returns ``{"kind": "images", ..., "images": [per image], "mean": {"original", "gray", style…},
+    "semantic": {classifier, input_size} or None, "notes": [...]}`` with thumbnails for the
+    comparison sheets in ``.sheet_rows``.
     """
     from vidcolor.styles import get_style
 
@@ -187,6 +195,7 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
 
             colorizer = Colorizer(weights, device=device, render_size=render_size)
         style_idx = {s: colorizer.style_index(s) for s in styles}
+    checker, notes = _semantic_checker(semantic, semantic_checker, device)
 
     entries, rows = [], []
     for path in originals:
@@ -210,6 +219,8 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
                 scores.update(_teacher_distance(original, result, s, render_size, seed))
             entry["styles"][s] = scores
             outputs[s] = result
+        if checker is not None:
+            _add_semantic(checker, entry, original, base, outputs)
         entries.append(entry)
         rows.append(comparison_row(path.name, original, outputs, sheet_height))
 
@@ -220,7 +231,33 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
         "kind": "images", "ref_dir": str(ref_dir), "out_dir": None if out_dir is None else str(out_dir),
         "weights": source,
         "render_size": render_size, "seed": seed, "styles": list(styles), "count": len(entries), "images": entries, "mean": mean,
+        "semantic": None if checker is None else {"classifier": checker.name, "input_size": checker.size}, "notes": notes,
     }, sheet_rows=rows)
+
+
+def _semantic_checker(semantic: bool | None, checker, device: str):
+    """``(checker or None, notes)`` for :func:`evaluate_images`'s ``semantic`` option."""
+    from vidcolor.evaluation import semantic as sem
+
+    if semantic is False:
+        return None, []
+    if checker is not None:
+        return checker, []
+    if semantic is None and not sem.available():
+        return None, [sem.ENABLE_HINT]
+    return sem.SemanticChecker(device="cuda" if device == "cuda" else "cpu"), []
+
+
+def _add_semantic(checker, entry: dict, original: torch.Tensor, gray: torch.Tensor, outputs: dict[str, torch.Tensor]) -> None:
+    """Top-1/top-5 agreement with the original for the gray baseline and every result, in place."""
+    from vidcolor.evaluation.semantic import agreement
+
+    names = list(outputs)
+    probs = checker.probabilities(torch.cat([original, gray] + [outputs[s] for s in names]).float())
+    agree = agreement(probs[:1].expand(len(probs) - 1, -1), probs[1:])
+    entry["imagenet_class"] = agree["label"][0]
+    for i, target in enumerate([entry["gray"]] + [entry["styles"][s] for s in names]):
+        target["top1_agree"], target["top5_agree"] = agree["top1"][i], agree["top5"][i]
 
 
 def _frame_tensor(image: np.ndarray) -> torch.Tensor:

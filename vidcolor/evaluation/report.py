@@ -145,7 +145,8 @@ def _f(v, fmt: str = ".4f") -> str:
 
 #: (key, column name, number format) of the photo tables.
 _IMAGE_COLS = (("psnr", "PSNR dB", ".2f"), ("ssim", "SSIM", ".4f"), ("colorfulness", "colorfulness", ".2f"),
-               ("teacher_mad", "teacher MAD", ".4f"), ("teacher_psnr", "teacher PSNR", ".2f"))
+               ("teacher_mad", "teacher MAD", ".4f"), ("teacher_psnr", "teacher PSNR", ".2f"),
+               ("top1_agree", "top-1 agree", ".1%"), ("top5_agree", "top-5 agree", ".1%"))
 _TEMPORAL_FMT = ".3e"
 
 
@@ -179,6 +180,9 @@ def format_summary(results: Mapping) -> str:
         out.append(f"  {'':<14}" + "".join(f"{name:>14}" for _, name, _ in _IMAGE_COLS))
         for label, vals in _image_table(r):
             out.append(f"  {label:<14}" + "".join(f"{v:>14}" for v in vals))
+        if r.get("semantic"):
+            out.append(f"  top-1/top-5 agree: {r['semantic']['classifier']} ImageNet class of the original found in the image (Zhang et al. 2016)")
+        out += [f"  note: {n}" for n in r.get("notes", [])]
     if "video" in sec:
         r = sec["video"]
         out.append(f"Video: {r['video']} ({r['frames']} frames, {r['width']}x{r['height']}, flow on the {r['flow_on']}'s luminance)")
@@ -273,17 +277,25 @@ def write_report(results: Mapping, report_dir: str | os.PathLike, sheets: Sequen
                      + (f"results: {e(str(r['out_dir']))}" if r.get("out_dir") else f"weights: {e(str(r.get('weights')))}, render size {r.get('render_size')}")
                      + ". Means over the photos; the gray baseline is the original's L* with zero chroma.</p>")
         parts.append(_table([""] + [n for _, n, _ in _IMAGE_COLS], [[label] + vals for label, vals in _image_table(r)]))
+        if r.get("semantic"):
+            parts.append(f"<p>top-1/top-5 agree: how often {e(r['semantic']['classifier'])} (ImageNet, {r['semantic']['input_size']}² centre crop) "
+                         "finds the original's top-1 class as its top-1 / among its top 5 on the image (semantic interpretability, "
+                         "Zhang et al. 2016); gray is the baseline to beat.</p>")
+        parts += [f"<p>Note: {e(n)}</p>" for n in r.get("notes", [])]
         parts.append(_img(plot_means(r, out / "plots" / "means.png").relative_to(out).as_posix(), "mean metrics"))
-        head = ["image", "original colorfulness", "gray PSNR", "gray SSIM"]
+        sem = bool(r.get("semantic"))
+        head = ["image", "original colorfulness", "gray PSNR", "gray SSIM"] + (["ImageNet class", "gray top-1"] if sem else [])
         for s in r["styles"]:
             n = "colorized" if s == "none" else s
-            head += [f"{n} PSNR", f"{n} SSIM", f"{n} colorfulness"] + ([f"{n} teacher MAD"] if s != "none" else [])
+            head += [f"{n} PSNR", f"{n} SSIM", f"{n} colorfulness"] + ([f"{n} teacher MAD"] if s != "none" else []) + ([f"{n} top-1"] if sem else [])
         rows = []
         for im in r["images"]:
             row = [im["name"], _f(im["original"]["colorfulness"], ".2f"), _f(im["gray"]["psnr"], ".2f"), _f(im["gray"]["ssim"])]
+            row += [str(im.get("imagenet_class", "-")), _f(im["gray"].get("top1_agree"), ".0f")] if sem else []
             for s in r["styles"]:
                 m = im["styles"][s]
                 row += [_f(m["psnr"], ".2f"), _f(m["ssim"]), _f(m["colorfulness"], ".2f")] + ([_f(m.get("teacher_mad"))] if s != "none" else [])
+                row += [_f(m.get("top1_agree"), ".0f")] if sem else []
             rows.append(row)
         parts.append("<h3>Per photo</h3>" + _table(head, rows))
     if sheets:
