@@ -115,12 +115,19 @@ class _Progress:
 @click.option("--ray", "ray_address", is_flag=False, flag_value="auto", default=None, metavar="[ADDRESS]",
               help="Render segments on a Ray cluster: auto (default), local, HOST:PORT or ray://HOST:PORT.")
 @click.option("--ray-workers", type=click.IntRange(1), help="Ray actors (default: one per GPU, else one per CPU).")
+@click.option("--hints", "hints_csv", type=click.Path(dir_okay=False),
+              help="Color hints: CSV with header x,y,color[,frame] (pixels of the input, #rrggbb, frame index or time like 12.5s).")
+@click.option("--hints-image", type=click.Path(dir_okay=False),
+              help="Color hints painted on a transparent PNG the size of the input (videos: frame 0, carried through its shot).")
+@click.option("--reference", "references", multiple=True, metavar="FRAME=IMAGE|DIR",
+              help="Colored keyframe (FRAME = index or time like 83.2s), carried through its shot; or a folder from 'vidcolor keyframes'. Repeatable.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 def process(inputs, output, style, weights, device, overwrite, no_temporal, render_size, codec, crf, scenes, batch_size, compile_,
-            resume, segment_seconds, ray_address, ray_workers, quiet):
+            resume, segment_seconds, ray_address, ray_workers, hints_csv, hints_image, references, quiet):
     """Colorize (and stylize) videos and photos."""
     import warnings
 
+    from vidcolor.control.apply import Controls
     from vidcolor.process import process_paths
 
     show = not quiet and sys.stderr.isatty()
@@ -129,7 +136,8 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
         results = process_paths(list(inputs), output, style, weights=weights, device=device, render_size=render_size,
                                 temporal=not no_temporal, codec=codec, crf=crf, overwrite=overwrite, scenes=scenes,
                                 batch_size=batch_size, compile=compile_, progress_factory=lambda f: _Progress(Path(f).name, show),
-                                resume=resume, segment_seconds=segment_seconds, ray_address=ray_address, ray_workers=ray_workers)
+                                resume=resume, segment_seconds=segment_seconds, ray_address=ray_address, ray_workers=ray_workers,
+                                controls=Controls(hints_csv, hints_image, tuple(references)))
     for r in results:
         if not quiet:
             extra = f", {r.frames} frames at {r.fps:.1f} fps" if r.kind == "video" else ""
@@ -227,14 +235,47 @@ def eval_(ref_dir, out_dir, video, ref_video, weights, style_list, render_size, 
         click.echo(f"report: {index}")
 
 
-@cli.command()
-def styles():
-    """List the built-in styles."""
-    from vidcolor.styles import STYLES
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def styles(ctx):
+    """List the built-in and added styles; add a style learned from a painting, or remove one."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from vidcolor.paths import styles_dir
+    from vidcolor.styles.packs import list_styles
 
-    width = max(len(n) for n in STYLES)
-    for name, teacher in STYLES.items():
-        click.echo(f"{name:<{width}}  {teacher.description}")
+    entries = list_styles()
+    width = max(len(e.name) for e in entries)
+    for e in entries:
+        click.echo(f"{e.name:<{width}}  {e.description}" + ("  [added]" if e.kind == "added" else ""))
+    click.echo(f"\nadded styles live in {styles_dir()} ($VIDCOLOR_HOME/styles); add one with 'vidcolor styles add NAME --image PAINTING'")
+
+
+@styles.command("add")
+@click.argument("name")
+@click.option("--image", required=True, type=click.Path(dir_okay=False), help="The painting (or any picture) whose style to learn.")
+@click.option("--minutes", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True), help="Learning time (wall clock).")
+@click.option("--weights", type=click.Path(dir_okay=False), help="Base generator the style is made for; default: the bundled model.")
+@click.option("--photos", type=click.Path(file_okay=False), help="Folder of your own photos/frames to learn on (default: ten bundled photos).")
+@click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
+@click.option("--overwrite", is_flag=True, help="Replace an added style of the same name.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def styles_add(name, image, minutes, weights, photos, device, overwrite, quiet):
+    """Learn a new style NAME from a painting (base model frozen; CPU works, a GPU is used when present)."""
+    from vidcolor.styles.packs import learn_style
+
+    path = learn_style(name, image, minutes=minutes, weights=weights, photos=photos, device=device, overwrite=overwrite,
+                       progress=not quiet and sys.stderr.isatty())
+    click.echo(f"added style '{name}': {path}\nuse it with: vidcolor process INPUT --style {name}")
+
+
+@styles.command("remove")
+@click.argument("name")
+def styles_remove(name):
+    """Delete the added style NAME."""
+    from vidcolor.styles.packs import remove_style
+
+    click.echo(f"removed style '{name}' ({remove_style(name)})")
 
 
 @cli.command()
@@ -257,17 +298,26 @@ def info(file):
 @click.option("--no-temporal", is_flag=True)
 @click.option("--codec", default="h264", show_default=True, type=click.Choice(["h264", "hevc", "prores", "ffv1", "mpeg4"]))
 @click.option("--memory", default="", help="Comma-separated frame counts for the peak-RSS check in fresh processes, e.g. 50,200.")
-@click.option("--model", "model_only", is_flag=True, help="Benchmark the default generator alone (params, GFLOPs, fps; fp32 and bf16).")
+@click.option("--model", "model_only", is_flag=True,
+              help="Benchmark the generator alone (params, GFLOPs, fps; fp32 and bf16), then side by side with a ResNet101 encoder at 336x336.")
+@click.option("--preset", "model_preset", type=click.Choice(["default", "semantic", "large", "tiny"]),
+              help="With --model: time this untrained architecture instead of the bundled weights (or --weights).")
+@click.option("--rounds", default=5, show_default=True, type=click.IntRange(1), help="With --model: alternating timing rounds of the comparison.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def bench(input, style, weights, device, render_size, frames, batch, no_temporal, codec, memory, model_only, as_json):
+def bench(input, style, weights, device, render_size, frames, batch, no_temporal, codec, memory, model_only, model_preset, rounds, as_json):
     """Measure decode, model, encode and full-pipeline speed (and peak memory) on INPUT."""
     import json as _json
 
     if model_only:
-        from vidcolor.bench_model import bench_model, format_table
+        from vidcolor.bench_model import bench_model, compare_resnet101, format_comparison, format_table, generator_for_bench
 
-        rows = bench_model()
-        click.echo(_json.dumps(rows, indent=2) if as_json else format_table(rows))
+        if model_preset and weights:
+            raise click.UsageError("--preset and --weights exclude each other")
+        model, label = generator_for_bench(weights, model_preset)
+        rows = bench_model(model.config, batch=batch)
+        comparison = compare_resnet101(model, label, batch=batch, rounds=rounds)
+        click.echo(_json.dumps({"generator": rows, "comparison": comparison}, indent=2) if as_json
+                   else f"{format_table(rows)}\n\n{format_comparison(comparison)}")
         return
     if input is None:
         raise click.UsageError("INPUT is required (or use --model)")

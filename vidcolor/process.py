@@ -6,7 +6,9 @@ on success), so an error or Ctrl-C never leaves a truncated file at the output p
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 import time
 from pathlib import Path
 from typing import Callable
@@ -16,6 +18,7 @@ import torch
 
 from vidcolor.batch.segments import DEFAULT_SEGMENT_SECONDS, process_video_segmented
 from vidcolor.color import luma_to_lightness, rgb_to_gray
+from vidcolor.control.apply import Controls, image_hint_map, plan_video
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import IMAGE_EXTS, read_image, write_image
 from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file
@@ -32,11 +35,14 @@ _check_output = check_output  # the name before vidcolor.outputs existed
 def process_video(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *, colorizer: Colorizer | None = None,
                   weights: str | None = None, device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True,
                   codec: str = "h264", crf: int = 18, overwrite: bool = False, batch_size: int | None = None, scenes: str | os.PathLike | None = None,
-                  progress: Callable[[int, int | None], None] | None = None, max_frames: int | None = None) -> ProcessResult:
+                  progress: Callable[[int, int | None], None] | None = None, max_frames: int | None = None,
+                  controls: Controls | None = None) -> ProcessResult:
     """Colorize (and stylize) a video, keeping every frame, its timestamps and all audio tracks.
 
     ``style``: ``none`` (plain colorization) or a style the weights know. ``temporal``: flow-guided
     stabilization and scene-cut resets. ``scenes``: write the detected cut list (CSV) there.
+    ``controls``: color hints and reference keyframes (:class:`vidcolor.control.apply.Controls`),
+    carried through each shot by optical flow in a planning pass before any output is written.
     ``progress(done, total)`` is called after each batch. ``batch_size``: frames per inference batch
     (default: 4 on CPU, sized from free memory on CUDA).
     """
@@ -46,8 +52,20 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     check_codec(out, codec, crf)
     check_output(inp, out, overwrite)
     col = colorizer or Colorizer(weights, device=device, render_size=render_size)
-    fp = FrameProcessor(col, col.style_index(style), temporal=temporal, detect_scenes=scenes is not None)
+    s_idx = col.style_index(style)
     t0 = time.time()
+    with contextlib.ExitStack() as stack:
+        plan = None
+        if controls:
+            plan = plan_video(inp, controls, col, stack.enter_context(tempfile.TemporaryDirectory(prefix="vidcolor-hints-")))
+        fp = FrameProcessor(col, s_idx, temporal=temporal, detect_scenes=scenes is not None, hint_plan=plan)
+        n, info, notes = _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frames)
+    if scenes:
+        write_cut_list(scenes, fp.cuts, n, info.duration)
+    return ProcessResult(inp, out, "video", n, time.time() - t0, fp.cuts, notes)
+
+
+def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frames):
     with VideoReader(inp, fmt="gray") as reader:
         info = reader.info
         total = info.frame_count if max_frames is None else min(max_frames, info.frame_count or max_frames)
@@ -78,14 +96,14 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
         notes = list(writer.notes)
         if reader.corrupt_packets:
             notes.append(f"skipped {reader.corrupt_packets} corrupt packet(s) in the input")
-    if scenes:
-        write_cut_list(scenes, fp.cuts, n, info.duration)
-    return ProcessResult(inp, out, "video", n, time.time() - t0, fp.cuts, notes)
+    return n, info, notes
 
 
 def process_image(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *, colorizer: Colorizer | None = None,
-                  weights: str | None = None, device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, overwrite: bool = False) -> ProcessResult:
-    """Colorize (and stylize) one photo. 16-bit inputs give 16-bit PNG/TIFF outputs."""
+                  weights: str | None = None, device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, overwrite: bool = False,
+                  controls: Controls | None = None) -> ProcessResult:
+    """Colorize (and stylize) one photo. 16-bit inputs give 16-bit PNG/TIFF outputs.
+    ``controls``: color hints (a CSV of points or a scribble image)."""
     inp, out = Path(input), Path(output)
     if out.suffix.lower() not in IMAGE_EXTS:
         raise VidcolorError(f"output '{out}' must be an image file ({', '.join(sorted(IMAGE_EXTS))})")
@@ -97,7 +115,8 @@ def process_image(input: str | os.PathLike, output: str | os.PathLike, style: st
     scale = 65535.0 if img.dtype == np.uint16 else 255.0
     t = torch.from_numpy(img.astype(np.float32) / scale)
     gray = rgb_to_gray(t.permute(2, 0, 1)[None]) if t.dim() == 3 else luma_to_lightness(t[None, None])
-    rgb = col.colorize(gray, s_idx)[0].permute(1, 2, 0).cpu().numpy()
+    hints = image_hint_map(controls, tuple(gray.shape[-2:]), col) if controls else None
+    rgb = col.colorize(gray, s_idx, hints)[0].permute(1, 2, 0).cpu().numpy()
     depth = 16 if img.dtype == np.uint16 and out.suffix.lower() in {".png", ".tif", ".tiff"} else 8
     write_image(out, rgb, bit_depth=depth)
     return ProcessResult(inp, out, "image", 1, time.time() - t0)
@@ -137,19 +156,22 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
                   device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True, codec: str = "h264", crf: int = 18,
                   overwrite: bool = False, scenes: str | None = None, batch_size: int | None = None, compile: bool = False,
                   progress_factory=None, resume: bool = False, segment_seconds: float | None = None,
-                  ray_address: str | None = None, ray_workers: int | None = None) -> list[ProcessResult]:
+                  ray_address: str | None = None, ray_workers: int | None = None, controls: Controls | None = None) -> list[ProcessResult]:
     """Process files and folders (what ``vidcolor process`` does). Validates everything first.
+    ``controls`` (hints, references) need a single input.
 
     ``resume``, ``segment_seconds`` or ``ray_address`` render videos in resumable segments
     (:func:`vidcolor.batch.segments.process_video_segmented`; ``ray_address`` spreads them over a
     Ray cluster)."""
-    from vidcolor.styles import get_style
+    from vidcolor.styles.packs import check_style_name
 
-    get_style(style)
+    check_style_name(style)  # built-in or added (vidcolor styles add)
     files = expand_inputs(inputs)
     several = len(files) > 1 or any(Path(i).is_dir() for i in inputs)
     outs = plan_outputs(files, output, style, codec, several)
     check_clashes(list(zip(files, outs)), overwrite)
+    if controls and len(files) != 1:
+        raise VidcolorError("--hints, --hints-image and --reference apply to one input; give a single video or photo (or use vidcolor batch with a manifest)")
     for f, o in zip(files, outs):
         check_output(f, o, overwrite)
         if not is_image(f) and not is_video_file(f, probe=True):
@@ -162,7 +184,7 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     results = []
     for f, o in zip(files, outs):
         if is_image(f):
-            results.append(process_image(f, o, style, colorizer=col, overwrite=overwrite))
+            results.append(process_image(f, o, style, colorizer=col, overwrite=overwrite, controls=controls))
         else:
             bar = progress_factory(f) if progress_factory else None
             try:
@@ -174,7 +196,8 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
                         ray_address=ray_address, ray_workers=ray_workers))
                     continue
                 results.append(process_video(f, o, style, colorizer=col, temporal=temporal, codec=codec, crf=crf, overwrite=overwrite,
-                                             scenes=scenes if len(files) == 1 else None, progress=bar, batch_size=batch_size))
+                                             scenes=scenes if len(files) == 1 else None, progress=bar, batch_size=batch_size,
+                                             controls=controls))
             finally:
                 if bar is not None and hasattr(bar, "close"):
                     bar.close()

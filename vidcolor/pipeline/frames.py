@@ -48,8 +48,12 @@ class Rendered:
 
 
 class FrameProcessor:
-    def __init__(self, colorizer: Colorizer, style: int, temporal: bool = True, detect_scenes: bool = True, first_written: int = 0):
+    def __init__(self, colorizer: Colorizer, style: int, temporal: bool = True, detect_scenes: bool = True, first_written: int = 0,
+                 hint_plan=None):
+        """``hint_plan``: a :class:`~vidcolor.control.propagate.HintPlan` (user colors carried
+        through the shots) or None for automatic colorization."""
         self.col, self.style = colorizer, style
+        self.hint_plan = hint_plan
         self.stabilizer = TemporalStabilizer() if temporal else None
         self.detector = SceneDetector() if (temporal or detect_scenes) else None
         self.first_written = first_written
@@ -103,7 +107,13 @@ class FrameProcessor:
 
     def infer(self, batch: list[Prepared]) -> list[Rendered]:
         low = self._upload(np.stack([p.low for p in batch])[:, None])
-        lab_low = self.col.predict_low(low, self.style).permute(0, 2, 3, 1).cpu().numpy()
+        hints = None
+        if self.hint_plan is not None:
+            maps = [self.hint_plan.hints(p.index) for p in batch]
+            if any(m is not None for m in maps):
+                empty = np.zeros((3,) + batch[0].low.shape, np.float32)
+                hints = self._upload(np.stack([m if m is not None else empty for m in maps]).astype(np.float32))
+        lab_low = self.col.predict_low(low, self.style, hints).permute(0, 2, 3, 1).cpu().numpy()
         frames = []
         for k, p in enumerate(batch):
             cut = self.detector.update(p.index, p.low_u8, p.time) if self.detector is not None else False

@@ -1,0 +1,91 @@
+"""Glue between user controls and the processing paths (photo, video, segments)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vidcolor.control.hints_io import Annotation, read_hints_csv, read_hints_image
+from vidcolor.control.propagate import DEFAULT_SPAN, HintPlan, plan_hints
+from vidcolor.control.reference import load_references
+from vidcolor.errors import VidcolorError
+from vidcolor.models.hints import make_hints
+
+
+@dataclass(frozen=True)
+class Controls:
+    """What the user decided: ``hints`` CSV, ``hints_image`` scribbles, ``references`` specs
+    (``FRAME=IMAGE`` or folders). Empty = automatic."""
+
+    hints: str | None = None
+    hints_image: str | None = None
+    references: tuple[str, ...] = field(default_factory=tuple)
+    span: int = DEFAULT_SPAN
+
+    def __bool__(self) -> bool:
+        return bool(self.hints or self.hints_image or self.references)
+
+
+def _check_model(colorizer) -> None:
+    if not colorizer.accepts_hints:
+        raise VidcolorError("these weights have no color-hint inputs, so --hints/--hints-image/--reference cannot be used; "
+                            "use the bundled weights or weights trained with model.hints")
+
+
+def image_annotations(controls: Controls, size: tuple[int, int]) -> list[Annotation]:
+    """Annotations for a photo (``references`` are for videos)."""
+    if controls.references:
+        raise VidcolorError("--reference is for videos; for a photo give color hints with --hints or --hints-image")
+    anns = []
+    if controls.hints:
+        anns += read_hints_csv(controls.hints, size, is_video=False)
+    if controls.hints_image:
+        anns.append(read_hints_image(controls.hints_image, size))
+    return anns
+
+
+def image_hint_map(controls: Controls, size: tuple[int, int], colorizer) -> torch.Tensor | None:
+    """Full-resolution hint map ``[1,3,H,W]`` for a photo, or None without controls."""
+    if not controls:
+        return None
+    _check_model(colorizer)
+    anns = image_annotations(controls, size)
+    H, W = size
+    ab = np.zeros((H, W, 2), np.float32)
+    conf = np.zeros((H, W), np.float32)
+    for a in anns:  # later annotations win where they overlap
+        m = a.conf > 0
+        ab[m] = a.ab[m]
+        conf = np.maximum(conf, a.conf)
+    return make_hints(torch.from_numpy(ab).permute(2, 0, 1)[None], torch.from_numpy(conf)[None, None])
+
+
+def video_annotations(controls: Controls, size: tuple[int, int]) -> list[Annotation]:
+    anns: list[Annotation] = []
+    if controls.hints:
+        anns += read_hints_csv(controls.hints, size, is_video=True)
+    if controls.hints_image:
+        anns.append(read_hints_image(controls.hints_image, size))  # frame 0, carried through its shot
+    if controls.references:
+        anns += load_references(list(controls.references), size)
+    return anns
+
+
+def plan_video(path: str | os.PathLike, controls: Controls, colorizer, folder: str | os.PathLike) -> HintPlan | None:
+    """Validate the controls against the video and run the planning pass into ``folder``."""
+    if not controls:
+        return None
+    _check_model(colorizer)
+    from vidcolor.io.video import VideoReader
+
+    with VideoReader(Path(path), fmt="gray") as reader:
+        info = reader.info
+        size = (info.height, info.width)
+        anns = video_annotations(controls, size)
+        period = float(1 / info.frame_rate) if info.frame_rate else None
+        return plan_hints(reader.frames(), anns, colorizer.working_size(*size), folder, frame_count=info.frame_count,
+                          span=controls.span, frame_period=period)

@@ -1,0 +1,139 @@
+"""Reading user color hints: a CSV of points, or a scribble image.
+
+* **CSV** with header ``x,y,color`` and an optional ``frame`` column: ``x``, ``y`` are pixels of the
+  input (0-based, may be fractional), ``color`` is ``#rrggbb`` (or ``rrggbb``), ``frame`` is a 0-based
+  frame index or a time such as ``12.5s`` (videos only; without it a video's hints belong to frame 0).
+* **Scribble image** (``--hints-image``): a PNG with alpha, the size of the input, transparent
+  except where the user painted; every painted pixel (alpha ≥ 50 %) is a hint of its color.
+
+Both become :class:`Annotation`\\ s: a frame (or time) plus a full-resolution chroma map ``ab
+(H, W, 2)`` in Lab units and a confidence map ``(H, W)`` in [0, 1]. Only the chroma of a hint is
+used — its lightness always comes from the film.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vidcolor.errors import VidcolorError
+
+_COLOR = re.compile(r"^#?([0-9a-fA-F]{6})$")
+_TIME = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*s\s*$")
+
+
+@dataclass
+class Annotation:
+    """Chroma decided by the user at one frame: dense (a reference keyframe) or sparse (points)."""
+
+    frame: int | None          # 0-based index (None until a time is resolved)
+    time: float | None         # seconds, when given as a time
+    ab: np.ndarray             # (H, W, 2) float32, Lab units
+    conf: np.ndarray           # (H, W) float32 in [0, 1]
+    source: str = ""
+    dense: bool = False
+
+
+def parse_frame(text: str, where: str) -> tuple[int | None, float | None]:
+    """``"12"`` → (12, None); ``"12.5s"`` → (None, 12.5). Anything else is an error naming ``where``."""
+    t = text.strip()
+    if t.isdigit():
+        return int(t), None
+    m = _TIME.match(t)
+    if m:
+        return None, float(m.group(1))
+    raise VidcolorError(f"{where}: frame must be a 0-based frame index (e.g. 120) or a time in seconds (e.g. 12.5s), got '{text}'")
+
+
+def rgb_to_ab(rgb_u8: np.ndarray) -> np.ndarray:
+    """uint8 RGB ``(..., 3)`` → Lab ab ``(..., 2)`` float32 (D65, the project's color space)."""
+    lab = cv2.cvtColor(rgb_u8.reshape(-1, 1, 3).astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+    return lab[..., 1:].reshape(*rgb_u8.shape[:-1], 2)
+
+
+def point_radius(h: int, w: int) -> int:
+    """Half-size of the square a point hint covers at full resolution: about 1.5 px of a 256-px
+    working image (the training patches were 1–5 px at that scale)."""
+    return max(1, int(round(1.5 * min(h, w) / 256)))
+
+
+def read_hints_csv(path: str | Path, size: tuple[int, int], is_video: bool) -> list[Annotation]:
+    """Point hints from a CSV for an input of ``size = (H, W)``; one :class:`Annotation` per frame."""
+    path = Path(path)
+    if not path.is_file():
+        raise VidcolorError(f"hints file not found: '{path}'")
+    H, W = size
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise VidcolorError(f"hints file '{path}' is not a text CSV") from None
+    rows = list(csv.reader(text.splitlines()))
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise VidcolorError(f"hints file '{path}' is empty; expected a header x,y,color[,frame]")
+    header = [c.strip().lower() for c in rows[0]]
+    missing = [c for c in ("x", "y", "color") if c not in header]
+    unknown = [c for c in header if c not in ("x", "y", "color", "frame")]
+    if missing or unknown:
+        raise VidcolorError(f"hints file '{path}': header must be x,y,color[,frame]; got {','.join(header)}")
+    if "frame" in header and not is_video:
+        raise VidcolorError(f"hints file '{path}' has a 'frame' column, but the input is a photo (frames are for videos)")
+    col = {c: header.index(c) for c in header}
+    if len(rows) == 1:
+        raise VidcolorError(f"hints file '{path}' has a header but no hints")
+    r = point_radius(H, W)
+    per_frame: dict[tuple, Annotation] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        where = f"{path.name} line {line}"
+        if len(row) < len(header):
+            raise VidcolorError(f"{where}: expected {len(header)} values ({','.join(header)}), got {len(row)}")
+        try:
+            x, y = float(row[col["x"]]), float(row[col["y"]])
+        except ValueError:
+            raise VidcolorError(f"{where}: x and y must be numbers (pixels), got '{row[col['x']]}', '{row[col['y']]}'") from None
+        if not (0 <= x <= W - 1 and 0 <= y <= H - 1) or not (np.isfinite(x) and np.isfinite(y)):
+            raise VidcolorError(f"{where}: point ({row[col['x']]}, {row[col['y']]}) is outside the {W}×{H} image")
+        m = _COLOR.match(row[col["color"]].strip())
+        if not m:
+            raise VidcolorError(f"{where}: color must be #rrggbb (e.g. #1f3a93), got '{row[col['color']]}'")
+        rgb = np.array([int(m.group(1)[i:i + 2], 16) for i in (0, 2, 4)], np.uint8)
+        frame, time = (parse_frame(row[col["frame"]], where) if "frame" in col else (0, None))
+        key = (frame, time)
+        ann = per_frame.get(key)
+        if ann is None:
+            ann = per_frame[key] = Annotation(frame, time, np.zeros((H, W, 2), np.float32), np.zeros((H, W), np.float32), source=str(path))
+        xi, yi = int(round(x)), int(round(y))
+        ys, xs = slice(max(0, yi - r), min(H, yi + r + 1)), slice(max(0, xi - r), min(W, xi + r + 1))
+        ann.ab[ys, xs] = rgb_to_ab(rgb)
+        ann.conf[ys, xs] = 1.0
+    return list(per_frame.values())
+
+
+def read_hints_image(path: str | Path, size: tuple[int, int]) -> Annotation:
+    """Scribbles from an RGBA image the size of the input (transparent where there is no hint)."""
+    path = Path(path)
+    if not path.is_file():
+        raise VidcolorError(f"hints image not found: '{path}'")
+    data = np.fromfile(str(path), dtype=np.uint8)
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    if img is None:
+        raise VidcolorError(f"hints image '{path}' is not a readable image")
+    if img.dtype == np.uint16:
+        img = (img // 257).astype(np.uint8)
+    if img.ndim != 3 or img.shape[2] != 4:
+        raise VidcolorError(f"hints image '{path}' has no transparency: paint the hints on a transparent PNG (RGBA) the size of the input")
+    H, W = size
+    if img.shape[:2] != (H, W):
+        raise VidcolorError(f"hints image '{path}' is {img.shape[1]}×{img.shape[0]}, the input is {W}×{H}; they must be the same size")
+    rgb = cv2.cvtColor(img, cv2.COLOR_BGRA2RGB)
+    painted = img[..., 3] >= 128
+    if not painted.any():
+        raise VidcolorError(f"hints image '{path}' is fully transparent: no hints painted")
+    ab = np.zeros((H, W, 2), np.float32)
+    ab[painted] = rgb_to_ab(rgb[painted])
+    return Annotation(0, None, ab, painted.astype(np.float32), source=str(path))

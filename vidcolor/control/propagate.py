@@ -1,0 +1,203 @@
+"""Carrying user colors (reference keyframes, point hints) through each shot with optical flow.
+
+A planning pass runs before rendering, at the network's working size, on the gray film only:
+
+1. decode frames in order up to the last annotation + ``span`` frames (times such as ``12.5s``
+   are resolved to frame indices on the way; an annotation beyond the end is an error, before any
+   output is written), detecting scene cuts with the renderer's own detector (same cuts);
+2. **forward**: from an annotated frame ``r`` to later frames ``t`` of its shot,
+   ``ab_t = W(ab_{t−1}; F_{t→t−1})`` and ``c_t = c_{t−1}(W) · v_t · δ`` where ``F`` is DIS flow on the
+   gray frames, ``v_t = inside · exp(−α (x_t − W(x_{t−1}))²)`` the photometric visibility (occluded
+   or mis-tracked pixels lose confidence) and ``δ`` a per-frame decay; it stops at a cut, after
+   ``span`` frames or when the confidence has faded;
+3. **backward**: when the pass reaches ``r``, the same recursion runs from ``r`` back through a
+   ring buffer of the last ``span`` frames (the *bounded lookahead*: memory is ``span`` small gray
+   frames, whatever the film's length), stopping at the shot's first frame.
+
+Every frame's contributions are written to a folder as float16 maps (flat memory); at render time
+:meth:`HintPlan.hints` blends them: ``ab = Σ w_i ab_i / Σ w_i`` with ``w_i = c_i / (1 + d_i)``
+(``d_i`` = distance in frames to the annotation: between two references of one shot the nearer
+one dominates), confidence ``max_i c_i``. Shots without annotations get no hints (automatic).
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from vidcolor.color import AB_SCALE, luma_lut
+from vidcolor.control.hints_io import Annotation
+from vidcolor.errors import VidcolorError
+from vidcolor.flow.dis import compute_flow
+from vidcolor.models.hints import make_hints, resize_hints
+from vidcolor.pipeline.scenes import SceneDetector
+
+DEFAULT_SPAN = 300
+"""Frames a color is carried from its keyframe in each direction (12 s at 25 fps)."""
+
+
+def annotation_to_working(ann: Annotation, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Full-resolution annotation → ``(ab (h,w,2), conf (h,w))`` at working ``size`` (sparse points survive)."""
+    hm = make_hints(torch.from_numpy(ann.ab).permute(2, 0, 1)[None], torch.from_numpy(ann.conf)[None, None])
+    hm = resize_hints(hm, size)[0]
+    conf = hm[2].numpy().astype(np.float32)
+    ab = (hm[:2] / hm[2:].clamp_min(1e-6) * AB_SCALE * (hm[2:] > 0)).permute(1, 2, 0).numpy().astype(np.float32)
+    return np.ascontiguousarray(ab), np.ascontiguousarray(conf)
+
+
+@dataclass
+class _Carry:
+    ref: int            # annotated frame index
+    key: int            # annotation number
+    ab: np.ndarray
+    conf: np.ndarray
+    prev_u8: np.ndarray
+    prev_l: np.ndarray
+
+
+@dataclass
+class HintPlan:
+    """Per-frame hint contributions on disk; ``hints(index)`` → ``(3, h, w)`` float32 map or None."""
+
+    folder: Path
+    size: tuple[int, int]
+    index: dict = field(default_factory=lambda: collections.defaultdict(list))
+    annotated: dict = field(default_factory=dict)   # frame → annotation source
+    cuts: list = field(default_factory=list)
+
+    def _save(self, frame: int, key: int, dist: int, ab: np.ndarray, conf: np.ndarray) -> None:
+        if float(conf.max()) < 0.02:
+            return
+        path = self.folder / f"f{frame:09d}_a{key:05d}.npy"
+        arr = np.concatenate([ab, conf[..., None]], axis=-1).astype(np.float16)
+        np.save(path, arr)
+        self.index[frame].append((path, dist))
+
+    def frames(self) -> list[int]:
+        return sorted(self.index)
+
+    def hints(self, frame: int) -> np.ndarray | None:
+        items = self.index.get(frame)
+        if not items:
+            return None
+        num = np.zeros(self.size + (2,), np.float32)
+        den = np.zeros(self.size, np.float32)
+        conf = np.zeros(self.size, np.float32)
+        for path, dist in items:
+            arr = np.load(path).astype(np.float32)
+            w = arr[..., 2] / (1.0 + dist)
+            num += arr[..., :2] * w[..., None]
+            den += w
+            conf = np.maximum(conf, arr[..., 2])
+        ab = num / np.maximum(den, 1e-6)[..., None]
+        return np.concatenate([ab / AB_SCALE * conf[..., None], conf[..., None]], axis=-1).transpose(2, 0, 1).copy()
+
+
+class _Propagator:
+    def __init__(self, plan: HintPlan, alpha: float = 200.0, decay: float = 0.995, preset: str = "fast"):
+        self.plan, self.alpha, self.decay, self.preset = plan, alpha, decay, preset
+        self._grid = None
+
+    def step(self, ab, conf, src_u8, src_l, dst_u8, dst_l):
+        """Carry ``(ab, conf)`` known on frame *src* onto frame *dst* (flow dst → src)."""
+        h, w = dst_l.shape
+        if self._grid is None or self._grid[0].shape != (h, w):
+            ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+            self._grid = (xs, ys)
+        flow = compute_flow(dst_u8, src_u8, self.preset)
+        mx, my = self._grid[0] + flow[..., 0], self._grid[1] + flow[..., 1]
+        inside = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
+        src_warp = cv2.remap(src_l, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        vis = np.exp(-self.alpha * (dst_l - src_warp) ** 2) * inside
+        ab2 = cv2.remap(ab, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        conf2 = cv2.remap(conf, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0) * vis * self.decay
+        return ab2.astype(np.float32), conf2.astype(np.float32)
+
+
+def plan_hints(frames, annotations: list[Annotation], working_size: tuple[int, int], folder: str | os.PathLike,
+               frame_count: int | None = None, span: int = DEFAULT_SPAN, frame_period: float | None = None) -> HintPlan:
+    """Run the planning pass (see the module docstring) over ``frames``, an iterable of decoded gray
+    frames (``.image`` uint8 ``(H,W)``, ``.index``, ``.time``) in order; returns the :class:`HintPlan`.
+
+    Annotations with a ``time`` get the index of the first frame whose time is ≥ time − ½ period.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    h, w = working_size
+    plan = HintPlan(folder, (h, w))
+    lut = luma_lut(8)
+    pending = set(range(len(annotations)))
+    for a in annotations:
+        if a.frame is not None and a.frame < 0:
+            raise VidcolorError(f"frame {a.frame} of '{a.source}' is negative")
+    prop = _Propagator(plan)
+    detector = SceneDetector()
+    ring: collections.deque = collections.deque(maxlen=span + 1)
+    carries: list[_Carry] = []
+    shot_start = 0
+    last_needed = None
+    n_seen = 0
+    half = (frame_period or 0.0) / 2
+    for fr in frames:
+        idx = fr.index
+        n_seen = idx + 1
+        img = fr.image if fr.image.ndim == 2 else cv2.cvtColor(fr.image, cv2.COLOR_RGB2GRAY)
+        u8 = img if img.shape == (h, w) else cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
+        lum = lut[u8]
+        if detector.update(idx, u8, fr.time):
+            shot_start = idx
+            plan.cuts.append(idx)
+            carries = []
+        ring.append((idx, u8, lum))
+        # forward carries onto this frame
+        alive = []
+        for c in carries:
+            if idx - c.ref > span:
+                continue
+            c.ab, c.conf = prop.step(c.ab, c.conf, c.prev_u8, c.prev_l, u8, lum)
+            c.prev_u8, c.prev_l = u8, lum
+            if float(c.conf.max()) >= 0.02:
+                plan._save(idx, c.key, idx - c.ref, c.ab, c.conf)
+                alive.append(c)
+        carries = alive
+        # annotations that land on this frame
+        for key, a in enumerate(annotations):
+            if key not in pending:
+                continue
+            hit = a.frame == idx if a.frame is not None else (fr.time is not None and fr.time >= a.time - half)
+            if not hit:
+                continue
+            pending.discard(key)
+            a.frame = idx
+            ab, conf = annotation_to_working(a, (h, w))
+            plan._save(idx, key, 0, ab, conf)
+            plan.annotated[idx] = a.source
+            carries.append(_Carry(idx, key, ab, conf, u8, lum))
+            # backward through the ring buffer (bounded lookahead), within this shot
+            bab, bconf, nxt_u8, nxt_l = ab, conf, u8, lum
+            for j, pu8, pl in reversed(list(ring)[:-1]):
+                if j < shot_start:
+                    break
+                bab, bconf = prop.step(bab, bconf, nxt_u8, nxt_l, pu8, pl)
+                nxt_u8, nxt_l = pu8, pl
+                if float(bconf.max()) < 0.02:
+                    break
+                plan._save(j, key, idx - j, bab, bconf)
+        if pending:
+            continue
+        if last_needed is None:
+            last_needed = idx + span
+        if not carries or idx >= last_needed:
+            break
+    if pending:
+        a = annotations[min(pending)]
+        what = f"frame {a.frame}" if a.frame is not None else f"time {a.time:g}s"
+        total = frame_count if frame_count else n_seen
+        raise VidcolorError(f"'{Path(a.source).name}' is for {what}, beyond the end of the video ({total} frames)")
+    return plan

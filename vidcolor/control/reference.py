@@ -1,0 +1,82 @@
+"""Reference keyframes: a colored frame of the film (``--reference FRAME=IMAGE`` or a folder).
+
+``FRAME`` is a 0-based frame index or a time (``83.2s``). A folder holds images whose names carry
+the frame index as ``_f<digits>`` (what ``vidcolor keyframes`` writes, e.g. ``shot012_f004321.png``).
+An image of the video's size is used as is; one with the same aspect ratio (within 1 %) is resized
+to it; any other size, or an image without color, is an error. Only its chroma is used.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vidcolor.control.hints_io import Annotation, parse_frame, rgb_to_ab
+from vidcolor.errors import VidcolorError
+from vidcolor.io.image import IMAGE_EXTS
+
+_FRAME_IN_NAME = re.compile(r"_f(\d+)(?:\D|$)")
+GRAY_CHROMA = 2.0
+"""Mean |ab| below which a reference counts as gray (it carries no color to propagate)."""
+
+
+def _read_rgb(path: Path) -> np.ndarray:
+    data = np.fromfile(str(path), dtype=np.uint8) if path.is_file() else None
+    if data is None:
+        raise VidcolorError(f"reference image not found: '{path}'")
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    if img is None:
+        raise VidcolorError(f"reference '{path}' is not a readable image")
+    if img.dtype == np.uint16:
+        img = (img // 257).astype(np.uint8)
+    if img.ndim == 2 or img.shape[2] == 1:
+        raise VidcolorError(f"reference '{path}' is a gray image; a reference must be a colored frame")
+    return cv2.cvtColor(img, cv2.COLOR_BGRA2RGB if img.shape[2] == 4 else cv2.COLOR_BGR2RGB)
+
+
+def load_reference(path: str | Path, frame: int | None, time: float | None, size: tuple[int, int]) -> Annotation:
+    """A reference image as a dense :class:`Annotation` at the video's ``size = (H, W)``."""
+    path = Path(path)
+    rgb = _read_rgb(path)
+    H, W = size
+    h, w = rgb.shape[:2]
+    if (h, w) != (H, W):
+        if abs(w / h - W / H) > 0.01 * (W / H):
+            raise VidcolorError(f"reference '{path}' is {w}×{h}; the video is {W}×{H} (another aspect ratio): use a frame of the film")
+        rgb = cv2.resize(rgb, (W, H), interpolation=cv2.INTER_AREA if w > W else cv2.INTER_CUBIC)
+    ab = rgb_to_ab(rgb)
+    if float(np.abs(ab).mean()) < GRAY_CHROMA:
+        raise VidcolorError(f"reference '{path}' has no color (it looks gray); a reference must be a colored frame")
+    return Annotation(frame, time, ab, np.ones((H, W), np.float32), source=str(path), dense=True)
+
+
+def parse_reference_specs(specs: list[str]) -> list[tuple[Path, int | None, float | None]]:
+    """``["120=a.png", "83.2s=b.png", "keyframes/"]`` → ``[(path, frame, time), …]`` (folders expanded)."""
+    out = []
+    for spec in specs:
+        p = Path(spec)
+        if "=" not in spec or p.is_dir():
+            if not p.is_dir():
+                raise VidcolorError(f"--reference expects FRAME=IMAGE (e.g. 0=frame0.png, 83.2s=shot.png) or a folder, got '{spec}'")
+            found = []
+            for f in sorted(p.iterdir()):
+                if f.suffix.lower() not in IMAGE_EXTS or f.name.startswith("."):
+                    continue
+                m = _FRAME_IN_NAME.search(f.stem)
+                if m:
+                    found.append((f, int(m.group(1)), None))
+            if not found:
+                raise VidcolorError(f"reference folder '{p}' has no images named with a frame index (like shot003_f000120.png)")
+            out.extend(found)
+            continue
+        frame_text, image = spec.split("=", 1)
+        frame, time = parse_frame(frame_text, f"--reference {spec}")
+        out.append((Path(image), frame, time))
+    return out
+
+
+def load_references(specs: list[str], size: tuple[int, int]) -> list[Annotation]:
+    return [load_reference(path, frame, time, size) for path, frame, time in parse_reference_specs(specs)]
