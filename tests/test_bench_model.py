@@ -66,3 +66,66 @@ def test_bench_model_rejects_bad_arguments():
         bm.bench_model(TINY, sizes=((16, 16),), precisions=("fp8",))
     with pytest.raises(ValueError, match="iters"):
         bm.bench_model(TINY, sizes=((16, 16),), iters=0)
+
+
+class _TinyBackbone(torch.nn.Module):
+    """Stands in for ResNet101 where only the mechanics are tested."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3, stride=2, padding=1)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+def test_resnet101_trunk():
+    net = bm.resnet101_trunk()
+    assert count_parameters(net) == 42_500_160  # torchvision resnet101 without fc
+    with torch.inference_mode():
+        assert net(torch.rand(1, 3, 64, 64)).shape == (1, 2048, 2, 2)
+
+
+def test_compare_resnet101_mechanics():
+    torch.manual_seed(0)
+    res = bm.compare_resnet101(Generator(TINY), "tiny", size=(24, 32), resnet_size=(32, 32), batch=2, rounds=3, iters=1, warmup=0,
+                               precision="fp32", resnet=_TinyBackbone())
+    ours, ref = res["ours"], res["resnet101"]
+    assert ours["size"] == (24, 32) and ref["size"] == (32, 32) and res["batch"] == 2 and res["precision"] == "fp32"
+    assert ours["params"] == count_parameters(Generator(TINY)) and ref["params"] == 4 * 3 * 9 + 4
+    assert ref["gflops"] * 1e9 == 2 * 4 * 16 * 16 * 27
+    assert len(ours["round_ms"]) == 3 and ours["ms_per_frame"] == sorted(ours["round_ms"])[1]
+    assert res["ratio"] == pytest.approx(ours["fps"] / ref["fps"])
+    text = bm.format_comparison(res)
+    assert "ratio (ours / ResNet101)" in text and "24x32" in text and "32x32" in text
+    with pytest.raises(ValueError, match="precision"):
+        bm.compare_resnet101(Generator(TINY), "tiny", precision="fp8", resnet=_TinyBackbone())
+
+
+def test_generator_for_bench(tiny_weights):
+    model, label = bm.generator_for_bench(preset="tiny")
+    assert model.config == TINY and "untrained" in label and "scratch encoder" in label
+    model, label = bm.generator_for_bench(tiny_weights)
+    assert str(tiny_weights) in label
+    model, label = bm.generator_for_bench()
+    assert "bundled" in label
+    with pytest.raises(ValueError, match="either"):
+        bm.generator_for_bench(tiny_weights, "tiny")
+
+
+def test_cli_bench_model(monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from vidcolor.cli import cli
+
+    monkeypatch.setattr(bm, "resnet101_trunk", _TinyBackbone)
+    real = bm.bench_model
+    monkeypatch.setattr(bm, "bench_model", lambda config, batch: real(config, sizes=((16, 16),), batch=batch, iters=1, warmup=0))
+    r = CliRunner().invoke(cli, ["bench", "--model", "--preset", "tiny", "--batch", "1", "--rounds", "1", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["comparison"]["ours"]["params"] == count_parameters(Generator(TINY)) and out["comparison"]["ratio"] > 0
+    r = CliRunner().invoke(cli, ["bench", "--model", "--preset", "tiny", "--weights", "x.safetensors"])
+    assert r.exit_code == 2 and "exclude" in r.output

@@ -13,6 +13,11 @@ What is measured, per ``(size, precision)``:
   whole network including the L residual is exercised). ``bf16`` uses CPU autocast; on a CPU
   without native bf16 (AVX512-BF16 or AMX) the row is reported with a note instead of timings,
   since emulated bf16 is slower than fp32 and would mislead.
+
+:func:`compare_resnet101` times a generator (the bundled weights, a weights file or an untrained
+preset, :func:`generator_for_bench`) at the default working size next to a ResNet101 encoder —
+DeOldify's video backbone — at 336×336, in one run, same batch and precision (``vidcolor bench
+--model`` prints both).
 """
 
 from __future__ import annotations
@@ -118,6 +123,118 @@ def format_table(rows: list[dict]) -> str:
         return "  ".join(c.ljust(wd) for c, wd in zip(cells, widths)).rstrip()
 
     return "\n".join([fmt(header), fmt(tuple("-" * wd for wd in widths))] + [fmt(line) for line in lines])
+
+
+# --- side by side with DeOldify's video backbone --------------------------------------------------
+
+WORKING_SIZE = (256, 341)
+"""``(H, W)`` the generator runs at for a 640×480 frame with the default ``--render-size 256``."""
+RESNET_SIZE = (336, 336)
+"""DeOldify's video model: a ResNet101 encoder at render factor 21 → 21·16 = 336 px square."""
+
+
+def resnet101_trunk() -> torch.nn.Module:
+    """torchvision ResNet101 without its pooling and classifier (random init: for timing only, no download)."""
+    from torchvision.models import resnet101
+
+    net = resnet101(weights=None)
+    return torch.nn.Sequential(*list(net.children())[:-2]).eval()
+
+
+def _flops(model: torch.nn.Module, *args) -> int:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with torch.inference_mode(), FlopCounterMode(display=False) as counter:
+        model(*args)
+    return int(counter.get_total_flops())
+
+
+def generator_for_bench(weights=None, preset: str | None = None) -> tuple[Generator, str]:
+    """``(generator, label)``: a preset's untrained architecture (random init), the weights file, or the bundled model."""
+    from vidcolor.models.config import preset as get_preset
+    from vidcolor.models.serialization import load_generator
+
+    if preset is not None and weights is not None:
+        raise ValueError("give either weights or a preset, not both")
+    if preset is not None:
+        torch.manual_seed(0)
+        model, what = Generator(get_preset(preset)), f"preset '{preset}' (untrained)"
+    else:
+        from vidcolor.pipeline.engine import bundled_weights
+
+        path = weights if weights is not None else bundled_weights()
+        model, what = load_generator(path), ("bundled weights" if weights is None else f"weights {path}")
+    c = model.config
+    enc = "EfficientNet-Lite0 encoder" if c.encoder != "scratch" else f"scratch encoder {list(c.widths)}"
+    return model.eval(), f"vidcolor generator, {what}: {enc}{', hints' if c.hints else ''}"
+
+
+def compare_resnet101(model: torch.nn.Module, label: str, *, size: tuple[int, int] = WORKING_SIZE,
+                      resnet_size: tuple[int, int] = RESNET_SIZE, batch: int = 4, rounds: int = 5, iters: int = 2,
+                      warmup: int = 1, precision: str | None = None, style: int = 0, seed: int = 0, resnet=None) -> dict:
+    """Throughput of generator ``model`` at ``size`` next to a ResNet101 trunk at ``resnet_size``,
+    in one run, same ``batch`` and ``precision`` (default bf16 autocast where the CPU has native
+    bf16, else fp32), both channels-last under :func:`torch.inference_mode`.
+
+    The two are timed in alternation — ``rounds`` × (``iters`` forwards of each), after ``warmup``
+    forwards of each — and each one's per-forward time is the median over rounds, so a burst of
+    load from other processes hits both alike instead of whichever ran during it.
+
+    The ResNet101 is the encoder alone (DeOldify's decoder on top of it is not counted), while the
+    generator is timed whole (encoder, decoder, refinement head): the ratio favours the ResNet.
+
+    Returns ``{"precision", "batch", "threads", "rounds", "ours": row, "resnet101": row, "ratio"}``
+    with rows ``{"label", "size", "params", "gflops", "fps", "ms_per_frame", "round_ms"}`` and
+    ``ratio`` = ours fps / ResNet101 fps.
+    """
+    if precision is None:
+        precision = "bf16" if cpu_has_bf16() else "fp32"
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision '{precision}'; valid: {', '.join(PRECISIONS)}")
+    if batch < 1 or rounds < 1 or iters < 1 or warmup < 0:
+        raise ValueError(f"need batch, rounds, iters ≥ 1 and warmup ≥ 0 (got {batch}, {rounds}, {iters}, {warmup})")
+    torch.manual_seed(seed)
+    resnet = resnet101_trunk() if resnet is None else resnet
+    model = model.eval()
+    nets = {"ours": (model.to(memory_format=torch.channels_last), (batch, 1, *size), label),
+            "resnet101": (resnet.to(memory_format=torch.channels_last), (batch, 3, *resnet_size), "ResNet101 encoder (DeOldify video backbone), random init")}
+    inputs = {k: torch.rand(shape).contiguous(memory_format=torch.channels_last) for k, (_, shape, _) in nets.items()}
+    call = {"ours": lambda x: nets["ours"][0](x, style), "resnet101": lambda x: nets["resnet101"][0](x)}
+    rows = {}
+    for k, (net, shape, lab) in nets.items():
+        flops = _flops(net, inputs[k][:1], style) if k == "ours" else _flops(net, inputs[k][:1])
+        rows[k] = {"label": lab, "size": tuple(shape[-2:]), "params": count_parameters(net), "gflops": flops / 1e9, "round_ms": []}
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
+    with torch.inference_mode(), autocast:
+        for k in nets:
+            for _ in range(warmup):
+                call[k](inputs[k])
+        for _ in range(rounds):
+            for k in nets:
+                start = time.perf_counter()
+                for _ in range(iters):
+                    call[k](inputs[k])
+                rows[k]["round_ms"].append(1000.0 * (time.perf_counter() - start) / iters / batch)
+    for r in rows.values():
+        ms = sorted(r["round_ms"])
+        mid = len(ms) // 2
+        r["ms_per_frame"] = ms[mid] if len(ms) % 2 else (ms[mid - 1] + ms[mid]) / 2
+        r["fps"] = 1000.0 / r["ms_per_frame"]
+    return {"precision": precision, "batch": batch, "threads": torch.get_num_threads(), "rounds": rounds, "iters": iters,
+            "ours": rows["ours"], "resnet101": rows["resnet101"], "ratio": rows["ours"]["fps"] / rows["resnet101"]["fps"]}
+
+
+def format_comparison(res: dict) -> str:
+    """Plain-text side-by-side table of :func:`compare_resnet101`."""
+    lines = [f"Side by side, one run: batch {res['batch']}, {res['precision']}"
+             f"{' autocast' if res['precision'] == 'bf16' else ''}, channels-last, {res['threads']} thread(s), "
+             f"median of {res['rounds']} alternating rounds × {res['iters']} forwards"]
+    for key in ("ours", "resnet101"):
+        r = res[key]
+        lines.append(f"  {r['size'][0]}x{r['size'][1]:<5} {r['params'] / 1e6:7.2f}M params {r['gflops']:7.2f} GFLOPs/frame "
+                     f"{r['fps']:8.2f} fps {r['ms_per_frame']:8.1f} ms/frame  {r['label']}")
+    lines.append(f"  ratio (ours / ResNet101): {res['ratio']:.2f}x")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
