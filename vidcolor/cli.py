@@ -16,16 +16,22 @@ from vidcolor.errors import VidcolorError
 
 class _Group(click.Group):
     def invoke(self, ctx):
+        from vidcolor.signals import EXIT_TERMINATED, Terminated, terminate_as_interrupt
+
         try:
-            return super().invoke(ctx)
+            with terminate_as_interrupt():
+                return super().invoke(ctx)
         except VidcolorError as exc:
             if ctx.params.get("debug"):
                 raise
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(1)
-        except KeyboardInterrupt:
-            click.echo("Error: interrupted", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
+            terminated = isinstance(exc, Terminated)
+            click.echo(f"Error: {'terminated' if terminated else 'interrupted'}", err=True)
+            for note in getattr(exc, "vidcolor_notes", ()):
+                click.echo(f"note: {note}", err=True)
+            ctx.exit(EXIT_TERMINATED if terminated else 130)
         except OSError as exc:  # disk full, permissions, … — not a bug, say what and where
             if ctx.params.get("debug"):
                 raise
@@ -276,6 +282,22 @@ def styles_remove(name):
     from vidcolor.styles.packs import remove_style
 
     click.echo(f"removed style '{name}' ({remove_style(name)})")
+
+
+@cli.command()
+@click.argument("film", type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(), help="Folder for the keyframes and shots.csv (created).")
+@click.option("--weights", type=click.Path(dir_okay=False), help="Generator weights (.safetensors); default: the bundled model.")
+@click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
+@click.option("--render-size", default=256, show_default=True, type=click.IntRange(0))
+@click.option("--overwrite", is_flag=True, help="Replace keyframes already in the folder.")
+def keyframes(film, output, weights, device, render_size, overwrite):
+    """One auto-colorized frame per shot (shotNNN_fFRAME.png + shots.csv) to correct and pass back with --reference FOLDER."""
+    from vidcolor.control.keyframes import export_keyframes
+    from vidcolor.pipeline.engine import Colorizer
+
+    shots = export_keyframes(film, output, Colorizer(weights, device=device, render_size=render_size), overwrite=overwrite)
+    click.echo(f"{len(shots)} shot(s): keyframes and shots.csv in {output}")
 
 
 @cli.command()
