@@ -100,7 +100,7 @@ class HintPlan:
 
 
 class _Propagator:
-    def __init__(self, plan: HintPlan, alpha: float = 200.0, decay: float = 0.995, preset: str = "fast"):
+    def __init__(self, plan: HintPlan, alpha: float = 50.0, decay: float = 0.995, preset: str = "medium"):
         self.plan, self.alpha, self.decay, self.preset = plan, alpha, decay, preset
         self._grid = None
 

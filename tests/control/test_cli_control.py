@@ -1,0 +1,89 @@
+"""vidcolor process --hints/--hints-image/--reference and vidcolor keyframes, end to end (tiny model)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from vidcolor.cli import cli
+from vidcolor.io.video import VideoReader
+
+from .conftest import CUT, H, W, frame_rgb, write_clip
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture
+def photo(tmp_path):
+    p = tmp_path / "photo.png"
+    cv2.imwrite(str(p), cv2.cvtColor(frame_rgb(3), cv2.COLOR_RGB2GRAY))
+    return p
+
+
+def test_photo_hints_change_the_output(photo, tmp_path, tiny_hint_weights):
+    (tmp_path / "h.csv").write_text("x,y,color\n40,40,#ff0000\n120,70,#0000ff\n")
+    assert run("process", photo, "-o", tmp_path / "auto.png", "--weights", tiny_hint_weights).exit_code == 0
+    r = run("process", photo, "-o", tmp_path / "hint.png", "--weights", tiny_hint_weights, "--hints", tmp_path / "h.csv")
+    assert r.exit_code == 0, r.output
+    a, b = cv2.imread(str(tmp_path / "auto.png")), cv2.imread(str(tmp_path / "hint.png"))
+    assert np.abs(a.astype(int) - b.astype(int)).max() > 10
+    scrib = np.zeros((H, W, 4), np.uint8)
+    scrib[40:44, 30:60] = (255, 0, 0, 255)
+    cv2.imwrite(str(tmp_path / "s.png"), scrib)
+    assert run("process", photo, "-o", tmp_path / "s_out.png", "--weights", tiny_hint_weights, "--hints-image", tmp_path / "s.png").exit_code == 0
+
+
+@pytest.mark.parametrize("content, msg", [
+    ("x,y,color\n9999,1,#ff0000\n", "outside"),
+    ("x,y,color\n1,1,#zzzzzz\n", "#rrggbb"),
+    ("x,y,color,frame\n1,1,#ff0000,0\n", "photo"),
+])
+def test_bad_photo_hints_are_one_error_line_and_write_nothing(photo, tmp_path, tiny_hint_weights, content, msg):
+    (tmp_path / "h.csv").write_text(content)
+    r = run("process", photo, "-o", tmp_path / "o.png", "--weights", tiny_hint_weights, "--hints", tmp_path / "h.csv")
+    assert r.exit_code != 0 and msg in r.output and r.output.count("\n") == 1 and r.output.startswith("Error:")
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_reference_for_video_and_its_errors(tmp_path, tiny_hint_weights):
+    clip = write_clip(tmp_path / "c.mp4", n=40)
+    cv2.imwrite(str(tmp_path / "f0.png"), cv2.cvtColor(frame_rgb(0), cv2.COLOR_RGB2BGR))
+    r = run("process", clip, "-o", tmp_path / "o.mp4", "--weights", tiny_hint_weights, "--reference", f"0={tmp_path / 'f0.png'}")
+    assert r.exit_code == 0, r.output
+    with VideoReader(tmp_path / "o.mp4", fmt="rgb24") as rd:
+        assert sum(1 for _ in rd.frames()) == 40
+    cv2.imwrite(str(tmp_path / "small.png"), cv2.resize(cv2.cvtColor(frame_rgb(0), cv2.COLOR_RGB2BGR), (100, 100)))
+    cv2.imwrite(str(tmp_path / "gray.png"), cv2.cvtColor(frame_rgb(0), cv2.COLOR_RGB2GRAY))
+    for spec, msg in ((f"99={tmp_path / 'f0.png'}", "beyond the end"), (f"0={tmp_path / 'small.png'}", "aspect"),
+                      (f"0={tmp_path / 'gray.png'}", "gray"), (f"x={tmp_path / 'f0.png'}", "frame index")):
+        r = run("process", clip, "-o", tmp_path / "bad.mp4", "--weights", tiny_hint_weights, "--reference", spec)
+        assert r.exit_code != 0 and msg in r.output and r.output.startswith("Error:"), (spec, r.output)
+        assert not (tmp_path / "bad.mp4").exists()
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".bad")]
+
+
+def test_weights_without_hint_inputs_are_refused(photo, tmp_path, tiny_weights):
+    (tmp_path / "h.csv").write_text("x,y,color\n1,1,#ff0000\n")
+    r = run("process", photo, "-o", tmp_path / "o.png", "--weights", tiny_weights, "--hints", tmp_path / "h.csv")
+    assert r.exit_code != 0 and "no color-hint inputs" in r.output
+
+
+def test_keyframes_round_trip(tmp_path, tiny_hint_weights):
+    clip = write_clip(tmp_path / "c.mp4", n=50)
+    r = run("keyframes", clip, "-o", tmp_path / "kf", "--weights", tiny_hint_weights)
+    assert r.exit_code == 0, r.output
+    files = sorted(p.name for p in (tmp_path / "kf").glob("*.png"))
+    assert files == ["shot001_f000014.png", "shot002_f000039.png"]  # one frame inside each shot
+    rows = (tmp_path / "kf" / "shots.csv").read_text().splitlines()
+    assert rows[1].startswith(f"1,0,{CUT},") and rows[2].startswith(f"2,{CUT},50,")
+    # the artist "corrects" the keyframes with the true colors and passes the folder back
+    for name, i in (("shot001_f000014.png", 14), ("shot002_f000039.png", 39)):
+        cv2.imwrite(str(tmp_path / "kf" / name), cv2.cvtColor(frame_rgb(i), cv2.COLOR_RGB2BGR))
+    r = run("process", clip, "-o", tmp_path / "o.mp4", "--weights", tiny_hint_weights, "--reference", tmp_path / "kf")
+    assert r.exit_code == 0, r.output
+    r = run("keyframes", clip, "-o", tmp_path / "kf", "--weights", tiny_hint_weights)
+    assert r.exit_code != 0 and "already holds keyframes" in r.output
