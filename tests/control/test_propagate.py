@@ -73,3 +73,12 @@ def test_times_and_frames_beyond_the_end(clip, tmp_path):
 def test_lookahead_is_bounded(clip, tmp_path):
     plan = _plan(clip, [_reference(25)], tmp_path, span=5)
     assert min(plan.frames()) == 20 and max(plan.frames()) <= 29
+
+
+def test_a_plan_reopens_from_its_folder(clip, tmp_path):
+    from vidcolor.control.propagate import HintPlan
+
+    plan = _plan(clip, [_reference(10)], tmp_path)
+    again = HintPlan.load(tmp_path / "plan", (H, W))
+    assert again.frames() == plan.frames()
+    np.testing.assert_array_equal(again.hints(12), plan.hints(12))

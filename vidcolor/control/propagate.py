@@ -74,10 +74,19 @@ class HintPlan:
     def _save(self, frame: int, key: int, dist: int, ab: np.ndarray, conf: np.ndarray) -> None:
         if float(conf.max()) < 0.02:
             return
-        path = self.folder / f"f{frame:09d}_a{key:05d}.npy"
+        path = self.folder / f"f{frame:09d}_a{key:05d}_d{dist:06d}.npy"
         arr = np.concatenate([ab, conf[..., None]], axis=-1).astype(np.float16)
         np.save(path, arr)
         self.index[frame].append((path, dist))
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike, size: tuple[int, int]) -> "HintPlan":
+        """Re-open a plan written by :func:`plan_hints` (e.g. in a segment worker)."""
+        plan = cls(Path(folder), tuple(size))
+        for p in sorted(Path(folder).glob("f*_a*_d*.npy")):
+            f, _, d = p.stem.split("_")
+            plan.index[int(f[1:])].append((p, int(d[1:])))
+        return plan
 
     def frames(self) -> list[int]:
         return sorted(self.index)
