@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""Measure user control (issue 12) on held-out photos and videos. Never used for training or tuning.
+
+    python scripts/eval_control.py photos data/heldout --points 10 --json docs/results/control_photos.json
+    python scripts/eval_control.py videos V1 V2 ... --frames 101 --json docs/results/control_videos.json
+    python scripts/eval_control.py roundtrip V1 V2 V3 --json docs/results/control_roundtrip.json
+    python scripts/eval_control.py speed VIDEO --frames 200
+
+* ``photos``: each photo turned gray; 10 true-color points (seeded per file; the original's mean
+  color over a 3×3 patch) given as a ``--hints`` CSV. PSNR vs the original for gray, automatic and
+  hinted output (the CLI's own code path: Controls → hint map → Colorizer).
+* ``videos``: each color video, its gray luma as input, the true frame 0 as ``--reference 0=…``.
+  Mean PSNR on frames 1…N−1 for gray, automatic, reference, and a *static copy* of frame 0's chroma
+  onto every frame (what motion compensation must beat); warping error (Lai et al.) of automatic and
+  reference outputs. Plus a film with a cut (video A then video B): PSNR on B's frames, reference of
+  A's frame 0 vs automatic (the reference must not hurt the next shot).
+* ``roundtrip``: the videos concatenated (resized to the first one's size) into a film with cuts;
+  ``export_keyframes``; each keyframe replaced by the true color frame; ``--reference FOLDER``; PSNR of
+  the whole film vs automatic.
+* ``speed``: fps of ``process_video`` automatic vs with a reference at frame 0, and peak RSS.
+Outputs are written losslessly (FFV1 in MKV) so that codec loss does not blur the comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import torch
+
+from vidcolor.control.apply import Controls, image_hint_map
+from vidcolor.control.keyframes import export_keyframes
+from vidcolor.evaluation.evaluate import evaluate_video
+from vidcolor.io.video import VideoReader
+from vidcolor.pipeline.engine import Colorizer
+from vidcolor.process import process_video
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)) / 255.0**2
+    return 10 * np.log10(1.0 / max(mse, 1e-12))
+
+
+def gray_of(rgb: np.ndarray) -> np.ndarray:
+    lab = cv2.cvtColor(rgb.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
+    lab[..., 1:] = 0
+    return (np.clip(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB), 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def with_chroma(rgb: np.ndarray, ref_rgb: np.ndarray) -> np.ndarray:
+    lab = cv2.cvtColor(rgb.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
+    lab[..., 1:] = cv2.cvtColor(ref_rgb.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)[..., 1:]
+    return (np.clip(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB), 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def read_frames(path: Path, n: int | None = None) -> list[np.ndarray]:
+    out = []
+    with VideoReader(path, fmt="rgb24") as r:
+        for f in r.frames():
+            if n is not None and len(out) >= n:
+                break
+            out.append(f.image)
+    return out
+
+
+def write_video(path: Path, frames: list[np.ndarray], rate: int = 25) -> Path:
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("ffv1", rate=rate)
+        s.width, s.height, s.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv444p"
+        for img in frames:
+            for p in s.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    return path
+
+
+def even(img: np.ndarray) -> np.ndarray:
+    h, w = img.shape[:2]
+    return img[: h - h % 2, : w - w % 2]
+
+
+# --------------------------------------------------------------------------------------------- photos
+def photos(args) -> dict:
+    col = Colorizer(args.weights)
+    files = sorted(p for p in Path(args.folder).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))[: args.limit]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in files:
+            rgb = cv2.cvtColor(cv2.imread(str(f)), cv2.COLOR_BGR2RGB)
+            h, w = rgb.shape[:2]
+            gray_t = torch.from_numpy(cv2.cvtColor(rgb.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)[..., 0] / 100)[None, None]
+            rng = np.random.default_rng(abs(hash(f.name)) % 2**32 if args.seed is None else [args.seed, len(rows)])
+            lines = ["x,y,color"]
+            for _ in range(args.points):
+                x, y = int(rng.integers(1, w - 1)), int(rng.integers(1, h - 1))
+                c = rgb[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).mean(0).round().astype(int)
+                lines.append(f"{x},{y},#{c[0]:02x}{c[1]:02x}{c[2]:02x}")
+            csv_path = Path(tmp) / f"{f.stem}.csv"
+            csv_path.write_text("\n".join(lines) + "\n")
+            auto = (col.colorize(gray_t, 0)[0].permute(1, 2, 0).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
+            hints = image_hint_map(Controls(hints=str(csv_path)), (h, w), col)
+            hint = (col.colorize(gray_t, 0, hints)[0].permute(1, 2, 0).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
+            row = {"photo": f.name, "gray": psnr(gray_of(rgb), rgb), "automatic": psnr(auto, rgb), "hints": psnr(hint, rgb)}
+            rows.append(row)
+            print(f"{f.name:40s} gray {row['gray']:6.2f}  auto {row['automatic']:6.2f}  hints {row['hints']:6.2f}", flush=True)
+    mean = {k: float(np.mean([r[k] for r in rows])) for k in ("gray", "automatic", "hints")}
+    print(f"MEAN over {len(rows)}: gray {mean['gray']:.2f}  automatic {mean['automatic']:.2f}  hints {mean['hints']:.2f}  "
+          f"(hints − automatic {mean['hints'] - mean['automatic']:+.2f} dB, hints − gray {mean['hints'] - mean['gray']:+.2f} dB)")
+    return {"points": args.points, "photos": rows, "mean": mean}
+
+
+# --------------------------------------------------------------------------------------------- videos
+def _run(col, src: Path, out: Path, controls: Controls | None) -> float:
+    t = time.time()
+    process_video(src, out, colorizer=col, codec="ffv1", overwrite=True, controls=controls)
+    return time.time() - t
+
+
+def videos(args) -> dict:
+    col = Colorizer(args.weights)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for v in args.videos:
+            v = Path(v)
+            frames = [even(f) for f in read_frames(v, args.frames)]
+            src = write_video(tmp / f"{v.stem}.mkv", frames)   # the exact frames compared (lossless)
+            ref = tmp / f"{v.stem}_f0.png"
+            cv2.imwrite(str(ref), cv2.cvtColor(frames[0], cv2.COLOR_RGB2BGR))
+            _run(col, src, tmp / "auto.mkv", None)
+            _run(col, src, tmp / "ref.mkv", Controls(references=(f"0={ref}",)))
+            ea, er = evaluate_video(tmp / "auto.mkv", src), evaluate_video(tmp / "ref.mkv", src)
+            pa, pr = ea["vs_reference"]["psnr_per_frame"][1:], er["vs_reference"]["psnr_per_frame"][1:]
+            pg = [psnr(gray_of(f), f) for f in frames[1:]]
+            ps = [psnr(with_chroma(f, frames[0]), f) for f in frames[1:]]
+            row = {"video": v.name, "frames": len(frames), "size": list(frames[0].shape[1::-1]), "gray": float(np.mean(pg)),
+                   "automatic": float(np.mean(pa)), "reference": float(np.mean(pr)), "static_copy": float(np.mean(ps)),
+                   "warping_error_automatic": ea["warping_error"]["mean"], "warping_error_reference": er["warping_error"]["mean"],
+                   "warping_error_original": ea["reference_warping_error"]["mean"]}
+            rows.append(row)
+            print(json.dumps({k: (round(x, 5) if isinstance(x, float) else x) for k, x in row.items()}), flush=True)
+        cut = None
+        if len(args.videos) >= 2:
+            a = [even(f) for f in read_frames(Path(args.videos[0]), 50)]
+            b = [cv2.resize(even(f), (a[0].shape[1], a[0].shape[0]), interpolation=cv2.INTER_AREA) for f in read_frames(Path(args.videos[1]), 50)]
+            src = write_video(tmp / "cut.mkv", a + b)
+            ref = tmp / "cut_f0.png"
+            cv2.imwrite(str(ref), cv2.cvtColor(a[0], cv2.COLOR_RGB2BGR))
+            _run(col, src, tmp / "auto.mkv", None)
+            _run(col, src, tmp / "ref.mkv", Controls(references=(f"0={ref}",)))
+            pa = evaluate_video(tmp / "auto.mkv", src)["vs_reference"]["psnr_per_frame"][len(a):]
+            pr = evaluate_video(tmp / "ref.mkv", src)["vs_reference"]["psnr_per_frame"][len(a):]
+            cut = {"film": f"{Path(args.videos[0]).name} + {Path(args.videos[1]).name}", "after_cut_automatic": float(np.mean(pa)),
+                   "after_cut_reference": float(np.mean(pr)), "difference_db": float(np.mean(pr) - np.mean(pa))}
+            print(json.dumps(cut), flush=True)
+    mean = {k: float(np.mean([r[k] for r in rows])) for k in ("gray", "automatic", "reference", "static_copy")}
+    mean["gain_over_gray"] = mean["reference"] - mean["gray"]
+    print("MEAN", json.dumps(mean))
+    return {"videos": rows, "mean": mean, "cut": cut}
+
+
+def roundtrip(args) -> dict:
+    col = Colorizer(args.weights)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        film: list[np.ndarray] = []
+        for v in args.videos:
+            fr = [even(f) for f in read_frames(Path(v), args.frames)]
+            if film:
+                fr = [cv2.resize(f, (film[0].shape[1], film[0].shape[0]), interpolation=cv2.INTER_AREA) for f in fr]
+            film += fr
+        src = write_video(tmp / "film.mkv", film)
+        shots = export_keyframes(src, tmp / "kf", col)
+        for sh in shots:  # the artist's corrections: here, the true colors
+            cv2.imwrite(str(tmp / "kf" / sh.file), cv2.cvtColor(film[sh.keyframe], cv2.COLOR_RGB2BGR))
+        _run(col, src, tmp / "auto.mkv", None)
+        _run(col, src, tmp / "ref.mkv", Controls(references=(str(tmp / "kf"),)))
+        pa = evaluate_video(tmp / "auto.mkv", src)["vs_reference"]["psnr"]
+        pr = evaluate_video(tmp / "ref.mkv", src)["vs_reference"]["psnr"]
+        res = {"film_frames": len(film), "sources": [Path(v).name for v in args.videos], "shots": [(s.start, s.end, s.keyframe) for s in shots],
+               "automatic": pa, "reference_folder": pr, "gain_db": pr - pa}
+        print(json.dumps(res))
+        return res
+
+
+def speed(args) -> dict:
+    import resource
+    import subprocess
+
+    code = ("import sys,time,resource;from vidcolor.process import process_video;from vidcolor.control.apply import Controls;"
+            "c=Controls(references=(sys.argv[3],)) if sys.argv[3] else None;t=time.time();"
+            "r=process_video(sys.argv[1],sys.argv[2],overwrite=True,controls=c,max_frames=int(sys.argv[4]));"
+            "print(r.frames/(time.time()-t), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024)")
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        first = read_frames(Path(args.videos[0]), 1)[0]
+        ref = Path(tmp) / "f0.png"
+        cv2.imwrite(str(ref), cv2.cvtColor(first, cv2.COLOR_RGB2BGR))
+        for label, spec in (("automatic", ""), ("reference", f"0={ref}")):
+            for n in args.counts:
+                res = subprocess.run([sys.executable, "-c", code, args.videos[0], str(Path(tmp) / "o.mp4"), spec, str(n)],
+                                     capture_output=True, text=True, check=True).stdout.split()
+                out[f"{label}_{n}"] = {"fps": float(res[0]), "peak_rss_mb": float(res[1])}
+                print(label, n, "frames:", out[f"{label}_{n}"], flush=True)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("photos")
+    p.add_argument("folder")
+    p.add_argument("--points", type=int, default=10)
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    for name in ("videos", "roundtrip", "speed"):
+        q = sub.add_parser(name)
+        q.add_argument("videos", nargs="+")
+        q.add_argument("--frames", type=int, default=101 if name == "videos" else 60)
+        if name == "speed":
+            q.add_argument("--counts", type=int, nargs="+", default=[100, 300])
+    for q in sub.choices.values():
+        q.add_argument("--weights", default=None)
+        q.add_argument("--json", default=None)
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    res = {"photos": photos, "videos": videos, "roundtrip": roundtrip, "speed": speed}[args.cmd](args)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(res, indent=1))
+
+
+if __name__ == "__main__":
+    main()
