@@ -200,8 +200,10 @@ def resolve_outputs(jobs: list[FilmJob], out_dir: Path) -> list[FilmJob]:
 
 
 def _check_styles(jobs: list[FilmJob], styles: tuple[str, ...]) -> None:
+    from vidcolor.styles.packs import is_added_style
+
     for job in jobs:
-        if job.style not in styles:
+        if job.style not in styles and not is_added_style(job.style):
             raise VidcolorError(f"'{job.input}': style '{job.style}' is not in these weights; available: {', '.join(styles)}")
 
 

@@ -150,7 +150,9 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     distributed = ray_address is not None or (executor is not None and not isinstance(executor, LocalExecutor))
     if distributed:
         fingerprint, styles = weights_fingerprint(weights)
-        if style not in styles:
+        from vidcolor.styles.packs import is_added_style
+
+        if style not in styles and not is_added_style(style):  # workers load added styles from their style folder
             raise VidcolorError(f"style '{style}' is not in these weights; available: {', '.join(styles)}")
     else:
         if colorizer is None:

@@ -76,6 +76,7 @@ class Colorizer:
             raise VidcolorError(f"--render-size must be ≥ 0, got {render_size}")
         self.render_size = render_size
         self._forward = self.model
+        self.packs: dict = {}  # style index → StylePack (vidcolor.styles.packs), see style_index()
         if compile:
             self._forward = torch.compile(self.model, dynamic=False)
 
@@ -99,9 +100,18 @@ class Colorizer:
         return self.model.styles
 
     def style_index(self, style: str) -> int:
-        if style not in self.model.styles:
-            raise VidcolorError(f"style '{style}' is not in these weights; available: {', '.join(self.model.styles)}")
-        return self.model.styles.index(style)
+        """Index of a built-in style of these weights, or ≥ ``len(self.styles)`` for an added style
+        (a style pack from ``vidcolor styles add``, loaded once and kept in ``self.packs``)."""
+        if style in self.model.styles:
+            return self.model.styles.index(style)
+        for i, pack in self.packs.items():
+            if pack.name == style:
+                return i
+        from vidcolor.styles.packs import load_pack
+
+        i = len(self.model.styles) + len(self.packs)
+        self.packs[i] = load_pack(style, self.model).to(self.device)
+        return i
 
     def working_size(self, h: int, w: int) -> tuple[int, int]:
         if self.render_size == 0:
@@ -132,9 +142,15 @@ class Colorizer:
             hints = hints.to(self.device, torch.float32)
             if self.channels_last:
                 hints = hints.contiguous(memory_format=torch.channels_last)
+        pack = self.packs.get(style)
         with self._autocast():
-            out = self._forward(x, style, hints) if hints is not None else self._forward(x, style)
+            if pack is not None:  # an added style: its vector drives FiLM, then its adapter
+                out = self._forward(x, 0, hints, style_vector=pack.vector)
+            else:
+                out = self._forward(x, style, hints) if hints is not None else self._forward(x, style)
         out = out.float()
+        if pack is not None:
+            out = pack.adapter(x, out)
         if style == 0 and self.chroma_gain != 1.0:
             if hints is None:
                 out[:, 1:] *= self.chroma_gain

@@ -1,0 +1,235 @@
+"""Style packs: learning a style from a painting, saving, listing, removing, and using it.
+
+A tiny generator and 32-px crops keep each learning run to a couple of seconds on a CPU; the VGG16
+loss uses the real ImageNet weights (``vidcolor[train]``), skipped cleanly where they are missing.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from vidcolor.cli import cli
+from vidcolor.errors import VidcolorError
+from vidcolor.styles import packs
+from vidcolor.styles.packs import LearnSettings, learn_style, list_styles, remove_style
+
+FAST = LearnSettings(crop=32, batch=1, style_short_side=64)
+
+
+@pytest.fixture(scope="module")
+def vgg_available():
+    from vidcolor.losses.perceptual import VGGFeatures
+
+    try:
+        VGGFeatures(layers=packs.STYLE_LAYERS)
+    except VidcolorError as exc:
+        pytest.skip(f"no VGG16 weights: {exc}")
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A private style folder (XDG_DATA_HOME, so the converted-VGG cache stays shared)."""
+    monkeypatch.delenv("VIDCOLOR_HOME", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return tmp_path / "data" / "vidcolor" / "styles"
+
+
+@pytest.fixture
+def painting(tmp_path):
+    """Diagonal orange/blue strokes: a palette far from a plain colorization."""
+    y, x = np.mgrid[0:96, 0:128]
+    img = np.where((((x + y) // 6) % 2 == 0)[..., None], [30, 90, 230], [200, 120, 20]).astype(np.uint8)  # BGR
+    path = tmp_path / "painting.png"
+    cv2.imwrite(str(path), img)
+    return path
+
+
+@pytest.fixture
+def photos(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        img = cv2.GaussianBlur(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8), (7, 7), 0)
+        cv2.imwrite(str(folder / f"p{i}.jpg"), img)
+    return folder
+
+
+def _learn(name, painting, photos, weights, **kw):
+    return learn_style(name, painting, steps=kw.pop("steps", 2), weights=weights, photos=photos, device="cpu", settings=FAST, **kw)
+
+
+def _files(folder):
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_learn_save_list_remove(vgg_available, home, painting, photos, tiny_weights):
+    path = _learn("starry", painting, photos, tiny_weights)
+    assert path == home / "starry.safetensors" and _files(home) == ["starry.safetensors"]
+    assert path.stat().st_size < 1_000_000
+    meta = packs.read_pack_metadata(path)
+    assert meta["format"] == "vidcolor-style-pack" and meta["name"] == "starry" and meta["source_image"] == "painting.png"
+    assert len(meta["base_fingerprint"]) == 64 and meta["steps"] == "2" and meta["created"][:2] == "20"
+    pack = packs.read_pack(path)
+    assert pack.vector.shape == (8,)  # TINY.style_dim
+    added = [e for e in list_styles() if e.kind == "added"]
+    assert [e.name for e in added] == ["starry"] and "painting.png" in added[0].description
+    assert {e.name for e in list_styles() if e.kind == "built-in"} >= {"none", "oil", "watercolor"}
+    assert remove_style("starry") == path and _files(home) == []
+    with pytest.raises(VidcolorError, match="no added style"):
+        remove_style("starry")
+    with pytest.raises(VidcolorError, match="built-in"):
+        remove_style("oil")
+
+
+def test_added_style_renders_differently(vgg_available, home, painting, photos, tiny_weights):
+    from vidcolor.pipeline.engine import Colorizer
+
+    _learn("mine", painting, photos, tiny_weights)
+    col = Colorizer(tiny_weights, device="cpu", precision="fp32")
+    idx = col.style_index("mine")
+    assert idx >= len(col.styles) and col.style_index("mine") == idx  # loaded once
+    gray = torch.rand(1, 1, 40, 56)
+    plain, styled = col.colorize(gray, 0), col.colorize(gray, idx)
+    assert styled.shape == plain.shape == (1, 3, 40, 56)
+    assert (styled - plain).abs().mean() > 1e-3
+
+
+def test_process_with_added_style_cli(vgg_available, home, painting, photos, tiny_weights, tmp_path):
+    from vidcolor.pipeline.engine import Colorizer
+    from vidcolor.process import process_video
+    from tests.clips import make_clip
+
+    _learn("mine", painting, photos, tiny_weights)
+    img = tmp_path / "in.png"
+    cv2.imwrite(str(img), np.random.default_rng(1).integers(0, 255, (40, 56), dtype=np.uint8))
+    runner = CliRunner()
+    for style in ("none", "mine"):
+        r = runner.invoke(cli, ["process", str(img), "-o", str(tmp_path / f"out_{style}.png"), "--style", style, "--weights", str(tiny_weights), "--device", "cpu"])
+        assert r.exit_code == 0, r.output
+    a, b = (cv2.imread(str(tmp_path / f"out_{s}.png")).astype(float) for s in ("none", "mine"))
+    assert np.abs(a - b).mean() > 0.5
+    # videos go through the same frame pipeline, stabilizer included
+    clip = make_clip(tmp_path / "clip.mp4", n_frames=6, gray=True)
+    res = process_video(clip, tmp_path / "clip.mine.mp4", "mine", colorizer=Colorizer(tiny_weights, device="cpu"), temporal=True)
+    assert res.frames > 0 and (tmp_path / "clip.mine.mp4").is_file()
+
+
+def test_pack_for_another_model_is_refused(vgg_available, home, painting, photos, tiny_weights, tmp_path):
+    from vidcolor.models import TINY, Generator, save_generator
+    from vidcolor.pipeline.engine import Colorizer
+
+    _learn("mine", painting, photos, tiny_weights)
+    torch.manual_seed(5)
+    other = save_generator(Generator(TINY), tmp_path / "other.safetensors")
+    with pytest.raises(VidcolorError, match=r"style 'mine' was made for another model .*vidcolor styles add mine"):
+        Colorizer(other, device="cpu").style_index("mine")
+    img = tmp_path / "in.png"
+    cv2.imwrite(str(img), np.zeros((32, 32), np.uint8))
+    r = CliRunner().invoke(cli, ["process", str(img), "-o", str(tmp_path / "o.png"), "--style", "mine", "--weights", str(other)])
+    assert r.exit_code == 1 and r.output.count("Error:") == 1 and "made for another model" in r.output
+    assert not (tmp_path / "o.png").exists()
+
+
+@pytest.mark.parametrize("kind", ["pickle", "garbage", "other-safetensors"])
+def test_bad_pack_files(home, tiny_weights, kind):
+    from vidcolor.pipeline.engine import Colorizer
+
+    home.mkdir(parents=True)
+    bad = home / "evil.safetensors"
+    if kind == "pickle":
+        torch.save({"style_vector": torch.zeros(8)}, bad)
+        match = "pickle"
+    elif kind == "garbage":
+        bad.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all")
+        match = "damaged"
+    else:
+        from safetensors.torch import save_file
+
+        save_file({"x": torch.zeros(2)}, str(bad))
+        match = "not a vidcolor style pack"
+    with pytest.raises(VidcolorError, match=match):
+        Colorizer(tiny_weights, device="cpu").style_index("evil")
+    listing = CliRunner().invoke(cli, ["styles"])
+    assert listing.exit_code == 0 and "evil" in listing.output and "unreadable" in listing.output
+
+
+def test_bad_inputs_write_nothing(home, painting, photos, tiny_weights, tmp_path):
+    text = tmp_path / "notes.png"
+    text.write_text("this is not a picture")
+    with pytest.raises(VidcolorError, match="built-in"):
+        _learn("oil", painting, photos, tiny_weights)
+    with pytest.raises(VidcolorError, match="invalid style name"):
+        _learn("../x", painting, photos, tiny_weights)
+    with pytest.raises(VidcolorError, match="cannot read image"):
+        _learn("mine", text, photos, tiny_weights)
+    with pytest.raises(VidcolorError, match="cannot read image"):
+        _learn("mine", tmp_path / "missing.jpg", photos, tiny_weights)
+    with pytest.raises(VidcolorError, match="not a folder"):
+        _learn("mine", painting, tmp_path / "nowhere", tiny_weights)
+    runner = CliRunner()
+    for args in (["styles", "add", "oil", "--image", str(painting)], ["styles", "add", "mine", "--image", str(text)],
+                 ["styles", "remove", "nothing"]):
+        r = runner.invoke(cli, args)
+        assert r.exit_code == 1 and r.output.count("Error:") == 1 and "Traceback" not in r.output, r.output
+    assert _files(home) == []
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm", "during-save"])
+def test_interrupted_learning_leaves_nothing(vgg_available, home, painting, photos, tiny_weights, monkeypatch, how):
+    calls = [0]
+    real_step = torch.optim.Adam.step
+
+    def step(self, *a, **k):
+        calls[0] += 1
+        if calls[0] == 2:
+            if how == "sigterm":
+                signal.raise_signal(signal.SIGTERM)
+            elif how == "ctrl-c":
+                raise KeyboardInterrupt
+        return real_step(self, *a, **k)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", step)
+    if how == "during-save":
+        import safetensors.torch
+
+        def half_written(tensors, filename, metadata=None):
+            open(filename, "wb").write(b"half")
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(safetensors.torch, "save_file", half_written)
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt):
+        _learn("mine", painting, photos, tiny_weights, steps=4)
+    assert _files(home) == []  # no pack, no temporary file
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_cli_styles_add_list_remove(vgg_available, home, painting, photos, tiny_weights, monkeypatch):
+    monkeypatch.setattr(packs, "LearnSettings", lambda: FAST)
+    runner = CliRunner()
+    r = runner.invoke(cli, ["styles"])
+    assert r.exit_code == 0 and "watercolor" in r.output and str(home) in r.output
+    r = runner.invoke(cli, ["styles", "add", "dusk", "--image", str(painting), "--minutes", "0.001", "--weights", str(tiny_weights),
+                            "--photos", str(photos), "--device", "cpu"])
+    assert r.exit_code == 0, r.output
+    assert "added style 'dusk'" in r.output and (home / "dusk.safetensors").is_file()
+    r = runner.invoke(cli, ["styles", "add", "dusk", "--image", str(painting), "--weights", str(tiny_weights), "--minutes", "0.001"])
+    assert r.exit_code == 1 and "already exists" in r.output
+    r = runner.invoke(cli, ["styles"])
+    assert "dusk" in r.output and "[added]" in r.output
+    r = runner.invoke(cli, ["styles", "remove", "dusk"])
+    assert r.exit_code == 0 and not (home / "dusk.safetensors").exists()
+
+
+def test_unknown_style_lists_added_ones(home, tiny_weights, tmp_path):
+    img = tmp_path / "in.png"
+    cv2.imwrite(str(img), np.zeros((32, 32), np.uint8))
+    r = CliRunner().invoke(cli, ["process", str(img), "-o", str(tmp_path / "o.png"), "--style", "nosuch", "--weights", str(tiny_weights)])
+    assert r.exit_code == 1 and "unknown style 'nosuch'" in r.output and "styles add" in r.output

@@ -1,0 +1,453 @@
+"""Styles learned from a painting: *style packs* in the user's style folder.
+
+A style pack holds a new style vector ``v`` ``[D]`` (D = the base generator's ``style_dim``; it replaces
+the learned embedding lookup, driving FiLM in the decoder) and a small
+:class:`~vidcolor.styles.adapter.StyleAdapter` applied to the generator's output at the working
+resolution. The base generator stays frozen, so a pack is tied to the exact weights it was made for:
+
+``Lab = adapter(gray, G(gray, style_vector=v))``
+
+**Learning** (:func:`learn_style`, Johnson et al. 2016 with the base network as the transformer):
+random crops of content photos (ten small photos shipped in ``vidcolor/styles/content/``, or the user's
+own frames) are turned gray and rendered; ``v`` and the adapter minimise, with VGG16 features φ_l
+(:class:`~vidcolor.losses.perceptual.VGGFeatures`) and Gram matrices G (Gatys et al. 2016):
+
+* style ``Σ_{l ∈ relu1_2, relu2_2, relu3_3, relu4_3} mean((G(φ_l(ŷ)) − G(φ_l(s)))²) / mean(G(φ_l(s))²)`` (s = painting)
+* content ``Σ_{l ∈ relu3_3, relu4_3} mean((φ_l(ŷ) − φ_l(y))²) / mean(φ_l(y)²)`` (y = the colour photo)
+* palette ``‖μ(ŷ) − μ(s)‖² + ‖Σ(ŷ) − Σ(s)‖²_F`` on ab/110 (mean and covariance of the chroma)
+* total variation ``mean|∂x ŷ| + mean|∂y ŷ|``
+
+**File** ``styles_dir()/NAME.safetensors`` (:func:`vidcolor.paths.styles_dir`), tensors ``style_vector``
+and ``adapter.*``; header metadata (strings): ``format`` = ``"vidcolor-style-pack"``,
+``format_version``, ``name``, ``base_fingerprint`` (SHA-256 of the base generator's tensors,
+:func:`vidcolor.batch.segments.model_fingerprint`), ``base_weights`` (file name), ``style_dim``,
+``adapter`` (JSON :class:`~vidcolor.styles.adapter.AdapterConfig`), ``source_image``, ``minutes``,
+``seconds``, ``steps``, ``created`` (ISO 8601, UTC), ``losses`` (JSON). Written atomically: an
+interrupted ``styles add`` (Ctrl-C, SIGTERM) leaves no file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import os
+import re
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from vidcolor.errors import VidcolorError
+from vidcolor.paths import styles_dir
+from vidcolor.styles.adapter import AdapterConfig, StyleAdapter
+from vidcolor.styles.registry import STYLES
+
+FORMAT = "vidcolor-style-pack"
+FORMAT_VERSION = "1"
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+CONTENT_LAYERS = ("relu3_3", "relu4_3")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+_PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05", b"PK\x03\x04")
+
+
+@dataclass(frozen=True)
+class LearnSettings:
+    """Optimisation settings of :func:`learn_style` (the defaults are what ``styles add`` uses)."""
+
+    crop: int = 128              # content crops, px (a multiple of the generator's stride)
+    batch: int = 2
+    style_short_side: int = 256  # the painting is seen at this short side (content photos are 256 too)
+    lr_vector: float = 0.02
+    lr_adapter: float = 2e-3
+    w_style: float = 1.0
+    w_content: float = 1.0
+    w_palette: float = 10.0
+    w_tv: float = 0.5
+    seed: int = 0
+
+
+@dataclass
+class StylePack:
+    """A loaded pack: ``vector`` ``[D]``, ``adapter``, header ``meta`` and the file it came from."""
+
+    name: str
+    vector: torch.Tensor
+    adapter: StyleAdapter
+    meta: dict
+    path: Path | None = None
+
+    def to(self, device: torch.device | str) -> "StylePack":
+        self.vector = self.vector.to(device)
+        self.adapter = self.adapter.to(device)
+        return self
+
+
+@dataclass(frozen=True)
+class StyleEntry:
+    """One line of :func:`list_styles`: ``kind`` is ``"built-in"`` or ``"added"``."""
+
+    name: str
+    kind: str
+    description: str
+    path: Path | None = None
+
+
+# -- names and files --------------------------------------------------------------------------------
+
+def pack_path(name: str) -> Path:
+    return styles_dir() / f"{name}.safetensors"
+
+
+def check_new_name(name: str, base_styles: tuple[str, ...] = ()) -> None:
+    """VidcolorError unless ``name`` can name a new style (letters, digits, ``_``, ``-``; no built-in)."""
+    if name in STYLES or name in base_styles:
+        raise VidcolorError(f"'{name}' is a built-in style; choose another name for the new style")
+    if not _NAME.match(name or ""):
+        raise VidcolorError(f"invalid style name {name!r}: use 1-40 letters, digits, '_' or '-', starting with a letter or digit")
+
+
+def added_style_names() -> list[str]:
+    """Names of the style packs in :func:`~vidcolor.paths.styles_dir` (sorted; none if it does not exist)."""
+    folder = styles_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.safetensors") if not p.name.startswith(".") and _NAME.match(p.stem))
+
+
+def is_added_style(name: str) -> bool:
+    """True if ``name`` is not built in and a pack of that name is in the style folder."""
+    return name not in STYLES and bool(_NAME.match(name or "")) and pack_path(name).is_file()
+
+
+def check_style_name(name: str) -> None:
+    """VidcolorError unless ``name`` is a built-in style or an added one (before any model is loaded)."""
+    if name in STYLES or is_added_style(name):
+        return
+    added = added_style_names()
+    raise VidcolorError(f"unknown style {name!r}; built-in: {', '.join(STYLES)}"
+                        + (f"; added: {', '.join(added)}" if added else "; add one with 'vidcolor styles add NAME --image PAINTING'"))
+
+
+def list_styles() -> list[StyleEntry]:
+    """Built-in styles, then the added ones (an unreadable pack is listed with the reason)."""
+    out = [StyleEntry(n, "built-in", t.description) for n, t in STYLES.items()]
+    for name in added_style_names():
+        path = pack_path(name)
+        try:
+            meta = read_pack_metadata(path)
+            desc = f"learned from {meta.get('source_image', '?')} ({float(meta.get('minutes', 0)):g} min, {meta.get('created', '?')[:10]})"
+        except VidcolorError as exc:
+            desc = f"unreadable: {exc}"
+        out.append(StyleEntry(name, "added", desc, path))
+    return out
+
+
+def remove_style(name: str) -> Path:
+    """Delete an added style; returns the removed file's path."""
+    if name in STYLES:
+        raise VidcolorError(f"'{name}' is a built-in style and cannot be removed")
+    path = pack_path(name) if _NAME.match(name or "") else None
+    if path is None or not path.is_file():
+        added = added_style_names()
+        raise VidcolorError(f"no added style named {name!r}" + (f"; added styles: {', '.join(added)}" if added else f" (none in {styles_dir()})"))
+    path.unlink()
+    return path
+
+
+def read_pack_metadata(path: str | os.PathLike) -> dict:
+    """Validate ``path`` as a style pack (never unpickling) and return its header metadata."""
+    path = Path(path)
+    if not path.is_file():
+        raise VidcolorError(f"style pack not found: '{path}'")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if any(head.startswith(m) for m in _PICKLE_MAGIC):
+        raise VidcolorError(f"refusing to load style pack '{path}': it is a pickle/zip file; style packs are .safetensors (pickles can run code)")
+    if len(head) < 8:
+        raise VidcolorError(f"style pack '{path}' is empty or truncated")
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+    except Exception as exc:  # safetensors raises its own error types for malformed headers
+        raise VidcolorError(f"style pack '{path}' is damaged (not a valid safetensors file: {exc.__class__.__name__})") from None
+    if meta.get("format") != FORMAT:
+        raise VidcolorError(f"'{path}' is a safetensors file but not a vidcolor style pack (format={meta.get('format')!r})")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise VidcolorError(f"style pack '{path}' has format version {meta.get('format_version')!r}; this vidcolor reads version {FORMAT_VERSION}")
+    return meta
+
+
+def read_pack(path: str | os.PathLike) -> StylePack:
+    """Load a pack file (CPU, fp32) without checking which model it belongs to."""
+    path = Path(path)
+    meta = read_pack_metadata(path)
+    cfg = AdapterConfig.from_json(meta.get("adapter", "{}"))
+    from safetensors.torch import load_file
+
+    try:
+        state = load_file(str(path), device="cpu")
+    except Exception as exc:
+        raise VidcolorError(f"style pack '{path}' is damaged ({exc.__class__.__name__})") from None
+    vector = state.pop("style_vector", None)
+    adapter = StyleAdapter(cfg)
+    try:
+        if vector is None or vector.dim() != 1:
+            raise RuntimeError("style_vector")
+        adapter.load_state_dict({k[len("adapter."):]: v.float() for k, v in state.items() if k.startswith("adapter.")}, strict=True)
+    except RuntimeError:
+        raise VidcolorError(f"style pack '{path}' is damaged (its tensors do not match its adapter config)") from None
+    return StylePack(meta.get("name", path.stem), vector.float(), adapter.eval(), meta, path)
+
+
+def load_pack(name: str, model) -> StylePack:
+    """The added style ``name`` for the generator ``model`` (frozen, on CPU); VidcolorError if it is
+    unknown, damaged, or was made for other weights."""
+    if name in STYLES:
+        raise VidcolorError(f"style '{name}' is not in these weights; available: {', '.join(model.styles)}")
+    check_style_name(name)
+    pack = read_pack(pack_path(name))
+    from vidcolor.batch.segments import model_fingerprint
+
+    fp = model_fingerprint(model)
+    if pack.meta.get("base_fingerprint") != fp or pack.vector.numel() != model.config.style_dim:
+        made = pack.meta.get("base_weights") or "unknown weights"
+        raise VidcolorError(f"style '{name}' was made for another model ({made}, fingerprint {pack.meta.get('base_fingerprint', '?')[:12]}; "
+                            f"these weights are {fp[:12]}); re-create it with vidcolor styles add {name} --image "
+                            f"{pack.meta.get('source_image') or 'PAINTING'} --overwrite [--weights THESE_WEIGHTS]")
+    for p in pack.adapter.parameters():
+        p.requires_grad_(False)
+    pack.name = name
+    return pack
+
+
+def save_pack(path: Path, name: str, vector: torch.Tensor, adapter: StyleAdapter, meta: dict) -> Path:
+    """Write a pack atomically (temporary sibling + rename; nothing is left if this is interrupted)."""
+    from safetensors.torch import save_file
+
+    from vidcolor.io.atomic import atomic_output
+
+    tensors = {"style_vector": vector.detach().float().cpu().contiguous()}
+    tensors.update({f"adapter.{k}": v.detach().float().cpu().contiguous() for k, v in adapter.state_dict().items()})
+    header = {"format": FORMAT, "format_version": FORMAT_VERSION, "name": name, "adapter": adapter.config.to_json()}
+    header.update({k: str(v) for k, v in meta.items()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_output(path) as tmp:
+        save_file(tensors, str(tmp), metadata=header)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # safetensors creates files owner-only
+    return path
+
+
+# -- learning ---------------------------------------------------------------------------------------
+
+def _rgb_float(path: Path) -> np.ndarray:
+    """An image file as float32 RGB ``(H, W, 3)`` in [0, 1]; VidcolorError if it is not a picture."""
+    from vidcolor.io.image import read_image
+
+    img = read_image(path)
+    img = img.astype(np.float32) / (65535.0 if img.dtype == np.uint16 else 255.0)
+    if img.ndim == 2:
+        img = np.repeat(img[..., None], 3, axis=2)
+    if min(img.shape[:2]) < 32:
+        raise VidcolorError(f"image '{path}' is too small ({img.shape[1]}×{img.shape[0]}); give a picture of at least 32 px")
+    return img
+
+
+def _to_tensor(rgb: np.ndarray, short: int, min_side: int = 0, max_long: int | None = None) -> torch.Tensor:
+    """``(H,W,3)`` → ``[1,3,h,w]`` with short side ``short`` (long side ≤ ``max_long``, short ≥ ``min_side``)."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    s = short / min(h, w)
+    if max_long:
+        s = min(s, max_long / max(h, w))
+    s = max(s, min_side / min(h, w))
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    out = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC)
+    return torch.from_numpy(np.clip(out, 0, 1)).permute(2, 0, 1)[None].contiguous()
+
+
+def _content_photos(folder: Path | None, crop: int) -> list[torch.Tensor]:
+    from vidcolor.io.image import IMAGE_EXTS
+
+    src = Path(folder) if folder else CONTENT_DIR
+    if not src.is_dir():
+        raise VidcolorError(f"--photos: '{src}' is not a folder")
+    files = sorted(p for p in src.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTS and not p.name.startswith("."))
+    if not files:
+        raise VidcolorError(f"--photos: no images in '{src}' ({', '.join(sorted(IMAGE_EXTS))})")
+    return [_to_tensor(_rgb_float(p), 256, min_side=crop) for p in files]
+
+
+def _chroma_moments(rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per image mean ``[N,2]`` and covariance ``[N,2,2]`` of ab/110 of RGB ``[N,3,H,W]``."""
+    from vidcolor.color import AB_SCALE, rgb_to_lab
+
+    ab = rgb_to_lab(rgb)[:, 1:].flatten(2) / AB_SCALE
+    mu = ab.mean(dim=2)
+    d = ab - mu[:, :, None]
+    return mu, d @ d.transpose(1, 2) / d.shape[2]
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt here (main thread only), so cleanup runs as for Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+class _Bar:
+    """tqdm over steps (``steps`` given) or over seconds of the time budget (shows the time left)."""
+
+    def __init__(self, enabled: bool, steps: int | None, seconds: float):
+        self.bar, self.steps = None, steps
+        if enabled:
+            from tqdm import tqdm
+
+            fmt = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} s [{elapsed}<{remaining}{postfix}]"
+            self.bar = (tqdm(total=steps, desc="learning style", unit="step", dynamic_ncols=True) if steps
+                        else tqdm(total=int(round(seconds)), desc="learning style", bar_format=fmt, dynamic_ncols=True))
+
+    def update(self, step: int, elapsed: float, loss: float) -> None:
+        if self.bar is None:
+            return
+        n = step if self.steps else min(int(elapsed), self.bar.total)
+        self.bar.update(n - self.bar.n)
+        self.bar.set_postfix_str(f"loss {loss:.3f}, step {step}", refresh=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def learn_style(name: str, image: str | os.PathLike, *, minutes: float = 10.0, steps: int | None = None,
+                weights: str | os.PathLike | None = None, photos: str | os.PathLike | None = None, device: str = "auto",
+                overwrite: bool = False, progress: bool = False, settings: LearnSettings | None = None,
+                adapter_config: AdapterConfig | None = None) -> Path:
+    """Learn the style of the painting ``image`` and save it as ``styles_dir()/NAME.safetensors``.
+
+    Trains for ``minutes`` of wall time (or exactly ``steps`` steps when given) on crops of the
+    shipped content photos (or the images in the folder ``photos``), the base generator
+    (``weights``; default the bundled one) frozen. ``device``: ``auto`` (CUDA when available) |
+    ``cpu`` | ``cuda``. Returns the pack's path. Everything is validated before training starts;
+    Ctrl-C or SIGTERM while learning leaves no file behind.
+    """
+    from vidcolor.color import lab_to_rgb, rgb_to_gray
+    from vidcolor.device import resolve_device
+    from vidcolor.losses.perceptual import VGGFeatures, gram
+    from vidcolor.models.serialization import load_generator
+    from vidcolor.pipeline.engine import bundled_weights
+
+    st = settings or LearnSettings()
+    if steps is None and not minutes > 0:
+        raise VidcolorError(f"--minutes must be > 0, got {minutes}")
+    if steps is not None and steps < 1:
+        raise VidcolorError(f"steps must be ≥ 1, got {steps}")
+    check_new_name(name)
+    dest = pack_path(name)
+    if dest.exists() and not overwrite:
+        raise VidcolorError(f"style '{name}' already exists ('{dest}'); use --overwrite, or 'vidcolor styles remove {name}' first")
+    image = Path(image)
+    painting = _rgb_float(image)
+    wpath = Path(weights) if weights else bundled_weights()
+    model = load_generator(wpath)
+    check_new_name(name, tuple(model.styles))
+    if st.crop % model.config.multiple:
+        raise VidcolorError(f"crop {st.crop} is not a multiple of the generator's stride {model.config.multiple}")
+    photos_t = _content_photos(Path(photos) if photos else None, st.crop)
+    vgg = VGGFeatures(layers=STYLE_LAYERS)  # VidcolorError with install instructions if there are no weights
+
+    from vidcolor.batch.segments import model_fingerprint
+
+    fingerprint = model_fingerprint(model)
+    dev = resolve_device(device)
+    model = model.to(dev).eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    vgg = vgg.to(dev)
+    gen = torch.Generator().manual_seed(st.seed)
+    torch.manual_seed(st.seed)
+
+    with torch.no_grad():
+        s_rgb = _to_tensor(painting, st.style_short_side, max_long=2 * st.style_short_side).to(dev)
+        s_feat = vgg(s_rgb)
+        g_target = {k: gram(s_feat[k]) for k in STYLE_LAYERS}
+        g_norm = {k: g_target[k].pow(2).mean().clamp_min(1e-12) for k in STYLE_LAYERS}
+        mu_s, cov_s = _chroma_moments(s_rgb)
+
+    vector = model.style_embedding.weight.detach().mean(dim=0).clone().requires_grad_(True)
+    adapter = StyleAdapter(adapter_config).to(dev).train()
+    opt = torch.optim.Adam([{"params": [vector], "lr": st.lr_vector}, {"params": adapter.parameters(), "lr": st.lr_adapter}])
+
+    def sample() -> tuple[torch.Tensor, torch.Tensor]:
+        crops = []
+        for _ in range(st.batch):
+            img = photos_t[int(torch.randint(len(photos_t), (1,), generator=gen))]
+            h, w = img.shape[-2:]
+            y = int(torch.randint(h - st.crop + 1, (1,), generator=gen))
+            x = int(torch.randint(w - st.crop + 1, (1,), generator=gen))
+            c = img[..., y:y + st.crop, x:x + st.crop]
+            if torch.rand(1, generator=gen).item() < 0.5:
+                c = c.flip(-1)
+            crops.append(c)
+        rgb = torch.cat(crops).to(dev)
+        return rgb_to_gray(rgb), rgb
+
+    budget = None if steps is not None else minutes * 60.0
+    bar = _Bar(progress, steps, budget or 0.0)
+    t0, step, last = time.monotonic(), 0, {}
+    try:
+        with _sigterm_as_interrupt():
+            while (step < steps) if steps is not None else (time.monotonic() - t0 < budget):
+                gray, rgb = sample()
+                lab = adapter(gray, model(gray, 0, style_vector=vector))
+                out = lab_to_rgb(lab)
+                f_out = vgg(out)
+                with torch.no_grad():
+                    f_in = vgg(rgb)
+                l_style = sum(F.mse_loss(gram(f_out[k]), g_target[k].expand(out.shape[0], -1, -1)) / g_norm[k] for k in STYLE_LAYERS)
+                l_content = sum(F.mse_loss(f_out[k], f_in[k]) / f_in[k].pow(2).mean().clamp_min(1e-12) for k in CONTENT_LAYERS)
+                mu, cov = _chroma_moments(out)
+                l_palette = (mu - mu_s).pow(2).sum(1).mean() + (cov - cov_s).pow(2).sum((1, 2)).mean()
+                l_tv = (out[..., 1:, :] - out[..., :-1, :]).abs().mean() + (out[..., :, 1:] - out[..., :, :-1]).abs().mean()
+                loss = st.w_style * l_style + st.w_content * l_content + st.w_palette * l_palette + st.w_tv * l_tv
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                step += 1
+                last = {"total": float(loss.detach()), "style": float(l_style.detach()), "content": float(l_content.detach()), "palette": float(l_palette.detach()), "tv": float(l_tv.detach())}
+                bar.update(step, time.monotonic() - t0, last["total"])
+            seconds = time.monotonic() - t0
+            meta = {"base_fingerprint": fingerprint, "base_weights": wpath.name, "style_dim": model.config.style_dim,
+                    "source_image": image.name, "minutes": f"{(minutes if steps is None else seconds / 60):.4g}",
+                    "seconds": f"{seconds:.1f}", "steps": step, "photos": str(photos) if photos else "bundled",
+                    "created": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat(),
+                    "losses": json.dumps({k: round(v, 5) for k, v in last.items()}, sort_keys=True)}
+            return save_pack(dest, name, vector, adapter.eval(), meta)
+    finally:
+        bar.close()
+
+
+__all__ = ["AdapterConfig", "LearnSettings", "StyleAdapter", "StyleEntry", "StylePack", "check_new_name", "check_style_name",
+           "learn_style", "list_styles", "load_pack", "pack_path", "read_pack", "remove_style", "save_pack"]
