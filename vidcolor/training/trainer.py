@@ -181,14 +181,22 @@ class GANTrainer:
         _set_requires_grad(net_raw, False)
         return {f"{prefix}_real": l_real.detach(), f"{prefix}_fake": l_fake.detach()}
 
-    def _feature_losses(self, pred_rgb: torch.Tensor, target: torch.Tensor, style: torch.Tensor, st: StageConfig) -> dict:
+    def _feature_losses(self, pred_rgb: torch.Tensor, target: torch.Tensor, style: torch.Tensor, st: StageConfig, step: int = 0) -> dict:
         """VGG16 features computed once; both terms are *relative* (divided by the target's energy, so
         they are O(1) whatever the VGG's input scale):
 
         ``g_per = Σ_l mean((φ_l(ŷ) − φ_l(y))²) / mean(φ_l(y)²)`` over all samples, and
         ``g_tex = Σ_l mean((G(φ_l(ŷ)) − G(φ_l(y)))²) / mean(G(φ_l(y))²)`` over styled samples
-        (y = the teacher's rendering; G = Gram matrix, Gatys et al. 2016)."""
+        (y = the teacher's rendering; G = Gram matrix, Gatys et al. 2016).
+
+        Both run on one ``losses.feature_crop``² window of the batch (placed by the step number):
+        VGG16 costs ~8× the generator per pixel, and texture statistics need no whole image."""
         feats = self.perceptual.features
+        c = self.cfg.losses.feature_crop
+        h, w = pred_rgb.shape[-2:]
+        if c and (h > c or w > c):
+            y, x = (step * 37) % (max(h - c, 0) + 1), (step * 53) % (max(w - c, 0) + 1)
+            pred_rgb, target = pred_rgb[..., y:y + c, x:x + c], target[..., y:y + c, x:x + c]
         with self._autocast():
             fp = feats(pred_rgb)
             with torch.no_grad():
@@ -271,7 +279,7 @@ class GANTrainer:
             if tadv_on:
                 terms["g_tadv"] = self.adv.generator(self.td_raw(*triplet(p5)))
         if (st.per > 0 or st.tex > 0) and self.perceptual is not None:
-            terms.update(self._feature_losses(pred_rgb, target, style, st))
+            terms.update(self._feature_losses(pred_rgb, target, style, st, step_in_stage))
         if clip and st.temp > 0:
             mb = batch["mask_back"].to(self.device)
             terms["g_temp"] = torch.stack([
