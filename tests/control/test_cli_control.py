@@ -87,3 +87,22 @@ def test_keyframes_round_trip(tmp_path, tiny_hint_weights):
     assert r.exit_code == 0, r.output
     r = run("keyframes", clip, "-o", tmp_path / "kf", "--weights", tiny_hint_weights)
     assert r.exit_code != 0 and "already holds keyframes" in r.output
+
+
+def test_eval_scores_true_color_point_hints(tmp_path, tiny_hint_weights):
+    from vidcolor.errors import VidcolorError
+    from vidcolor.evaluation import evaluate_images
+
+    (tmp_path / "ref").mkdir()
+    for i in (0, 7):
+        cv2.imwrite(str(tmp_path / "ref" / f"p{i}.png"), cv2.cvtColor(frame_rgb(i), cv2.COLOR_RGB2BGR))
+    res = evaluate_images(tmp_path / "ref", weights=tiny_hint_weights, semantic=False, hint_points=10)
+    assert "hints" in res["mean"] and all("psnr" in e["hints"] for e in res["images"])
+    assert res["images"][0]["hints"]["psnr"] != res["images"][0]["styles"]["none"]["psnr"]
+    r = run("eval", "--ref", tmp_path / "ref", "--weights", tiny_hint_weights, "--hint-points", 5, "--no-semantic")
+    assert r.exit_code == 0 and "with hints" in r.output
+    (tmp_path / "out").mkdir()
+    with pytest.raises(VidcolorError, match="hint points need a model"):
+        for i in (0, 7):
+            cv2.imwrite(str(tmp_path / "out" / f"p{i}.none.png"), cv2.cvtColor(frame_rgb(i), cv2.COLOR_RGB2BGR))
+        evaluate_images(tmp_path / "ref", tmp_path / "out", semantic=False, hint_points=3)

@@ -145,7 +145,7 @@ def _means(entries: list[dict]) -> dict:
 
 def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None, *, weights: str | os.PathLike | None = None,
                     styles: Sequence[str] = ("none",), device: str = "cpu", render_size: int = 256, seed: int = 0, colorizer=None,
-                    sheet_height: int = SHEET_HEIGHT, semantic: bool | None = None, semantic_checker=None) -> EvalResults:
+                    sheet_height: int = SHEET_HEIGHT, semantic: bool | None = None, semantic_checker=None, hint_points: int = 0) -> EvalResults:
     """Score colorizations of the colour photos in ``ref_dir``.
 
     Each original (sRGB, 8 or 16 bit) is turned into L*/100 (:func:`vidcolor.color.rgb_to_gray`).
@@ -166,6 +166,11 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
     ``imagenet_class``. ``semantic``: True requires the classifier, False skips it, None (default)
     runs it when its package is installed and otherwise adds a note saying how to enable it.
     ``semantic_checker``: a ready :class:`~.semantic.SemanticChecker` (reused across calls).
+
+    ``hint_points`` > 0 (with a model, not an output folder): also plain colorization with that many
+    true-color point hints per photo (:mod:`vidcolor.control`; the original's mean color over a 3×3
+    patch at points drawn with ``seed`` and the file name), scored as ``hints`` — what a user gains by
+    clicking a few colors.
 
     Returns ``{"kind": "images", ..., "images": [per image], "mean": {"original", "gray", style…},
     "semantic": {classifier, input_size} or None, "notes": [...]}`` with thumbnails for the
@@ -219,6 +224,10 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
                 scores.update(_teacher_distance(original, result, s, render_size, seed))
             entry["styles"][s] = scores
             outputs[s] = result
+        if hint_points > 0:
+            if out_dir is not None:
+                raise VidcolorError("hint points need a model (weights), not a results folder")
+            entry["hints"] = _scores(colorizer.colorize(gray, 0, _true_color_points(original, hint_points, seed, path.name)).float().cpu(), original)
         if checker is not None:
             _add_semantic(checker, entry, original, base, outputs)
         entries.append(entry)
@@ -227,12 +236,35 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
     mean = {"original": _means([e["original"] for e in entries]), "gray": _means([e["gray"] for e in entries])}
     for s in styles:
         mean[s] = _means([e["styles"][s] for e in entries])
+    if hint_points > 0:
+        mean["hints"] = _means([e["hints"] for e in entries])
     return EvalResults({
         "kind": "images", "ref_dir": str(ref_dir), "out_dir": None if out_dir is None else str(out_dir),
         "weights": source,
         "render_size": render_size, "seed": seed, "styles": list(styles), "count": len(entries), "images": entries, "mean": mean,
         "semantic": None if checker is None else {"classifier": checker.name, "input_size": checker.size}, "notes": notes,
     }, sheet_rows=rows)
+
+
+def _true_color_points(original: torch.Tensor, n: int, seed: int, name: str) -> torch.Tensor:
+    """A hint map ``[1,3,H,W]`` of ``n`` points of the original's true chroma (3×3 mean)."""
+    import zlib
+
+    from vidcolor.control.hints_io import point_radius, rgb_to_ab
+    from vidcolor.models.hints import make_hints
+
+    _, _, h, w = original.shape
+    rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+    rgb = (original[0].permute(1, 2, 0).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
+    ab = np.zeros((h, w, 2), np.float32)
+    conf = np.zeros((h, w), np.float32)
+    r = point_radius(h, w)
+    for _ in range(n):
+        x, y = int(rng.integers(1, w - 1)), int(rng.integers(1, h - 1))
+        c = rgb[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).mean(0).round().astype(np.uint8)
+        ab[max(0, y - r):y + r + 1, max(0, x - r):x + r + 1] = rgb_to_ab(c)
+        conf[max(0, y - r):y + r + 1, max(0, x - r):x + r + 1] = 1
+    return make_hints(torch.from_numpy(ab).permute(2, 0, 1)[None], torch.from_numpy(conf)[None, None])
 
 
 def _semantic_checker(semantic: bool | None, checker, device: str):

@@ -155,6 +155,8 @@ def _image_table(res: Mapping) -> list[tuple[str, list[str]]]:
     rows = [("original", [_f(mean["original"].get(k), fmt) for k, _, fmt in _IMAGE_COLS]), ("gray baseline", [_f(mean["gray"].get(k), fmt) for k, _, fmt in _IMAGE_COLS])]
     for s in res["styles"]:
         rows.append(("colorized" if s == "none" else s, [_f(mean[s].get(k), fmt) for k, _, fmt in _IMAGE_COLS]))
+    if "hints" in mean:
+        rows.append(("with hints", [_f(mean["hints"].get(k), fmt) for k, _, fmt in _IMAGE_COLS]))
     return rows
 
 
