@@ -25,6 +25,8 @@ class _Group(click.Group):
             if ctx.params.get("debug"):
                 raise
             click.echo(f"Error: {exc}", err=True)
+            for note in getattr(exc, "vidcolor_notes", ()):
+                click.echo(f"note: {note}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
             terminated = isinstance(exc, Terminated)
@@ -116,8 +118,11 @@ class _Progress:
 @click.option("--scenes", type=click.Path(dir_okay=False), help="Write the detected scene cuts (CSV) here.")
 @click.option("--batch-size", type=click.IntRange(1), help="Frames per inference batch (default: 4 on CPU, from free memory on CUDA).")
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the generator (slower start, faster long runs).")
-@click.option("--resume", is_flag=True, help="Render videos in segments with a journal; rerun to continue an interrupted render.")
-@click.option("--segment-seconds", type=click.FloatRange(min=0, min_open=True), help="Segment length for --resume/--ray (default 60).")
+@click.option("--resume/--no-resume", default=None,
+              help="Render videos in segments with a journal, so rerunning the same command continues an interrupted render "
+                   "(default: for videos longer than 2 minutes); --no-resume: always one pass.")
+@click.option("--segment-seconds", type=click.FloatRange(min=0, min_open=True),
+              help="Segment length in seconds of film (default: sized so one segment takes about 30 s to render).")
 @click.option("--ray", "ray_address", is_flag=False, flag_value="auto", default=None, metavar="[ADDRESS]",
               help="Render segments on a Ray cluster: auto (default), local, HOST:PORT or ray://HOST:PORT.")
 @click.option("--ray-workers", type=click.IntRange(1), help="Ray actors (default: one per GPU, else one per CPU).")
@@ -164,7 +169,8 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
 @click.option("--crf", default=18, show_default=True, type=click.IntRange(0, 51))
 @click.option("--no-temporal", is_flag=True, help="Turn off flow-guided stabilization and scene-cut resets.")
 @click.option("--overwrite", is_flag=True, help="Render films whose output already exists.")
-@click.option("--segment-seconds", default=60.0, show_default=True, type=click.FloatRange(min=0, min_open=True), help="Segment length (resume unit, Ray work item).")
+@click.option("--segment-seconds", type=click.FloatRange(min=0, min_open=True),
+              help="Segment length in seconds of film, the resume unit and Ray work item (default: sized so one segment takes about 30 s to render).")
 @click.option("--warmup", default=24, show_default=True, type=click.IntRange(0), help="Frames before each segment rendered only to settle the stabilizer.")
 @click.option("--no-resume", is_flag=True, help="Discard finished segments of interrupted films and start them over.")
 @click.option("--batch-size", type=click.IntRange(1), help="Frames per inference batch.")

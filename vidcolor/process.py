@@ -16,12 +16,13 @@ from typing import Callable
 import numpy as np
 import torch
 
-from vidcolor.batch.segments import DEFAULT_SEGMENT_SECONDS, process_video_segmented
+from vidcolor.batch.segments import AUTO_SEGMENT_AFTER, process_video_segmented
 from vidcolor.color import luma_to_lightness, rgb_to_gray
 from vidcolor.control.apply import Controls, image_hint_map, plan_video
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import IMAGE_EXTS, read_image, write_image
-from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file
+from vidcolor.io.lock import locks_output
+from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file, probe_video
 from vidcolor.outputs import ProcessResult, check_clashes, check_codec, check_output, default_output, is_image
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer
 from vidcolor.pipeline.frames import FrameProcessor
@@ -32,6 +33,7 @@ __all__ = ["ProcessResult", "check_codec", "default_output", "expand_inputs", "p
 _check_output = check_output  # the name before vidcolor.outputs existed
 
 
+@locks_output
 def process_video(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *, colorizer: Colorizer | None = None,
                   weights: str | None = None, device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True,
                   codec: str = "h264", crf: int = 18, overwrite: bool = False, batch_size: int | None = None, scenes: str | os.PathLike | None = None,
@@ -99,6 +101,7 @@ def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frame
     return n, info, notes
 
 
+@locks_output
 def process_image(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *, colorizer: Colorizer | None = None,
                   weights: str | None = None, device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, overwrite: bool = False,
                   controls: Controls | None = None) -> ProcessResult:
@@ -155,14 +158,17 @@ def plan_outputs(inputs: list[Path], output: str | os.PathLike | None, style: st
 def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | None = None, style: str = "none", *, weights: str | None = None,
                   device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True, codec: str = "h264", crf: int = 18,
                   overwrite: bool = False, scenes: str | None = None, batch_size: int | None = None, compile: bool = False,
-                  progress_factory=None, resume: bool = False, segment_seconds: float | None = None,
+                  progress_factory=None, resume: bool | None = None, segment_seconds: float | None = None,
                   ray_address: str | None = None, ray_workers: int | None = None, controls: Controls | None = None) -> list[ProcessResult]:
     """Process files and folders (what ``vidcolor process`` does). Validates everything first.
     ``controls`` (hints, references) need a single input.
 
-    ``resume``, ``segment_seconds`` or ``ray_address`` render videos in resumable segments
-    (:func:`vidcolor.batch.segments.process_video_segmented`; ``ray_address`` spreads them over a
-    Ray cluster)."""
+    Videos render in resumable segments (:func:`vidcolor.batch.segments.process_video_segmented`;
+    rerunning the same call continues an interrupted one) when ``resume`` is True, when
+    ``segment_seconds`` or ``ray_address`` (a Ray cluster) is given, or — ``resume=None``, the
+    default — when they are longer than :data:`~vidcolor.batch.segments.AUTO_SEGMENT_AFTER`
+    seconds; ``resume=False`` always renders in one pass. Every output name is checked (clashes
+    with each other, with inputs, and with existing files unless ``overwrite``) before any work."""
     from vidcolor.styles.packs import check_style_name
 
     check_style_name(style)  # built-in or added (vidcolor styles add)
@@ -172,11 +178,16 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     check_clashes(list(zip(files, outs)), overwrite)
     if controls and len(files) != 1:
         raise VidcolorError("--hints, --hints-image and --reference apply to one input; give a single video or photo (or use vidcolor batch with a manifest)")
+    if resume is False and (segment_seconds is not None or ray_address is not None):
+        raise VidcolorError("--no-resume renders in one pass; it cannot be combined with --segment-seconds or --ray")
+    if resume and controls:
+        raise VidcolorError("--hints, --hints-image and --reference are not carried through segments; drop --resume")
     for f, o in zip(files, outs):
         check_output(f, o, overwrite)
         if not is_image(f) and not is_video_file(f, probe=True):
             raise VidcolorError(f"'{f}' is neither a video nor an image vidcolor can read")
-    segmented = resume or segment_seconds is not None or ray_address is not None
+    explicit = resume or segment_seconds is not None or ray_address is not None
+    segmented = {f: explicit or (resume is None and not controls and _is_long(f)) for f in files if not is_image(f)}
     col = None
     if ray_address is None or any(is_image(f) for f in files):  # with Ray the workers load the model
         col = Colorizer(weights, device=device, render_size=render_size, compile=compile)
@@ -188,11 +199,11 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
         else:
             bar = progress_factory(f) if progress_factory else None
             try:
-                if segmented:
+                if segmented[f]:
                     results.append(process_video_segmented(
                         f, o, style, colorizer=col, weights=weights, device=device, render_size=render_size, temporal=temporal,
                         codec=codec, crf=crf, overwrite=overwrite, scenes=scenes if len(files) == 1 else None, progress=bar,
-                        batch_size=batch_size, segment_seconds=segment_seconds or DEFAULT_SEGMENT_SECONDS, resume=True,
+                        batch_size=batch_size, segment_seconds=segment_seconds, resume=True,
                         ray_address=ray_address, ray_workers=ray_workers))
                     continue
                 results.append(process_video(f, o, style, colorizer=col, temporal=temporal, codec=codec, crf=crf, overwrite=overwrite,
@@ -202,3 +213,11 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
                 if bar is not None and hasattr(bar, "close"):
                     bar.close()
     return results
+
+
+def _is_long(video: Path) -> bool:
+    """Longer than :data:`~vidcolor.batch.segments.AUTO_SEGMENT_AFTER` (resumable by default)."""
+    info = probe_video(video)
+    if info.duration is None and info.frame_count:
+        return info.frame_count / float(info.frame_rate) > AUTO_SEGMENT_AFTER
+    return info.duration is not None and info.duration > AUTO_SEGMENT_AFTER

@@ -48,7 +48,7 @@ class FilmJob:
     codec: str = "h264"
     crf: int = 18
     temporal: bool = True
-    segment_seconds: float = 60.0
+    segment_seconds: float | None = None  # None: sized from the frame size (segments.auto_segment_seconds)
 
 
 @dataclass
@@ -184,18 +184,14 @@ def collect_jobs(sources: list[str | os.PathLike], base: FilmJob) -> list[FilmJo
 
 
 def resolve_outputs(jobs: list[FilmJob], out_dir: Path) -> list[FilmJob]:
-    """Fill in output paths (relative ones go into ``out_dir``); two films may not share one."""
-    from vidcolor.outputs import default_output
+    """Fill in output paths (relative ones go into ``out_dir``); two films may not share one, and
+    no output may be an input (checked for all films before any is rendered). Outputs that exist
+    are not an error here: a batch skips them (:func:`run_batch`)."""
+    from vidcolor.outputs import check_clashes, default_output
 
-    resolved, seen = [], {}
-    for job in jobs:
-        out = default_output(job.input, job.style, job.codec, out_dir) if job.output is None else \
-            (job.output if job.output.is_absolute() else out_dir / job.output)
-        key = os.path.normcase(os.path.abspath(out))
-        if key in seen:
-            raise VidcolorError(f"'{job.input}' and '{seen[key]}' would both be written to '{out}'; give one an output in a manifest")
-        seen[key] = job.input
-        resolved.append(replace(job, output=out))
+    resolved = [replace(job, output=default_output(job.input, job.style, job.codec, out_dir) if job.output is None else
+                        (job.output if job.output.is_absolute() else out_dir / job.output)) for job in jobs]
+    check_clashes([(job.input, job.output) for job in resolved], overwrite=True)
     return resolved
 
 

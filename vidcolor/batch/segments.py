@@ -28,15 +28,19 @@ from vidcolor.batch.journal import Journal, input_identity, segment_record_ok
 from vidcolor.batch.plan import Segment, plan_segments, plan_to_dict, scan_keyframes, segments_from_plan
 from vidcolor.batch.render import LocalExecutor, SegmentJob
 from vidcolor.errors import VidcolorError
+from vidcolor.io.lock import locks_output
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, bundled_weights
 from vidcolor.pipeline.scenes import Cut, write_cut_list
 from vidcolor.outputs import ProcessResult, check_codec, check_output
 
 DEFAULT_SEGMENT_SECONDS = 60.0
+AUTO_SEGMENT_AFTER = 120.0  # s of film: `vidcolor process` renders longer videos in segments unless --no-resume
+WORK_PER_SEGMENT = 30.0     # s of rendering one automatically sized segment should take (about)
+CPU_PIXEL_RATE = 8e6        # pixels/s end to end on a 2-core CPU (640x480 at 26 fps, README); CUDA: 10x
 DEFAULT_WARMUP = 24  # frames: joins then match a single pass to ±1 code value (README, "Running on a cluster")
 WORK_SUFFIX = ".vidcolor-work"
 
-__all__ = ["DEFAULT_SEGMENT_SECONDS", "DEFAULT_WARMUP", "Segment", "SegmentedResult", "plan_segments",
+__all__ = ["AUTO_SEGMENT_AFTER", "DEFAULT_SEGMENT_SECONDS", "DEFAULT_WARMUP", "Segment", "SegmentedResult", "auto_segment_seconds", "plan_segments",
            "process_video_segmented", "scan_keyframes", "work_folder"]
 
 
@@ -86,6 +90,17 @@ def weights_fingerprint(weights: str | os.PathLike | None) -> tuple[str, tuple[s
     return _file_fingerprint(str(path.resolve()), st.st_size, st.st_mtime_ns)
 
 
+def auto_segment_seconds(info, device: str = "cpu") -> float:
+    """Film seconds per segment so that rendering one takes about :data:`WORK_PER_SEGMENT` s, so
+    an interruption loses at most about that much work: throughput is estimated from the frame
+    size (:data:`CPU_PIXEL_RATE`, ten times that on CUDA); the result is kept in 10..60 s of film
+    (each segment also renders a warm-up, so much shorter ones would cost more than they save).
+
+    640x480 at 24 fps on a CPU: 32.5 s; 1080p: 10 s."""
+    fps = CPU_PIXEL_RATE * (10 if device == "cuda" else 1) / max(1, info.width * info.height)
+    return round(min(60.0, max(10.0, WORK_PER_SEGMENT * fps / float(info.frame_rate or 25))), 1)
+
+
 def _segment_file(work: Path, index: int, ext: str) -> Path:
     return work / f"seg_{index:05d}{ext}"
 
@@ -113,8 +128,9 @@ def _open_journal(work: Path, inp: Path, settings: dict, resume: bool, segment_s
     return Journal.create(work / "journal.json", identity, settings, plan_to_dict(index, segments)), False
 
 
+@locks_output
 def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *,
-                            segment_seconds: float = DEFAULT_SEGMENT_SECONDS, warmup: int = DEFAULT_WARMUP, resume: bool = True,
+                            segment_seconds: float | None = None, warmup: int = DEFAULT_WARMUP, resume: bool = True,
                             colorizer: Colorizer | None = None, weights: str | os.PathLike | None = None, device: str = "auto",
                             render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True, codec: str = "h264", crf: int = 18,
                             overwrite: bool = False, batch_size: int | None = None, scenes: str | os.PathLike | None = None,
@@ -123,7 +139,9 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
                             on_segment: Callable[[int, dict], None] | None = None, keep_work: bool = False) -> SegmentedResult:
     """Colorize (and stylize) a video in resumable segments; same output as ``process_video``.
 
-    ``segment_seconds``: target segment length (cuts at the first keyframe after it).
+    ``segment_seconds``: target segment length (cuts at the first keyframe after it); None:
+    :func:`auto_segment_seconds`. The output is locked for the run (:mod:`vidcolor.io.lock`): a
+    second writer of it, or of its work folder, fails at once.
     ``warmup``: frames before each segment run through the model and stabilizer, not written.
     ``resume``: reuse the finished segments of an earlier run with the same input and settings
     (otherwise, or when they differ, start over). ``ray_address`` (``"auto"``, ``"local"``,
@@ -140,6 +158,9 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
         raise VidcolorError(f"input not found: '{inp}'")
     check_codec(out, codec, crf)
     check_output(inp, out, overwrite)
+    if segment_seconds is None:
+        cuda = device == "cuda" or (colorizer is not None and colorizer.device.type == "cuda")
+        segment_seconds = auto_segment_seconds(_probe(inp), "cuda" if cuda else "cpu")
     if segment_seconds <= 0:
         raise VidcolorError(f"segment length must be > 0 seconds, got {segment_seconds}")
     if warmup < 0:
@@ -211,6 +232,12 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
                 progress(done_frames, total)
             if on_segment:
                 on_segment(job.segment.index, record)
+    except BaseException as exc:  # Ctrl-C, SIGTERM, an error: the finished segments stay for a rerun
+        kept = len(reused) + len(rendered)
+        if kept:
+            exc.vidcolor_notes = [f"{kept} of {len(segments)} segment(s) are kept in '{work}'; "
+                                  "run the same command again to continue"]
+        raise
     finally:
         if own is not None:
             own.close()

@@ -15,15 +15,25 @@ from pathlib import Path
 from vidcolor.errors import VidcolorError
 
 
-def partial_path(path: str | os.PathLike) -> Path:
-    """A free temporary name next to ``path`` that keeps its extension.
+_live: set[str] = set()  # temporary files this process is writing now
 
-    ``out/film.mp4`` -> ``out/.film.partial-3fa9c2d1.mp4``. The extension is kept so that tools
-    which pick a muxer or an image encoder from the name (FFmpeg, OpenCV) choose the right one.
+
+def live_partials() -> frozenset[str]:
+    """Temporary paths of :func:`atomic_output` blocks open in this process."""
+    return frozenset(_live)
+
+
+def partial_path(path: str | os.PathLike) -> Path:
+    """A free temporary name next to ``path`` that keeps its extension and names its owner.
+
+    ``out/film.mp4`` -> ``out/.film.partial-4711-3fa9c2d1.mp4`` (PID 4711). The extension is kept
+    so that tools which pick a muxer or an image encoder from the name (FFmpeg, OpenCV) choose the
+    right one; the PID tells a later run whose file it is (:mod:`vidcolor.io.lock` removes those
+    of killed runs).
     """
     path = Path(path)
     while True:
-        candidate = path.with_name(f".{path.stem}.partial-{secrets.token_hex(4)}{path.suffix}")
+        candidate = path.with_name(f".{path.stem}.partial-{os.getpid()}-{secrets.token_hex(4)}{path.suffix}")
         if not candidate.exists():
             return candidate
 
@@ -46,17 +56,21 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     if path.is_dir():
         raise VidcolorError(f"cannot write '{path}': it is a folder")
     tmp = partial_path(path)
+    _live.add(os.path.abspath(tmp))
     try:
-        yield tmp
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    if not tmp.exists():
-        raise VidcolorError(f"cannot write '{path}': nothing was written")
-    try:
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise VidcolorError(f"cannot write '{path}': {exc.strerror or exc}") from exc
+        try:
+            yield tmp
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            raise
+        if not tmp.exists():
+            raise VidcolorError(f"cannot write '{path}': nothing was written")
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            raise VidcolorError(f"cannot write '{path}': {exc.strerror or exc}") from exc
+    finally:
+        _live.discard(os.path.abspath(tmp))

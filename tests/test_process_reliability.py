@@ -1,0 +1,223 @@
+"""`vidcolor process` under faults, as a user or a scheduler meets them: SIGTERM and SIGKILL
+mid-run, two writers of one output, two inputs with one output name, and resuming by default.
+
+Runs that must be interrupted mid-film go through a tiny wrapper that makes each inference batch
+sleep (``SLOW``), so "mid-film" does not depend on the machine's speed; decoding, encoding and
+muxing are the real PyAV code."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tests.batch.conftest import decoded, make_gop_clip, video_pts
+from tests.clips import make_clip
+from vidcolor.cli import cli
+
+ROOT = Path(__file__).parents[1]
+SLOW = """
+import sys, time
+import vidcolor.pipeline.frames as frames
+_infer = frames.FrameProcessor.infer
+def infer(self, batch):
+    time.sleep(float(sys.argv[1]))
+    return _infer(self, batch)
+frames.FrameProcessor.infer = infer
+from vidcolor.cli import cli
+cli(sys.argv[2:], prog_name="vidcolor")
+"""
+KILL_IN_JOIN = """
+import os, signal, sys
+from vidcolor.batch.concat import SegmentConcat
+_write = SegmentConcat.write_packet
+def write_packet(self, packet):
+    if self.frames_written == 5:
+        os.kill(os.getpid(), signal.SIGKILL)
+    _write(self, packet)
+SegmentConcat.write_packet = write_packet
+from vidcolor.cli import cli
+cli(sys.argv[1:], prog_name="vidcolor")
+"""
+
+
+def start(code: str, *args) -> subprocess.Popen:
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def wait_for(cond, proc: subprocess.Popen, timeout: float = 120.0) -> None:
+    end = time.time() + timeout
+    while not cond():
+        if proc.poll() is not None:
+            raise AssertionError(f"process ended early ({proc.returncode}): {proc.stderr.read().decode()[-2000:]}")
+        if time.time() > end:
+            proc.kill()
+            raise AssertionError("timed out waiting")
+        time.sleep(0.05)
+
+
+def partials(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if ".partial-" in p.name]
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return make_clip(tmp_path_factory.mktemp("rel") / "film.mp4", n_frames=48, audio="aac")
+
+
+def args(src, out, weights, *extra):
+    return ["process", str(src), "-o", str(out), "--weights", str(weights), "--device", "cpu", "-q", *extra]
+
+
+def test_sigterm_is_a_clean_abort(tmp_path, tiny_weights, clip):
+    out = tmp_path / "out.mp4"
+    proc = start(SLOW, 0.2, *args(clip, out, tiny_weights))
+    wait_for(lambda: partials(tmp_path), proc)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err.decode()
+    assert "Error: terminated" in err.decode() and "Traceback" not in err.decode()
+    assert list(tmp_path.iterdir()) == []  # nothing at or beside the output
+
+
+def test_sigkill_leftovers_are_removed_by_the_next_run(tmp_path, tiny_weights, clip):
+    out = tmp_path / "out.mp4"
+    older = tmp_path / ".out.partial-4194303-0badf00d.mp4"  # left by an earlier killed run
+    older.write_bytes(b"x")
+    proc = start(SLOW, 0.2, *args(clip, out, tiny_weights))
+    wait_for(lambda: any(f"-{proc.pid}-" in p.name for p in partials(tmp_path)), proc)
+    assert not older.exists()  # the run removed it on start
+    proc.kill()
+    proc.wait()
+    assert len(partials(tmp_path)) == 1  # its own, with its PID in the name
+    r = CliRunner().invoke(cli, args(clip, out, tiny_weights))  # the same command again
+    assert r.exit_code == 0, r.output
+    assert [p.name for p in tmp_path.iterdir()] == ["out.mp4"]
+    assert len(video_pts(out)) == 48
+
+
+def test_two_writers_of_one_output(tmp_path, tiny_weights, clip):
+    out = tmp_path / "out.mp4"
+    first = start(SLOW, 0.1, *args(clip, out, tiny_weights))
+    wait_for(lambda: partials(tmp_path), first)
+    r = CliRunner().invoke(cli, args(clip, out, tiny_weights))
+    assert r.exit_code == 1
+    assert f"is being written by another vidcolor process (pid {first.pid})" in r.output
+    _, err = first.communicate(timeout=180)
+    assert first.returncode == 0, err.decode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.mp4"] and len(video_pts(out)) == 48
+
+
+def test_two_resumable_writers_of_one_output(tmp_path, tiny_weights):
+    """With --resume both would share the work folder: the second fails at once and touches nothing."""
+    from tests.io.test_lock import holder
+
+    src = make_gop_clip(tmp_path / "in.mp4", n_frames=40)
+    out = tmp_path / "o" / "out.mp4"
+    out.parent.mkdir()
+    work = out.parent / "out.mp4.vidcolor-work"
+    work.mkdir()
+    (work / "journal.json").write_text("{}")
+    first = holder(out)  # holds the lock as a running render would
+    try:
+        r = CliRunner().invoke(cli, args(src, out, tiny_weights, "--resume", "--segment-seconds", "0.4"))
+        assert r.exit_code == 1 and f"is being written by another vidcolor process (pid {first.pid})" in r.output
+        assert [p.name for p in work.iterdir()] == ["journal.json"] and not out.exists()
+    finally:
+        first.kill()
+        first.wait()
+
+
+def test_sigkill_while_joining_segments(tmp_path, tiny_weights):
+    src = make_gop_clip(tmp_path / "in.mp4", n_frames=40, audio="aac")
+    out = tmp_path / "o" / "out.mp4"
+    out.parent.mkdir()
+    cmd = args(src, out, tiny_weights, "--resume", "--segment-seconds", "0.4")
+    proc = start(KILL_IN_JOIN, *cmd)
+    proc.communicate(timeout=180)
+    assert proc.returncode == -signal.SIGKILL
+    assert partials(out.parent) and not out.exists()
+    r = CliRunner().invoke(cli, cmd)
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.parent.iterdir()) == ["out.mp4"] and len(video_pts(out)) == 40
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_name_clash_is_refused_before_any_work(tmp_path, tiny_weights, overwrite):
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        make_clip(tmp_path / d / "clip.mp4", n_frames=4)
+    out = tmp_path / "out"
+    extra = ["--overwrite"] if overwrite else []
+    r = CliRunner().invoke(cli, ["process", str(tmp_path / "a" / "clip.mp4"), str(tmp_path / "b" / "clip.mp4"), "-o", str(out),
+                                 "--weights", str(tiny_weights), "-q", *extra])
+    assert r.exit_code == 1
+    assert "would both be written to" in r.output and "clip.none.mp4" in r.output
+    assert list(out.iterdir()) == []
+
+
+def test_existing_outputs_are_all_named_before_any_work(tmp_path, tiny_weights):
+    srcs = [make_clip(tmp_path / f"{n}.mp4", n_frames=4) for n in ("x", "y", "z")]
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "x.none.mp4").write_bytes(b"old")
+    (out / "z.none.mp4").write_bytes(b"old")
+    r = CliRunner().invoke(cli, ["process", *map(str, srcs), "-o", str(out), "--weights", str(tiny_weights), "-q"])
+    assert r.exit_code == 1 and "2 output problems" in r.output
+    assert "x.none.mp4" in r.output and "z.none.mp4" in r.output
+    assert sorted(p.name for p in out.iterdir()) == ["x.none.mp4", "z.none.mp4"]
+
+
+def test_long_videos_are_resumable_by_default(tmp_path, tiny_weights, monkeypatch):
+    """A 'long' video (the threshold lowered for the test) renders in segments without --resume;
+    Ctrl-C keeps the finished ones, and the very same command continues; --no-resume is one pass."""
+    import vidcolor.batch.render as render
+    import vidcolor.batch.segments as segments
+    import vidcolor.process as process
+
+    monkeypatch.setattr(process, "AUTO_SEGMENT_AFTER", 1.0)
+    monkeypatch.setattr(segments, "auto_segment_seconds", lambda info, device="cpu": 0.4)
+    src = make_gop_clip(tmp_path / "in.mp4", n_frames=40, audio="aac")
+    out, one = tmp_path / "out.mkv", tmp_path / "one.mkv"  # lossless: frames can be compared with a single pass
+    real = render.render_segment
+
+    def ctrl_c_at_segment_2(colorizer, job, progress=None):
+        if job.segment.index == 2:
+            raise KeyboardInterrupt
+        return real(colorizer, job, progress)
+
+    with monkeypatch.context() as m:
+        m.setattr(render, "render_segment", ctrl_c_at_segment_2)
+        r = CliRunner().invoke(cli, args(src, out, tiny_weights, "--codec", "ffv1"))
+    assert r.exit_code == 130 and "Error: interrupted" in r.output
+    assert "2 of 4 segment(s) are kept" in r.output and "run the same command again" in r.output
+    assert not out.exists() and not partials(tmp_path)
+    same = [a for a in args(src, out, tiny_weights, "--codec", "ffv1") if a != "-q"]  # the same command, notes shown
+    r = CliRunner().invoke(cli, same)
+    assert r.exit_code == 0, r.output
+    assert "resumed: reused 2 of 4 segment(s)" in r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "out.mkv"]
+    assert CliRunner().invoke(cli, args(src, one, tiny_weights, "--codec", "ffv1", "--no-resume")).exit_code == 0
+    assert video_pts(out) == video_pts(one)
+    diff = [np.abs(a.astype(int) - b).mean() for (_, a), (_, b) in zip(decoded(out), decoded(one))]
+    assert max(diff) < 0.25  # the joins match a single pass (warm-up) to about a code value
+
+
+def test_short_videos_keep_the_single_pass(tmp_path, tiny_weights, clip):
+    out = tmp_path / "out.mp4"
+    r = CliRunner().invoke(cli, args(clip, out, tiny_weights)[:-1])
+    assert r.exit_code == 0 and "segment" not in r.output
+    assert len(video_pts(out)) == 48
+
+
+def test_no_resume_conflicts(tmp_path, tiny_weights, clip):
+    r = CliRunner().invoke(cli, args(clip, tmp_path / "o.mp4", tiny_weights, "--no-resume", "--segment-seconds", "5"))
+    assert r.exit_code == 1 and "--no-resume" in r.output
