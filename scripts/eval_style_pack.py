@@ -126,7 +126,7 @@ def main(argv=None) -> int:
         (home / "styles" / "learned.safetensors").write_bytes(args.pack.read_bytes())
     else:
         packs.learn_style("learned", painting_path, minutes=args.minutes, steps=args.steps, weights=args.weights, device=args.device,
-                    progress=sys.stderr.isatty())
+                    progress=True)
     learn_s = time.time() - t0
     meta = packs.read_pack_metadata(home / "styles" / "learned.safetensors")
     col = Colorizer(args.weights, device=args.device, render_size=args.render_size)

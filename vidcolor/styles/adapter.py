@@ -5,10 +5,12 @@ A residual convolution stack on the generator's Lab output at the working resolu
 ``x = [gray, L/100, a/110, b/110]`` ``[N,4,h,w]`` →
 ``conv3×3(4→C) → ReLU → (conv3×3 dilation d (C→C) → ReLU) for d in dilations → conv3×3(C→3)`` = ``Δ``
 
-``Lab' = Lab + Δ ⊙ (100, 110, 110)``, L clamped to [0, 100]. The last convolution starts at zero, so a
-new adapter is the identity. Dilations widen the receptive field (1 + 2·(1 + Σd + 1) px: 17 px for
+``Lab' = Lab + Δ ⊙ (100, 110, 110)``, L clamped to [0, 100]; then a global affine map of the chroma,
+``ab'/110 ← M[:, :2] · ab'/110 + M[:, 2]`` (``color``, ``[2, 3]``; a linear colour transfer, set by
+:func:`vidcolor.styles.packs.learn_style` before training from the painting's and the base output's chroma
+statistics). The last convolution starts at zero and ``M`` at ``[I | 0]``, so a new adapter is the identity. Dilations widen the receptive field (1 + 2·(1 + Σd + 1) px: 17 px for
 (1, 2, 4)) so brush-stroke-sized texture can be added; it sees the input gray, so it can follow the
-photo's edges. ~20 k parameters (80 KB) for C = 32.
+photo's edges. ~30 k parameters (120 KB) for C = 32.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class StyleAdapter(nn.Module):
         self.out = nn.Conv2d(c.channels, 3, 3, padding=1)
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
+        self.color = nn.Parameter(torch.eye(2, 3))
         self.register_buffer("scale", torch.tensor([100.0, AB_SCALE, AB_SCALE]).view(1, 3, 1, 1), persistent=False)
 
     def forward(self, gray: torch.Tensor, lab: torch.Tensor) -> torch.Tensor:
@@ -68,4 +71,5 @@ class StyleAdapter(nn.Module):
         for conv in self.hidden:
             h = F.relu(conv(h))
         out = lab + self.out(h) * self.scale
-        return torch.cat([out[:, :1].clamp(0.0, 100.0), out[:, 1:]], dim=1)
+        ab = torch.einsum("ij,njhw->nihw", self.color[:, :2], out[:, 1:] / AB_SCALE) + self.color[:, 2, None, None]
+        return torch.cat([out[:, :1].clamp(0.0, 100.0), ab * AB_SCALE], dim=1)

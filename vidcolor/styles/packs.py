@@ -17,6 +17,11 @@ own frames) are turned gray and rendered; ``v`` and the adapter minimise, with V
 * palette ``‖μ(ŷ) − μ(s)‖² + ‖Σ(ŷ) − Σ(s)‖²_F`` on ab/110 (mean and covariance of the chroma)
 * total variation ``mean|∂x ŷ| + mean|∂y ŷ|``
 
+Before training, the adapter's chroma map starts as the linear Monge–Kantorovich colour transfer
+(Pitié & Kokaram 2007) from the base output's ab statistics (on the content photos) to the painting's:
+``A = Σo^-½ (Σo^½ Σs Σo^½)^½ Σo^-½``, ``t = μs − A μo`` (singular values of A capped at 4), so the
+painting's palette is there from the first step and the losses refine it.
+
 **File** ``styles_dir()/NAME.safetensors`` (:func:`vidcolor.paths.styles_dir`), tensors ``style_vector``
 and ``adapter.*``; header metadata (strings): ``format`` = ``"vidcolor-style-pack"``,
 ``format_version``, ``name``, ``base_fingerprint`` (SHA-256 of the base generator's tensors,
@@ -300,6 +305,24 @@ def _chroma_moments(rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return mu, d @ d.transpose(1, 2) / d.shape[2]
 
 
+def _sqrtm(m: torch.Tensor) -> torch.Tensor:
+    w, v = torch.linalg.eigh(m)
+    return v @ torch.diag(w.clamp_min(0).sqrt()) @ v.T
+
+
+def _palette_transfer(mu_o: torch.Tensor, cov_o: torch.Tensor, mu_s: torch.Tensor, cov_s: torch.Tensor, max_gain: float = 4.0) -> torch.Tensor:
+    """``[2,3]`` affine ``[A | t]`` taking chroma with mean/cov (μo, Σo) to (μs, Σs) (see the module docstring)."""
+    eye = torch.eye(2, dtype=torch.float64)
+    so, ss = cov_o.double() + 1e-4 * eye, cov_s.double() + 1e-6 * eye
+    ro = _sqrtm(so)
+    ro_inv = torch.linalg.inv(ro)
+    a = ro_inv @ _sqrtm(ro @ ss @ ro) @ ro_inv
+    u, s, vt = torch.linalg.svd(a)
+    a = u @ torch.diag(s.clamp(max=max_gain)) @ vt
+    t = mu_s.double() - a @ mu_o.double()
+    return torch.cat([a, t[:, None]], dim=1).float()
+
+
 @contextlib.contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM raises KeyboardInterrupt here (main thread only), so cleanup runs as for Ctrl-C."""
@@ -354,7 +377,8 @@ def learn_style(name: str, image: str | os.PathLike, *, minutes: float = 10.0, s
     Ctrl-C or SIGTERM while learning leaves no file behind.
     """
     from vidcolor.color import lab_to_rgb, rgb_to_gray
-    from vidcolor.device import resolve_device
+    from vidcolor.color import AB_SCALE
+    from vidcolor.device import cpu_supports_bf16, resolve_device
     from vidcolor.losses.perceptual import VGGFeatures, gram
     from vidcolor.models.serialization import load_generator
     from vidcolor.pipeline.engine import bundled_weights
@@ -387,17 +411,34 @@ def learn_style(name: str, image: str | os.PathLike, *, minutes: float = 10.0, s
         p.requires_grad_(False)
     vgg = vgg.to(dev)
     gen = torch.Generator().manual_seed(st.seed)
+    bf16 = dev.type == "cuda" or cpu_supports_bf16()
+
+    def amp():  # bf16 autocast for the generator and VGG (losses in fp32)
+        return torch.autocast(dev.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+
     torch.manual_seed(st.seed)
 
     with torch.no_grad():
         s_rgb = _to_tensor(painting, st.style_short_side, max_long=2 * st.style_short_side).to(dev)
-        s_feat = vgg(s_rgb)
+        with amp():
+            s_feat = {k: v.float() for k, v in vgg(s_rgb).items()}
         g_target = {k: gram(s_feat[k]) for k in STYLE_LAYERS}
         g_norm = {k: g_target[k].pow(2).mean().clamp_min(1e-12) for k in STYLE_LAYERS}
         mu_s, cov_s = _chroma_moments(s_rgb)
 
     vector = model.style_embedding.weight.detach().mean(dim=0).clone().requires_grad_(True)
     adapter = StyleAdapter(adapter_config).to(dev).train()
+    with torch.no_grad(), amp():  # linear colour transfer: base output's chroma → the painting's
+        ab = []
+        for img in photos_t:
+            h, w = img.shape[-2:]
+            y, x = (h - st.crop) // 2, (w - st.crop) // 2
+            c = img[..., y:y + st.crop, x:x + st.crop].to(dev)
+            ab.append(model(rgb_to_gray(c), 0, style_vector=vector).float()[:, 1:].flatten(2)[0] / AB_SCALE)
+        ab = torch.cat(ab, dim=1)
+        mu_o = ab.mean(dim=1)
+        cov_o = (ab - mu_o[:, None]) @ (ab - mu_o[:, None]).T / ab.shape[1]
+        adapter.color.copy_(_palette_transfer(mu_o.cpu(), cov_o.cpu(), mu_s[0].cpu(), cov_s[0].cpu()).to(dev))
     opt = torch.optim.Adam([{"params": [vector], "lr": st.lr_vector}, {"params": adapter.parameters(), "lr": st.lr_adapter}])
 
     def sample() -> tuple[torch.Tensor, torch.Tensor]:
@@ -421,11 +462,13 @@ def learn_style(name: str, image: str | os.PathLike, *, minutes: float = 10.0, s
         with _sigterm_as_interrupt():
             while (step < steps) if steps is not None else (time.monotonic() - t0 < budget):
                 gray, rgb = sample()
-                lab = adapter(gray, model(gray, 0, style_vector=vector))
-                out = lab_to_rgb(lab)
-                f_out = vgg(out)
-                with torch.no_grad():
-                    f_in = vgg(rgb)
+                with amp():
+                    lab = adapter(gray, model(gray, 0, style_vector=vector))
+                out = lab_to_rgb(lab.float())
+                with amp():
+                    f_out = {k: v.float() for k, v in vgg(out).items()}
+                    with torch.no_grad():
+                        f_in = {k: v.float() for k, v in vgg(rgb).items()}
                 l_style = sum(F.mse_loss(gram(f_out[k]), g_target[k].expand(out.shape[0], -1, -1)) / g_norm[k] for k in STYLE_LAYERS)
                 l_content = sum(F.mse_loss(f_out[k], f_in[k]) / f_in[k].pow(2).mean().clamp_min(1e-12) for k in CONTENT_LAYERS)
                 mu, cov = _chroma_moments(out)
