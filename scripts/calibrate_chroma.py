@@ -1,4 +1,7 @@
-"""Choose the chroma gain of plain colorization on *validation* photos and store it in the weights.
+"""Choose the chroma bias and gain of plain colorization on *validation* photos; store them in the weights.
+
+First the bias: the mean of (predicted − true) ab over all validation pixels, a systematic color
+cast of the model (``--no-bias`` skips it); the Colorizer then applies ``ab' = gain · (ab − bias)``.
 
 Colors should be there where the model is sure and muted where it is not. This script measures, on
 validation photos (the training run's held-back split, never the held-out evaluation photos), mean
@@ -39,6 +42,7 @@ def main() -> None:
     ap.add_argument("--render-size", type=int, default=256)
     ap.add_argument("--limit", type=int, default=40)
     ap.add_argument("--write", help="write the calibrated weights here (fp16)")
+    ap.add_argument("--no-bias", action="store_true", help="do not estimate a chroma bias (cast)")
     args = ap.parse_args()
     model = load_generator(args.weights)
     col = Colorizer(model=model, device="cpu", render_size=args.render_size)
@@ -48,6 +52,22 @@ def main() -> None:
     else:
         files = sorted(p for p in src.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))[: args.limit]
     gains = [float(g) for g in args.gains.split(",")]
+    bias = np.zeros(2)
+    if not args.no_bias:  # mean (predicted − true) ab over the validation pixels, at gain 1
+        from vidcolor.color import rgb_to_lab
+
+        diffs = []
+        for f in files:
+            img = to_float(read_image(f))
+            if img.ndim == 2:
+                continue
+            rgb = torch.from_numpy(img).permute(2, 0, 1)[None]
+            pred = col.predict_low(col.to_working(rgb_to_gray(rgb)), 0)
+            true = rgb_to_lab(torch.nn.functional.interpolate(rgb, size=pred.shape[-2:], mode="area"))
+            diffs.append((pred[:, 1:] - true[:, 1:]).mean(dim=(0, 2, 3)).numpy())
+        bias = np.mean(diffs, axis=0)
+        col.chroma_bias = (float(bias[0]), float(bias[1]))
+        print(f"chroma bias (mean predicted − true a*, b* on {len(diffs)} validation photos): {bias[0]:+.2f}, {bias[1]:+.2f}")
     rows = {g: [] for g in gains}
     orig_cf, gray_psnr = [], []
     for f in files:
@@ -72,7 +92,7 @@ def main() -> None:
     choice = max(ok) if ok else max(summary, key=lambda g: summary[g][0])
     print(f"chosen gain: {choice}")
     if args.write:
-        info = {**weights_info(args.weights), "chroma_gain": choice,
+        info = {**weights_info(args.weights), "chroma_gain": choice, "chroma_bias": [round(float(bias[0]), 3), round(float(bias[1]), 3)],
                 "chroma_gain_calibration": {"photos": len(orig_cf), "source": str(args.val_dir), "gray_baseline_psnr": round(base, 3), "margin_db": args.margin, "margin_gray_db": args.margin_gray, "table": {str(k): [round(v[0], 3), round(v[1], 2)] for k, v in summary.items()}}}
         save_generator(model, args.write, info=info, dtype=torch.float16)
         print(f"wrote {args.write}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import cv2
+import torch
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -106,3 +107,21 @@ def test_eval_scores_true_color_point_hints(tmp_path, tiny_hint_weights):
         for i in (0, 7):
             cv2.imwrite(str(tmp_path / "out" / f"p{i}.none.png"), cv2.cvtColor(frame_rgb(i), cv2.COLOR_RGB2BGR))
         evaluate_images(tmp_path / "ref", tmp_path / "out", semantic=False, hint_points=3)
+
+
+def test_chroma_calibration_is_affine_and_skips_hinted_pixels(tiny_hint_weights):
+    from vidcolor.pipeline.engine import Colorizer
+
+    col = Colorizer(tiny_hint_weights, device="cpu", precision="fp32")
+    gray = torch.rand(1, 1, 32, 32)
+    raw = col.predict_low(gray, 0)
+    col.chroma_bias, col.chroma_gain = (4.0, 6.0), 0.5
+    cal = col.predict_low(gray, 0)
+    expect = 0.5 * (raw[:, 1:] - torch.tensor([4.0, 6.0]).view(1, 2, 1, 1))
+    assert torch.allclose(cal[:, 1:], expect, atol=1e-4) and torch.equal(cal[:, :1], raw[:, :1])
+    hints = torch.zeros(1, 3, 32, 32)
+    hints[:, 2] = 1.0  # the user decided every pixel: no calibration there
+    col.chroma_bias, col.chroma_gain = (0.0, 0.0), 1.0
+    raw_h = col.predict_low(gray, 0, hints)
+    col.chroma_bias, col.chroma_gain = (4.0, 6.0), 0.5
+    assert torch.allclose(col.predict_low(gray, 0, hints), raw_h, atol=1e-5)

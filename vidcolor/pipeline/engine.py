@@ -49,6 +49,9 @@ class Colorizer:
             ``bf16`` or ``fp16``.
         render_size: short side the network runs at (0 = full resolution).
 
+    ``chroma_bias`` (ab, from the metadata, default 0) is subtracted from the predicted ab of plain
+    colorization before the gain: ``ab' = gain · (ab − bias)`` — an affine calibration, chosen on
+    validation photos like the gain, that removes a model's systematic color cast.
     ``chroma_gain`` (from the weights' metadata, default 1) scales the predicted ab of plain
     colorization: a calibration chosen on validation photos at export time (see
     ``scripts/calibrate_chroma.py``), never on held-out ones.
@@ -59,12 +62,16 @@ class Colorizer:
                  compile: bool = False):
         self.device = resolve_device(device)
         self.chroma_gain = 1.0
+        self.chroma_bias = (0.0, 0.0)
         if model is None:
             path = Path(weights) if weights else bundled_weights()
             if weights is None and not path.is_file():
                 raise VidcolorError("no bundled weights in this installation; pass --weights FILE.safetensors")
             model = load_generator(path)
-            self.chroma_gain = float(weights_info(path).get("chroma_gain", 1.0))
+            meta = weights_info(path)
+            self.chroma_gain = float(meta.get("chroma_gain", 1.0))
+            bias = meta.get("chroma_bias", (0.0, 0.0))
+            self.chroma_bias = (float(bias[0]), float(bias[1]))
         self.model = model.to(self.device).eval()
         for p in self.model.parameters():
             p.requires_grad_(False)
@@ -151,12 +158,11 @@ class Colorizer:
         out = out.float()
         if pack is not None:
             out = pack.adapter(x, out)
-        if style == 0 and self.chroma_gain != 1.0:
-            if hints is None:
-                out[:, 1:] *= self.chroma_gain
-            else:  # no gain where the user (or a reference) decided the color
-                conf = hints[:, 2:3].float()
-                out[:, 1:] *= self.chroma_gain + (1 - self.chroma_gain) * conf
+        if style == 0 and (self.chroma_gain != 1.0 or self.chroma_bias != (0.0, 0.0)):
+            bias = torch.tensor(self.chroma_bias, device=out.device).view(1, 2, 1, 1)
+            free = 1.0 if hints is None else 1 - hints[:, 2:3].float()  # no calibration where the user (or a reference) decided the color
+            calibrated = self.chroma_gain * (out[:, 1:] - bias)
+            out[:, 1:] = out[:, 1:] + free * (calibrated - out[:, 1:])
         return out
 
     def suggest_batch_size(self, h: int, w: int, default: int = 4, limit: int = 64) -> int:
