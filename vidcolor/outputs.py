@@ -107,3 +107,18 @@ def check_clashes(pairs: list[tuple[Path, Path]], overwrite: bool = False) -> No
         raise VidcolorError(problems[0] + ("; give one an output of its own (-o, or a manifest)" if "both" in problems[0] else ""))
     if problems:
         raise VidcolorError(f"{len(problems)} output problems, nothing was rendered:\n  " + "\n  ".join(problems))
+
+
+COLOR_NOTE = "the input already has color: only its luminance is used, its colors are replaced"
+
+
+def video_input_notes(info, color_seen: bool = False) -> list[str]:
+    """What a render of a video with :class:`~vidcolor.io.video.VideoInfo` ``info`` cannot keep
+    as it is, one line each: its alpha channel, its colours (``color_seen``: the reader saw colour
+    in a sampled frame)."""
+    notes = []
+    if info.has_alpha:
+        notes.append("the input's alpha channel is not kept: video alpha is not carried, the output is opaque")
+    if info.has_color or color_seen:
+        notes.append(COLOR_NOTE)
+    return notes

@@ -20,10 +20,10 @@ from vidcolor.batch.segments import AUTO_SEGMENT_AFTER, process_video_segmented
 from vidcolor.color import luma_to_lightness, rgb_to_gray
 from vidcolor.control.apply import Controls, image_hint_map, plan_video
 from vidcolor.errors import VidcolorError
-from vidcolor.io.image import IMAGE_EXTS, read_image, write_image
+from vidcolor.io.image import IMAGE_EXTS, IMAGE_EXTS_ALPHA, has_color, read_alpha, read_image, write_image
 from vidcolor.io.lock import locks_output
 from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file, probe_video
-from vidcolor.outputs import ProcessResult, check_clashes, check_codec, check_output, default_output, is_image
+from vidcolor.outputs import COLOR_NOTE, ProcessResult, check_clashes, check_codec, check_output, default_output, is_image, video_input_notes
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer
 from vidcolor.pipeline.frames import FrameProcessor
 from vidcolor.pipeline.scenes import write_cut_list
@@ -95,7 +95,7 @@ def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frame
         except BaseException as exc:
             writer.abort(exc)
             raise
-        notes = list(writer.notes)
+        notes = list(writer.notes) + video_input_notes(info, reader.color_seen)
         if reader.corrupt_packets:
             notes.append(f"skipped {reader.corrupt_packets} corrupt packet(s) in the input")
     return n, info, notes
@@ -105,13 +105,20 @@ def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frame
 def process_image(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *, colorizer: Colorizer | None = None,
                   weights: str | None = None, device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, overwrite: bool = False,
                   controls: Controls | None = None) -> ProcessResult:
-    """Colorize (and stylize) one photo. 16-bit inputs give 16-bit PNG/TIFF outputs.
-    ``controls``: color hints (a CSV of points or a scribble image)."""
+    """Colorize (and stylize) one photo. 16-bit inputs give 16-bit PNG/TIFF outputs; an alpha
+    channel is carried through unchanged where the output format holds one (PNG, TIFF, WebP;
+    otherwise a note says it was dropped). ``controls``: color hints (a CSV of points or a
+    scribble image)."""
     inp, out = Path(input), Path(output)
     if out.suffix.lower() not in IMAGE_EXTS:
         raise VidcolorError(f"output '{out}' must be an image file ({', '.join(sorted(IMAGE_EXTS))})")
     check_output(inp, out, overwrite)
     img = read_image(inp)
+    alpha = read_alpha(inp)
+    notes = [COLOR_NOTE] if has_color(img) else []
+    if alpha is not None and out.suffix.lower() not in IMAGE_EXTS_ALPHA:
+        notes.append(f"alpha channel dropped: {out.suffix.lower()} cannot hold one (use {', '.join(sorted(IMAGE_EXTS_ALPHA))})")
+        alpha = None
     t0 = time.time()
     col = colorizer or Colorizer(weights, device=device, render_size=render_size)
     s_idx = col.style_index(style)
@@ -121,8 +128,8 @@ def process_image(input: str | os.PathLike, output: str | os.PathLike, style: st
     hints = image_hint_map(controls, tuple(gray.shape[-2:]), col) if controls else None
     rgb = col.colorize(gray, s_idx, hints)[0].permute(1, 2, 0).cpu().numpy()
     depth = 16 if img.dtype == np.uint16 and out.suffix.lower() in {".png", ".tif", ".tiff"} else 8
-    write_image(out, rgb, bit_depth=depth)
-    return ProcessResult(inp, out, "image", 1, time.time() - t0)
+    write_image(out, rgb, bit_depth=depth, alpha=alpha)
+    return ProcessResult(inp, out, "image", 1, time.time() - t0, notes=notes)
 
 
 def expand_inputs(inputs: list[str | os.PathLike]) -> list[Path]:

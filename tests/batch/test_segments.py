@@ -85,17 +85,20 @@ def test_joins_are_seamless(tmp_path, col, gop_clip):
 
 
 def test_interrupted_run_resumes_from_the_journal(tmp_path, col, gop_clip):
-    out = tmp_path / "out.mp4"
+    """Bit-exact comparison, so lossless: H.264 through VideoWriter is not bit-reproducible from
+    run to run (about 1 encode in 12-25 of identical frames differs; the frames reaching the
+    encoder are identical), which made this test fail now and then when it compared H.264 files."""
+    out = tmp_path / "out.mkv"
     with pytest.raises(Interrupt):
-        segmented(gop_clip, out, col, on_segment=stop_after(2))
+        segmented(gop_clip, out, col, on_segment=stop_after(2), codec="ffv1")
     journal = Journal.load(work_folder(out) / "journal.json")
     assert sorted(journal.data["done"]) == ["0", "1"] and not out.exists()
-    r = segmented(gop_clip, out, col)
+    r = segmented(gop_clip, out, col, codec="ffv1")
     assert r.reused == [0, 1] and r.rendered == [2, 3]
     assert r.frames_rendered == 20 and r.frames == N_FRAMES
     assert any("resumed" in n for n in r.notes)
-    fresh = tmp_path / "fresh.mp4"
-    segmented(gop_clip, fresh, col)
+    fresh = tmp_path / "fresh.mkv"
+    segmented(gop_clip, fresh, col, codec="ffv1")
     assert decoded(out)[0][0] == 0 and video_pts(out) == video_pts(fresh)
     assert all(np.array_equal(a[1], b[1]) for a, b in zip(decoded(out), decoded(fresh)))
 
@@ -150,7 +153,7 @@ process_video_segmented({str(gop_clip)!r}, {str(out)!r}, "cartoon", weights={str
 
 
 def test_errors(tmp_path, col, gop_clip):
-    with pytest.raises(VidcolorError, match="not in these weights"):
+    with pytest.raises(VidcolorError, match="not in these weights|unknown style 'nope'"):
         segmented(gop_clip, tmp_path / "a.mp4", col, style="nope")
     with pytest.raises(VidcolorError, match="cannot be written"):
         segmented(gop_clip, tmp_path / "a.avi", col)

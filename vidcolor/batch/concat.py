@@ -53,6 +53,9 @@ class SegmentConcat(VideoWriter):
     def _open_video(self, codec, spec, crf, preset, threads) -> None:
         self._video = self._out.add_stream_from_template(self._template)
         self._video.time_base = self._template.time_base
+        # The segment's decoder guessed its rate from the codec's timing info (for x264: one
+        # tick of the time base, e.g. "24000 fps"); Matroska would store that as the rate.
+        self._video.codec_context.framerate = self.info.frame_rate
 
     def write_packet(self, packet: av.Packet) -> None:
         """Mux one video packet (its ``time_base`` is its source stream's) and the audio up to it."""

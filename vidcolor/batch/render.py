@@ -24,6 +24,7 @@ from vidcolor.batch.journal import file_sha256
 from vidcolor.batch.plan import Segment
 from vidcolor.io.video import VideoReader
 from vidcolor.io.video_writer import VideoWriter
+from vidcolor.outputs import video_input_notes
 from vidcolor.pipeline.engine import Colorizer
 from vidcolor.pipeline.frames import FrameProcessor
 from vidcolor.pipeline.stream import run_pipeline
@@ -103,7 +104,7 @@ def render_segment(colorizer: Colorizer, job: SegmentJob, progress: Callable[[in
         except BaseException as exc:
             writer.abort(exc)
             raise
-        notes = list(writer.notes)
+        notes = list(writer.notes) + video_input_notes(info, reader.color_seen)
         if reader.corrupt_packets:
             notes.append(f"skipped {reader.corrupt_packets} corrupt packet(s) in the input")
     path = Path(job.path)

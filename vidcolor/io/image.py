@@ -3,7 +3,9 @@
 Arrays are RGB ``(H, W, 3)`` or gray ``(H, W)``, ``uint8`` or ``uint16`` as stored (no silent
 down-conversion), or ``float32`` in ``[0, 1]`` where stated. Files are read through
 ``cv2.imdecode`` (so non-ASCII paths work everywhere), which applies the EXIF orientation: the
-array is upright as a viewer shows it. An alpha channel is dropped.
+array is upright as a viewer shows it. :func:`read_image` drops an alpha channel;
+:func:`read_alpha` returns it (same orientation), and :func:`write_image` writes one where the
+format holds it (:data:`IMAGE_EXTS_ALPHA`).
 
 Luminance of a colour image is Rec.601 luma on the gamma-encoded values,
 ``Y' = 0.299 R' + 0.587 G' + 0.114 B'`` (what JPEG and ``cv2.COLOR_RGB2GRAY`` use).
@@ -22,6 +24,8 @@ from vidcolor.io.atomic import atomic_output
 IMAGE_EXTS = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"})
 #: Extensions that can hold 16 bits per sample.
 IMAGE_EXTS_16BIT = frozenset({".png", ".tif", ".tiff"})
+#: Extensions that can hold an alpha channel.
+IMAGE_EXTS_ALPHA = frozenset({".png", ".tif", ".tiff", ".webp"})
 #: Rec.601 luma weights for R', G', B'.
 LUMA_601 = (0.299, 0.587, 0.114)
 
@@ -61,6 +65,53 @@ def read_image(path: str | Path) -> np.ndarray:
         code = cv2.COLOR_BGRA2RGB if image.shape[2] == 4 else cv2.COLOR_BGR2RGB
         image = cv2.cvtColor(image, code)
     return np.ascontiguousarray(image)
+
+
+def _orientations(a: np.ndarray):
+    """The 8 rotations/flips of ``a`` (the transforms an EXIF orientation can ask for)."""
+    for k in range(4):
+        r = np.rot90(a, k)
+        yield r
+        yield r[:, ::-1]
+
+
+def read_alpha(path: str | Path) -> np.ndarray | None:
+    """The alpha channel of an image as ``(H, W)`` ``uint8``/``uint16`` as stored, oriented like
+    :func:`read_image`'s array; None if the image has none. Raises like :func:`read_image`."""
+    image = read_image(path)
+    raw = cv2.imdecode(np.fromfile(Path(path), dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    if raw is None or raw.ndim != 3 or raw.shape[2] not in (2, 4):
+        return None
+    alpha, color = raw[..., -1], raw[..., :-1]
+    if color.shape[2] == 3:
+        color = cv2.cvtColor(np.ascontiguousarray(color), cv2.COLOR_BGR2RGB)
+    else:
+        color = color[..., 0]
+    if color.dtype != image.dtype:
+        return np.ascontiguousarray(alpha)  # float images: no orientation check, as stored
+    # read_image applied the EXIF orientation, IMREAD_UNCHANGED does not: find it on the colours.
+    for c, a in zip(_orientations(color), _orientations(alpha)):
+        if c.shape == image.shape and np.array_equal(c, image):
+            return np.ascontiguousarray(a)
+    return np.ascontiguousarray(alpha)
+
+
+#: An image "has color" when more than COLOR_FRACTION of its pixels (on a 64-pixel-wide thumbnail)
+#: have their largest and smallest RGB values at least COLOR_SPREAD (of 255) apart: gray and
+#: near-gray scans stay below it, a colour photo or a sepia print does not.
+COLOR_FRACTION, COLOR_SPREAD = 0.02, 24
+
+
+def has_color(image: np.ndarray) -> bool:
+    """True if an RGB ``(H, W, 3)`` image (``uint8``/``uint16``) shows colour (see COLOR_FRACTION)."""
+    if image.ndim != 3 or image.shape[2] < 3:
+        return False
+    h, w = image.shape[:2]
+    if w > 64:
+        image = cv2.resize(image[..., :3], (64, max(1, round(h * 64 / w))), interpolation=cv2.INTER_AREA)
+    rgb = image[..., :3].astype(np.float32) * (255.0 / (65535.0 if image.dtype == np.uint16 else 255.0))
+    spread = rgb.max(axis=2) - rgb.min(axis=2)
+    return float((spread >= COLOR_SPREAD).mean()) > COLOR_FRACTION
 
 
 def to_float(image: np.ndarray) -> np.ndarray:
@@ -103,11 +154,14 @@ def _quantize(image: np.ndarray, bit_depth: int) -> np.ndarray:
     raise ValueError(f"unsupported image dtype {image.dtype}; use uint8, uint16 or float in [0, 1]")
 
 
-def write_image(path: str | Path, image: np.ndarray, bit_depth: int = 8, quality: int = 95) -> Path:
+def write_image(path: str | Path, image: np.ndarray, bit_depth: int = 8, quality: int = 95,
+                alpha: np.ndarray | None = None) -> Path:
     """Write RGB ``(H, W, 3)`` or gray ``(H, W)`` to ``path`` atomically; return the path.
 
     ``image``: ``uint8``, ``uint16`` or float in ``[0, 1]`` (clipped). ``bit_depth``: 8 or 16 bits
     per sample in the file (16 only for PNG/TIFF). ``quality``: JPEG/WebP quality 1..100.
+    ``alpha``: ``(H, W)`` alpha channel (same dtypes; converted to ``bit_depth`` exactly when it
+    already has it), only for :data:`IMAGE_EXTS_ALPHA` (VidcolorError otherwise).
     """
     path = Path(path)
     ext = _check_ext(path, "write")
@@ -123,6 +177,15 @@ def write_image(path: str | Path, image: np.ndarray, bit_depth: int = 8, quality
     pixels = _quantize(image, bit_depth)
     if pixels.ndim == 3:
         pixels = cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2BGR)
+    if alpha is not None:
+        if ext not in IMAGE_EXTS_ALPHA:
+            raise VidcolorError(f"cannot write '{path}' with its alpha channel: {ext} cannot hold one; "
+                                f"use one of {', '.join(sorted(IMAGE_EXTS_ALPHA))}")
+        if alpha.shape != pixels.shape[:2]:
+            raise ValueError(f"alpha of shape {alpha.shape} does not fit an image of {pixels.shape[:2]}")
+        if pixels.ndim == 2:
+            pixels = cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR)
+        pixels = np.dstack([pixels, _quantize(alpha, bit_depth)])
     params: list[int] = []
     if ext in (".jpg", ".jpeg"):
         params = [cv2.IMWRITE_JPEG_QUALITY, int(quality)]

@@ -8,7 +8,7 @@ from pathlib import Path
 import av
 
 from vidcolor.errors import VidcolorError
-from vidcolor.io.image import read_image
+from vidcolor.io.image import has_color, read_alpha, read_image
 from vidcolor.io.video import VideoReader, _open_input, is_image_file
 
 
@@ -34,13 +34,19 @@ def _rate(rate: Fraction | None) -> str:
 
 def _describe_image(path: Path) -> str:
     image = read_image(path)
+    alpha = read_alpha(path)
     channels = 1 if image.ndim == 2 else image.shape[2]
     bits = 8 * image.dtype.itemsize
-    kind = "gray" if channels == 1 else "RGB"
+    kind = ("gray" if channels == 1 else "RGB") + ("A (alpha channel)" if alpha is not None else "")
+    content = "has color" if has_color(image) else "gray content"
     return "\n".join([
         f"{path.name}: {path.suffix.lower()[1:].upper()} image, {_size(path.stat().st_size)}",
-        f"  {image.shape[1]}x{image.shape[0]}, {kind}, {bits}-bit (after EXIF orientation)",
+        f"  {image.shape[1]}x{image.shape[0]}, {kind}, {bits}-bit, {content} (after EXIF orientation)",
     ])
+
+
+_SCAN = {"progressive": "progressive", "tff": "interlaced, top field first", "bff": "interlaced, bottom field first",
+         "unknown": "interlaced, field order not stated"}
 
 
 def _stream_line(stream) -> str:
@@ -103,6 +109,9 @@ def describe(path: str | Path) -> str:
             f"matrix {info.matrix}, rotation {info.rotation}, "
             f"{'variable' if info.is_vfr else 'constant'} frame rate (guess)"
         )
+        lines.append(f"  scan: {_SCAN[info.field_order]}; "
+                     f"{'alpha channel' if info.has_alpha else 'no alpha'}; "
+                     f"first frame {'has color' if info.has_color else 'is gray'}")
     except VidcolorError as exc:
         lines.append(f"  video not decodable: {exc}")
     return "\n".join(lines)

@@ -29,7 +29,7 @@ import numpy as np
 from av.video.reformatter import Interpolation, VideoReformatter
 
 from vidcolor.errors import VidcolorError
-from vidcolor.io.image import IMAGE_EXTS
+from vidcolor.io.image import IMAGE_EXTS, has_color
 
 VIDEO_EXTS = frozenset({
     ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".asf", ".flv", ".mpg", ".mpeg",
@@ -43,6 +43,17 @@ _SWS_COLORSPACE = {"bt709": "ITU709", "bt601": "ITU601", "smpte240m": "SMPTE240M
 # swscale's default 4:2:0 -> RGB path darkens by ~1.3/255 on average (FFmpeg 8); full chroma
 # interpolation with accurate rounding is unbiased.
 _SWS_TO_RGB = Interpolation.BILINEAR | Interpolation.FULL_CHR_H_INT | Interpolation.ACCURATE_RND
+# AVFieldOrder -> the field displayed first (TT, BT: top; BB, TB: bottom).
+_FIELD_ORDER = {1: "progressive", 2: "tff", 3: "bff", 4: "bff", 5: "tff"}
+_ALPHA_PREFIXES = ("yuva", "rgba", "bgra", "argb", "abgr", "gbrap", "ya8", "ya16", "rgba64", "bgra64")
+
+
+def frame_has_color(frame: av.VideoFrame) -> bool:
+    """True if a decoded frame shows colour (:func:`vidcolor.io.image.has_color` on a thumbnail)."""
+    if len(frame.format.components) < 3:
+        return False
+    h = max(1, round(frame.height * 64 / max(1, frame.width)))
+    return has_color(frame.reformat(width=64, height=h, format="rgb24").to_ndarray())
 
 
 def is_image_file(path: str | Path) -> bool:
@@ -110,7 +121,10 @@ class VideoInfo:
     header and may be missing or wrong. ``audio``: one dict per audio stream with ``index, codec,
     channels, sample_rate, language``. ``is_vfr``: a guess from the header (average rate differs
     from the base rate); the writer keeps the real timestamps either way. ``interlaced``: the first
-    frame is flagged interlaced. ``matrix``: YCbCr matrix used for RGB (``bt601``/``bt709``/...).
+    frame is flagged interlaced; ``field_order``: ``progressive``, ``tff`` (top field first),
+    ``bff`` or ``unknown`` (interlaced, order not stated). ``matrix``: YCbCr matrix used for RGB
+    (``bt601``/``bt709``/...). ``has_alpha``: the pixel format carries alpha. ``has_color``: the
+    first frame has visible chroma (a guess; the reader keeps looking, :attr:`VideoReader.color_seen`).
     """
 
     path: Path
@@ -133,6 +147,9 @@ class VideoInfo:
     matrix: str = "bt601"
     container: str = ""
     metadata: dict[str, str] = field(default_factory=dict, compare=False)
+    field_order: str = "progressive"
+    has_alpha: bool = False
+    has_color: bool = False
 
     @property
     def frame_period(self) -> int:
@@ -180,6 +197,7 @@ class VideoReader:
         self.max_corrupt = max_corrupt
         self.corrupt_packets = 0
         self.corrupt_frames = 0
+        self.color_seen = False  # a sampled frame (first, then every 48th, 40 at most) showed colour
         self._sws = VideoReformatter()  # keeps its swscale context between frames
         self._container = _open_input(self.path)
         try:
@@ -232,6 +250,12 @@ class VideoReader:
             for a in c.streams.audio
         )
         base = s.base_rate
+        interlaced = bool(first.interlaced_frame)
+        order = _FIELD_ORDER.get(int(s.codec_context.field_order or 0), "unknown")
+        if order == "unknown" and not interlaced:
+            order = "progressive"
+        elif order == "progressive" and interlaced:
+            order = "unknown"
         return VideoInfo(
             path=self.path, width=first.width, height=first.height, frame_rate=Fraction(rate),
             time_base=Fraction(tb), frame_count=s.frames or None, duration=duration,
@@ -239,7 +263,8 @@ class VideoReader:
             color_range=_range_name(first.color_range, fmt), bit_depth=fmt.components[0].bits,
             audio=audio, subtitle_count=len(c.streams.subtitles),
             is_vfr=bool(base and abs(base - rate) / rate > 0.01),
-            interlaced=bool(first.interlaced_frame),
+            interlaced=interlaced, field_order=order,
+            has_alpha=fmt.name.startswith(_ALPHA_PREFIXES), has_color=frame_has_color(first),
             sample_aspect_ratio=s.sample_aspect_ratio or None,
             matrix=_matrix(first.colorspace, first.height) if _is_yuv(fmt) else "bt601",
             container=c.format.name, metadata=dict(c.metadata),
@@ -332,7 +357,11 @@ class VideoReader:
         last_pts = None
         index = first_index
         frame = first
+        checks = 0
         while frame is not None:
+            if not self.color_seen and checks < 40 and (index - first_index) % 48 == 0:
+                checks += 1
+                self.color_seen = frame_has_color(frame)
             pts = frame.pts
             if pts is None:
                 pts = 0 if last_pts is None else last_pts + period

@@ -1,0 +1,153 @@
+"""Input properties carried through or named: alpha of images, interlacing (and `vidcolor info`),
+and inputs that already have colour."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import av
+import cv2
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tests import clips
+from tests.clips import frame_image, make_clip
+from vidcolor.batch.segments import process_video_segmented
+from vidcolor.cli import cli
+from vidcolor.io.image import has_color, read_alpha, read_image, write_image
+from vidcolor.io.probe import describe
+from vidcolor.io.video import probe_video
+from vidcolor.outputs import COLOR_NOTE
+from vidcolor.pipeline.engine import Colorizer
+from vidcolor.process import process_image, process_video
+
+
+@pytest.fixture(scope="module")
+def col(tiny_weights):
+    return Colorizer(tiny_weights, device="cpu")
+
+
+def interlaced_clip(path, order="tff", **kw):
+    opts = {"preset": "veryfast", "crf": "0", "x264-params": f"keyint=10:min-keyint=10:scenecut=0:{order}=1:log-level=error"}
+    with mock.patch.dict(clips._VIDEO_CODECS, {"h264": ("libx264", "yuv420p", opts)}):
+        return make_clip(path, **kw)
+
+
+def scan(path) -> tuple[int, bool]:
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        return s.codec_context.field_order, next(c.decode(s)).interlaced_frame
+
+
+# -- alpha --------------------------------------------------------------------------------------
+
+def rgba(h=37, w=50, dtype=np.uint8):
+    top = 255 if dtype == np.uint8 else 65535
+    gray = frame_image(3, (w, h), gray=True).astype(np.float64) / 255
+    alpha = np.linspace(0, 1, w)[None, :] * np.linspace(1, 0.2, h)[:, None]
+    return (gray * top).round().astype(dtype), (alpha * top).round().astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_rgba_png_keeps_its_alpha(tmp_path, col, dtype):
+    rgb, alpha = rgba(dtype=dtype)
+    src, out = tmp_path / "in.png", tmp_path / "out.png"
+    write_image(src, rgb, bit_depth=8 * np.dtype(dtype).itemsize, alpha=alpha)
+    assert np.array_equal(read_alpha(src), alpha)
+    r = process_image(src, out, "none", colorizer=col)
+    assert np.array_equal(read_alpha(out), alpha)            # identical, at the input's depth
+    got = read_image(out)
+    assert got.shape == rgb.shape and got.dtype == dtype and has_color(got)
+    assert r.notes == []                                     # a gray input with alpha: nothing dropped
+
+
+def test_alpha_survives_every_format_that_holds_it_and_is_named_where_it_cannot(tmp_path, col):
+    rgb, alpha = rgba()
+    src = tmp_path / "in.png"
+    write_image(src, rgb, alpha=alpha)
+    for ext in (".tif", ".webp"):
+        process_image(src, tmp_path / f"o{ext}", "none", colorizer=col)
+        assert np.array_equal(read_alpha(tmp_path / f"o{ext}"), alpha), ext
+    r = process_image(src, tmp_path / "o.jpg", "none", colorizer=col)
+    assert any("alpha channel dropped: .jpg" in n for n in r.notes)
+    assert read_alpha(tmp_path / "o.jpg") is None and read_alpha(tmp_path / "in.png") is not None
+
+
+def test_gray_plus_alpha_and_plain_images(tmp_path):
+    gray = frame_image(0, (20, 10), gray=True)[..., 0]
+    alpha = np.arange(200, dtype=np.uint8).reshape(10, 20)
+    cv2.imwrite(str(tmp_path / "la.png"), np.dstack([gray, gray, gray, alpha]))
+    assert np.array_equal(read_alpha(tmp_path / "la.png"), alpha)
+    write_image(tmp_path / "rgb.png", frame_image(0, (20, 10)))
+    assert read_alpha(tmp_path / "rgb.png") is None
+    with pytest.raises(Exception, match="cannot hold one"):
+        write_image(tmp_path / "x.jpg", gray, alpha=alpha)
+    assert "RGBA (alpha channel)" in describe(tmp_path / "la.png") and "gray content" in describe(tmp_path / "la.png")
+
+
+def test_video_alpha_is_named(tmp_path, col):
+    src = make_clip(tmp_path / "a.mkv", n_frames=4, codec="ffv1", pix_fmt="yuva420p", gray=True)
+    assert probe_video(src).has_alpha
+    r = process_video(src, tmp_path / "o.mkv", "none", colorizer=col, codec="ffv1")
+    assert any("alpha channel is not kept" in n for n in r.notes)
+    assert "; alpha channel;" in describe(src)
+
+
+# -- interlacing --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("order,code", [("tff", 2), ("bff", 3)])
+def test_field_order_is_carried(tmp_path, col, order, code):
+    src = interlaced_clip(tmp_path / "in.mkv", order, n_frames=30, gray=True)
+    info = probe_video(src)
+    assert info.interlaced and info.field_order == order
+    plain = process_video(src, tmp_path / "plain.mp4", "none", colorizer=col)
+    seg = process_video_segmented(src, tmp_path / "seg.mkv", "none", colorizer=col, segment_seconds=0.4, resume=False)
+    assert seg.segments == 3
+    for path in (tmp_path / "plain.mp4", tmp_path / "seg.mkv"):
+        assert scan(path) == (code, True), path.name
+    assert any("kept interlaced" in n for n in plain.notes)
+    other = process_video(src, tmp_path / "o.mkv", "none", colorizer=col, codec="ffv1")
+    assert scan(tmp_path / "o.mkv")[0] == code and any("progressive pictures" in n for n in other.notes)
+
+
+def test_info_shows_the_scan(tmp_path):
+    il = interlaced_clip(tmp_path / "il.mp4", n_frames=4)
+    prog = make_clip(tmp_path / "p.mp4", n_frames=4, gray=True)
+    assert "scan: interlaced, top field first" in describe(il)
+    assert "scan: progressive; no alpha; first frame is gray" in describe(prog)
+    r = CliRunner().invoke(cli, ["info", str(il)])
+    assert r.exit_code == 0 and "interlaced, top field first" in r.output
+
+
+def test_progressive_input_stays_progressive(tmp_path, col):
+    src = make_clip(tmp_path / "p.mp4", n_frames=4, gray=True)
+    r = process_video(src, tmp_path / "o.mp4", "none", colorizer=col)
+    assert scan(tmp_path / "o.mp4")[1] is False and not any("interlaced" in n for n in r.notes)
+
+
+# -- inputs that already have colour --------------------------------------------------------------
+
+def test_color_input_gets_a_note_gray_does_not(tmp_path, col):
+    color, gray = make_clip(tmp_path / "c.mp4", n_frames=4), make_clip(tmp_path / "g.mp4", n_frames=4, gray=True)
+    assert COLOR_NOTE in process_video(color, tmp_path / "co.mp4", "none", colorizer=col).notes
+    assert COLOR_NOTE not in process_video(gray, tmp_path / "go.mp4", "none", colorizer=col).notes
+    write_image(tmp_path / "c.png", frame_image(0, (40, 30)))
+    write_image(tmp_path / "g.png", frame_image(0, (40, 30), gray=True))
+    assert COLOR_NOTE in process_image(tmp_path / "c.png", tmp_path / "co.png", colorizer=col).notes
+    assert process_image(tmp_path / "g.png", tmp_path / "go.png", colorizer=col).notes == []
+
+
+def test_color_found_after_a_gray_opening(tmp_path, col):
+    """A film that opens on gray (titles) and turns colour later is still named."""
+    path = tmp_path / "late.mp4"
+    with av.open(str(path), "w") as out:
+        s = out.add_stream("libx264", rate=24)
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+        for i in range(60):
+            frame = av.VideoFrame.from_ndarray(frame_image(i, gray=i < 48), format="rgb24").reformat(format="yuv420p")
+            frame.pts = i
+            out.mux(s.encode(frame))
+        out.mux(s.encode(None))
+    assert not probe_video(path).has_color
+    assert COLOR_NOTE in process_video(path, tmp_path / "o.mp4", "none", colorizer=col).notes
