@@ -99,7 +99,7 @@ def test_interrupted_run_resumes_from_the_journal(tmp_path, col, gop_clip):
     assert any("resumed" in n for n in r.notes)
     fresh = tmp_path / "fresh.mkv"
     segmented(gop_clip, fresh, col, codec="ffv1")
-    assert decoded(out)[0][0] == 0 and video_pts(out) == video_pts(fresh)
+    assert video_pts(out) == video_pts(fresh)
     assert all(np.array_equal(a[1], b[1]) for a, b in zip(decoded(out), decoded(fresh)))
 
 
