@@ -187,14 +187,12 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
         raise VidcolorError("--hints, --hints-image and --reference apply to one input; give a single video or photo (or use vidcolor batch with a manifest)")
     if resume is False and (segment_seconds is not None or ray_address is not None):
         raise VidcolorError("--no-resume renders in one pass; it cannot be combined with --segment-seconds or --ray")
-    if resume and controls:
-        raise VidcolorError("--hints, --hints-image and --reference are not carried through segments; drop --resume")
     for f, o in zip(files, outs):
         check_output(f, o, overwrite)
         if not is_image(f) and not is_video_file(f, probe=True):
             raise VidcolorError(f"'{f}' is neither a video nor an image vidcolor can read")
     explicit = resume or segment_seconds is not None or ray_address is not None
-    segmented = {f: explicit or (resume is None and not controls and _is_long(f)) for f in files if not is_image(f)}
+    segmented = {f: explicit or (resume is None and _is_long(f)) for f in files if not is_image(f)}
     col = None
     if ray_address is None or any(is_image(f) for f in files):  # with Ray the workers load the model
         col = Colorizer(weights, device=device, render_size=render_size, compile=compile)
@@ -211,7 +209,7 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
                         f, o, style, colorizer=col, weights=weights, device=device, render_size=render_size, temporal=temporal,
                         codec=codec, crf=crf, overwrite=overwrite, scenes=scenes if len(files) == 1 else None, progress=bar,
                         batch_size=batch_size, segment_seconds=segment_seconds, resume=True,
-                        ray_address=ray_address, ray_workers=ray_workers))
+                        ray_address=ray_address, ray_workers=ray_workers, controls=controls))
                     continue
                 results.append(process_video(f, o, style, colorizer=col, temporal=temporal, codec=codec, crf=crf, overwrite=overwrite,
                                              scenes=scenes if len(files) == 1 else None, progress=bar, batch_size=batch_size,

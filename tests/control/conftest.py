@@ -42,6 +42,7 @@ def write_clip(path: Path, n: int = 50, cut: int | None = CUT, gray: bool = True
         s = c.add_stream("libx264", rate=25)
         s.width, s.height, s.pix_fmt = W, H, "yuv420p"
         s.options = {"crf": "12"}
+        s.codec_context.gop_size = 10  # keyframes every 10 frames: segments can start mid-shot
         for i in range(n):
             img = frame_rgb(i, cut)
             if gray:

@@ -125,3 +125,24 @@ def test_chroma_calibration_is_affine_and_skips_hinted_pixels(tiny_hint_weights)
     raw_h = col.predict_low(gray, 0, hints)
     col.chroma_bias, col.chroma_gain = (4.0, 6.0), 0.5
     assert torch.allclose(col.predict_low(gray, 0, hints), raw_h, atol=1e-5)
+
+
+def test_references_reach_the_right_segments(tmp_path, tiny_hint_weights):
+    """Segmented (resumable) rendering with a reference gives the frames of a single pass."""
+    clip = write_clip(tmp_path / "c.mp4", n=50)
+    cv2.imwrite(str(tmp_path / "f20.png"), cv2.cvtColor(frame_rgb(20), cv2.COLOR_RGB2BGR))
+    spec = f"20={tmp_path / 'f20.png'}"
+    from vidcolor.batch.plan import plan_segments, scan_keyframes
+
+    assert len(plan_segments(scan_keyframes(clip), 0.5, 24)) >= 3  # the reference's shot spans several segments
+    for name, extra in (("one.mkv", ["--no-resume"]), ("seg.mkv", ["--resume", "--segment-seconds", "0.5"])):
+        r = run("process", clip, "-o", tmp_path / name, "--weights", tiny_hint_weights, "--codec", "ffv1", "--reference", spec, *extra)
+        assert r.exit_code == 0, r.output
+    with VideoReader(tmp_path / "one.mkv", fmt="rgb24") as a, VideoReader(tmp_path / "seg.mkv", fmt="rgb24") as b:
+        pairs = list(zip(a.frames(), b.frames()))
+    assert len(pairs) == 50
+    assert max(np.abs(x.image.astype(int) - y.image.astype(int)).max() for x, y in pairs) <= 2
+    r = run("process", clip, "-o", tmp_path / "bad.mkv", "--weights", tiny_hint_weights, "--codec", "ffv1", "--resume",
+            "--reference", f"99={tmp_path / 'f20.png'}")
+    assert r.exit_code != 0 and "beyond the end" in r.output
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(("bad", ".bad"))]

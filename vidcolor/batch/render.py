@@ -43,6 +43,7 @@ class SegmentJob:
     crf: int
     render_size: int
     batch_size: int | None = None
+    hint_plan: str | None = None   # folder of a HintPlan (user colors carried through the shots), or None
 
 
 class _SegmentWriter(VideoWriter):
@@ -84,7 +85,12 @@ def render_segment(colorizer: Colorizer, job: SegmentJob, progress: Callable[[in
     with reader:
         info = reader.info
         start = seg.start_frame if seeking else 0
-        fp = FrameProcessor(col, col.style_index(job.style), temporal=job.temporal, detect_scenes=True, first_written=start)
+        plan = None
+        if job.hint_plan:
+            from vidcolor.control.propagate import HintPlan
+
+            plan = HintPlan.load(job.hint_plan)
+        fp = FrameProcessor(col, col.style_index(job.style), temporal=job.temporal, detect_scenes=True, first_written=start, hint_plan=plan)
         batch_size = job.batch_size or col.suggest_batch_size(info.height, info.width)
         writer = _SegmentWriter(job.path, info, codec=job.codec, crf=job.crf, audio_source=None)
         try:

@@ -136,7 +136,8 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
                             overwrite: bool = False, batch_size: int | None = None, scenes: str | os.PathLike | None = None,
                             progress: Callable[[int, int | None], None] | None = None,
                             ray_address: str | None = None, ray_workers: int | None = None, executor=None,
-                            on_segment: Callable[[int, dict], None] | None = None, keep_work: bool = False) -> SegmentedResult:
+                            on_segment: Callable[[int, dict], None] | None = None, keep_work: bool = False,
+                            controls=None) -> SegmentedResult:
     """Colorize (and stylize) a video in resumable segments; same output as ``process_video``.
 
     ``segment_seconds``: target segment length (cuts at the first keyframe after it); None:
@@ -152,6 +153,9 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     e.g. shared by a batch. ``on_segment(index, record)`` runs after each segment is journaled.
     ``progress(done_frames, total)`` is called after each batch of frames rendered here (after
     each segment when distributed). ``keep_work``: keep the work folder after success.
+    ``controls`` (:class:`vidcolor.control.apply.Controls`): hints and reference keyframes; their
+    planning pass runs once into the work folder (``hints/``, reused on resume when the control files
+    are unchanged) and every segment reads the colors of its own frames from there.
     """
     inp, out = Path(input), Path(output)
     if not inp.is_file():
@@ -183,7 +187,13 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     settings = {"style": style, "weights": fingerprint,
                 "render_size": render_size, "temporal": temporal, "codec": codec, "crf": crf,
                 "segment_seconds": float(segment_seconds), "warmup": warmup}
+    if controls:
+        from vidcolor.control.apply import controls_fingerprint
+
+        settings["controls"] = controls_fingerprint(controls)
     info = _probe(inp)  # a file that is no video fails here, before a work folder exists
+    # user colors: planned before a work folder exists, so bad hints leave nothing behind
+    planned = _plan_controls(work_folder(out), inp, controls, settings["controls"], colorizer, weights, render_size) if controls else None
     work = work_folder(out)
     journal, resumed = _open_journal(work, inp, settings, resume, segment_seconds, warmup)
     segments = segments_from_plan(journal.plan)
@@ -197,8 +207,11 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
             journal.forget(seg.index)
             pending.append(seg)
     _clean_partials(work, {journal.done(i)["file"] for i in reused})
+    hint_dir = None
+    if controls:
+        hint_dir = _install_plan(work, planned)
     jobs = [SegmentJob(str(inp.resolve()), str(_segment_file(work, s.index, ext).resolve()), s, style, temporal, codec, crf,
-                       render_size, batch_size) for s in pending]
+                       render_size, batch_size, hint_dir) for s in pending]
     total = journal.plan.get("frames")
     done_frames = sum(journal.done(i)["frames"] for i in reused)
     partial = [0]  # frames of the segment in progress (warm-up included), for the progress bar
@@ -258,6 +271,35 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
         notes.append(f"resumed: reused {len(reused)} of {len(segments)} segment(s)")
     return SegmentedResult(inp, out, "video", n, time.time() - t0, cuts, notes, segments=len(segments), rendered=sorted(rendered),
                            reused=reused, frames_rendered=frames_rendered, work=work)
+
+
+def _plan_controls(work: Path, inp: Path, controls, fingerprint: str, colorizer, weights, render_size: int) -> str | None:
+    """Run the hints' planning pass into a temporary folder (moved into the work folder once the
+    journal is open: a resumed run plans again, which costs one decode up to the last annotated frame).
+    Errors leave nothing behind."""
+    import shutil
+    import tempfile
+
+    from vidcolor.control.apply import plan_video
+
+    tmp = tempfile.mkdtemp(prefix="vidcolor-hints-")
+    try:
+        col = colorizer or Colorizer(weights, device="cpu", render_size=render_size)
+        plan_video(inp, controls, col, tmp).finish(fingerprint)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return tmp
+
+
+def _install_plan(work: Path, planned: str) -> str:
+    """Move a fresh plan into ``work/hints`` (replacing an earlier one); returns that folder."""
+    import shutil
+
+    folder = work / "hints"
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.move(planned, folder)
+    return str(folder.resolve())
 
 
 def _probe(inp: Path):

@@ -30,6 +30,25 @@ class Controls:
         return bool(self.hints or self.hints_image or self.references)
 
 
+def controls_fingerprint(controls: Controls) -> str:
+    """sha256 over the control files' contents and the specs (what a resumed render must match)."""
+    import hashlib
+
+    from vidcolor.control.reference import parse_reference_specs
+
+    h = hashlib.sha256(f"span={controls.span}".encode())
+    files = [("hints", controls.hints), ("hints_image", controls.hints_image)]
+    files += [(f"ref{f}:{t}", str(p)) for p, f, t in parse_reference_specs(list(controls.references))] if controls.references else []
+    for tag, path in files:
+        if path:
+            h.update(tag.encode())
+            try:
+                h.update(Path(path).read_bytes())
+            except OSError:
+                raise VidcolorError(f"cannot read '{path}'") from None
+    return h.hexdigest()
+
+
 def _check_model(colorizer) -> None:
     if not colorizer.accepts_hints:
         raise VidcolorError("these weights have no color-hint inputs, so --hints/--hints-image/--reference cannot be used; "

@@ -79,9 +79,29 @@ class HintPlan:
         np.save(path, arr)
         self.index[frame].append((path, dist))
 
+    def finish(self, fingerprint: str = "") -> None:
+        """Mark the plan complete (``plan.json``: working size, cuts, annotated frames, fingerprint)."""
+        import json
+
+        (self.folder / "plan.json").write_text(json.dumps({"size": list(self.size), "cuts": self.cuts, "fingerprint": fingerprint,
+                                                           "annotated": {str(k): v for k, v in self.annotated.items()}}))
+
+    @staticmethod
+    def fingerprint_of(folder: str | os.PathLike) -> str | None:
+        import json
+
+        try:
+            return json.loads((Path(folder) / "plan.json").read_text()).get("fingerprint")
+        except (OSError, ValueError):
+            return None
+
     @classmethod
-    def load(cls, folder: str | os.PathLike, size: tuple[int, int]) -> "HintPlan":
+    def load(cls, folder: str | os.PathLike, size: tuple[int, int] | None = None) -> "HintPlan":
         """Re-open a plan written by :func:`plan_hints` (e.g. in a segment worker)."""
+        if size is None:
+            import json
+
+            size = json.loads((Path(folder) / "plan.json").read_text())["size"]
         plan = cls(Path(folder), tuple(size))
         for p in sorted(Path(folder).glob("f*_a*_d*.npy")):
             f, _, d = p.stem.split("_")
@@ -209,4 +229,5 @@ def plan_hints(frames, annotations: list[Annotation], working_size: tuple[int, i
         what = f"frame {a.frame}" if a.frame is not None else f"time {a.time:g}s"
         total = frame_count if frame_count else n_seen
         raise VidcolorError(f"'{Path(a.source).name}' is for {what}, beyond the end of the video ({total} frames)")
+    plan.finish()
     return plan
