@@ -146,3 +146,18 @@ def test_references_reach_the_right_segments(tmp_path, tiny_hint_weights):
             "--reference", f"99={tmp_path / 'f20.png'}")
     assert r.exit_code != 0 and "beyond the end" in r.output
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(("bad", ".bad"))]
+
+
+def test_batch_manifest_reference_and_hints_columns(tmp_path, tiny_hint_weights):
+    clip = write_clip(tmp_path / "a.mp4", n=20)
+    write_clip(tmp_path / "b.mp4", n=20)
+    cv2.imwrite(str(tmp_path / "f0.png"), cv2.cvtColor(frame_rgb(0), cv2.COLOR_RGB2BGR))
+    (tmp_path / "h.csv").write_text("x,y,color,frame\n10,10,#ff0000,3\n")
+    (tmp_path / "m.csv").write_text("input,reference,hints\na.mp4,0=f0.png,\nb.mp4,,h.csv\n")
+    r = run("batch", tmp_path / "m.csv", "-o", tmp_path / "out", "--weights", tiny_hint_weights, "-q")
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.none.mp4", "b.none.mp4"]
+    (tmp_path / "m2.csv").write_text("input,reference\na.mp4,99=f0.png\n")
+    r = run("batch", tmp_path / "m2.csv", "-o", tmp_path / "out2", "--weights", tiny_hint_weights, "-q")
+    assert r.exit_code == 1 and "beyond the end" in r.output
+    assert clip.exists()

@@ -4,10 +4,13 @@ Sources (mixed freely): a folder (its videos, sorted, not recursive), a glob (``
 a single video, or a manifest — a CSV file with a header row, or a YAML list of mappings — with
 one film per row and per-film settings::
 
-    input,output,style,render_size,codec,crf,temporal,segment_seconds
+    input,output,style,render_size,codec,crf,temporal,segment_seconds,reference,hints
     reel1.mp4,,watercolor,,,,,
     reel2.mkv,reel2_oil.mkv,oil,384,h264,16,true,120
 
+``reference``: reference keyframes as ``FRAME=IMAGE`` (several separated by ``;``) or a folder
+written by ``vidcolor keyframes``; ``hints``: a hints CSV (``x,y,color[,frame]``). Bad hints fail
+that film (with the reason) before any of its frames are rendered.
 Empty cells take the command's defaults; manifest paths are relative to the manifest's folder,
 outputs relative to the output folder (default name ``<stem>.<style>.<ext>``). Unknown columns and
 bad values are errors (listing the valid ones) before anything runs.
@@ -31,7 +34,7 @@ from typing import Callable
 from vidcolor.errors import VidcolorError
 from vidcolor.io.video import VIDEO_EXTS
 
-MANIFEST_COLUMNS = ("input", "output", "style", "render_size", "codec", "crf", "temporal", "segment_seconds")
+MANIFEST_COLUMNS = ("input", "output", "style", "render_size", "codec", "crf", "temporal", "segment_seconds", "reference", "hints")
 MANIFEST_EXTS = frozenset({".csv", ".yaml", ".yml"})
 CODECS = ("h264", "hevc", "prores", "ffv1", "mpeg4")
 _GLOB_CHARS = set("*?[")
@@ -49,6 +52,8 @@ class FilmJob:
     crf: int = 18
     temporal: bool = True
     segment_seconds: float | None = None  # None: sized from the frame size (segments.auto_segment_seconds)
+    references: tuple[str, ...] = ()      # FRAME=IMAGE specs or keyframe folders (paths relative to the manifest)
+    hints: str | None = None              # a hints CSV (x,y,color[,frame])
 
 
 @dataclass
@@ -97,6 +102,13 @@ def _positive(value, where: str, name: str) -> float:
     return x
 
 
+def _controls(job: FilmJob):
+    from vidcolor.control.apply import Controls
+
+    c = Controls(hints=job.hints, references=tuple(job.references))
+    return c if c else None
+
+
 def _job_from_row(row: dict, base: FilmJob, folder: Path, where: str) -> FilmJob:
     unknown = [k for k in row if k not in MANIFEST_COLUMNS]
     if unknown:
@@ -122,6 +134,20 @@ def _job_from_row(row: dict, base: FilmJob, folder: Path, where: str) -> FilmJob
         changes["segment_seconds"] = _positive(values["segment_seconds"], where, "segment_seconds")
     if "temporal" in values:
         changes["temporal"] = _bool(values["temporal"], where)
+    if "reference" in values:  # "12=a.png; 83.2s=b.png" or a keyframe folder; paths relative to the manifest
+        specs = []
+        for spec in str(values["reference"]).replace(";", "\n").splitlines():
+            spec = spec.strip()
+            if not spec:
+                continue
+            if "=" in spec and not (folder / spec).is_dir():
+                frame, image = spec.split("=", 1)
+                specs.append(f"{frame.strip()}={folder / image.strip()}")
+            else:
+                specs.append(str(folder / spec))
+        changes["references"] = tuple(specs)
+    if "hints" in values:
+        changes["hints"] = str(folder / str(values["hints"]).strip())
     return replace(base, **changes)
 
 
@@ -272,7 +298,8 @@ def run_batch(jobs: list[FilmJob], out_dir: str | os.PathLike, *, weights: str |
                 r = process_video_segmented(job.input, job.output, job.style, weights=weights, device=device, render_size=job.render_size,
                                             temporal=job.temporal, codec=job.codec, crf=job.crf, overwrite=True,
                                             segment_seconds=job.segment_seconds, warmup=DEFAULT_WARMUP if warmup is None else warmup,
-                                            resume=resume, batch_size=batch_size, executor=executor)
+                                            resume=resume, batch_size=batch_size, executor=executor,
+                                            controls=_controls(job))
             except VidcolorError as exc:
                 finish(k, FilmOutcome(job.input, job.output, "failed", str(exc), seconds=time.time() - t0))
                 continue
