@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import tempfile
@@ -90,7 +89,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--painting", type=Path, help="painting image (default: GCompris' Van Gogh, Auvers)")
     ap.add_argument("--heldout", type=Path, default=ROOT / "data" / "heldout")
-    ap.add_argument("--limit", type=int, default=0, help="use only the first N held-out photos (0 = all)")
+    ap.add_argument("--limit", type=int, default=0, help="use N evenly spaced held-out photos (0 = all)")
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--steps", type=int, help="train exactly this many steps instead (quick checks)")
     ap.add_argument("--weights", type=Path, help="base generator (default: bundled)")
@@ -134,8 +133,8 @@ def main(argv=None) -> int:
     h_paint = ab_hist(painting01)
 
     files = sorted(p for p in args.heldout.iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
-    if args.limit:
-        files = files[:args.limit]
+    if args.limit and len(files) > args.limit:  # evenly spaced, so every source package is represented
+        files = [files[round(i * (len(files) - 1) / (args.limit - 1))] for i in range(args.limit)] if args.limit > 1 else files[:1]
     rows, sheet = [], []
     for f in files:
         img = read_image(f)

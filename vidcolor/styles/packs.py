@@ -38,12 +38,9 @@ import datetime
 import json
 import os
 import re
-import signal
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import torch
@@ -323,23 +320,6 @@ def _palette_transfer(mu_o: torch.Tensor, cov_o: torch.Tensor, mu_s: torch.Tenso
     return torch.cat([a, t[:, None]], dim=1).float()
 
 
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM raises KeyboardInterrupt here (main thread only), so cleanup runs as for Ctrl-C."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    old = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
-
-
 class _Bar:
     """tqdm over steps (``steps`` given) or over seconds of the time budget (shows the time left)."""
 
@@ -382,6 +362,7 @@ def learn_style(name: str, image: str | os.PathLike, *, minutes: float = 10.0, s
     from vidcolor.losses.perceptual import VGGFeatures, gram
     from vidcolor.models.serialization import load_generator
     from vidcolor.pipeline.engine import bundled_weights
+    from vidcolor.signals import terminate_as_interrupt
 
     st = settings or LearnSettings()
     if steps is None and not minutes > 0:
@@ -459,7 +440,7 @@ def learn_style(name: str, image: str | os.PathLike, *, minutes: float = 10.0, s
     bar = _Bar(progress, steps, budget or 0.0)
     t0, step, last = time.monotonic(), 0, {}
     try:
-        with _sigterm_as_interrupt():
+        with terminate_as_interrupt():  # SIGTERM → KeyboardInterrupt (Terminated), as Ctrl-C
             while (step < steps) if steps is not None else (time.monotonic() - t0 < budget):
                 gray, rgb = sample()
                 with amp():
