@@ -191,6 +191,12 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
         from vidcolor.control.apply import controls_fingerprint
 
         settings["controls"] = controls_fingerprint(controls)
+    from vidcolor.styles.packs import is_added_style, pack_path
+
+    if is_added_style(style):  # a pack re-learned under the same name must not mix with old segments
+        import hashlib
+
+        settings["style_pack"] = hashlib.sha256(pack_path(style).read_bytes()).hexdigest()
     info = _probe(inp)  # a file that is no video fails here, before a work folder exists
     # user colors: planned before a work folder exists, so bad hints leave nothing behind
     planned = _plan_controls(work_folder(out), inp, controls, settings["controls"], colorizer, weights, render_size) if controls else None
