@@ -38,10 +38,10 @@ def _describe_image(path: Path) -> str:
     channels = 1 if image.ndim == 2 else image.shape[2]
     bits = 8 * image.dtype.itemsize
     kind = ("gray" if channels == 1 else "RGB") + ("A (alpha channel)" if alpha is not None else "")
-    content = "has color" if has_color(image) else "gray content"
+    content = "" if channels == 1 else (", has color" if has_color(image) else ", gray content")
     return "\n".join([
         f"{path.name}: {path.suffix.lower()[1:].upper()} image, {_size(path.stat().st_size)}",
-        f"  {image.shape[1]}x{image.shape[0]}, {kind}, {bits}-bit, {content} (after EXIF orientation)",
+        f"  {image.shape[1]}x{image.shape[0]}, {kind}, {bits}-bit{content} (after EXIF orientation)",
     ])
 
 
