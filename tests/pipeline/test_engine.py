@@ -85,5 +85,5 @@ def test_model_in_memory(tiny_weights):
     g = Generator(TINY)
     col = Colorizer(model=g, device="cpu", render_size=0)
     assert col.styles == TINY.styles
-    with pytest.raises(VidcolorError, match="available"):
+    with pytest.raises(VidcolorError, match="unknown style .vangogh.; built-in: none"):
         col.style_index("vangogh")
