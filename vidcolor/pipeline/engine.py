@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from vidcolor.color import lab_to_rgb
+from vidcolor.color import AB_SCALE, lab_to_rgb
 from vidcolor.errors import VidcolorError
 from vidcolor.models.generator import Generator
 from vidcolor.models.serialization import load_generator, weights_info
@@ -139,7 +139,9 @@ class Colorizer:
         """Network output Lab ``[N,3,h,w]`` (fp32) for gray ``[N,1,h,w]`` at working size.
 
         ``hints``: optional ``[N,3,h,w]`` hint map at working size (:mod:`vidcolor.models.hints`);
-        ignored (None) means automatic. Where hints are given the chroma gain is not applied there."""
+        None means automatic. For plain colorization the hinted chroma is also composited onto the
+        output with its confidence (``ab ← ab + c·(hint − ab)``) and the calibration is not applied
+        there: a user's color, or a reference's carried by flow, is kept where it is trusted."""
         x = gray_low.to(self.device)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
@@ -163,6 +165,12 @@ class Colorizer:
             free = 1.0 if hints is None else 1 - hints[:, 2:3].float()  # no calibration where the user (or a reference) decided the color
             calibrated = self.chroma_gain * (out[:, 1:] - bias)
             out[:, 1:] = out[:, 1:] + free * (calibrated - out[:, 1:])
+        if hints is not None and style == 0:
+            # where the user (or a reference carried by flow) decided the color, keep that color:
+            # ab ← ab + c·(hint − ab); the network fills in where the confidence c is low
+            conf = hints[:, 2:3].float()
+            hint_ab = hints[:, :2].float() / conf.clamp_min(1e-6) * AB_SCALE
+            out[:, 1:] = out[:, 1:] + conf * (hint_ab - out[:, 1:])
         return out
 
     def suggest_batch_size(self, h: int, w: int, default: int = 4, limit: int = 64) -> int:
