@@ -18,13 +18,14 @@ for set in heldout heldout_public heldout_opencv; do
   cp /tmp/r2_$set/metrics.json $R/r2_eval_${set}.json
   $V/vidcolor eval --ref data/$set --weights $OLD --styles none,watercolor,oil,pencil,cartoon > $R/r2_eval_${set}_round1.txt 2>&1
 done
-$V/python scripts/style_distances.py data/heldout data/heldout_public data/heldout_opencv > $R/r2_style_distances.txt 2>&1
-$V/python scripts/style_distances.py data/heldout data/heldout_public data/heldout_opencv --weights $OLD > $R/r2_style_distances_round1.txt 2>&1
+$V/python scripts/style_distances.py data/heldout_public data/heldout_opencv > $R/r2_style_distances.txt 2>&1
+$V/python scripts/style_distances.py data/heldout_public data/heldout_opencv --weights $OLD > $R/r2_style_distances_round1.txt 2>&1
+$V/python scripts/eval_style_pack.py --minutes 10 --limit 24 --device cpu --json $R/r2_style_pack_eval.json > $R/r2_style_pack_eval.txt 2>&1
 $V/python scripts/eval_control.py videos $OCV/vtest.avi $OCV/tree.avi $KIVY $MECA/balle-jbart.mp4 data/cache/root/kphotoalbum/usr/share/kphotoalbum/demo/movie.avi --frames 101 --json $R/r2_control_videos.json > $R/r2_control_videos.txt 2>&1
 $V/python scripts/eval_control.py roundtrip $KIVY $OCV/vtest.avi $MECA/balle-jbart.mp4 $OCV/tree.avi --frames 60 --json $R/r2_control_roundtrip.json > $R/r2_control_roundtrip.txt 2>&1
 $V/python scripts/eval_control.py speed $OCV/vtest.avi --counts 100 300 --json $R/r2_control_speed.json > $R/r2_control_speed.txt 2>&1
 $V/vidcolor bench --model > $R/r2_bench_model.txt 2>&1
 $V/python scripts/bench_pipeline.py --json $R/r2_bench_pipeline.json > $R/r2_bench_pipeline.txt 2>&1
-$V/python scripts/eval_temporal.py data/heldout --json $R/r2_eval_temporal.json > $R/r2_eval_temporal.txt 2>&1
-$V/python scripts/make_sheets.py data/heldout_public samples/sheets_public > $R/r2_sheets_public.txt 2>&1
-$V/python scripts/make_sheets.py data/heldout_opencv samples/sheets_opencv > $R/r2_sheets_opencv.txt 2>&1
+# sheets: the first page of each eval report, as JPEG: /tmp/r2_heldout_public/sheets/sheet_000.png →
+# samples/sheet_heldout_skimage.jpg, /tmp/r2_heldout_opencv/… → samples/sheet_heldout_opencv.jpg,
+# /tmp/r2_heldout/… → samples/sheet_heldout_wallpapers.jpg
