@@ -51,9 +51,14 @@ def parse_frame(text: str, where: str) -> tuple[int | None, float | None]:
 
 
 def rgb_to_ab(rgb_u8: np.ndarray) -> np.ndarray:
-    """uint8 RGB ``(..., 3)`` → Lab ab ``(..., 2)`` float32 (D65, the project's color space)."""
-    lab = cv2.cvtColor(rgb_u8.reshape(-1, 1, 3).astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
-    return lab[..., 1:].reshape(*rgb_u8.shape[:-1], 2)
+    """uint8 RGB ``(..., 3)`` → Lab ab ``(..., 2)`` float32 (:func:`vidcolor.color.rgb_to_lab`)."""
+    import torch
+
+    from vidcolor.color import rgb_to_lab
+
+    flat = torch.from_numpy(np.ascontiguousarray(rgb_u8).reshape(-1, 3).astype(np.float32) / 255.0)
+    lab = rgb_to_lab(flat.T.reshape(1, 3, -1, 1))[0, 1:, :, 0].T
+    return lab.numpy().reshape(*rgb_u8.shape[:-1], 2).astype(np.float32)
 
 
 def point_radius(h: int, w: int) -> int:

@@ -132,6 +132,7 @@ class _Propagator:
     def __init__(self, plan: HintPlan, alpha: float = 50.0, decay: float = 0.995, preset: str = "medium", tolerance: float = 0.0):
         self.plan, self.alpha, self.decay, self.preset, self.tolerance = plan, alpha, decay, preset, tolerance
         self._grid = None
+        self._flow = (None, None, None)  # (dst, src, flow): carries moving between the same frames share one flow
 
     def step(self, ab, conf, src_u8, src_l, dst_u8, dst_l):
         """Carry ``(ab, conf)`` known on frame *src* onto frame *dst* (flow dst → src)."""
@@ -139,7 +140,11 @@ class _Propagator:
         if self._grid is None or self._grid[0].shape != (h, w):
             ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
             self._grid = (xs, ys)
-        flow = compute_flow(dst_u8, src_u8, self.preset)
+        if self._flow[0] is dst_u8 and self._flow[1] is src_u8:
+            flow = self._flow[2]
+        else:
+            flow = compute_flow(dst_u8, src_u8, self.preset)
+            self._flow = (dst_u8, src_u8, flow)
         mx, my = self._grid[0] + flow[..., 0], self._grid[1] + flow[..., 1]
         inside = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
         src_warp = cv2.remap(src_l, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

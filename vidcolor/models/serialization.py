@@ -40,29 +40,37 @@ def save_generator(model: Generator, path: str | os.PathLike, info: dict | None 
     return path
 
 
-def read_metadata(path: str | os.PathLike) -> dict:
-    """Validate ``path`` as a vidcolor safetensors file and return its header metadata."""
+def read_safetensors_metadata(path: str | os.PathLike, *, what: str, fmt: str, version: str, kind: str) -> dict:
+    """Validate ``path`` as a vidcolor safetensors file of format ``fmt`` (never unpickling: a pickle
+    or zip checkpoint is refused before anything is read) and return its header metadata.
+    ``what`` names the file in messages ("weights file", "style pack"); ``kind`` the format."""
     path = Path(path)
     if not path.is_file():
-        raise VidcolorError(f"weights file not found: '{path}'")
+        raise VidcolorError(f"{what} not found: '{path}'")
     with open(path, "rb") as fh:
         head = fh.read(8)
     if any(head.startswith(m) for m in _PICKLE_MAGIC):
-        raise VidcolorError(f"refusing to load '{path}': it is a pickle/zip checkpoint; vidcolor only loads .safetensors weights (pickles can run code)")
+        raise VidcolorError(f"refusing to load {what} '{path}': it is a pickle/zip file; vidcolor only loads .safetensors (pickles can run code)")
     if len(head) < 8:
-        raise VidcolorError(f"weights file '{path}' is empty or truncated")
+        raise VidcolorError(f"{what} '{path}' is empty or truncated")
     from safetensors import safe_open
 
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
     except Exception as exc:  # safetensors raises its own error types for malformed headers
-        raise VidcolorError(f"'{path}' is not a valid safetensors file ({exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else 'bad header'})") from None
-    if meta.get("format") != FORMAT:
-        raise VidcolorError(f"'{path}' is a safetensors file but not vidcolor generator weights (metadata format={meta.get('format')!r})")
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise VidcolorError(f"'{path}' has weights format version {meta.get('format_version')!r}; this vidcolor reads version {FORMAT_VERSION}")
+        detail = str(exc).splitlines()[0] if str(exc) else "bad header"
+        raise VidcolorError(f"{what} '{path}' is damaged: not a valid safetensors file ({exc.__class__.__name__}: {detail})") from None
+    if meta.get("format") != fmt:
+        raise VidcolorError(f"'{path}' is a safetensors file but not {kind} (metadata format={meta.get('format')!r})")
+    if meta.get("format_version") != version:
+        raise VidcolorError(f"{what} '{path}' has format version {meta.get('format_version')!r}; this vidcolor reads version {version}")
     return meta
+
+
+def read_metadata(path: str | os.PathLike) -> dict:
+    """Validate ``path`` as vidcolor generator weights and return its header metadata."""
+    return read_safetensors_metadata(path, what="weights file", fmt=FORMAT, version=FORMAT_VERSION, kind="vidcolor generator weights")
 
 
 def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu") -> Generator:

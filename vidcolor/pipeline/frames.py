@@ -34,6 +34,7 @@ class Prepared:
     full_u8: np.ndarray   # (H, W) uint8 luma at full size (L* is looked up when needed: 4× less memory)
     low_u8: np.ndarray    # (h, w) uint8 luma at working size
     low: np.ndarray       # (h, w) float32 L*/100 at working size
+    hints: np.ndarray | None = None  # (3, h, w) float32 hint map of this frame (user colors), if any
 
 
 @dataclass
@@ -77,7 +78,8 @@ class FrameProcessor:
             self._size = self.col.working_size(h, w)
         hh, ww = self._size
         low_u8 = img if (hh, ww) == (h, w) else cv2.resize(img, (ww, hh), interpolation=cv2.INTER_AREA)
-        return Prepared(frame.index, frame.pts, frame.time, img, low_u8, self.lut[low_u8])
+        hints = self.hint_plan.hints(frame.index) if self.hint_plan is not None else None  # file reads stay off the inference thread
+        return Prepared(frame.index, frame.pts, frame.time, img, low_u8, self.lut[low_u8], hints)
 
     def _upload(self, arr: np.ndarray) -> torch.Tensor:
         """Host array → device tensor. On CUDA: staged through reused pinned buffers (two per shape,
@@ -108,11 +110,9 @@ class FrameProcessor:
     def infer(self, batch: list[Prepared]) -> list[Rendered]:
         low = self._upload(np.stack([p.low for p in batch])[:, None])
         hints = None
-        if self.hint_plan is not None:
-            maps = [self.hint_plan.hints(p.index) for p in batch]
-            if any(m is not None for m in maps):
-                empty = np.zeros((3,) + batch[0].low.shape, np.float32)
-                hints = self._upload(np.stack([m if m is not None else empty for m in maps]).astype(np.float32))
+        if any(p.hints is not None for p in batch):
+            empty = np.zeros((3,) + batch[0].low.shape, np.float32)
+            hints = self._upload(np.stack([p.hints if p.hints is not None else empty for p in batch]).astype(np.float32))
         lab_low = self.col.predict_low(low, self.style, hints).permute(0, 2, 3, 1).cpu().numpy()
         frames = []
         for k, p in enumerate(batch):

@@ -57,7 +57,6 @@ CONTENT_DIR = Path(__file__).resolve().parent / "content"
 STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
 CONTENT_LAYERS = ("relu3_3", "relu4_3")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
-_PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05", b"PK\x03\x04")
 
 
 @dataclass(frozen=True)
@@ -166,27 +165,9 @@ def remove_style(name: str) -> Path:
 
 def read_pack_metadata(path: str | os.PathLike) -> dict:
     """Validate ``path`` as a style pack (never unpickling) and return its header metadata."""
-    path = Path(path)
-    if not path.is_file():
-        raise VidcolorError(f"style pack not found: '{path}'")
-    with open(path, "rb") as fh:
-        head = fh.read(8)
-    if any(head.startswith(m) for m in _PICKLE_MAGIC):
-        raise VidcolorError(f"refusing to load style pack '{path}': it is a pickle/zip file; style packs are .safetensors (pickles can run code)")
-    if len(head) < 8:
-        raise VidcolorError(f"style pack '{path}' is empty or truncated")
-    from safetensors import safe_open
+    from vidcolor.models.serialization import read_safetensors_metadata
 
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            meta = f.metadata() or {}
-    except Exception as exc:  # safetensors raises its own error types for malformed headers
-        raise VidcolorError(f"style pack '{path}' is damaged (not a valid safetensors file: {exc.__class__.__name__})") from None
-    if meta.get("format") != FORMAT:
-        raise VidcolorError(f"'{path}' is a safetensors file but not a vidcolor style pack (format={meta.get('format')!r})")
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise VidcolorError(f"style pack '{path}' has format version {meta.get('format_version')!r}; this vidcolor reads version {FORMAT_VERSION}")
-    return meta
+    return read_safetensors_metadata(path, what="style pack", fmt=FORMAT, version=FORMAT_VERSION, kind="a vidcolor style pack")
 
 
 def read_pack(path: str | os.PathLike) -> StylePack:

@@ -113,17 +113,15 @@ def _ab_weights(cfg: TrainConfig, entries, log):
     if cfg.losses.rebalance <= 0:
         return None
     import cv2
-    import numpy as np
 
+    from vidcolor.control.hints_io import rgb_to_ab
     from vidcolor.losses.rebalance import ab_histogram, rebalance_weights
 
     counts = 0
     step = max(1, len(entries) // 400)
     for entry in entries[::step]:
         rgb = load_cached(entry, "none")
-        small = cv2.resize(rgb, (64, 64), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
-        lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB)
-        counts = counts + ab_histogram(lab[..., 1:])
+        counts = counts + ab_histogram(rgb_to_ab(cv2.resize(rgb, (64, 64), interpolation=cv2.INTER_AREA)))
     w = rebalance_weights(counts, lam=1.0 - cfg.losses.rebalance)
     log({"event": "rebalance", "images": len(entries[::step]), "weight_min": round(float(w.min()), 3), "weight_max": round(float(w.max()), 3)})
     return w
