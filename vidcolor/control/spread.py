@@ -1,0 +1,134 @@
+"""Edge-aware spreading of sparse color hints along the objects they touch.
+
+A network given a handful of user points changes the picture *globally* at best; a restorer who
+marks "this coat is navy" expects the coat to turn navy up to its outline and nothing beyond it.
+This module spreads the *correction* each hint asks for — ``r = hint_ab − network_ab`` at the
+hinted pixels — over the frame with an edge-aware filter guided by the gray frame, so a hint reaches
+along its object and stops at strong edges, and the network's own colors stay everywhere no hint
+reaches.
+
+Filter: the recursive domain transform (Gastal & Oliveira, "Domain Transform for Edge-Aware Image
+and Video Processing", SIGGRAPH 2011), used as a normalized convolution. Along each row/column the
+distance between neighbours is ``d = 1 + (σ_s/σ_r)·|ΔL|`` (``L`` the gray frame in [0, 1]), each
+pass is the first-order recursion ``J[n] ← J[n] + a^d[n]·(J[n−1] − J[n])`` with ``a = exp(−√2/σ_i)``,
+left→right, right→left, top→bottom, bottom→top, ``iterations`` times with the per-iteration
+``σ_i = σ_s·√3·2^(N−i)/√(4^N − 1)``. With ``F`` that filter, ``m`` the hint mask (confidence) and ``p₀``
+the filter's response at an isolated pixel of a flat frame:
+
+    Δab = F(m·r) / (F(m) + λ·p₀)
+
+so a pixel in the same flat region as a hint receives its correction in full (``F(m) ≫ λ·p₀``),
+the correction fades with distance (``exp(−|x|/σ_s)``-like) and vanishes across an edge whose
+contrast makes ``d`` large, and between several hints the corrections are blended by their weights.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import torch
+
+#: spatial reach (× the frame's short side), edge sensitivity (gray levels in [0, 1]), prior strength.
+#: Chosen on 30 *training* photos with 10 random true-color points each (never on held-out photos):
+#: reach beyond the frame (a hint's flat region is all its own), σ_r = 0.1 with the blurred guide
+#: below (+1.9 dB over automatic there; a 130-level edge lets < 2 % of a hint's correction through)
+SIGMA_S = 1.5
+SIGMA_R = 0.1
+PRIOR = 1.0
+ITERATIONS = 3
+#: Gaussian blur (× the short side) of the gray frame before it guides the filter: it lowers the
+#: total variation of fine texture (foliage, fabric) that would otherwise stop a hint inside its
+#: object, while a monotone edge between objects keeps its full contrast (8 px at 256 px)
+GUIDE_BLUR = 0.03
+#: a near filter on top of the wide one, so that each of several hints in one region wins next to
+#: itself (the wide filter alone blends them almost evenly across the region)
+LOCAL_SIGMA = 0.1
+LOCAL_WEIGHT = 16.0
+#: hint maps covering more than this fraction of the frame are dense (a reference carried by flow):
+#: they are composited as they are, not spread
+SPARSE_FRACTION = 0.05
+
+
+def _sigmas(sigma_s: float, iterations: int) -> list[float]:
+    n = iterations
+    return [sigma_s * math.sqrt(3) * 2 ** (n - i - 1) / math.sqrt(4**n - 1) for i in range(n)]
+
+
+def _pass(x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Recursive filter along the last dim, both directions. ``x [..., W]``, ``v [..., W-1]`` the
+    feedback coefficients between neighbours (``a^d``)."""
+    cols = list(x.unbind(-1))
+    for n in range(1, len(cols)):
+        cols[n] = cols[n] + v[..., n - 1] * (cols[n - 1] - cols[n])
+    for n in range(len(cols) - 2, -1, -1):
+        cols[n] = cols[n] + v[..., n] * (cols[n + 1] - cols[n])
+    return torch.stack(cols, -1)
+
+
+def domain_transform(x: torch.Tensor, guide: torch.Tensor, sigma_s: float, sigma_r: float = SIGMA_R,
+                     iterations: int = ITERATIONS) -> torch.Tensor:
+    """Edge-aware recursive filter of ``x [N,C,H,W]`` guided by ``guide [N,1,H,W]`` in [0, 1];
+    ``sigma_s`` in pixels."""
+    x = x.float()
+    g = guide.float()
+    dx = 1 + sigma_s / sigma_r * (g[..., :, 1:] - g[..., :, :-1]).abs()   # [N,1,H,W-1]
+    dy = 1 + sigma_s / sigma_r * (g[..., 1:, :] - g[..., :-1, :]).abs()   # [N,1,H-1,W]
+    for s in _sigmas(sigma_s, iterations):
+        a = math.exp(-math.sqrt(2) / s)
+        x = _pass(x, (a ** dx).expand(-1, x.shape[1], -1, -1))
+        x = _pass(x.transpose(-1, -2), (a ** dy).transpose(-1, -2).expand(-1, x.shape[1], -1, -1)).transpose(-1, -2)
+    return x
+
+
+@functools.lru_cache(maxsize=16)
+def _flat_peak(sigma_s: float, iterations: int) -> float:
+    """Response at an isolated unit pixel of a flat frame (the 2-D filter is then separable)."""
+    r = int(6 * sigma_s) + 1
+    x = torch.zeros(1, 1, 1, 2 * r + 1, dtype=torch.float64)
+    x[..., r] = 1
+    for s in _sigmas(sigma_s, iterations):
+        a = math.exp(-math.sqrt(2) / s)
+        x = _pass(x, torch.full((1, 1, 1, 2 * r), a, dtype=torch.float64))
+    return float(x[..., r]) ** 2
+
+
+def is_sparse(hints: torch.Tensor) -> torch.Tensor:
+    """``[N]`` bool: which hint maps ``[N,3,H,W]`` are sparse user hints (some, but few, pixels set)."""
+    frac = (hints[:, 2] > 0).float().mean(dim=(-2, -1))
+    return (frac > 0) & (frac <= SPARSE_FRACTION)
+
+
+def _blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    if sigma <= 0:
+        return x
+    import torch.nn.functional as F
+
+    r = max(1, int(3 * sigma))
+    k = torch.exp(-torch.arange(-r, r + 1, dtype=torch.float32) ** 2 / (2 * sigma**2))
+    k = (k / k.sum()).to(x.device)
+    x = F.pad(x, (r, r, r, r), mode="replicate")
+    x = F.conv2d(x, k.view(1, 1, 1, -1))
+    return F.conv2d(x, k.view(1, 1, -1, 1))
+
+
+def spread_correction(gray: torch.Tensor, conf: torch.Tensor, correction: torch.Tensor, sigma_s: float = SIGMA_S,
+                      sigma_r: float = SIGMA_R, prior: float = PRIOR, iterations: int = ITERATIONS,
+                      guide_blur: float = GUIDE_BLUR, local_sigma: float = LOCAL_SIGMA,
+                      local_weight: float = LOCAL_WEIGHT) -> torch.Tensor:
+    """Spread sparse chroma corrections along objects.
+
+    ``gray [N,1,H,W]`` in [0, 1] (the frame the edges come from), ``conf [N,1,H,W]`` in [0, 1] (hint
+    confidence, 0 = none), ``correction [N,2,H,W]`` (Lab ab units, meaningful where ``conf > 0``) →
+    dense correction ``[N,2,H,W]``: ``F(conf·r) / (F(conf) + prior)`` with ``F = F_L/p_L + w·F_S/p_S``,
+    a wide filter (reach ``sigma_s``) plus a near one (reach ``local_sigma``, weight ``w``), each
+    divided by its flat peak ``p`` (module docstring). ``sigma_s``, ``local_sigma`` and ``guide_blur``
+    are fractions of the short side, so the result does not depend on the working resolution."""
+    short = min(gray.shape[-2:])
+    guide = _blur(gray.float().contiguous(), guide_blur * short)
+    x = torch.cat([conf * correction, conf], 1)
+    num = domain_transform(x, guide, sigma_s * short, sigma_r, iterations) / _flat_peak(sigma_s * short, iterations)
+    if local_weight > 0:
+        near = domain_transform(x, guide, local_sigma * short, sigma_r * local_sigma / sigma_s, iterations)
+        num = num + local_weight * near / _flat_peak(local_sigma * short, iterations)
+    return num[:, :2] / (num[:, 2:3] + prior)
