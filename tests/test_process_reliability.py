@@ -221,3 +221,21 @@ def test_short_videos_keep_the_single_pass(tmp_path, tiny_weights, clip):
 def test_no_resume_conflicts(tmp_path, tiny_weights, clip):
     r = CliRunner().invoke(cli, args(clip, tmp_path / "o.mp4", tiny_weights, "--no-resume", "--segment-seconds", "5"))
     assert r.exit_code == 1 and "--no-resume" in r.output
+
+
+def test_identical_runs_write_identical_bytes(tmp_path, tiny_weights, clip):
+    """H.264 in MP4, plain and segmented: rerunning a command (in a new process or in this one)
+    gives the same file, byte for byte (x264 keeps off its AVX-512 code, whose output varies from
+    run to run; nothing time- or host-dependent is written)."""
+    outs = [tmp_path / f"run{k}.mp4" for k in range(3)]
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-m", "vidcolor", *args(clip, outs[0], tiny_weights)], env=env, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    for out in outs[1:]:
+        assert CliRunner().invoke(cli, args(clip, out, tiny_weights)).exit_code == 0
+    assert len({out.read_bytes() for out in outs}) == 1
+    segs = [tmp_path / f"seg{k}.mp4" for k in range(2)]
+    for out in segs:
+        r = CliRunner().invoke(cli, args(clip, out, tiny_weights, "--resume", "--segment-seconds", "0.5"))
+        assert r.exit_code == 0, r.output
+    assert segs[0].read_bytes() == segs[1].read_bytes()

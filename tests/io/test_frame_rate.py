@@ -1,9 +1,9 @@
-"""The frame rate a file declares — the container's average rate, and the rate in the codec's own
-timing info — is the input's, whatever the containers and whichever render path.
+"""The frame rate a file declares is the input's, whatever the containers, codecs and render
+path: the container's average rate, FFmpeg's guessed rate, and the rate in the codec's own
+timing info (H.264/HEVC VUI: what decoders and ffprobe report as the codec frame rate).
 
-Known gap: x264's timing info states one tick of the encoder time base (1/24000 s → "24000 fps")
-unless the time base is the frame period (AVI inputs); ``force-cfr`` would fix it but makes x264's
-output differ from run to run, so it is not used (test_x264_timing_info_states_the_tick)."""
+Codecs whose bitstream states no frame rate (ProRes, FFV1) have none to check; MPEG-4 Part 2 as
+FFmpeg writes it states one tick of the time base, so it is right only in AVI at whole rates."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from pathlib import Path
 
 import av
 import pytest
+from click.testing import CliRunner
 
 from tests.batch.conftest import make_gop_clip
 from tests.clips import make_clip
 from vidcolor.batch.batch import FilmJob, run_batch
 from vidcolor.batch.segments import process_video_segmented
+from vidcolor.cli import cli
 from vidcolor.pipeline.engine import Colorizer
 from vidcolor.process import process_video
 
@@ -36,12 +38,17 @@ def inputs(tmp_path_factory):
             "avi": make_clip(d / "in.avi", n_frames=30, rate=RATE, codec="mpeg4")}
 
 
-def declared(path) -> tuple[Fraction, Fraction, list[int]]:
-    """(container average rate, codec-level rate after decoding, frame pts)."""
+def declared(path) -> tuple[Fraction, Fraction, Fraction, list[int]]:
+    """(container average rate, guessed rate, codec-level rate, frame pts) of a reopened file."""
     with av.open(str(path)) as c:
         s = c.streams.video[0]
-        pts = [f.pts for f in c.decode(s)]
-        return s.average_rate, s.codec_context.framerate, pts
+        rates = s.average_rate, s.guessed_rate, s.codec_context.framerate
+        return (*rates, [f.pts for f in c.decode(s)])
+
+
+def frame_times(path) -> list[float]:
+    with av.open(str(path)) as c:
+        return [f.time for f in c.decode(video=0)]
 
 
 @pytest.mark.parametrize("src", ["mkv", "avi", "mp4"])
@@ -53,24 +60,42 @@ def test_plain_and_segmented_declare_the_input_rate(tmp_path, col, inputs, src, 
     r = process_video_segmented(inputs[src], seg, "none", colorizer=col, codec=codec, segment_seconds=0.4, resume=False)
     assert r.segments == 3
     for path in (plain, seg):
-        avg, codec_rate, pts = declared(path)
-        assert avg == RATE, path.name
-        if codec == "hevc" or src == "avi":
-            assert codec_rate == RATE, path.name
+        avg, guessed, codec_rate, pts = declared(path)
+        assert (avg, guessed, codec_rate) == (RATE, RATE, RATE), path.name
         assert len(pts) == 30
-    assert declared(plain)[2] == declared(seg)[2]
+    assert declared(plain)[3] == declared(seg)[3]
 
 
-def test_batch_mkv_declares_the_input_rate(tmp_path, tiny_weights, inputs):
-    jobs = [FilmJob(inputs["mkv"], None, "none", segment_seconds=0.4), FilmJob(inputs["avi"], Path("avi.mkv"), "none", segment_seconds=0.4)]
+@pytest.mark.parametrize("rate", [Fraction(25), Fraction(30000, 1001)], ids=["25", "29.97"])
+@pytest.mark.parametrize("src", [".mkv", ".mp4"])
+def test_cli_plain_and_resume_declare_25_and_ntsc_rates(tmp_path, tiny_weights, rate, src):
+    """What a user runs: ``vidcolor process IN -o OUT`` and the same with ``--resume`` (segments)."""
+    inp = make_gop_clip(tmp_path / f"in{src}", n_frames=30, rate=rate)
+    for ext in (".mkv", ".mp4", ".mov"):
+        for extra in ([], ["--resume", "--segment-seconds", "0.4"]):
+            out = tmp_path / f"out{'_seg' if extra else ''}{ext}"
+            r = CliRunner().invoke(cli, ["process", str(inp), "-o", str(out), "--weights", str(tiny_weights),
+                                         "--device", "cpu", "-q", *extra])
+            assert r.exit_code == 0, r.output
+            avg, guessed, codec_rate, _ = declared(out)
+            assert (avg, guessed, codec_rate) == (rate, rate, rate), out.name
+            assert frame_times(out) == pytest.approx([i / rate for i in range(30)], abs=6e-4)  # Matroska rounds to ms
+
+
+def test_batch_declares_the_input_rate(tmp_path, tiny_weights, inputs):
+    jobs = [FilmJob(inputs["mkv"], None, "none", segment_seconds=0.4), FilmJob(inputs["avi"], Path("avi.mkv"), "none", segment_seconds=0.4),
+            FilmJob(inputs["mp4"], Path("mp4.mov"), "none", segment_seconds=0.4)]
     outcomes = run_batch(jobs, tmp_path / "out", weights=tiny_weights, device="cpu")
-    assert [o.status for o in outcomes] == ["done", "done"]
+    assert [o.status for o in outcomes] == ["done", "done", "done"]
     for o in outcomes:
-        assert o.output.suffix == ".mkv"
-        assert declared(o.output)[0] == RATE
+        assert declared(o.output)[:3] == (RATE, RATE, RATE), o.output.name
 
 
-@pytest.mark.xfail(strict=True, reason="x264 VUI states the encoder tick; force-cfr would fix it but is not deterministic")
-def test_x264_timing_info_states_the_tick(tmp_path, col, inputs):
-    process_video(inputs["mkv"], tmp_path / "o.mp4", "none", colorizer=col)
-    assert declared(tmp_path / "o.mp4")[1] == RATE
+def test_vfr_input_keeps_its_timestamps(tmp_path, col):
+    """A variable-rate input is not forced onto a constant rate: every pts survives."""
+    from tests.clips import vfr_pts
+
+    inp = make_clip(tmp_path / "vfr.mkv", n_frames=12, vfr=True)
+    out = tmp_path / "vfr.mp4"
+    process_video(inp, out, "none", colorizer=col)
+    assert frame_times(out) == pytest.approx([vfr_pts(i) / 1000 for i in range(12)], abs=1e-6)

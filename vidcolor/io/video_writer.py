@@ -7,6 +7,8 @@ are Fractions in frames per second; images are uint8 RGB ``(H, W, 3)``. See :mod
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib
 import warnings
 from dataclasses import dataclass
 from fractions import Fraction
@@ -45,7 +47,7 @@ class _CodecSpec:
 
 _CODECS = {
     "h264": _CodecSpec("libx264", (".mp4", ".m4v", ".mov", ".mkv"), "yuv420p", "yuv444p"),
-    "hevc": _CodecSpec("libx265", (".mp4", ".m4v", ".mov", ".mkv"), "yuv420p", "yuv444p"),
+    "hevc": _CodecSpec("libx265", (".mp4", ".mov", ".mkv"), "yuv420p", "yuv444p"),  # the .m4v muxer refuses HEVC
     "prores": _CodecSpec("prores_ks", (".mov", ".mkv"), "yuv422p10le", "yuv444p10le"),
     "ffv1": _CodecSpec("ffv1", (".mkv", ".avi"), "bgr0", "bgr0"),
     "mpeg4": _CodecSpec("mpeg4", (".mp4", ".m4v", ".avi", ".mkv", ".mov"), "yuv420p", "yuv420p"),
@@ -59,12 +61,35 @@ _LAYOUTS = {1: "mono", 2: "stereo", 3: "3.0", 4: "quad", 5: "5.0", 6: "5.1", 8: 
 _INPUT = "<input>"  # default audio_source: the file the frames were read from
 
 
-def _writer_options(codec: str, crf: int, preset: str | None, pix_fmt: str) -> dict[str, str]:
-    """Encoder options. (x264's ``force-cfr`` would make its VUI timing state the frame rate, but
-    it makes x264's output differ from run to run — 1 run in 8 on a 34-frame clip — so it is not
-    used: x264's VUI states one tick of the encoder time base.)"""
+@functools.lru_cache(maxsize=1)
+def _x264_asm() -> str | None:
+    """x264's ``asm`` setting on this CPU: ``AVX2`` where the CPU has AVX-512, else None (x264's own
+    choice). x264 (core 165)'s AVX-512 code makes its output differ from run to run on some content
+    (flat, synthetic-looking frames; single- or multi-threaded; gone with ``mbtree=0``, ``bframes=0``
+    or without AVX-512), so those CPUs get the AVX2 code: byte-identical reruns, the same bytes on
+    natural footage, x264 ~9 % slower (640x360, preset medium; no measurable change end to end,
+    where the model dominates). Every AVX-512 CPU has the AVX2 set. CPU features
+    as NumPy detected them (NumPy 1.x and 2.x keep them in different modules)."""
+    for module in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):
+        try:
+            features = importlib.import_module(module).__cpu_features__
+        except (ImportError, AttributeError):
+            continue
+        return "AVX2" if features.get("AVX512_SKX") else None
+    return None
+
+
+def _writer_options(codec: str, crf: int, preset: str | None, pix_fmt: str, cfr: bool = True) -> dict[str, str]:
+    """Encoder options. ``cfr``: the input has a constant frame rate; x264 is then told so
+    (``force-cfr``), which makes the timing info in its bitstream (SPS VUI: time_scale /
+    2·num_units_in_tick, what decoders report as the codec frame rate) state the frame rate instead
+    of one tick of the encoder time base (1/1000 s ticks read as "1000 fps"); frame pts are passed
+    through unchanged either way. Variable-rate inputs keep the tick there (H.264 has no other way
+    to time them). x265 states the frame rate by itself."""
     if codec == "h264":
-        return {"crf": str(crf), "preset": preset or "medium"}
+        asm = _x264_asm()
+        params = (["force-cfr=1"] if cfr else []) + ([f"asm={asm}"] if asm else [])
+        return {"crf": str(crf), "preset": preset or "medium", **({"x264-params": ":".join(params)} if params else {})}
     if codec == "hevc":
         return {"crf": str(crf), "preset": preset or "medium", "x265-params": "log-level=error"}
     if codec == "prores":
@@ -80,7 +105,7 @@ class VideoWriter:
 
     ``info``: the :class:`VideoInfo` of the input; the output keeps its size, frame rate, time
     base, sample aspect ratio, rotation and container metadata. ``codec``: ``h264`` (.mp4/.m4v/
-    .mov/.mkv; CRF ``crf``, x264 ``preset``), ``hevc`` (same), ``prores`` (.mov/.mkv), ``ffv1``
+    .mov/.mkv; CRF ``crf``, x264 ``preset``), ``hevc`` (same, not .m4v), ``prores`` (.mov/.mkv), ``ffv1``
     (lossless RGB, .mkv/.avi) or ``mpeg4``. Odd sizes are encoded in 4:4:4, never cropped.
     ``threads``: encoder threads, 0 = automatic.
 
@@ -164,8 +189,9 @@ class VideoWriter:
         stream.width, stream.height, stream.pix_fmt = info.width, info.height, self._pix_fmt
         stream.time_base = stream.codec_context.time_base = self._tb
         stream.thread_count = threads
-        options = _writer_options(codec, crf, preset, self._pix_fmt)
         ctx = stream.codec_context
+        ctx.framerate = info.frame_rate  # what x264 (force-cfr) and x265 write as the codec's frame rate
+        options = _writer_options(codec, crf, preset, self._pix_fmt, cfr=not info.is_vfr)
         self._carry_field_order(codec, ctx, options)
         stream.options = options
         if codec == "hevc" and ext in (".mp4", ".m4v", ".mov"):
