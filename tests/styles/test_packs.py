@@ -233,3 +233,55 @@ def test_unknown_style_lists_added_ones(home, tiny_weights, tmp_path):
     cv2.imwrite(str(img), np.zeros((32, 32), np.uint8))
     r = CliRunner().invoke(cli, ["process", str(img), "-o", str(tmp_path / "o.png"), "--style", "nosuch", "--weights", str(tiny_weights)])
     assert r.exit_code == 1 and "unknown style 'nosuch'" in r.output and "styles add" in r.output
+
+
+def _ab_hist(ab, bins=32):
+    """Normalised 2-D histogram of ab/110 samples ``[2, M]``."""
+    h = torch.histogramdd(ab.T.double().clamp(-1, 1 - 1e-9), bins=[bins, bins], range=[-1.0, 1.0, -1.0, 1.0])[0]
+    return h / h.sum()
+
+
+def test_palette_table_carries_one_chroma_distribution_to_another():
+    from vidcolor.styles.adapter import apply_lut, identity_lut
+
+    g = torch.Generator().manual_seed(0)
+    src = torch.randn(2, 40000, generator=g) * 0.12                            # a muted, neutral palette
+    dst = torch.cat([torch.randn(2, 20000, generator=g) * 0.06 + torch.tensor([[0.35], [0.45]]),   # orange
+                     torch.randn(2, 20000, generator=g) * 0.06 + torch.tensor([[0.05], [-0.45]])], 1)  # blue
+    lut = packs._palette_lut(src, dst, 129)
+    out = apply_lut(lut, src.reshape(1, 2, 200, 200)).reshape(2, -1)
+    before = 0.5 * (_ab_hist(src) - _ab_hist(dst)).abs().sum()
+    after = 0.5 * (_ab_hist(out) - _ab_hist(dst)).abs().sum()
+    assert before > 0.9 and after < 0.5 * before, (before, after)
+    torch.testing.assert_close(out.mean(1), dst.mean(1), atol=0.02, rtol=0)
+    # a distribution carried onto itself: (almost) the identity
+    same = packs._palette_lut(src, src.flip(1), 129)
+    assert (same - identity_lut(129)).abs().max() < 0.05
+
+
+def test_learned_pack_moves_the_palette_towards_the_painting(vgg_available, home, painting, photos, tiny_weights):
+    from vidcolor.color import AB_SCALE, rgb_to_lab
+    from vidcolor.pipeline.engine import Colorizer
+
+    _learn("mine", painting, photos, tiny_weights)
+    col = Colorizer(tiny_weights, device="cpu", precision="fp32")
+    gray = torch.from_numpy(cv2.cvtColor(cv2.imread(str(next(photos.iterdir()))), cv2.COLOR_BGR2GRAY)).float()[None, None] / 255
+    p = torch.from_numpy(cv2.cvtColor(cv2.imread(str(painting)), cv2.COLOR_BGR2RGB)).permute(2, 0, 1)[None].float() / 255
+    target = rgb_to_lab(p)[0, 1:].flatten(1).mean(1) / AB_SCALE
+
+    def dist(rgb):   # how far the output's mean chroma is from the painting's (the tiny model's palette is narrow)
+        return float((rgb_to_lab(rgb)[0, 1:].flatten(1).mean(1) / AB_SCALE - target).norm())
+
+    assert dist(col.colorize(gray, col.style_index("mine"))) < 0.6 * dist(col.colorize(gray, 0))
+
+
+def test_packs_made_before_the_palette_table_still_load(home, tiny_weights):
+    from vidcolor.styles.adapter import AdapterConfig, StyleAdapter
+
+    old = AdapterConfig.from_json('{"channels": 32, "dilations": [1, 2, 4]}')   # a round-2 pack's header
+    assert old.lut == 0 and not hasattr(StyleAdapter(old), "lut")
+    x, lab = torch.rand(1, 1, 8, 8), torch.rand(1, 3, 8, 8) * 50
+    torch.testing.assert_close(StyleAdapter(old)(x, lab), lab)
+    torch.testing.assert_close(StyleAdapter(AdapterConfig())(x, lab), lab, atol=1e-4, rtol=0)  # a new table starts as identity
+    with pytest.raises(VidcolorError, match="invalid adapter config"):
+        AdapterConfig.from_json('{"channels": 32, "dilations": [1], "lut": 1}')

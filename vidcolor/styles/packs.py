@@ -301,6 +301,51 @@ def _palette_transfer(mu_o: torch.Tensor, cov_o: torch.Tensor, mu_s: torch.Tenso
     return torch.cat([a, t[:, None]], dim=1).float()
 
 
+def _quantile_map(src: torch.Tensor, dst: torch.Tensor, x: torch.Tensor, n: int = 257) -> torch.Tensor:
+    """The 1-D monotone map taking the distribution of ``src`` to that of ``dst`` (matching ``n``
+    quantiles, linear between them, shifted by the end quantiles' offset beyond them), applied to ``x``."""
+    q = torch.linspace(0, 1, n, dtype=src.dtype)
+    qs, qd = torch.quantile(src, q), torch.quantile(dst, q)
+    qs = qs + torch.arange(n, dtype=src.dtype) * 1e-9   # strictly increasing knots
+    i = torch.searchsorted(qs, x.contiguous()).clamp(1, n - 1)
+    x0, x1, y0, y1 = qs[i - 1], qs[i], qd[i - 1], qd[i]
+    t = ((x - x0) / (x1 - x0)).clamp(0, 1)
+    y = y0 + t * (y1 - y0)
+    y = torch.where(x < qs[0], x + (qd[0] - qs[0]), y)
+    return torch.where(x > qs[-1], x + (qd[-1] - qs[-1]), y)
+
+
+def _palette_lut(src: torch.Tensor, dst: torch.Tensor, size: int, iterations: int = 24, seed: int = 0) -> torch.Tensor:
+    """``[2, G, G]`` lookup table over ab/110 taking the chroma distribution ``src [2, M]`` (the base
+    output's) to ``dst [2, K]`` (the painting's): iterative distribution transfer (Pitié, Kokaram &
+    Dahyot 2005) — each iteration rotates the ab plane by a random angle and matches the 1-D
+    marginals along both rotated axes by quantile mapping; the grid nodes ride along through the
+    same monotone maps, so the table is the composed transfer. A light smoothing of the table's
+    displacement (Gaussian, 1 node) removes kinks between the matched quantiles."""
+    from vidcolor.styles.adapter import identity_lut
+
+    gen = torch.Generator().manual_seed(seed)
+    x, y = src.double(), dst.double()
+    if x.shape[1] > 200_000:
+        x = x[:, torch.randperm(x.shape[1], generator=gen)[:200_000]]
+    nodes = identity_lut(size).double().reshape(2, -1)
+    for _ in range(iterations):
+        th = float(torch.rand(1, generator=gen)) * np.pi / 2
+        rot = torch.tensor([[np.cos(th), np.sin(th)], [-np.sin(th), np.cos(th)]], dtype=torch.float64)
+        px, py, pn = rot @ x, rot @ y, rot @ nodes
+        for k in range(2):
+            dx = _quantile_map(px[k], py[k], px[k]) - px[k]
+            dn = _quantile_map(px[k], py[k], pn[k]) - pn[k]
+            x = x + rot[k][:, None] * dx
+            nodes = nodes + rot[k][:, None] * dn
+    disp = (nodes.reshape(2, size, size) - identity_lut(size).double())[None]
+    k = torch.exp(-torch.arange(-2, 3, dtype=torch.float64) ** 2 / 2)
+    k = k / k.sum()
+    disp = F.conv2d(F.pad(disp.reshape(2, 1, size, size), (2, 2, 2, 2), mode="replicate"), k.view(1, 1, 1, 5))
+    disp = F.conv2d(disp, k.view(1, 1, 5, 1)).reshape(2, size, size)
+    return (identity_lut(size).double() + disp).clamp(-1, 1).float()
+
+
 class _Bar:
     """tqdm over steps (``steps`` given) or over seconds of the time budget (shows the time left)."""
 
@@ -337,8 +382,7 @@ def learn_style(name: str, image: str | os.PathLike, *, minutes: float = 10.0, s
     ``cpu`` | ``cuda``. Returns the pack's path. Everything is validated before training starts;
     Ctrl-C or SIGTERM while learning leaves no file behind.
     """
-    from vidcolor.color import lab_to_rgb, rgb_to_gray
-    from vidcolor.color import AB_SCALE
+    from vidcolor.color import AB_SCALE, lab_to_rgb, rgb_to_gray, rgb_to_lab
     from vidcolor.device import cpu_supports_bf16, resolve_device
     from vidcolor.losses.perceptual import VGGFeatures, gram
     from vidcolor.models.serialization import load_generator
@@ -398,9 +442,10 @@ def learn_style(name: str, image: str | os.PathLike, *, minutes: float = 10.0, s
             c = img[..., y:y + st.crop, x:x + st.crop].to(dev)
             ab.append(model(rgb_to_gray(c), 0, style_vector=vector).float()[:, 1:].flatten(2)[0] / AB_SCALE)
         ab = torch.cat(ab, dim=1)
-        mu_o = ab.mean(dim=1)
-        cov_o = (ab - mu_o[:, None]) @ (ab - mu_o[:, None]).T / ab.shape[1]
-        adapter.color.copy_(_palette_transfer(mu_o.cpu(), cov_o.cpu(), mu_s[0].cpu(), cov_s[0].cpu()).to(dev))
+        if not adapter.config.lut:  # with a table, the palette is fitted after training instead
+            mu_o = ab.mean(dim=1)
+            cov_o = (ab - mu_o[:, None]) @ (ab - mu_o[:, None]).T / ab.shape[1]
+            adapter.color.copy_(_palette_transfer(mu_o.cpu(), cov_o.cpu(), mu_s[0].cpu(), cov_s[0].cpu()).to(dev))
     opt = torch.optim.Adam([{"params": [vector], "lr": st.lr_vector}, {"params": adapter.parameters(), "lr": st.lr_adapter}])
 
     def sample() -> tuple[torch.Tensor, torch.Tensor]:
@@ -443,6 +488,14 @@ def learn_style(name: str, image: str | os.PathLike, *, minutes: float = 10.0, s
                 step += 1
                 last = {"total": float(loss.detach()), "style": float(l_style.detach()), "content": float(l_content.detach()), "palette": float(l_palette.detach()), "tv": float(l_tv.detach())}
                 bar.update(step, time.monotonic() - t0, last["total"])
+            if adapter.config.lut:  # the painting's palette, non-linearly, over what the training made
+                adapter.eval()
+                with torch.no_grad(), amp():
+                    m = model.config.multiple
+                    grays = [rgb_to_gray(img[..., : img.shape[-2] // m * m, : img.shape[-1] // m * m].to(dev)) for img in photos_t[:64]]
+                    ab = torch.cat([adapter(g, model(g, 0, style_vector=vector)).float()[0, 1:].flatten(1) / AB_SCALE for g in grays], dim=1)
+                s_ab = rgb_to_lab(s_rgb.float())[0, 1:].flatten(1) / AB_SCALE
+                adapter.lut.copy_(_palette_lut(ab.cpu(), s_ab.cpu(), adapter.config.lut, seed=st.seed).to(dev))
             seconds = time.monotonic() - t0
             meta = {"base_fingerprint": fingerprint, "base_weights": wpath.name, "style_dim": model.config.style_dim,
                     "source_image": image.name, "minutes": f"{(minutes if steps is None else seconds / 60):.4g}",
