@@ -132,9 +132,12 @@ class _Progress:
               help="Color hints painted on a transparent PNG the size of the input (videos: frame 0, carried through its shot).")
 @click.option("--reference", "references", multiple=True, metavar="FRAME=IMAGE|DIR",
               help="Colored keyframe (FRAME = index or time like 83.2s), carried through its shot; or a folder from 'vidcolor keyframes'. Repeatable.")
+@click.option("--deinterlace", is_flag=True,
+              help="Deinterlace interlaced videos (yadif, one frame per frame) before colorizing and write them progressive "
+                   "(default: keep the field order).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 def process(inputs, output, style, weights, device, overwrite, no_temporal, render_size, codec, crf, scenes, batch_size, compile_,
-            resume, segment_seconds, ray_address, ray_workers, hints_csv, hints_image, references, quiet):
+            resume, segment_seconds, ray_address, ray_workers, hints_csv, hints_image, references, deinterlace, quiet):
     """Colorize (and stylize) videos and photos."""
     import warnings
 
@@ -148,7 +151,7 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
                                 temporal=not no_temporal, codec=codec, crf=crf, overwrite=overwrite, scenes=scenes,
                                 batch_size=batch_size, compile=compile_, progress_factory=lambda f: _Progress(Path(f).name, show),
                                 resume=resume, segment_seconds=segment_seconds, ray_address=ray_address, ray_workers=ray_workers,
-                                controls=Controls(hints_csv, hints_image, tuple(references)))
+                                controls=Controls(hints_csv, hints_image, tuple(references)), deinterlace=deinterlace)
     for r in results:
         if not quiet:
             extra = f", {r.frames} frames at {r.fps:.1f} fps" if r.kind == "video" else ""

@@ -110,13 +110,18 @@ def check_clashes(pairs: list[tuple[Path, Path]], overwrite: bool = False) -> No
 
 
 COLOR_NOTE = "the input already has color: only its luminance is used, its colors are replaced"
+PROGRESSIVE_NOTE = "--deinterlace: the input is progressive, nothing to deinterlace"
+_FIELDS = {"tff": "top field first", "bff": "bottom field first", "unknown": "field order not stated"}
 
 
 def video_input_notes(info, color_seen: bool = False) -> list[str]:
     """What a render of a video with :class:`~vidcolor.io.video.VideoInfo` ``info`` cannot keep
-    as it is, one line each: its alpha channel, its colours (``color_seen``: the reader saw colour
-    in a sampled frame)."""
+    as it is, or changed, one line each: deinterlacing, its alpha channel, its colours
+    (``color_seen``: the reader saw colour in a sampled frame)."""
     notes = []
+    if info.deinterlaced:
+        notes.append(f"deinterlaced (yadif, {_FIELDS.get(info.field_order, info.field_order)}) before colorizing: "
+                     "written progressive, one frame per input frame, same timestamps")
     if info.has_alpha:
         notes.append("the input's alpha channel is not kept: video alpha is not carried, the output is opaque")
     if info.has_color or color_seen:

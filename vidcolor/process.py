@@ -23,7 +23,7 @@ from vidcolor.errors import VidcolorError
 from vidcolor.io.image import IMAGE_EXTS, IMAGE_EXTS_ALPHA, has_color, read_alpha, read_image, write_image
 from vidcolor.io.lock import locks_output
 from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file, probe_video
-from vidcolor.outputs import COLOR_NOTE, ProcessResult, check_clashes, check_codec, check_output, default_output, is_image, video_input_notes
+from vidcolor.outputs import COLOR_NOTE, PROGRESSIVE_NOTE, ProcessResult, check_clashes, check_codec, check_output, default_output, is_image, video_input_notes
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer
 from vidcolor.pipeline.frames import FrameProcessor
 from vidcolor.pipeline.scenes import write_cut_list
@@ -38,7 +38,7 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
                   weights: str | None = None, device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True,
                   codec: str = "h264", crf: int = 18, overwrite: bool = False, batch_size: int | None = None, scenes: str | os.PathLike | None = None,
                   progress: Callable[[int, int | None], None] | None = None, max_frames: int | None = None,
-                  controls: Controls | None = None) -> ProcessResult:
+                  controls: Controls | None = None, deinterlace: bool = False) -> ProcessResult:
     """Colorize (and stylize) a video, keeping every frame, its timestamps and all audio tracks.
 
     ``style``: ``none`` (plain colorization) or a style the weights know. ``temporal``: flow-guided
@@ -46,7 +46,9 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     ``controls``: color hints and reference keyframes (:class:`vidcolor.control.apply.Controls`),
     carried through each shot by optical flow in a planning pass before any output is written.
     ``progress(done, total)`` is called after each batch. ``batch_size``: frames per inference batch
-    (default: 4 on CPU, sized from free memory on CUDA).
+    (default: 4 on CPU, sized from free memory on CUDA). ``deinterlace``: an interlaced input is
+    deinterlaced (yadif, one frame per frame) before colorizing and written progressive; by default
+    its field order is kept (:class:`~vidcolor.io.video.VideoReader`).
     """
     inp, out = Path(input), Path(output)
     if not inp.is_file():
@@ -61,14 +63,14 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
         if controls:
             plan = plan_video(inp, controls, col, stack.enter_context(tempfile.TemporaryDirectory(prefix="vidcolor-hints-")))
         fp = FrameProcessor(col, s_idx, temporal=temporal, detect_scenes=scenes is not None, hint_plan=plan)
-        n, info, notes = _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frames)
+        n, info, notes = _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frames, deinterlace)
     if scenes:
         write_cut_list(scenes, fp.cuts, n, info.duration)
     return ProcessResult(inp, out, "video", n, time.time() - t0, fp.cuts, notes)
 
 
-def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frames):
-    with VideoReader(inp, fmt="gray") as reader:
+def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frames, deinterlace=False):
+    with VideoReader(inp, fmt="gray", deinterlace=deinterlace) as reader:
         info = reader.info
         total = info.frame_count if max_frames is None else min(max_frames, info.frame_count or max_frames)
         if batch_size is None:
@@ -96,6 +98,8 @@ def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frame
             writer.abort(exc)
             raise
         notes = list(writer.notes) + video_input_notes(info, reader.color_seen)
+        if deinterlace and not info.deinterlaced:
+            notes.append(PROGRESSIVE_NOTE)
         if reader.corrupt_packets:
             notes.append(f"skipped {reader.corrupt_packets} corrupt packet(s) in the input")
     return n, info, notes
@@ -166,9 +170,10 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
                   device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True, codec: str = "h264", crf: int = 18,
                   overwrite: bool = False, scenes: str | None = None, batch_size: int | None = None, compile: bool = False,
                   progress_factory=None, resume: bool | None = None, segment_seconds: float | None = None,
-                  ray_address: str | None = None, ray_workers: int | None = None, controls: Controls | None = None) -> list[ProcessResult]:
+                  ray_address: str | None = None, ray_workers: int | None = None, controls: Controls | None = None,
+                  deinterlace: bool = False) -> list[ProcessResult]:
     """Process files and folders (what ``vidcolor process`` does). Validates everything first.
-    ``controls`` (hints, references) need a single input.
+    ``controls`` (hints, references) need a single input. ``deinterlace``: see :func:`process_video`.
 
     Videos render in resumable segments (:func:`vidcolor.batch.segments.process_video_segmented`;
     rerunning the same call continues an interrupted one) when ``resume`` is True, when
@@ -209,11 +214,11 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
                         f, o, style, colorizer=col, weights=weights, device=device, render_size=render_size, temporal=temporal,
                         codec=codec, crf=crf, overwrite=overwrite, scenes=scenes if len(files) == 1 else None, progress=bar,
                         batch_size=batch_size, segment_seconds=segment_seconds, resume=True,
-                        ray_address=ray_address, ray_workers=ray_workers, controls=controls))
+                        ray_address=ray_address, ray_workers=ray_workers, controls=controls, deinterlace=deinterlace))
                     continue
                 results.append(process_video(f, o, style, colorizer=col, temporal=temporal, codec=codec, crf=crf, overwrite=overwrite,
                                              scenes=scenes if len(files) == 1 else None, progress=bar, batch_size=batch_size,
-                                             controls=controls))
+                                             controls=controls, deinterlace=deinterlace))
             finally:
                 if bar is not None and hasattr(bar, "close"):
                     bar.close()

@@ -1,8 +1,9 @@
-"""Input properties carried through or named: alpha of images, interlacing (and `vidcolor info`),
-and inputs that already have colour."""
+"""Input properties carried through or named: alpha of images, interlacing (kept, or
+``--deinterlace``; and `vidcolor info`), and inputs that already have colour."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from unittest import mock
 
 import av
@@ -18,7 +19,7 @@ from vidcolor.cli import cli
 from vidcolor.io.image import has_color, read_alpha, read_image, write_image
 from vidcolor.io.probe import describe
 from vidcolor.io.video import probe_video
-from vidcolor.outputs import COLOR_NOTE
+from vidcolor.outputs import COLOR_NOTE, PROGRESSIVE_NOTE
 from vidcolor.pipeline.engine import Colorizer
 from vidcolor.process import process_image, process_video
 
@@ -118,6 +119,97 @@ def test_info_shows_the_scan(tmp_path):
     assert "scan: progressive; no alpha; first frame is gray" in describe(prog)
     r = CliRunner().invoke(cli, ["info", str(il)])
     assert r.exit_code == 0 and "interlaced, top field first" in r.output
+
+
+def woven_clip(path, order="tff", n_frames=20, size=(64, 48), rate=Fraction(25)):
+    """A truly interlaced clip: the two fields of frame ``i`` show a bright bar at two instants
+    (the first field earlier), so a woven frame combs where the bar moves. Lossless x264, coded
+    interlaced with that field order (frames flagged interlaced)."""
+    w, h = size
+    yy, xx = np.mgrid[0:h, 0:w]
+    background = 40 + 100 * xx / w + 40 * yy / h
+
+    def field_image(t):
+        img = background.copy()
+        x0 = (4 + 5 * t) % (w - 10)
+        img[:, x0:x0 + 10] = 230
+        return img.astype(np.uint8)
+
+    with av.open(str(path), "w") as out:
+        s = out.add_stream("libx264", rate=rate)
+        s.width, s.height, s.pix_fmt = w, h, "yuv420p"
+        s.time_base = s.codec_context.time_base = 1 / rate
+        s.options = {"preset": "veryfast", "crf": "0",
+                     "x264-params": f"{order}=1:keyint=10:min-keyint=10:scenecut=0:log-level=error"}
+        for i in range(n_frames):
+            early, late = field_image(2 * i), field_image(2 * i + 1)
+            img = np.empty((h, w), np.uint8)
+            top, bottom = (early, late) if order == "tff" else (late, early)
+            img[0::2], img[1::2] = top[0::2], bottom[1::2]
+            frame = av.VideoFrame.from_ndarray(img, format="gray").reformat(format="yuv420p")
+            frame.pts = i
+            out.mux(s.encode(frame))
+        out.mux(s.encode(None))
+    return path
+
+
+def combing(path) -> float:
+    """Mean |odd row - mean of the even rows around it| of the luma over all frames: high where
+    fields from two instants are woven, low in progressive pictures."""
+    with av.open(str(path)) as c:
+        rows = [f.to_ndarray(format="gray").astype(np.float64) for f in c.decode(video=0)]
+    return float(np.mean([np.abs(y[1:-1:2] - (y[0:-2:2] + y[2::2]) / 2).mean() for y in rows]))
+
+
+def stream_pts(path) -> list[float]:
+    with av.open(str(path)) as c:
+        return [f.time for f in c.decode(video=0)]
+
+
+def test_deinterlace_option(tmp_path, tiny_weights):
+    """Default: field order kept, and a note names --deinterlace. With it: yadif before
+    colorizing, progressive output with the same frames and timestamps (one pass and segments)."""
+    src = woven_clip(tmp_path / "in.mkv")
+    r = CliRunner().invoke(cli, ["info", str(src)])
+    assert r.exit_code == 0 and "scan: interlaced, top field first" in r.output
+    base = ["process", str(src), "--weights", str(tiny_weights), "--device", "cpu", "-q"]
+    kept, di, seg = tmp_path / "kept.mp4", tmp_path / "di.mp4", tmp_path / "seg.mkv"
+    r = CliRunner().invoke(cli, [*base, "-o", str(kept)])
+    assert r.exit_code == 0, r.output
+    assert "field order kept" in r.output and "--deinterlace" in r.output
+    assert scan(kept) == (2, True)
+    r = CliRunner().invoke(cli, [*base, "-o", str(di), "--deinterlace"])
+    assert r.exit_code == 0, r.output
+    assert r.output.count("deinterlaced (yadif, top field first) before colorizing") == 1
+    assert "field order kept" not in r.output
+    r = CliRunner().invoke(cli, [*base, "-o", str(seg), "--deinterlace", "--resume", "--segment-seconds", "0.4"])
+    assert r.exit_code == 0, r.output
+    assert r.output.count("deinterlaced (yadif") == 1
+    for out in (di, seg):
+        assert scan(out) == (1, False), out.name                       # progressive, stream and frames
+        assert stream_pts(out) == pytest.approx(stream_pts(src), abs=1e-3)  # 20 frames, same times
+        assert combing(out) < 0.4 * combing(kept), out.name
+    assert combing(src) == pytest.approx(combing(kept), rel=0.25)      # colorizing keeps the combs
+
+
+def test_deinterlace_bottom_field_first_and_progressive_inputs(tmp_path, col):
+    from vidcolor.io.video import VideoReader
+
+    src = woven_clip(tmp_path / "bff.mkv", "bff", n_frames=8)
+    with VideoReader(src, deinterlace=True) as reader:
+        frames = list(reader)
+        assert reader.info.deinterlaced and reader.info.field_order == "bff"
+    with VideoReader(src) as reader:
+        woven = list(reader)
+    assert [f.pts for f in frames] == [f.pts for f in woven] == list(range(0, 320, 40))  # ms
+    comb = [np.abs(f.image[1:-1:2].astype(float) - (f.image[0:-2:2].astype(float) + f.image[2::2]) / 2).mean()
+            for f in (frames[4], woven[4])]
+    assert comb[0] < 0.4 * comb[1]
+    prog = make_clip(tmp_path / "p.mp4", n_frames=4, gray=True)
+    plain = process_video(prog, tmp_path / "a.mp4", "none", colorizer=col)
+    asked = process_video(prog, tmp_path / "b.mp4", "none", colorizer=col, deinterlace=True)
+    assert asked.notes == plain.notes + [PROGRESSIVE_NOTE]
+    assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes()
 
 
 def test_progressive_input_stays_progressive(tmp_path, col):

@@ -44,6 +44,7 @@ class SegmentJob:
     render_size: int
     batch_size: int | None = None
     hint_plan: str | None = None   # folder of a HintPlan (user colors carried through the shots), or None
+    deinterlace: bool = False      # deinterlace an interlaced input before colorizing (VideoReader)
 
 
 class _SegmentWriter(VideoWriter):
@@ -81,7 +82,7 @@ def render_segment(colorizer: Colorizer, job: SegmentJob, progress: Callable[[in
     col = colorizer_for(colorizer, job.render_size)
     seeking = seg.warm_pts is not None
     reader = VideoReader(job.input, fmt="gray", start_pts=seg.warm_pts if seeking else None,
-                         first_index=seg.warm_frame if seeking else 0)
+                         first_index=seg.warm_frame if seeking else 0, deinterlace=job.deinterlace)
     with reader:
         info = reader.info
         start = seg.start_frame if seeking else 0

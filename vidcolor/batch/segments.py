@@ -31,7 +31,7 @@ from vidcolor.errors import VidcolorError
 from vidcolor.io.lock import locks_output
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, bundled_weights
 from vidcolor.pipeline.scenes import Cut, write_cut_list
-from vidcolor.outputs import ProcessResult, check_codec, check_output
+from vidcolor.outputs import PROGRESSIVE_NOTE, ProcessResult, check_codec, check_output
 
 DEFAULT_SEGMENT_SECONDS = 60.0
 AUTO_SEGMENT_AFTER = 120.0  # s of film: `vidcolor process` renders longer videos in segments unless --no-resume
@@ -137,7 +137,7 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
                             progress: Callable[[int, int | None], None] | None = None,
                             ray_address: str | None = None, ray_workers: int | None = None, executor=None,
                             on_segment: Callable[[int, dict], None] | None = None, keep_work: bool = False,
-                            controls=None) -> SegmentedResult:
+                            controls=None, deinterlace: bool = False) -> SegmentedResult:
     """Colorize (and stylize) a video in resumable segments; same output as ``process_video``.
 
     ``segment_seconds``: target segment length (cuts at the first keyframe after it); None:
@@ -156,6 +156,8 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     ``controls`` (:class:`vidcolor.control.apply.Controls`): hints and reference keyframes; their
     planning pass runs once into the work folder (``hints/``, reused on resume when the control files
     are unchanged) and every segment reads the colors of its own frames from there.
+    ``deinterlace``: deinterlace an interlaced input before colorizing (as in ``process_video``);
+    each segment's warm-up gives its first frame the neighbour a single pass would.
     """
     inp, out = Path(input), Path(output)
     if not inp.is_file():
@@ -187,6 +189,8 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     settings = {"style": style, "weights": fingerprint,
                 "render_size": render_size, "temporal": temporal, "codec": codec, "crf": crf,
                 "segment_seconds": float(segment_seconds), "warmup": warmup}
+    if deinterlace:  # only when set, so journals written before the option still match
+        settings["deinterlace"] = True
     if controls:
         from vidcolor.control.apply import controls_fingerprint
 
@@ -217,7 +221,7 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     if controls:
         hint_dir = _install_plan(work, planned)
     jobs = [SegmentJob(str(inp.resolve()), str(_segment_file(work, s.index, ext).resolve()), s, style, temporal, codec, crf,
-                       render_size, batch_size, hint_dir) for s in pending]
+                       render_size, batch_size, hint_dir, deinterlace=deinterlace) for s in pending]
     total = journal.plan.get("frames")
     done_frames = sum(journal.done(i)["frames"] for i in reused)
     partial = [0]  # frames of the segment in progress (warm-up included), for the progress bar
@@ -263,6 +267,8 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     records = [journal.done(s.index) for s in segments]
     parts = [(work / r["file"], Fraction(r["first_time"])) for r in records]
     notes = concat_segments(parts, out, info, codec, inp)
+    if deinterlace and info.field_order == "progressive":
+        notes.append(PROGRESSIVE_NOTE)
     for r in records:
         notes.extend(n for n in r.get("notes", []) if n not in notes)
     n = sum(r["frames"] for r in records)

@@ -18,13 +18,15 @@ YCbCr <-> RGB uses the matrix the file is tagged with; an untagged file is taken
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import av.error
+import av.filter
 import numpy as np
 from av.video.reformatter import Interpolation, VideoReformatter
 
@@ -125,6 +127,9 @@ class VideoInfo:
     ``bff`` or ``unknown`` (interlaced, order not stated). ``matrix``: YCbCr matrix used for RGB
     (``bt601``/``bt709``/...). ``has_alpha``: the pixel format carries alpha. ``has_color``: the
     first frame has visible chroma (a guess; the reader keeps looking, :attr:`VideoReader.color_seen`).
+    ``deinterlaced``: the reader deinterlaces the frames it returns (``VideoReader(deinterlace=True)``
+    on an interlaced file; ``interlaced``/``field_order`` still describe the file), so they are
+    progressive and the writer writes them so.
     """
 
     path: Path
@@ -150,6 +155,7 @@ class VideoInfo:
     field_order: str = "progressive"
     has_alpha: bool = False
     has_color: bool = False
+    deinterlaced: bool = False
 
     @property
     def frame_period(self) -> int:
@@ -186,10 +192,17 @@ class VideoReader:
     e.g. from a keyframe scan; the reader cannot know it without decoding from the start). If the
     container cannot seek, or lands after ``start_pts``, the reader decodes from the beginning
     instead. :attr:`info` always describes the file from its first frame.
+
+    Deinterlacing: with ``deinterlace=True`` and a file that is interlaced (:attr:`VideoInfo.field_order`
+    not ``progressive``), frames go through FFmpeg's yadif (``mode=send_frame``: one progressive
+    frame per frame, same pts; frames flagged interlaced are filtered, others pass unchanged)
+    before anything else, and ``info.deinterlaced`` is True. Each output frame is built from its
+    own fields and its neighbours', so the reader decodes one frame ahead. A progressive file is
+    returned as it is.
     """
 
     def __init__(self, path: str | Path, fmt: str = "gray", max_corrupt: int = 50, *,
-                 start_pts: int | None = None, first_index: int = 0):
+                 start_pts: int | None = None, first_index: int = 0, deinterlace: bool = False):
         if fmt not in ("gray", "rgb24"):
             raise ValueError(f"fmt must be 'gray' or 'rgb24', not {fmt!r}")
         self.path = Path(path)
@@ -207,6 +220,11 @@ class VideoReader:
             if first is None:
                 raise VidcolorError(f"cannot read video '{self.path}': no decodable video frames")
             self.info = self._make_info(first)
+            self._deinterlace = deinterlace and self.info.field_order != "progressive"
+            if self._deinterlace:
+                self.info = replace(self.info, deinterlaced=True)
+                self._av_frames = self._yadif(itertools.chain([first], self._av_frames))
+                first = next(self._av_frames, None)
             if start_pts is not None:
                 first = self._seek(start_pts, first)
         except BaseException:
@@ -306,6 +324,37 @@ class VideoReader:
                 self.corrupt_frames += frame.is_corrupt
                 yield frame
 
+    def _filtered(self, frames: Iterator[av.VideoFrame]) -> Iterator[av.VideoFrame]:
+        return self._yadif(frames) if self._deinterlace else frames
+
+    def _yadif(self, frames: Iterable[av.VideoFrame]) -> Iterator[av.VideoFrame]:
+        """``frames`` deinterlaced by FFmpeg's yadif, one out per frame in, pts in the stream's time
+        base (yadif counts in half ticks). Field order from the frames' flags, else the file's."""
+        tb = self._stream.time_base or Fraction(1, 90000)
+        parity = {"tff": "tff", "bff": "bff"}.get(self.info.field_order, "auto")
+        graph = sink = None
+        for frame in itertools.chain(frames, [None]):
+            if graph is None:
+                if frame is None:
+                    return
+                graph = av.filter.Graph()
+                src = graph.add_buffer(width=frame.width, height=frame.height, format=frame.format.name, time_base=tb)
+                yadif = graph.add("yadif", f"mode=send_frame:parity={parity}:deint=interlaced")
+                sink = graph.add("buffersink")
+                src.link_to(yadif)
+                yadif.link_to(sink)
+                graph.configure()
+            graph.push(frame)
+            while True:
+                try:
+                    out = sink.pull()
+                except (BlockingIOError, av.error.EOFError):
+                    break
+                if out.pts is not None:
+                    out.pts = round(out.pts * out.time_base / tb)
+                out.time_base = tb
+                yield out
+
     def _to_array(self, frame: av.VideoFrame) -> np.ndarray:
         fmt = frame.format
         kwargs = {}
@@ -334,7 +383,7 @@ class VideoReader:
                 break
             try:
                 self._container.seek(target, stream=self._stream, backward=True)
-                self._av_frames = self._decode()
+                self._av_frames = self._filtered(self._decode())
                 frame = next(self._av_frames, None)
             except av.error.FFmpegError:
                 break
@@ -344,7 +393,7 @@ class VideoReader:
         self._container.close()
         self._container = _open_input(self.path)
         self._stream = self._pick_stream()
-        self._av_frames = self._decode()
+        self._av_frames = self._filtered(self._decode())
         return self._skip_to(start_pts, next(self._av_frames, None))
 
     def _skip_to(self, start_pts: int, frame: av.VideoFrame | None) -> av.VideoFrame | None:

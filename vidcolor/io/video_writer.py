@@ -212,10 +212,11 @@ class VideoWriter:
     def _carry_field_order(self, codec: str, ctx, options: dict[str, str]) -> None:
         """Interlaced input: tag the output's field order (container and codec), and have x264
         code the frames as interlaced (``tff``/``bff``); other encoders code the woven frames as
-        progressive pictures, which a note says."""
-        order = self.info.field_order
+        progressive pictures, which a note says. Frames the reader deinterlaced are progressive."""
+        order = "progressive" if self.info.deinterlaced else self.info.field_order
         if order == "unknown":
-            self.notes.append("interlaced input with no stated field order: written as progressive")
+            self.notes.append("interlaced input with no stated field order: written as progressive "
+                              "(--deinterlace deinterlaces it first)")
             return
         if order not in ("tff", "bff"):
             return
@@ -223,10 +224,11 @@ class VideoWriter:
         name = "top" if order == "tff" else "bottom"
         if codec == "h264":
             options["x264-params"] = ":".join(filter(None, [options.get("x264-params"), f"{order}=1"]))
-            self.notes.append(f"interlaced input ({name} field first): kept interlaced; frames are colorized as woven")
+            self.notes.append(f"interlaced input ({name} field first): kept interlaced, field order kept; frames are "
+                              "colorized as woven (--deinterlace makes it progressive)")
         else:
             self.notes.append(f"interlaced input ({name} field first): field order tagged, but {codec} codes the woven "
-                              "frames as progressive pictures (use --codec h264 to keep interlaced coding)")
+                              "frames as progressive pictures (use --codec h264 to keep interlaced coding, or --deinterlace)")
 
     def _open_source(self, source: Path, copy_subtitles: bool) -> None:
         self._src = _open_input(source)
