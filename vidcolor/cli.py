@@ -113,7 +113,8 @@ class _Progress:
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 @click.option("--no-temporal", is_flag=True, help="Turn off flow-guided stabilization and scene-cut resets.")
 @click.option("--render-size", default=256, show_default=True, type=click.IntRange(0), help="Short side the network runs at (0 = full resolution); output is always full resolution.")
-@click.option("--codec", default="h264", show_default=True, type=click.Choice(["h264", "hevc", "prores", "ffv1", "mpeg4"]))
+@click.option("--codec", type=click.Choice(["h264", "hevc", "prores", "ffv1", "mpeg4"]),
+              help="Video codec (default: h264; for inputs with alpha, prores in .mov and ffv1 in .mkv/.avi, which keep it).")
 @click.option("--crf", default=18, show_default=True, type=click.IntRange(0, 51), help="Quality for h264/hevc (lower is better).")
 @click.option("--scenes", type=click.Path(dir_okay=False), help="Write the detected scene cuts (CSV) here.")
 @click.option("--batch-size", type=click.IntRange(1), help="Frames per inference batch (default: 4 on CPU, from free memory on CUDA).")

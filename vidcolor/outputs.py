@@ -14,9 +14,12 @@ from pathlib import Path
 
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import IMAGE_EXTS
-from vidcolor.io.video_writer import CODEC_EXTENSIONS
+from vidcolor.io.video_writer import ALPHA_CODECS, CODEC_EXTENSIONS
 
-__all__ = ["ProcessResult", "check_clashes", "check_codec", "check_output", "default_output", "is_image", "same_file_key"]
+__all__ = ["DEFAULT_CODEC", "ProcessResult", "auto_codec", "check_clashes", "check_codec", "check_output", "default_output", "is_image",
+           "same_file_key"]
+DEFAULT_CODEC = "h264"
+
 
 
 @dataclass
@@ -48,6 +51,20 @@ def default_output(inp: Path, style: str, codec: str = "h264", folder: Path | No
         exts = CODEC_EXTENSIONS.get(codec, (".mp4",))
         ext = ext if ext in exts else exts[0]
     return (folder or Path.cwd()) / f"{inp.stem}.{style}{ext}"
+
+
+def auto_codec(inp: str | os.PathLike, out: str | os.PathLike, codec: str | None = None) -> str:
+    """``codec`` if given; else :data:`DEFAULT_CODEC`, except for a video with an alpha channel
+    written to a container where a codec keeps it (:data:`~vidcolor.io.video_writer.ALPHA_CODECS`:
+    ProRes 4444 in .mov, FFV1 in .mkv/.avi). Probes ``inp`` (one frame) only in that case."""
+    if codec is not None:
+        return codec
+    alpha_codec = ALPHA_CODECS.get(Path(out).suffix.lower())
+    if alpha_codec is None or is_image(Path(inp)):
+        return DEFAULT_CODEC
+    from vidcolor.io.video import probe_video
+
+    return alpha_codec if probe_video(inp).has_alpha else DEFAULT_CODEC
 
 
 def check_output(inp: Path, out: Path, overwrite: bool) -> None:
@@ -115,15 +132,13 @@ _FIELDS = {"tff": "top field first", "bff": "bottom field first", "unknown": "fi
 
 
 def video_input_notes(info, color_seen: bool = False) -> list[str]:
-    """What a render of a video with :class:`~vidcolor.io.video.VideoInfo` ``info`` cannot keep
-    as it is, or changed, one line each: deinterlacing, its alpha channel, its colours
-    (``color_seen``: the reader saw colour in a sampled frame)."""
+    """What a render of a video with :class:`~vidcolor.io.video.VideoInfo` ``info`` changed or
+    replaced, one line each: deinterlacing, its colours (``color_seen``: the reader saw colour in a
+    sampled frame). Whether its alpha channel was kept is the writer's note."""
     notes = []
     if info.deinterlaced:
         notes.append(f"deinterlaced (yadif, {_FIELDS.get(info.field_order, info.field_order)}) before colorizing: "
                      "written progressive, one frame per input frame, same timestamps")
-    if info.has_alpha:
-        notes.append("the input's alpha channel is not kept: video alpha is not carried, the output is opaque")
     if info.has_color or color_seen:
         notes.append(COLOR_NOTE)
     return notes

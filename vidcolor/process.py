@@ -23,7 +23,9 @@ from vidcolor.errors import VidcolorError
 from vidcolor.io.image import IMAGE_EXTS, IMAGE_EXTS_ALPHA, has_color, read_alpha, read_image, write_image
 from vidcolor.io.lock import locks_output
 from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file, probe_video
-from vidcolor.outputs import COLOR_NOTE, PROGRESSIVE_NOTE, ProcessResult, check_clashes, check_codec, check_output, default_output, is_image, video_input_notes
+from vidcolor.io.video_writer import holds_alpha
+from vidcolor.outputs import (COLOR_NOTE, DEFAULT_CODEC, PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_clashes, check_codec, check_output,
+                              default_output, is_image, video_input_notes)
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer
 from vidcolor.pipeline.frames import FrameProcessor
 from vidcolor.pipeline.scenes import write_cut_list
@@ -36,7 +38,7 @@ _check_output = check_output  # the name before vidcolor.outputs existed
 @locks_output
 def process_video(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *, colorizer: Colorizer | None = None,
                   weights: str | None = None, device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True,
-                  codec: str = "h264", crf: int = 18, overwrite: bool = False, batch_size: int | None = None, scenes: str | os.PathLike | None = None,
+                  codec: str | None = None, crf: int = 18, overwrite: bool = False, batch_size: int | None = None, scenes: str | os.PathLike | None = None,
                   progress: Callable[[int, int | None], None] | None = None, max_frames: int | None = None,
                   controls: Controls | None = None, deinterlace: bool = False) -> ProcessResult:
     """Colorize (and stylize) a video, keeping every frame, its timestamps and all audio tracks.
@@ -48,11 +50,15 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     ``progress(done, total)`` is called after each batch. ``batch_size``: frames per inference batch
     (default: 4 on CPU, sized from free memory on CUDA). ``deinterlace``: an interlaced input is
     deinterlaced (yadif, one frame per frame) before colorizing and written progressive; by default
-    its field order is kept (:class:`~vidcolor.io.video.VideoReader`).
+    its field order is kept (:class:`~vidcolor.io.video.VideoReader`). ``codec``: None picks one
+    (:func:`~vidcolor.outputs.auto_codec`: h264, or one that keeps the input's alpha channel in
+    ``output``'s container); an alpha channel travels frame by frame beside the gray frames and is
+    written unchanged where the codec holds one, else a note says it was dropped.
     """
     inp, out = Path(input), Path(output)
     if not inp.is_file():
         raise VidcolorError(f"input not found: '{inp}'")
+    codec = auto_codec(inp, out, codec)
     check_codec(out, codec, crf)
     check_output(inp, out, overwrite)
     col = colorizer or Colorizer(weights, device=device, render_size=render_size)
@@ -70,17 +76,20 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
 
 
 def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frames, deinterlace=False):
-    with VideoReader(inp, fmt="gray", deinterlace=deinterlace) as reader:
+    with VideoReader(inp, fmt="gray", deinterlace=deinterlace, alpha=holds_alpha(codec)) as reader:
         info = reader.info
         total = info.frame_count if max_frames is None else min(max_frames, info.frame_count or max_frames)
         if batch_size is None:
             batch_size = col.suggest_batch_size(info.height, info.width)
-        writer = VideoWriter(out, info, codec=codec, crf=crf, trim_audio=max_frames is not None)
+        writer = VideoWriter(out, info, codec=codec, crf=crf, trim_audio=max_frames is not None, alpha=True)
+        alphas: dict[int, np.ndarray] = {}  # alpha of the frames in flight: decoder thread -> encoder thread
         try:
             def source():
                 for fr in reader.frames():
                     if max_frames is not None and fr.index >= max_frames:
                         return
+                    if fr.alpha is not None:
+                        alphas[fr.index] = fr.alpha
                     yield fp.prepare(fr)
 
             done = [0]
@@ -90,7 +99,10 @@ def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frame
                 if progress:
                     progress(done[0], total)
 
-            n = run_pipeline(source(), fp.infer, lambda r: writer.write(fp.finish(r), r.pts), batch_size=batch_size, on_batch=on_batch)
+            def sink(r):
+                writer.write(fp.finish(r), r.pts, alpha=alphas.pop(r.index, None))
+
+            n = run_pipeline(source(), fp.infer, sink, batch_size=batch_size, on_batch=on_batch)
             if n == 0:
                 raise VidcolorError(f"'{inp}' has no decodable frames")
             writer.close()
@@ -155,8 +167,10 @@ def expand_inputs(inputs: list[str | os.PathLike]) -> list[Path]:
     return out
 
 
-def plan_outputs(inputs: list[Path], output: str | os.PathLike | None, style: str, codec: str, several: bool) -> list[Path]:
-    """Output path per input: ``-o`` file (single input), ``-o`` folder (several), or the default name."""
+def plan_outputs(inputs: list[Path], output: str | os.PathLike | None, style: str, codec: str | None, several: bool) -> list[Path]:
+    """Output path per input: ``-o`` file (single input), ``-o`` folder (several), or the default name
+    (``codec`` None: named as for the default codec)."""
+    codec = codec or DEFAULT_CODEC
     if output is None:
         return [default_output(p, style, codec) for p in inputs]
     o = Path(output)
@@ -167,13 +181,14 @@ def plan_outputs(inputs: list[Path], output: str | os.PathLike | None, style: st
 
 
 def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | None = None, style: str = "none", *, weights: str | None = None,
-                  device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True, codec: str = "h264", crf: int = 18,
+                  device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True, codec: str | None = None, crf: int = 18,
                   overwrite: bool = False, scenes: str | None = None, batch_size: int | None = None, compile: bool = False,
                   progress_factory=None, resume: bool | None = None, segment_seconds: float | None = None,
                   ray_address: str | None = None, ray_workers: int | None = None, controls: Controls | None = None,
                   deinterlace: bool = False) -> list[ProcessResult]:
     """Process files and folders (what ``vidcolor process`` does). Validates everything first.
-    ``controls`` (hints, references) need a single input. ``deinterlace``: see :func:`process_video`.
+    ``controls`` (hints, references) need a single input. ``deinterlace`` and ``codec`` (None:
+    chosen per video): see :func:`process_video`.
 
     Videos render in resumable segments (:func:`vidcolor.batch.segments.process_video_segmented`;
     rerunning the same call continues an interrupted one) when ``resume`` is True, when
@@ -192,10 +207,14 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
         raise VidcolorError("--hints, --hints-image and --reference apply to one input; give a single video or photo (or use vidcolor batch with a manifest)")
     if resume is False and (segment_seconds is not None or ray_address is not None):
         raise VidcolorError("--no-resume renders in one pass; it cannot be combined with --segment-seconds or --ray")
+    codecs = {}
     for f, o in zip(files, outs):
         check_output(f, o, overwrite)
         if not is_image(f) and not is_video_file(f, probe=True):
             raise VidcolorError(f"'{f}' is neither a video nor an image vidcolor can read")
+        if not is_image(f):
+            codecs[f] = auto_codec(f, o, codec)
+            check_codec(o, codecs[f], crf)
     explicit = resume or segment_seconds is not None or ray_address is not None
     segmented = {f: explicit or (resume is None and _is_long(f)) for f in files if not is_image(f)}
     col = None
@@ -212,11 +231,11 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
                 if segmented[f]:
                     results.append(process_video_segmented(
                         f, o, style, colorizer=col, weights=weights, device=device, render_size=render_size, temporal=temporal,
-                        codec=codec, crf=crf, overwrite=overwrite, scenes=scenes if len(files) == 1 else None, progress=bar,
+                        codec=codecs[f], crf=crf, overwrite=overwrite, scenes=scenes if len(files) == 1 else None, progress=bar,
                         batch_size=batch_size, segment_seconds=segment_seconds, resume=True,
                         ray_address=ray_address, ray_workers=ray_workers, controls=controls, deinterlace=deinterlace))
                     continue
-                results.append(process_video(f, o, style, colorizer=col, temporal=temporal, codec=codec, crf=crf, overwrite=overwrite,
+                results.append(process_video(f, o, style, colorizer=col, temporal=temporal, codec=codecs[f], crf=crf, overwrite=overwrite,
                                              scenes=scenes if len(files) == 1 else None, progress=bar, batch_size=batch_size,
                                              controls=controls, deinterlace=deinterlace))
             finally:

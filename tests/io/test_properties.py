@@ -87,12 +87,77 @@ def test_gray_plus_alpha_and_plain_images(tmp_path):
     assert "RGBA (alpha channel)" in describe(tmp_path / "la.png") and "gray content" in describe(tmp_path / "la.png")
 
 
-def test_video_alpha_is_named(tmp_path, col):
-    src = make_clip(tmp_path / "a.mkv", n_frames=4, codec="ffv1", pix_fmt="yuva420p", gray=True)
-    assert probe_video(src).has_alpha
+def alpha_clip(path, n_frames=12, size=(64, 48), rate=Fraction(25), encoder="ffv1", pix_fmt="yuva420p"):
+    """A gray clip whose alpha changes every frame (a ramp that moves right by 3 px per frame), so a
+    plane that arrives beside the wrong frame shows. ``alpha_plane(i, size)`` is frame ``i``'s."""
+    w, h = size
+    with av.open(str(path), "w") as out:
+        s = out.add_stream(encoder, rate=rate)
+        s.width, s.height, s.pix_fmt = w, h, pix_fmt
+        s.time_base = s.codec_context.time_base = 1 / rate
+        for i in range(n_frames):
+            rgba = np.dstack([frame_image(i, size, gray=True), alpha_plane(i, size)])
+            frame = av.VideoFrame.from_ndarray(rgba, format="rgba").reformat(format=pix_fmt)
+            frame.pts = i
+            out.mux(s.encode(frame))
+        out.mux(s.encode(None))
+    return path
+
+
+def alpha_plane(i, size=(64, 48)) -> np.ndarray:
+    w, h = size
+    xx = (np.arange(w)[None, :] + 3 * i) % w
+    return np.broadcast_to(xx * 255 // (w - 1), (h, w)).astype(np.uint8)
+
+
+def alphas(path) -> list[np.ndarray]:
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="rgba")[..., 3] for f in c.decode(video=0)]
+
+
+@pytest.mark.parametrize("src_fmt", [("ffv1", "yuva420p", ".mkv"), ("qtrle", "argb", ".mov"), ("png", "rgba", ".mov")],
+                         ids=["ffv1-yuva420p", "qtrle-argb", "png-rgba"])
+def test_video_alpha_is_kept_in_mov_and_mkv(tmp_path, tiny_weights, src_fmt):
+    """No --codec: ProRes 4444 in .mov and FFV1 in .mkv keep the alpha, frame by frame, in one pass
+    and in segments; an .mp4 output (H.264) drops it with a note."""
+    encoder, pix_fmt, ext = src_fmt
+    src = alpha_clip(tmp_path / f"in{ext}", encoder=encoder, pix_fmt=pix_fmt)
+    assert probe_video(src).has_alpha and "; alpha channel;" in describe(src)
+    want = alphas(src)  # as decoded (swscale's rgba -> yuva420p moves some alpha values by 1)
+    assert max(int(np.abs(a.astype(int) - alpha_plane(i)).max()) for i, a in enumerate(want)) <= 1
+    base = ["process", str(src), "--weights", str(tiny_weights), "--device", "cpu", "-q"]
+    for name, extra, codec, exact in [("o.mkv", [], "ffv1", True), ("o.mov", [], "prores", False),
+                                      ("seg.mov", ["--resume", "--segment-seconds", "0.2"], "prores", False)]:
+        out = tmp_path / name
+        r = CliRunner().invoke(cli, [*base, "-o", str(out), *extra])
+        assert r.exit_code == 0, r.output
+        assert "alpha" not in r.output, name
+        with av.open(str(out)) as c:
+            assert c.streams.video[0].codec_context.name == codec
+        got = alphas(out)
+        assert len(got) == 12 and probe_video(out).has_alpha
+        assert max(int(np.abs(a.astype(int) - b).max()) for a, b in zip(got, want)) <= (0 if exact else 1), name
+        assert has_color(read_first_rgb(out))
+    r = CliRunner().invoke(cli, [*base, "-o", str(tmp_path / "o.mp4")])
+    assert r.exit_code == 0 and "alpha channel is dropped" in r.output and "ProRes 4444 in .mov" in r.output
+    assert not probe_video(tmp_path / "o.mp4").has_alpha
+
+
+def read_first_rgb(path) -> np.ndarray:
+    with av.open(str(path)) as c:
+        return next(c.decode(video=0)).to_ndarray(format="rgb24")
+
+
+def test_video_alpha_with_a_chosen_codec(tmp_path, col):
+    src = alpha_clip(tmp_path / "a.mkv", n_frames=4)
     r = process_video(src, tmp_path / "o.mkv", "none", colorizer=col, codec="ffv1")
-    assert any("alpha channel is not kept" in n for n in r.notes)
-    assert "; alpha channel;" in describe(src)
+    assert r.notes == [] and all(np.array_equal(a, b) for a, b in zip(alphas(tmp_path / "o.mkv"), alphas(src), strict=True))
+    r = process_video(src, tmp_path / "h.mkv", "none", colorizer=col, codec="h264")
+    assert any("alpha channel is dropped" in n and "--codec prores/ffv1" in n for n in r.notes)
+    opaque = make_clip(tmp_path / "p.mov", n_frames=4, gray=True)
+    process_video(opaque, tmp_path / "p_out.mov", "none", colorizer=col)  # no alpha: the default codec
+    with av.open(str(tmp_path / "p_out.mov")) as c:
+        assert c.streams.video[0].codec_context.name == "h264"
 
 
 # -- interlacing --------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Iterator
 from vidcolor.batch.journal import file_sha256
 from vidcolor.batch.plan import Segment
 from vidcolor.io.video import VideoReader
-from vidcolor.io.video_writer import VideoWriter
+from vidcolor.io.video_writer import VideoWriter, holds_alpha
 from vidcolor.outputs import video_input_notes
 from vidcolor.pipeline.engine import Colorizer
 from vidcolor.pipeline.frames import FrameProcessor
@@ -57,8 +57,8 @@ class _SegmentWriter(VideoWriter):
 
     first_time: Fraction | None = None
 
-    def write(self, image, pts=None) -> None:
-        super().write(image, pts)
+    def write(self, image, pts=None, alpha=None) -> None:
+        super().write(image, pts, alpha)
         if self.first_time is None:
             self.first_time = Fraction(self._last_pts) * self._tb
 
@@ -82,7 +82,7 @@ def render_segment(colorizer: Colorizer, job: SegmentJob, progress: Callable[[in
     col = colorizer_for(colorizer, job.render_size)
     seeking = seg.warm_pts is not None
     reader = VideoReader(job.input, fmt="gray", start_pts=seg.warm_pts if seeking else None,
-                         first_index=seg.warm_frame if seeking else 0, deinterlace=job.deinterlace)
+                         first_index=seg.warm_frame if seeking else 0, deinterlace=job.deinterlace, alpha=holds_alpha(job.codec))
     with reader:
         info = reader.info
         start = seg.start_frame if seeking else 0
@@ -93,17 +93,21 @@ def render_segment(colorizer: Colorizer, job: SegmentJob, progress: Callable[[in
             plan = HintPlan.load(job.hint_plan)
         fp = FrameProcessor(col, col.style_index(job.style), temporal=job.temporal, detect_scenes=True, first_written=start, hint_plan=plan)
         batch_size = job.batch_size or col.suggest_batch_size(info.height, info.width)
-        writer = _SegmentWriter(job.path, info, codec=job.codec, crf=job.crf, audio_source=None)
+        writer = _SegmentWriter(job.path, info, codec=job.codec, crf=job.crf, audio_source=None, alpha=True)
+        alphas = {}  # alpha of the frames in flight: decoder thread -> encoder thread
         try:
             def source():
                 for fr in reader.frames():
                     if seg.end_pts is not None and fr.pts >= seg.end_pts:
                         return
+                    if fr.alpha is not None:
+                        alphas[fr.index] = fr.alpha
                     yield fp.prepare(fr)
 
             def sink(r):
+                alpha = alphas.pop(r.index, None)
                 if r.write:
-                    writer.write(fp.finish(r), r.pts)
+                    writer.write(fp.finish(r), r.pts, alpha=alpha)
 
             run_pipeline(source(), fp.infer, sink, batch_size=batch_size, on_batch=progress)
             frames = writer.frames_written

@@ -31,7 +31,7 @@ from vidcolor.errors import VidcolorError
 from vidcolor.io.lock import locks_output
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, bundled_weights
 from vidcolor.pipeline.scenes import Cut, write_cut_list
-from vidcolor.outputs import PROGRESSIVE_NOTE, ProcessResult, check_codec, check_output
+from vidcolor.outputs import PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_codec, check_output
 
 DEFAULT_SEGMENT_SECONDS = 60.0
 AUTO_SEGMENT_AFTER = 120.0  # s of film: `vidcolor process` renders longer videos in segments unless --no-resume
@@ -132,7 +132,7 @@ def _open_journal(work: Path, inp: Path, settings: dict, resume: bool, segment_s
 def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *,
                             segment_seconds: float | None = None, warmup: int = DEFAULT_WARMUP, resume: bool = True,
                             colorizer: Colorizer | None = None, weights: str | os.PathLike | None = None, device: str = "auto",
-                            render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True, codec: str = "h264", crf: int = 18,
+                            render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True, codec: str | None = None, crf: int = 18,
                             overwrite: bool = False, batch_size: int | None = None, scenes: str | os.PathLike | None = None,
                             progress: Callable[[int, int | None], None] | None = None,
                             ray_address: str | None = None, ray_workers: int | None = None, executor=None,
@@ -157,11 +157,13 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     planning pass runs once into the work folder (``hints/``, reused on resume when the control files
     are unchanged) and every segment reads the colors of its own frames from there.
     ``deinterlace``: deinterlace an interlaced input before colorizing (as in ``process_video``);
-    each segment's warm-up gives its first frame the neighbour a single pass would.
+    each segment's warm-up gives its first frame the neighbour a single pass would. ``codec``:
+    None picks one as ``process_video`` does (an input's alpha channel is kept where it can be).
     """
     inp, out = Path(input), Path(output)
     if not inp.is_file():
         raise VidcolorError(f"input not found: '{inp}'")
+    codec = auto_codec(inp, out, codec)
     check_codec(out, codec, crf)
     check_output(inp, out, overwrite)
     if segment_seconds is None:

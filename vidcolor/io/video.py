@@ -7,7 +7,9 @@ Units used throughout:
   rates and 24000/1001 rates stay in sync with the audio without rounding drift.
 * ``frame_rate`` is a :class:`~fractions.Fraction` in frames per second (the average rate).
 * Images are ``numpy.uint8``: ``(H, W)`` luma for ``fmt='gray'`` and ``(H, W, 3)`` RGB for
-  ``fmt='rgb24'``, both full range 0..255 (limited-range "tv" sources are expanded).
+  ``fmt='rgb24'``, both full range 0..255 (limited-range "tv" sources are expanded). Alpha, where
+  asked for and present, is a separate ``(H, W)`` uint8 plane, 0 transparent .. 255 opaque
+  (straight, not premultiplied; deeper alpha is scaled to 8 bits).
 * ``rotation`` is the display-matrix rotation in degrees counter-clockwise, 0..359, i.e. what a
   player applies to the decoded picture (ffprobe's "rotation" value modulo 360). Frames are
   returned as stored, not rotated; the writer copies the rotation to the output.
@@ -167,12 +169,14 @@ class VideoInfo:
 class DecodedFrame:
     """One decoded frame: ``image`` uint8 ``(H, W)`` or ``(H, W, 3)``, ``pts`` in ``info.time_base``
     (extrapolated by one frame period where the file has none), ``time = pts * time_base`` in
-    seconds, ``index`` counting decoded frames from 0."""
+    seconds, ``index`` counting decoded frames from 0. ``alpha``: uint8 ``(H, W)`` alpha plane
+    (``VideoReader(alpha=True)`` on a file with alpha), else None."""
 
     image: np.ndarray
     pts: int
     time: float
     index: int
+    alpha: np.ndarray | None = None
 
 
 class VideoReader:
@@ -193,6 +197,9 @@ class VideoReader:
     container cannot seek, or lands after ``start_pts``, the reader decodes from the beginning
     instead. :attr:`info` always describes the file from its first frame.
 
+    Alpha: with ``alpha=True`` and a pixel format that has alpha (:attr:`VideoInfo.has_alpha`),
+    every frame also carries its alpha plane (:attr:`DecodedFrame.alpha`), frame by frame.
+
     Deinterlacing: with ``deinterlace=True`` and a file that is interlaced (:attr:`VideoInfo.field_order`
     not ``progressive``), frames go through FFmpeg's yadif (``mode=send_frame``: one progressive
     frame per frame, same pts; frames flagged interlaced are filtered, others pass unchanged)
@@ -202,7 +209,7 @@ class VideoReader:
     """
 
     def __init__(self, path: str | Path, fmt: str = "gray", max_corrupt: int = 50, *,
-                 start_pts: int | None = None, first_index: int = 0, deinterlace: bool = False):
+                 start_pts: int | None = None, first_index: int = 0, deinterlace: bool = False, alpha: bool = False):
         if fmt not in ("gray", "rgb24"):
             raise ValueError(f"fmt must be 'gray' or 'rgb24', not {fmt!r}")
         self.path = Path(path)
@@ -212,6 +219,7 @@ class VideoReader:
         self.corrupt_frames = 0
         self.color_seen = False  # a sampled frame (first, then every 48th, 40 at most) showed colour
         self._sws = VideoReformatter()  # keeps its swscale context between frames
+        self._sws_alpha = VideoReformatter()
         self._container = _open_input(self.path)
         try:
             self._stream = self._pick_stream()
@@ -220,6 +228,7 @@ class VideoReader:
             if first is None:
                 raise VidcolorError(f"cannot read video '{self.path}': no decodable video frames")
             self.info = self._make_info(first)
+            self._alpha = alpha and self.info.has_alpha
             self._deinterlace = deinterlace and self.info.field_order != "progressive"
             if self._deinterlace:
                 self.info = replace(self.info, deinterlaced=True)
@@ -370,6 +379,12 @@ class VideoReader:
             image = np.array(image, order="C")
         return image
 
+    def _alpha_of(self, frame: av.VideoFrame) -> np.ndarray | None:
+        """uint8 ``(H, W)`` alpha of a frame (None if this frame's format has none)."""
+        if not frame.format.name.startswith(_ALPHA_PREFIXES):
+            return None
+        return np.array(self._sws_alpha.reformat(frame, format="rgba").to_ndarray()[..., 3], order="C")
+
     def _seek(self, start_pts: int, first: av.VideoFrame) -> av.VideoFrame | None:
         """Position the decoder on the first frame with ``pts >= start_pts`` and return it (None
         past the end). Seeks to the keyframe at or before ``start_pts``; frames before it are
@@ -415,7 +430,8 @@ class VideoReader:
             if pts is None:
                 pts = 0 if last_pts is None else last_pts + period
             last_pts = pts
-            yield DecodedFrame(self._to_array(frame), pts, float(pts * tb), index)
+            alpha = self._alpha_of(frame) if self._alpha else None
+            yield DecodedFrame(self._to_array(frame), pts, float(pts * tb), index, alpha)
             index += 1
             frame = next(self._av_frames, None)
 

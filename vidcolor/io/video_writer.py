@@ -43,17 +43,26 @@ class _CodecSpec:
     exts: tuple[str, ...]
     pix_fmt: str
     odd_pix_fmt: str  # used when width or height is odd (4:2:0 cannot hold it without cropping)
+    alpha_pix_fmt: str | None = None  # with an alpha channel (any size); None: the codec holds none
 
 
 _CODECS = {
     "h264": _CodecSpec("libx264", (".mp4", ".m4v", ".mov", ".mkv"), "yuv420p", "yuv444p"),
     "hevc": _CodecSpec("libx265", (".mp4", ".mov", ".mkv"), "yuv420p", "yuv444p"),  # the .m4v muxer refuses HEVC
-    "prores": _CodecSpec("prores_ks", (".mov", ".mkv"), "yuv422p10le", "yuv444p10le"),
-    "ffv1": _CodecSpec("ffv1", (".mkv", ".avi"), "bgr0", "bgr0"),
+    "prores": _CodecSpec("prores_ks", (".mov", ".mkv"), "yuv422p10le", "yuv444p10le", "yuva444p10le"),  # 4444 + alpha
+    "ffv1": _CodecSpec("ffv1", (".mkv", ".avi"), "bgr0", "bgr0", "bgra"),
     "mpeg4": _CodecSpec("mpeg4", (".mp4", ".m4v", ".avi", ".mkv", ".mov"), "yuv420p", "yuv420p"),
 }
 CODEC_EXTENSIONS: dict[str, tuple[str, ...]] = {name: spec.exts for name, spec in _CODECS.items()}
 """Output file extensions each ``--codec`` can be written to; the first is its default."""
+ALPHA_CODECS: dict[str, str] = {".mov": "prores", ".mkv": "ffv1", ".avi": "ffv1"}
+"""Output extension -> the codec that keeps an input's alpha channel there (ProRes 4444, FFV1 BGRA)."""
+
+
+def holds_alpha(codec: str) -> bool:
+    """True if the writer keeps an alpha channel in ``codec`` (prores: 4444 with alpha; ffv1: BGRA)."""
+    spec = _CODECS.get(codec)
+    return spec is not None and spec.alpha_pix_fmt is not None
 # Audio codecs stream-copied into MP4 (FFmpeg also muxes e.g. PCM there, but few players play it).
 _MP4_AUDIO = frozenset({"aac", "mp3", "mp2", "ac3", "eac3", "alac", "flac", "opus"})
 _DROP_METADATA = frozenset({"encoder", "major_brand", "minor_version", "compatible_brands", "duration"})
@@ -93,7 +102,7 @@ def _writer_options(codec: str, crf: int, preset: str | None, pix_fmt: str, cfr:
     if codec == "hevc":
         return {"crf": str(crf), "preset": preset or "medium", "x265-params": "log-level=error"}
     if codec == "prores":
-        return {"profile": "4" if pix_fmt.startswith("yuv444") else "3"}  # 4444 / HQ
+        return {"profile": "4" if pix_fmt.startswith(("yuv444", "yuva444")) else "3"}  # 4444 / HQ
     if codec == "ffv1":
         return {"level": "3", "slicecrc": "1"}
     q = max(2, min(31, round(crf / 6)))  # mpeg4: fixed quantiser, crf 18 -> q 3
@@ -108,6 +117,11 @@ class VideoWriter:
     .mov/.mkv; CRF ``crf``, x264 ``preset``), ``hevc`` (same, not .m4v), ``prores`` (.mov/.mkv), ``ffv1``
     (lossless RGB, .mkv/.avi) or ``mpeg4``. Odd sizes are encoded in 4:4:4, never cropped.
     ``threads``: encoder threads, 0 = automatic.
+
+    ``alpha``: the caller passes each frame's alpha plane to :meth:`write`. An input alpha channel
+    (``info.has_alpha``) is then kept where the codec holds one (:func:`holds_alpha`); otherwise,
+    or with ``alpha=False``, the output is opaque and a note says the alpha channel was dropped.
+    :attr:`keeps_alpha` tells which.
 
     ``audio_source`` (default: ``info.path``; ``None`` for a silent output): every audio stream is
     stream-copied without re-encoding, interleaved with the video as frames are written (source
@@ -124,8 +138,9 @@ class VideoWriter:
 
     def __init__(self, path: str | Path, info: VideoInfo, codec: str = "h264", crf: int = 18,
                  audio_source: str | Path | None = _INPUT, copy_subtitles: bool = True,
-                 threads: int = 0, preset: str | None = None, trim_audio: bool = False):
+                 threads: int = 0, preset: str | None = None, trim_audio: bool = False, alpha: bool = False):
         self.path, self.info = Path(path), info
+        self.keeps_alpha = bool(alpha and info.has_alpha and holds_alpha(codec))
         self.notes: list[str] = []
         self.frames_written = 0
         self.pts_fixed = 0  # frames whose pts did not increase and was moved
@@ -165,8 +180,14 @@ class VideoWriter:
         info, ext = self.info, self.path.suffix.lower()
         odd = info.width % 2 or info.height % 2
         self._pix_fmt = spec.odd_pix_fmt if odd else spec.pix_fmt
+        if self.keeps_alpha:
+            self._pix_fmt = spec.alpha_pix_fmt
+        elif info.has_alpha:
+            why = (f"{codec} cannot hold one; ProRes 4444 in .mov or FFV1 in .mkv/.avi can (the default codec "
+                   "there for such inputs, or --codec prores/ffv1)") if not holds_alpha(codec) else "it was not passed on"
+            self.notes.append(f"the input's alpha channel is dropped, the output is opaque: {why}")
         self._cosite = codec in ("h264", "hevc", "mpeg4") and self._pix_fmt == "yuv420p"
-        if odd and spec.odd_pix_fmt != spec.pix_fmt:
+        if odd and spec.odd_pix_fmt != spec.pix_fmt and not self.keeps_alpha:
             self.notes.append(f"odd frame size {info.width}x{info.height}: encoded as {self._pix_fmt}")
         # Encoder ticks: the input's time base, except in AVI (one tick per frame, constant rate)
         # and where mpeg4 cannot use it (denominator > 65535). Millisecond time bases (Matroska,
@@ -284,18 +305,26 @@ class VideoWriter:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def write(self, image: np.ndarray, pts: int | None = None) -> None:
+    def write(self, image: np.ndarray, pts: int | None = None, alpha: np.ndarray | None = None) -> None:
         """Encode one frame. ``image``: uint8 RGB ``(H, W, 3)`` (or gray ``(H, W)``) of the input's
         size. ``pts``: in ``info.time_base``; ``None`` continues one frame after the previous
         frame. A pts not above the previous one is moved just after it (counted in
-        :attr:`pts_fixed`)."""
+        :attr:`pts_fixed`). ``alpha``: uint8 ``(H, W)``, used when :attr:`keeps_alpha` (None:
+        opaque), ignored otherwise."""
         info = self.info
         if image.dtype != np.uint8 or image.shape[:2] != (info.height, info.width) or \
                 image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
             raise ValueError(f"expected uint8 ({info.height}, {info.width}, 3) frame, "
                              f"got {image.dtype} {image.shape}")
-        frame = self._to_yuv(av.VideoFrame.from_ndarray(
-            np.ascontiguousarray(image), format="rgb24" if image.ndim == 3 else "gray"))
+        if self.keeps_alpha:
+            if alpha is not None and (alpha.dtype != np.uint8 or alpha.shape != (info.height, info.width)):
+                raise ValueError(f"expected uint8 ({info.height}, {info.width}) alpha, got {alpha.dtype} {alpha.shape}")
+            rgb = image if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2)
+            plane = np.full(image.shape[:2], 255, np.uint8) if alpha is None else alpha
+            frame = self._to_yuv(av.VideoFrame.from_ndarray(np.dstack([rgb, plane]), format="rgba"))
+        else:
+            frame = self._to_yuv(av.VideoFrame.from_ndarray(
+                np.ascontiguousarray(image), format="rgb24" if image.ndim == 3 else "gray"))
         if pts is not None:
             pts = self._ticks(pts)
         last = self._last_pts
