@@ -28,6 +28,7 @@ import json
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 import av
@@ -97,7 +98,7 @@ def photos(args) -> dict:
             rgb = cv2.cvtColor(cv2.imread(str(f)), cv2.COLOR_BGR2RGB)
             h, w = rgb.shape[:2]
             gray_t = torch.from_numpy(cv2.cvtColor(rgb.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)[..., 0] / 100)[None, None]
-            rng = np.random.default_rng(abs(hash(f.name)) % 2**32 if args.seed is None else [args.seed, len(rows)])
+            rng = np.random.default_rng(zlib.crc32(f.name.encode()) if args.seed is None else [args.seed, len(rows)])
             lines = ["x,y,color"]
             for _ in range(args.points):
                 x, y = int(rng.integers(1, w - 1)), int(rng.integers(1, h - 1))

@@ -21,6 +21,10 @@ done
 $V/python scripts/style_distances.py data/heldout_public data/heldout_opencv > $R/r2_style_distances.txt 2>&1
 $V/python scripts/style_distances.py data/heldout_public data/heldout_opencv --weights $OLD > $R/r2_style_distances_round1.txt 2>&1
 $V/python scripts/eval_style_pack.py --minutes 10 --limit 24 --device cpu --json $R/r2_style_pack_eval.json > $R/r2_style_pack_eval.txt 2>&1
+$V/python scripts/tune_spread.py --photos 30 > $R/r2_tune_spread.txt 2>/dev/null   # training photos only
+$V/python scripts/eval_control.py photos data/heldout --points 10 --json $R/r2_control_photos.json > $R/r2_control_photos.txt 2>&1
+$V/python scripts/eval_control.py photos data/heldout_public --points 10 --json $R/r2_control_photos_public.json > $R/r2_control_photos_public.txt 2>&1
+$V/python scripts/eval_control.py photos data/heldout_opencv --points 10 --json $R/r2_control_photos_opencv.json > $R/r2_control_photos_opencv.txt 2>&1
 $V/python scripts/eval_control.py videos $OCV/vtest.avi $OCV/tree.avi $KIVY $MECA/balle-jbart.mp4 data/cache/root/kphotoalbum/usr/share/kphotoalbum/demo/movie.avi --frames 101 --json $R/r2_control_videos.json > $R/r2_control_videos.txt 2>&1
 $V/python scripts/eval_control.py roundtrip $KIVY $OCV/vtest.avi $MECA/balle-jbart.mp4 $OCV/tree.avi --frames 60 --json $R/r2_control_roundtrip.json > $R/r2_control_roundtrip.txt 2>&1
 $V/python scripts/eval_control.py speed $OCV/vtest.avi --counts 100 300 --json $R/r2_control_speed.json > $R/r2_control_speed.txt 2>&1
