@@ -33,3 +33,9 @@ $V/python scripts/bench_pipeline.py --json $R/r2_bench_pipeline.json > $R/r2_ben
 # sheets: the first page of each eval report, as JPEG: /tmp/r2_heldout_public/sheets/sheet_000.png →
 # samples/sheet_heldout_skimage.jpg, /tmp/r2_heldout_opencv/… → samples/sheet_heldout_opencv.jpg,
 # /tmp/r2_heldout/… → samples/sheet_heldout_wallpapers.jpg
+# temporal stability per style (issue 13: warping error with a style ≤ 1.5× plain), 6 held-out photos as
+# synthetic camera-move clips, plus a style pack learned in 3 minutes from GCompris' Van Gogh:
+#   mkdir -p /tmp/t6; ls data/heldout/*.jpg | awk 'NR%9==1' | head -6 | xargs -I{} ln -sf $PWD/{} /tmp/t6/
+#   VIDCOLOR_HOME=/tmp/home vidcolor styles add auvers --image auvers.png --minutes 3   (auvers.png: scripts/eval_style_pack.py's gcompris_painting())
+#   for st in none oil watercolor pencil cartoon auvers; do VIDCOLOR_HOME=/tmp/home python scripts/eval_temporal.py /tmp/t6 --style $st --frames 32 --json /tmp/temporal_$st.json; done
+# summary in docs/results/r2_temporal_styles.txt
