@@ -82,14 +82,11 @@ def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frame
         if batch_size is None:
             batch_size = col.suggest_batch_size(info.height, info.width)
         writer = VideoWriter(out, info, codec=codec, crf=crf, trim_audio=max_frames is not None, alpha=True)
-        alphas: dict[int, np.ndarray] = {}  # alpha of the frames in flight: decoder thread -> encoder thread
         try:
             def source():
                 for fr in reader.frames():
                     if max_frames is not None and fr.index >= max_frames:
                         return
-                    if fr.alpha is not None:
-                        alphas[fr.index] = fr.alpha
                     yield fp.prepare(fr)
 
             done = [0]
@@ -99,10 +96,8 @@ def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frame
                 if progress:
                     progress(done[0], total)
 
-            def sink(r):
-                writer.write(fp.finish(r), r.pts, alpha=alphas.pop(r.index, None))
-
-            n = run_pipeline(source(), fp.infer, sink, batch_size=batch_size, on_batch=on_batch)
+            n = run_pipeline(source(), fp.infer, lambda r: writer.write(fp.finish(r), r.pts, alpha=r.alpha), batch_size=batch_size,
+                             on_batch=on_batch)
             if n == 0:
                 raise VidcolorError(f"'{inp}' has no decodable frames")
             writer.close()

@@ -94,20 +94,16 @@ def render_segment(colorizer: Colorizer, job: SegmentJob, progress: Callable[[in
         fp = FrameProcessor(col, col.style_index(job.style), temporal=job.temporal, detect_scenes=True, first_written=start, hint_plan=plan)
         batch_size = job.batch_size or col.suggest_batch_size(info.height, info.width)
         writer = _SegmentWriter(job.path, info, codec=job.codec, crf=job.crf, audio_source=None, alpha=True)
-        alphas = {}  # alpha of the frames in flight: decoder thread -> encoder thread
         try:
             def source():
                 for fr in reader.frames():
                     if seg.end_pts is not None and fr.pts >= seg.end_pts:
                         return
-                    if fr.alpha is not None:
-                        alphas[fr.index] = fr.alpha
                     yield fp.prepare(fr)
 
             def sink(r):
-                alpha = alphas.pop(r.index, None)
                 if r.write:
-                    writer.write(fp.finish(r), r.pts, alpha=alpha)
+                    writer.write(fp.finish(r), r.pts, alpha=r.alpha)
 
             run_pipeline(source(), fp.infer, sink, batch_size=batch_size, on_batch=progress)
             frames = writer.frames_written

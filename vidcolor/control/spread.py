@@ -12,13 +12,16 @@ and Video Processing", SIGGRAPH 2011), used as a normalized convolution. Along e
 distance between neighbours is ``d = 1 + (σ_s/σ_r)·|ΔL|`` (``L`` the gray frame in [0, 1]), each
 pass is the first-order recursion ``J[n] ← J[n] + a^d[n]·(J[n−1] − J[n])`` with ``a = exp(−√2/σ_i)``,
 left→right, right→left, top→bottom, bottom→top, ``iterations`` times with the per-iteration
-``σ_i = σ_s·√3·2^(N−i)/√(4^N − 1)``. With ``F`` that filter, ``m`` the hint mask (confidence) and ``p₀``
-the filter's response at an isolated pixel of a flat frame:
+``σ_i = σ_s·√3·2^(N−i)/√(4^N − 1)``; the guide is the gray frame slightly blurred (fine texture
+loses its many small edges, an edge between objects keeps its full contrast). With ``F_σ`` that
+filter at reach σ divided by its response ``p_σ`` at an isolated pixel of a flat frame, ``m`` the hint
+mask (confidence) and ``F = F_wide + w·F_near`` (a wide filter reaching the whole region plus a near
+one, so that each of several hints wins next to itself):
 
-    Δab = F(m·r) / (F(m) + λ·p₀)
+    Δab = F(m·r) / (F(m) + λ)
 
-so a pixel in the same flat region as a hint receives its correction in full (``F(m) ≫ λ·p₀``),
-the correction fades with distance (``exp(−|x|/σ_s)``-like) and vanishes across an edge whose
+so a pixel in the same flat region as a hint receives its correction in full (``F(m) ≫ λ``),
+the correction fades with distance (``exp(−|x|/σ)``-like) and vanishes across an edge whose
 contrast makes ``d`` large, and between several hints the corrections are blended by their weights.
 """
 

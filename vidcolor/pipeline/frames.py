@@ -35,6 +35,7 @@ class Prepared:
     low_u8: np.ndarray    # (h, w) uint8 luma at working size
     low: np.ndarray       # (h, w) float32 L*/100 at working size
     hints: np.ndarray | None = None  # (3, h, w) float32 hint map of this frame (user colors), if any
+    alpha: np.ndarray | None = None  # (H, W) alpha plane of the input frame, carried unchanged to the writer
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Rendered:
     lab_low: np.ndarray | None = None    # (h, w, 3) float32 otherwise
     low: np.ndarray | None = None
     full_u8: np.ndarray | None = None
+    alpha: np.ndarray | None = None      # the input frame's alpha plane (Prepared.alpha)
 
 
 class FrameProcessor:
@@ -79,7 +81,7 @@ class FrameProcessor:
         hh, ww = self._size
         low_u8 = img if (hh, ww) == (h, w) else cv2.resize(img, (ww, hh), interpolation=cv2.INTER_AREA)
         hints = self.hint_plan.hints(frame.index) if self.hint_plan is not None else None  # file reads stay off the inference thread
-        return Prepared(frame.index, frame.pts, frame.time, img, low_u8, self.lut[low_u8], hints)
+        return Prepared(frame.index, frame.pts, frame.time, img, low_u8, self.lut[low_u8], hints, getattr(frame, "alpha", None))
 
     def _upload(self, arr: np.ndarray) -> torch.Tensor:
         """Host array → device tensor. On CUDA: staged through reused pinned buffers (two per shape,
@@ -127,10 +129,11 @@ class FrameProcessor:
         if self._cuda:
             rgb = self._finish_gpu(batch, np.stack(frames))
             for k, p in enumerate(batch):
-                out.append(Rendered(p.index, p.pts, p.index >= self.first_written, rgb=rgb[k]))
+                out.append(Rendered(p.index, p.pts, p.index >= self.first_written, rgb=rgb[k], alpha=p.alpha))
         else:
             for p, lab in zip(batch, frames):
-                out.append(Rendered(p.index, p.pts, p.index >= self.first_written, lab_low=lab, low=p.low, full_u8=p.full_u8))
+                out.append(Rendered(p.index, p.pts, p.index >= self.first_written, lab_low=lab, low=p.low, full_u8=p.full_u8,
+                                    alpha=p.alpha))
         return out
 
     @torch.inference_mode()

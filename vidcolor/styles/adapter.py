@@ -11,9 +11,11 @@ lookup table ``ab'/110 ← T(ab'/110)``, ``T`` a ``[2, G, G]`` grid over ab/110 
 bilinearly — a non-linear colour transfer that :func:`vidcolor.styles.packs.learn_style` fits after
 training, from the distribution of the adapter's chroma on the content photos to the painting's.
 Packs without a table (``lut`` = 0) start ``M`` as the linear colour transfer between the two
-distributions' means and covariances instead. The last convolution starts at zero, ``M`` at ``[I | 0]`` and ``T`` as the identity, so a new adapter is the identity. Dilations widen the receptive field (1 + 2·(1 + Σd + 1) px: 17 px for
-(1, 2, 4)) so brush-stroke-sized texture can be added; it sees the input gray, so it can follow the
-photo's edges. ~30 k parameters (120 KB) for C = 32.
+distributions' means and covariances instead. The last convolution starts at zero, ``M`` at
+``[I | 0]`` and ``T`` as the identity, so a new adapter is the identity. Dilations widen the
+receptive field (1 + 2·(1 + Σd + 1) px: 17 px for (1, 2, 4)) so brush-stroke-sized texture can be
+added; it sees the input gray, so it can follow the photo's edges. ~30 k parameters (120 KB) for
+C = 32, plus the 129×129 table (130 KB).
 """
 
 from __future__ import annotations

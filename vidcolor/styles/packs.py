@@ -17,10 +17,13 @@ own frames) are turned gray and rendered; ``v`` and the adapter minimise, with V
 * palette ``‖μ(ŷ) − μ(s)‖² + ‖Σ(ŷ) − Σ(s)‖²_F`` on ab/110 (mean and covariance of the chroma)
 * total variation ``mean|∂x ŷ| + mean|∂y ŷ|``
 
-Before training, the adapter's chroma map starts as the linear Monge–Kantorovich colour transfer
-(Pitié & Kokaram 2007) from the base output's ab statistics (on the content photos) to the painting's:
-``A = Σo^-½ (Σo^½ Σs Σo^½)^½ Σo^-½``, ``t = μs − A μo`` (singular values of A capped at 4), so the
-painting's palette is there from the first step and the losses refine it.
+After training, the adapter's palette table is fitted by iterative distribution transfer (Pitié,
+Kokaram & Dahyot 2005; :func:`_palette_lut`) from the chroma the adapter produces on the content
+photos to the painting's, so the output's colours follow the painting's distribution, not just its
+mean and covariance. Packs without a table (``AdapterConfig.lut = 0``) instead start the adapter's
+affine chroma map as the linear Monge–Kantorovich transfer (Pitié & Kokaram 2007) from the base
+output's ab statistics to the painting's: ``A = Σo^-½ (Σo^½ Σs Σo^½)^½ Σo^-½``, ``t = μs − A μo``
+(singular values of A capped at 4).
 
 **File** ``styles_dir()/NAME.safetensors`` (:func:`vidcolor.paths.styles_dir`), tensors ``style_vector``
 and ``adapter.*``; header metadata (strings): ``format`` = ``"vidcolor-style-pack"``,
@@ -338,12 +341,11 @@ def _palette_lut(src: torch.Tensor, dst: torch.Tensor, size: int, iterations: in
             dn = _quantile_map(px[k], py[k], pn[k]) - pn[k]
             x = x + rot[k][:, None] * dx
             nodes = nodes + rot[k][:, None] * dn
-    disp = (nodes.reshape(2, size, size) - identity_lut(size).double())[None]
-    k = torch.exp(-torch.arange(-2, 3, dtype=torch.float64) ** 2 / 2)
-    k = k / k.sum()
-    disp = F.conv2d(F.pad(disp.reshape(2, 1, size, size), (2, 2, 2, 2), mode="replicate"), k.view(1, 1, 1, 5))
-    disp = F.conv2d(disp, k.view(1, 1, 5, 1)).reshape(2, size, size)
-    return (identity_lut(size).double() + disp).clamp(-1, 1).float()
+    from vidcolor.styles.paper import blur
+
+    disp = (nodes.reshape(2, size, size) - identity_lut(size).double()).permute(1, 2, 0).numpy().astype(np.float32)
+    disp = torch.from_numpy(blur(disp, 1.0)).permute(2, 0, 1)
+    return (identity_lut(size) + disp).clamp(-1, 1)
 
 
 class _Bar:
@@ -434,15 +436,15 @@ def learn_style(name: str, image: str | os.PathLike, *, minutes: float = 10.0, s
 
     vector = model.style_embedding.weight.detach().mean(dim=0).clone().requires_grad_(True)
     adapter = StyleAdapter(adapter_config).to(dev).train()
-    with torch.no_grad(), amp():  # linear colour transfer: base output's chroma → the painting's
-        ab = []
-        for img in photos_t:
-            h, w = img.shape[-2:]
-            y, x = (h - st.crop) // 2, (w - st.crop) // 2
-            c = img[..., y:y + st.crop, x:x + st.crop].to(dev)
-            ab.append(model(rgb_to_gray(c), 0, style_vector=vector).float()[:, 1:].flatten(2)[0] / AB_SCALE)
-        ab = torch.cat(ab, dim=1)
-        if not adapter.config.lut:  # with a table, the palette is fitted after training instead
+    if not adapter.config.lut:  # linear colour transfer (with a table, the palette is fitted after training)
+        with torch.no_grad(), amp():
+            ab = []
+            for img in photos_t:
+                h, w = img.shape[-2:]
+                y, x = (h - st.crop) // 2, (w - st.crop) // 2
+                c = img[..., y:y + st.crop, x:x + st.crop].to(dev)
+                ab.append(model(rgb_to_gray(c), 0, style_vector=vector).float()[:, 1:].flatten(2)[0] / AB_SCALE)
+            ab = torch.cat(ab, dim=1)
             mu_o = ab.mean(dim=1)
             cov_o = (ab - mu_o[:, None]) @ (ab - mu_o[:, None]).T / ab.shape[1]
             adapter.color.copy_(_palette_transfer(mu_o.cpu(), cov_o.cpu(), mu_s[0].cpu(), cov_s[0].cpu()).to(dev))
