@@ -11,7 +11,11 @@
   hinted output (the CLI's own code path: Controls → hint map → Colorizer).
 * ``videos``: each color video, its gray luma as input, the true frame 0 as ``--reference 0=…``.
   Mean PSNR on frames 1…N−1 for gray, automatic, reference, and a *static copy* of frame 0's chroma
-  onto every frame (what motion compensation must beat); warping error (Lai et al.) of automatic and
+  onto every frame of the gray film (what motion compensation must beat; lightness from the film's
+  luma exactly as vidcolor reads it, so only the chroma differs). For scale: ``static_copy_true_lightness``
+  (frame 0's chroma on the original's own L*, which no tool given the gray film can know) and
+  ``true_chroma_on_film`` (the true chroma on the film's lightness: the ceiling of any chroma
+  method here). Warping error (Lai et al.) of automatic and
   reference outputs. Plus a film with a cut (video A then video B): PSNR on B's frames, reference of
   A's frame 0 vs automatic (the reference must not hurt the next shot).
 * ``roundtrip``: the videos concatenated (resized to the first one's size) into a film with cuts;
@@ -58,6 +62,17 @@ def gray_of(rgb: np.ndarray) -> np.ndarray:
 def with_chroma(rgb: np.ndarray, ref_rgb: np.ndarray) -> np.ndarray:
     lab = cv2.cvtColor(rgb.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
     lab[..., 1:] = cv2.cvtColor(ref_rgb.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)[..., 1:]
+    return (np.clip(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB), 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def with_film_lightness(rgb: np.ndarray, ab_rgb: np.ndarray) -> np.ndarray:
+    """The gray film's lightness (as vidcolor reads it: luma → L*, :func:`vidcolor.color.luma_lut`)
+    with the chroma of ``ab_rgb``: what copying ``ab_rgb``'s chroma onto the gray film gives."""
+    from vidcolor.color import luma_lut
+
+    L = luma_lut(8)[cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)] * 100.0
+    lab = cv2.cvtColor(ab_rgb.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
+    lab[..., 0] = L
     return (np.clip(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB), 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
@@ -141,9 +156,13 @@ def videos(args) -> dict:
             ea, er = evaluate_video(tmp / "auto.mkv", src), evaluate_video(tmp / "ref.mkv", src)
             pa, pr = ea["vs_reference"]["psnr_per_frame"][1:], er["vs_reference"]["psnr_per_frame"][1:]
             pg = [psnr(gray_of(f), f) for f in frames[1:]]
-            ps = [psnr(with_chroma(f, frames[0]), f) for f in frames[1:]]
+            ps = [psnr(with_film_lightness(f, frames[0]), f) for f in frames[1:]]
+            ps_true = [psnr(with_chroma(f, frames[0]), f) for f in frames[1:]]
+            po = [psnr(with_film_lightness(f, f), f) for f in frames[1:]]
             row = {"video": v.name, "frames": len(frames), "size": list(frames[0].shape[1::-1]), "gray": float(np.mean(pg)),
                    "automatic": float(np.mean(pa)), "reference": float(np.mean(pr)), "static_copy": float(np.mean(ps)),
+                   "static_copy_true_lightness": float(np.mean(ps_true)), "true_chroma_on_film": float(np.mean(po)),
+                   "frames_beating_static_copy": float(np.mean(np.array(er["vs_reference"]["psnr_per_frame"][1:]) > np.array(ps))),
                    "warping_error_automatic": ea["warping_error"]["mean"], "warping_error_reference": er["warping_error"]["mean"],
                    "warping_error_original": ea["reference_warping_error"]["mean"]}
             rows.append(row)
@@ -162,7 +181,8 @@ def videos(args) -> dict:
             cut = {"film": f"{Path(args.videos[0]).name} + {Path(args.videos[1]).name}", "after_cut_automatic": float(np.mean(pa)),
                    "after_cut_reference": float(np.mean(pr)), "difference_db": float(np.mean(pr) - np.mean(pa))}
             print(json.dumps(cut), flush=True)
-    mean = {k: float(np.mean([r[k] for r in rows])) for k in ("gray", "automatic", "reference", "static_copy")}
+    mean = {k: float(np.mean([r[k] for r in rows])) for k in ("gray", "automatic", "reference", "static_copy", "static_copy_true_lightness",
+                                                              "true_chroma_on_film")}
     mean["gain_over_gray"] = mean["reference"] - mean["gray"]
     print("MEAN", json.dumps(mean))
     return {"videos": rows, "mean": mean, "cut": cut}

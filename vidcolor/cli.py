@@ -169,9 +169,11 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
 @click.option("--weights", type=click.Path(dir_okay=False), help="Generator weights (.safetensors); default: the bundled starter model.")
 @click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
 @click.option("--render-size", default=256, show_default=True, type=click.IntRange(0), help="Default short side the network runs at.")
-@click.option("--codec", default="h264", show_default=True, type=click.Choice(["h264", "hevc", "prores", "ffv1", "mpeg4"]))
+@click.option("--codec", type=click.Choice(["h264", "hevc", "prores", "ffv1", "mpeg4"]),
+              help="Default video codec (default: h264; for films with alpha, prores in .mov and ffv1 in .mkv/.avi, which keep it).")
 @click.option("--crf", default=18, show_default=True, type=click.IntRange(0, 51))
 @click.option("--no-temporal", is_flag=True, help="Turn off flow-guided stabilization and scene-cut resets.")
+@click.option("--deinterlace", is_flag=True, help="Deinterlace interlaced films (yadif) before colorizing (a manifest may set it per film).")
 @click.option("--overwrite", is_flag=True, help="Render films whose output already exists.")
 @click.option("--segment-seconds", type=click.FloatRange(min=0, min_open=True),
               help="Segment length in seconds of film, the resume unit and Ray work item (default: sized so one segment takes about 30 s to render).")
@@ -183,8 +185,8 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
 @click.option("--ray-workers", type=click.IntRange(1), help="Ray actors (default: one per GPU, else one per CPU).")
 @click.option("-q", "--quiet", is_flag=True, help="Only the failures.")
 @click.pass_context
-def batch(ctx, sources, output, style, weights, device, render_size, codec, crf, no_temporal, overwrite, segment_seconds, warmup,
-          no_resume, batch_size, ray_address, ray_workers, quiet):
+def batch(ctx, sources, output, style, weights, device, render_size, codec, crf, no_temporal, deinterlace, overwrite, segment_seconds,
+          warmup, no_resume, batch_size, ray_address, ray_workers, quiet):
     """Colorize many films: SOURCES are folders, globs, videos or CSV/YAML manifests.
 
     Films whose output exists are skipped, interrupted films resume, and a film that fails does
@@ -192,7 +194,7 @@ def batch(ctx, sources, output, style, weights, device, render_size, codec, crf,
     """
     from vidcolor.batch.batch import FilmJob, collect_jobs, format_summary, run_batch
 
-    base = FilmJob(Path(), None, style, render_size, codec, crf, not no_temporal, segment_seconds)
+    base = FilmJob(Path(), None, style, render_size, codec, crf, not no_temporal, segment_seconds, deinterlace=deinterlace)
     jobs = collect_jobs(list(sources), base)
 
     def report(o):

@@ -82,3 +82,39 @@ def test_a_plan_reopens_from_its_folder(clip, tmp_path):
     again = HintPlan.load(tmp_path / "plan", (H, W))
     assert again.frames() == plan.frames()
     np.testing.assert_array_equal(again.hints(12), plan.hints(12))
+
+
+def test_references_come_back_at_full_resolution(clip, tmp_path):
+    """The network sees a reference at its working size; the composite puts the reference's own
+    chroma back at full size through the composed flow: 2-px chroma checks on the still field
+    survive 20 frames (a working-size copy cannot hold them) and the red square is followed."""
+    from vidcolor.color import luma_lut
+    from vidcolor.control.fullres import reference_chroma
+
+    ab = rgb_to_ab(frame_rgb(0))
+    checks = ((np.indices((H, W)).sum(0) // 2) % 2).astype(np.float32)
+    still = np.zeros((H, W), bool)
+    still[66:94, :] = True                                   # below the square's path: field only
+    ab[..., 1] += 30 * checks * still
+    ann = Annotation(0, None, ab, np.ones((H, W), np.float32), "ref0", dense=True)
+    with VideoReader(clip, fmt="gray") as r:
+        plan = plan_hints(r.frames(), [ann], (H // 2, W // 2), tmp_path / "plan", frame_count=r.info.frame_count, frame_period=0.04)
+    with VideoReader(clip, fmt="gray") as r:
+        grays = {f.index: f.image for f in r.frames() if f.index in (20, CUT + 1)}
+    hints, dense = plan.controls(20)
+    assert hints.shape == (3, H // 2, W // 2) and len(dense) == 1
+    got, p = reference_chroma(plan, dense, luma_lut(8)[grays[20]])
+    region = (slice(70, 90), slice(10, 150))
+    assert p[region].mean() > 0.8
+    assert np.abs(got[region] - ab[region]).mean() < 3.0     # the checks, pixel for pixel
+    low = hints[:2] / np.maximum(hints[2:], 1e-6) * 110.0    # what the working size holds: the checks averaged away
+    up = np.stack([np.kron(c, np.ones((2, 2))) for c in low], -1)
+    assert np.abs(up[region][..., 1] - ab[region][..., 1]).mean() > 10
+    assert plan.controls(CUT + 1) == (None, [])
+    # the moving square, planned at the size this clip is rendered at (its own: smaller than the working size)
+    plan = _plan(clip, [_reference(0)], tmp_path / "full")
+    got, p = reference_chroma(plan, plan.controls(20)[1], luma_lut(8)[grays[20]])
+    x = object_x(20)
+    red_a = rgb_to_ab(np.array([215, 80, 80], np.uint8))[0]
+    assert got[34:54, x + 4:x + 24, 0].mean() > 0.9 * red_a and p[34:54, x + 4:x + 24].mean() > 0.8
+    assert got[34:54, x - 8:x - 2, 0].mean() < 0               # just behind it: the field again, not a red trail

@@ -143,6 +143,47 @@ def test_video_alpha_is_kept_in_mov_and_mkv(tmp_path, tiny_weights, src_fmt):
     assert not probe_video(tmp_path / "o.mp4").has_alpha
 
 
+def test_webm_vp9_alpha_is_read_and_kept(tmp_path, col):
+    """WebM keeps VP9's alpha beside each frame (``alpha_mode=1``), which FFmpeg's own VP9 decoder
+    ignores: the reader decodes it with libvpx, so `info` names it and an .mkv output keeps it."""
+    src = alpha_clip(tmp_path / "a.webm", n_frames=6, encoder="libvpx-vp9")
+    with av.open(str(src)) as c:
+        assert c.streams.video[0].metadata.get("alpha_mode") == "1"
+    from vidcolor.io.video import VideoReader
+
+    with VideoReader(src, alpha=True) as reader:
+        assert reader.info.has_alpha and reader.info.codec == "vp9"
+        want = [f.alpha for f in reader]
+    assert len(want) == 6 and all(a is not None for a in want)
+    assert max(int(np.abs(a.astype(int) - alpha_plane(i)).max()) for i, a in enumerate(want)) <= 8  # lossy VP9
+    assert "; alpha channel;" in describe(src)
+    r = process_video(src, tmp_path / "o.mkv", "none", colorizer=col)
+    assert r.notes == [] and all(np.array_equal(a, b) for a, b in zip(alphas(tmp_path / "o.mkv"), want, strict=True))
+
+
+def test_batch_keeps_alpha_and_deinterlaces(tmp_path, tiny_weights):
+    """``vidcolor batch`` chooses the codec per film like ``process`` (alpha kept in .mov/.mkv) and
+    has --deinterlace (and a ``deinterlace`` manifest column)."""
+    films = tmp_path / "films"
+    films.mkdir()
+    alpha_clip(films / "a.mov", n_frames=6, encoder="qtrle", pix_fmt="argb")
+    woven_clip(films / "w.mkv", n_frames=8)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["batch", str(films), "-o", str(out), "--weights", str(tiny_weights), "--device", "cpu", "--deinterlace"])
+    assert r.exit_code == 0, r.output
+    with av.open(str(out / "a.none.mov")) as c:
+        assert c.streams.video[0].codec_context.name == "prores"
+    assert probe_video(out / "a.none.mov").has_alpha and "alpha" not in r.output
+    assert max(int(np.abs(a.astype(int) - alpha_plane(i)).max()) for i, a in enumerate(alphas(out / "a.none.mov"))) <= 1
+    assert scan(out / "w.none.mkv") == (1, False) and "deinterlaced (yadif" in r.output
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(f"input,output,deinterlace\n{films / 'w.mkv'},kept.mkv,false\n")
+    r = CliRunner().invoke(cli, ["batch", str(manifest), "-o", str(out), "--weights", str(tiny_weights), "--device", "cpu",
+                                 "--deinterlace"])
+    assert r.exit_code == 0, r.output
+    assert scan(out / "kept.mkv")[0] == 2
+
+
 def read_first_rgb(path) -> np.ndarray:
     with av.open(str(path)) as c:
         return next(c.decode(video=0)).to_ndarray(format="rgb24")

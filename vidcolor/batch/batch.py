@@ -4,13 +4,15 @@ Sources (mixed freely): a folder (its videos, sorted, not recursive), a glob (``
 a single video, or a manifest — a CSV file with a header row, or a YAML list of mappings — with
 one film per row and per-film settings::
 
-    input,output,style,render_size,codec,crf,temporal,segment_seconds,reference,hints
+    input,output,style,render_size,codec,crf,temporal,segment_seconds,reference,hints,deinterlace
     reel1.mp4,,watercolor,,,,,
     reel2.mkv,reel2_oil.mkv,oil,384,h264,16,true,120
 
 ``reference``: reference keyframes as ``FRAME=IMAGE`` (several separated by ``;``) or a folder
 written by ``vidcolor keyframes``; ``hints``: a hints CSV (``x,y,color[,frame]``). Bad hints fail
-that film (with the reason) before any of its frames are rendered.
+that film (with the reason) before any of its frames are rendered. ``codec`` empty: h264, or for a
+film with an alpha channel written to .mov/.mkv/.avi the codec that keeps it (as ``vidcolor
+process``); ``deinterlace``: true to deinterlace an interlaced film (yadif) before colorizing.
 Empty cells take the command's defaults; manifest paths are relative to the manifest's folder,
 outputs relative to the output folder (default name ``<stem>.<style>.<ext>``). Unknown columns and
 bad values are errors (listing the valid ones) before anything runs.
@@ -34,7 +36,8 @@ from typing import Callable
 from vidcolor.errors import VidcolorError
 from vidcolor.io.video import VIDEO_EXTS
 
-MANIFEST_COLUMNS = ("input", "output", "style", "render_size", "codec", "crf", "temporal", "segment_seconds", "reference", "hints")
+MANIFEST_COLUMNS = ("input", "output", "style", "render_size", "codec", "crf", "temporal", "segment_seconds", "reference", "hints",
+                    "deinterlace")
 MANIFEST_EXTS = frozenset({".csv", ".yaml", ".yml"})
 CODECS = ("h264", "hevc", "prores", "ffv1", "mpeg4")
 _GLOB_CHARS = set("*?[")
@@ -48,12 +51,13 @@ class FilmJob:
     output: Path | None = None
     style: str = "none"
     render_size: int = 256
-    codec: str = "h264"
+    codec: str | None = None             # None: h264, or the codec that keeps the film's alpha (outputs.auto_codec)
     crf: int = 18
     temporal: bool = True
     segment_seconds: float | None = None  # None: sized from the frame size (segments.auto_segment_seconds)
     references: tuple[str, ...] = ()      # FRAME=IMAGE specs or keyframe folders (paths relative to the manifest)
     hints: str | None = None              # a hints CSV (x,y,color[,frame])
+    deinterlace: bool = False             # deinterlace an interlaced film before colorizing
 
 
 @dataclass
@@ -134,6 +138,8 @@ def _job_from_row(row: dict, base: FilmJob, folder: Path, where: str) -> FilmJob
         changes["segment_seconds"] = _positive(values["segment_seconds"], where, "segment_seconds")
     if "temporal" in values:
         changes["temporal"] = _bool(values["temporal"], where)
+    if "deinterlace" in values:
+        changes["deinterlace"] = _bool(values["deinterlace"], where)
     if "reference" in values:  # "12=a.png; 83.2s=b.png" or a keyframe folder; paths relative to the manifest
         specs = []
         for spec in str(values["reference"]).replace(";", "\n").splitlines():
@@ -213,9 +219,9 @@ def resolve_outputs(jobs: list[FilmJob], out_dir: Path) -> list[FilmJob]:
     """Fill in output paths (relative ones go into ``out_dir``); two films may not share one, and
     no output may be an input (checked for all films before any is rendered). Outputs that exist
     are not an error here: a batch skips them (:func:`run_batch`)."""
-    from vidcolor.outputs import check_clashes, default_output
+    from vidcolor.outputs import DEFAULT_CODEC, check_clashes, default_output
 
-    resolved = [replace(job, output=default_output(job.input, job.style, job.codec, out_dir) if job.output is None else
+    resolved = [replace(job, output=default_output(job.input, job.style, job.codec or DEFAULT_CODEC, out_dir) if job.output is None else
                         (job.output if job.output.is_absolute() else out_dir / job.output)) for job in jobs]
     check_clashes([(job.input, job.output) for job in resolved], overwrite=True)
     return resolved
@@ -299,7 +305,7 @@ def run_batch(jobs: list[FilmJob], out_dir: str | os.PathLike, *, weights: str |
                                             temporal=job.temporal, codec=job.codec, crf=job.crf, overwrite=True,
                                             segment_seconds=job.segment_seconds, warmup=DEFAULT_WARMUP if warmup is None else warmup,
                                             resume=resume, batch_size=batch_size, executor=executor,
-                                            controls=_controls(job))
+                                            controls=_controls(job), deinterlace=job.deinterlace)
             except VidcolorError as exc:
                 finish(k, FilmOutcome(job.input, job.output, "failed", str(exc), seconds=time.time() - t0))
                 continue

@@ -41,6 +41,9 @@ from vidcolor.pipeline.scenes import SceneDetector
 DEFAULT_SPAN = 300
 """Frames a color is carried from its keyframe in each direction (12 s at 25 fps)."""
 
+DECAY = 0.995
+"""Per-frame confidence decay δ of a carried color (what reaches the network as hint confidence)."""
+
 
 def annotation_to_working(ann: Annotation, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Full-resolution annotation → ``(ab (h,w,2), conf (h,w))`` at working ``size`` (sparse points survive)."""
@@ -59,6 +62,7 @@ class _Carry:
     conf: np.ndarray
     prev_u8: np.ndarray
     prev_l: np.ndarray
+    disp: np.ndarray | None = None   # (h, w, 2) where each pixel lies in the annotated frame, minus its own position (dense only)
 
 
 @dataclass
@@ -67,17 +71,37 @@ class HintPlan:
 
     folder: Path
     size: tuple[int, int]
+    decay: float = DECAY
     index: dict = field(default_factory=lambda: collections.defaultdict(list))
     annotated: dict = field(default_factory=dict)   # frame → annotation source
     cuts: list = field(default_factory=list)
 
-    def _save(self, frame: int, key: int, dist: int, ab: np.ndarray, conf: np.ndarray) -> None:
+    refs: dict = field(default_factory=dict)        # annotation number → cached full-resolution reference
+
+    def _save(self, frame: int, key: int, dist: int, ab: np.ndarray, conf: np.ndarray, disp: np.ndarray | None = None) -> None:
         if float(conf.max()) < 0.02:
             return
         path = self.folder / f"f{frame:09d}_a{key:05d}_d{dist:06d}.npy"
-        arr = np.concatenate([ab, conf[..., None]], axis=-1).astype(np.float16)
-        np.save(path, arr)
+        parts = [ab, conf[..., None]] + ([disp] if disp is not None else [])
+        np.save(path, np.concatenate(parts, axis=-1).astype(np.float16))   # displacements: float16 is 1/32 px below 64 px
         self.index[frame].append((path, dist))
+
+    def _save_reference(self, key: int, ann: Annotation, luma: np.ndarray) -> None:
+        """Keep a dense annotation at full resolution: ``(H, W, 4)`` = ab, confidence, the frame's L*/100."""
+        arr = np.dstack([ann.ab, ann.conf, luma]).astype(np.float16)
+        np.save(self.folder / f"ref_a{key:05d}.npy", arr)
+
+    def reference(self, key: int) -> np.ndarray | None:
+        """Full-resolution ``(H, W, 4)`` float32 of dense annotation ``key`` (two kept in memory), or None."""
+        if key in self.refs:
+            return self.refs[key]
+        path = self.folder / f"ref_a{key:05d}.npy"
+        if not path.exists():
+            return None
+        if len(self.refs) >= 2:
+            self.refs.pop(next(iter(self.refs)))
+        self.refs[key] = np.load(path).astype(np.float32)
+        return self.refs[key]
 
     def finish(self, fingerprint: str = "") -> None:
         """Mark the plan complete (``plan.json``: working size, cuts, annotated frames, fingerprint)."""
@@ -112,30 +136,46 @@ class HintPlan:
         return sorted(self.index)
 
     def hints(self, frame: int) -> np.ndarray | None:
+        """``(3, h, w)`` hint map of ``frame`` at working size (:mod:`vidcolor.models.hints`), or None."""
+        return self.controls(frame)[0]
+
+    def controls(self, frame: int) -> tuple[np.ndarray | None, list]:
+        """``(hints, dense)`` of ``frame``: the working-size hint map (or None) and, for dense
+        annotations (references), a list of ``(key, dist, vis (h,w), disp (h,w,2))`` for the
+        full-resolution composite (:mod:`vidcolor.control.fullres`); ``vis`` is the carried
+        confidence without the per-frame decay."""
         items = self.index.get(frame)
         if not items:
-            return None
+            return None, []
         num = np.zeros(self.size + (2,), np.float32)
         den = np.zeros(self.size, np.float32)
         conf = np.zeros(self.size, np.float32)
+        dense = []
         for path, dist in items:
             arr = np.load(path).astype(np.float32)
             w = arr[..., 2] / (1.0 + dist)
             num += arr[..., :2] * w[..., None]
             den += w
             conf = np.maximum(conf, arr[..., 2])
+            if arr.shape[-1] == 5:
+                key = int(path.stem.split("_")[1][1:])
+                dense.append((key, dist, np.minimum(arr[..., 2] / self.decay ** dist, 1.0), arr[..., 3:5]))
         ab = num / np.maximum(den, 1e-6)[..., None]
-        return np.concatenate([ab / AB_SCALE * conf[..., None], conf[..., None]], axis=-1).transpose(2, 0, 1).copy()
+        hints = np.concatenate([ab / AB_SCALE * conf[..., None], conf[..., None]], axis=-1).transpose(2, 0, 1).copy()
+        return hints, dense
 
 
 class _Propagator:
-    def __init__(self, plan: HintPlan, alpha: float = 50.0, decay: float = 0.995, preset: str = "medium", tolerance: float = 0.0):
+    def __init__(self, plan: HintPlan, alpha: float = 50.0, decay: float = DECAY, preset: str = "medium", tolerance: float = 0.0):
         self.plan, self.alpha, self.decay, self.preset, self.tolerance = plan, alpha, decay, preset, tolerance
         self._grid = None
         self._flow = (None, None, None)  # (dst, src, flow): carries moving between the same frames share one flow
 
-    def step(self, ab, conf, src_u8, src_l, dst_u8, dst_l):
-        """Carry ``(ab, conf)`` known on frame *src* onto frame *dst* (flow dst → src)."""
+    def step(self, ab, conf, src_u8, src_l, dst_u8, dst_l, disp=None):
+        """Carry ``(ab, conf)`` known on frame *src* onto frame *dst* (flow dst → src); with ``disp``
+        (src's displacement to the annotated frame) also returns dst's:
+        ``disp_dst(x) = F(x) + disp_src(x + F(x))`` — positions are composed, so the full-resolution
+        reference is sampled once at render time instead of being re-interpolated every frame."""
         h, w = dst_l.shape
         if self._grid is None or self._grid[0].shape != (h, w):
             ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -152,7 +192,10 @@ class _Propagator:
         vis = np.exp(-self.alpha * err ** 2) * inside
         ab2 = cv2.remap(ab, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         conf2 = cv2.remap(conf, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0) * vis * self.decay
-        return ab2.astype(np.float32), conf2.astype(np.float32)
+        if disp is None:
+            return ab2.astype(np.float32), conf2.astype(np.float32), None
+        disp2 = cv2.remap(disp, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE) + flow
+        return ab2.astype(np.float32), conf2.astype(np.float32), disp2.astype(np.float32)
 
 
 def plan_hints(frames, annotations: list[Annotation], working_size: tuple[int, int], folder: str | os.PathLike,
@@ -195,10 +238,10 @@ def plan_hints(frames, annotations: list[Annotation], working_size: tuple[int, i
         for c in carries:
             if idx - c.ref > span:
                 continue
-            c.ab, c.conf = prop.step(c.ab, c.conf, c.prev_u8, c.prev_l, u8, lum)
+            c.ab, c.conf, c.disp = prop.step(c.ab, c.conf, c.prev_u8, c.prev_l, u8, lum, c.disp)
             c.prev_u8, c.prev_l = u8, lum
             if float(c.conf.max()) >= 0.02:
-                plan._save(idx, c.key, idx - c.ref, c.ab, c.conf)
+                plan._save(idx, c.key, idx - c.ref, c.ab, c.conf, c.disp)
                 alive.append(c)
         carries = alive
         # annotations that land on this frame
@@ -211,19 +254,23 @@ def plan_hints(frames, annotations: list[Annotation], working_size: tuple[int, i
             pending.discard(key)
             a.frame = idx
             ab, conf = annotation_to_working(a, (h, w))
-            plan._save(idx, key, 0, ab, conf)
+            disp = None
+            if a.dense:
+                disp = np.zeros((h, w, 2), np.float32)
+                plan._save_reference(key, a, lut[img])
+            plan._save(idx, key, 0, ab, conf, disp)
             plan.annotated[idx] = a.source
-            carries.append(_Carry(idx, key, ab, conf, u8, lum))
+            carries.append(_Carry(idx, key, ab, conf, u8, lum, disp))
             # backward through the ring buffer (bounded lookahead), within this shot
-            bab, bconf, nxt_u8, nxt_l = ab, conf, u8, lum
+            bab, bconf, bdisp, nxt_u8, nxt_l = ab, conf, disp, u8, lum
             for j, pu8, pl in reversed(list(ring)[:-1]):
                 if j < shot_start:
                     break
-                bab, bconf = prop.step(bab, bconf, nxt_u8, nxt_l, pu8, pl)
+                bab, bconf, bdisp = prop.step(bab, bconf, nxt_u8, nxt_l, pu8, pl, bdisp)
                 nxt_u8, nxt_l = pu8, pl
                 if float(bconf.max()) < 0.02:
                     break
-                plan._save(j, key, idx - j, bab, bconf)
+                plan._save(j, key, idx - j, bab, bconf, bdisp)
         if pending:
             continue
         if last_needed is None:

@@ -252,6 +252,7 @@ class VideoReader:
         for other in self._container.streams:
             if other.index != stream.index:
                 other.discard = av.stream.Discard.all
+        self._decoder = _alpha_decoder(stream)
         return stream
 
     def _make_info(self, first: av.VideoFrame) -> VideoInfo:
@@ -323,7 +324,7 @@ class VideoReader:
                 packets = self._container.demux(stream)
                 continue
             try:
-                frames = stream.decode(packet)
+                frames = self._decoder.decode(packet) if self._decoder is not None else stream.decode(packet)
             except av.error.EOFError:
                 return
             except av.error.FFmpegError as exc:
@@ -398,6 +399,8 @@ class VideoReader:
                 break
             try:
                 self._container.seek(target, stream=self._stream, backward=True)
+                if self._decoder is not None:
+                    self._decoder.flush_buffers()
                 self._av_frames = self._filtered(self._decode())
                 frame = next(self._av_frames, None)
             except av.error.FFmpegError:
@@ -467,6 +470,23 @@ class VideoReader:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _alpha_decoder(stream):
+    """A libvpx decoder for VP8/VP9 with an alpha channel (WebM ``alpha_mode=1``: FFmpeg's own VP8/VP9
+    decoders ignore the alpha plane stored beside each frame; libvpx's decode it as yuva420p), else None."""
+    meta = {k.lower(): v for k, v in (stream.metadata or {}).items()}
+    name = stream.codec_context.name
+    if name not in ("vp8", "vp9") or str(meta.get("alpha_mode", "")).strip() != "1":
+        return None
+    try:
+        ctx = av.CodecContext.create("libvpx-vp9" if name == "vp9" else "libvpx", "r")
+    except (av.error.FFmpegError, ValueError):  # an FFmpeg build without libvpx: colour only
+        return None
+    ctx.thread_type = "AUTO"
+    if stream.codec_context.extradata:
+        ctx.extradata = stream.codec_context.extradata
+    return ctx
 
 
 def probe_video(path: str | Path) -> VideoInfo:

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from vidcolor.color import lab_to_rgb, lab_to_rgb_u8, luma_lut
+from vidcolor.control.fullres import composite
 from vidcolor.pipeline.engine import Colorizer
 from vidcolor.pipeline.scenes import SceneDetector
 from vidcolor.pipeline.stabilize import TemporalStabilizer
@@ -36,6 +37,7 @@ class Prepared:
     low: np.ndarray       # (h, w) float32 L*/100 at working size
     hints: np.ndarray | None = None  # (3, h, w) float32 hint map of this frame (user colors), if any
     alpha: np.ndarray | None = None  # (H, W) alpha plane of the input frame, carried unchanged to the writer
+    dense: list | None = None        # references carried onto this frame (HintPlan.controls), composited at full size
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Rendered:
     low: np.ndarray | None = None
     full_u8: np.ndarray | None = None
     alpha: np.ndarray | None = None      # the input frame's alpha plane (Prepared.alpha)
+    dense: list | None = None            # Prepared.dense
 
 
 class FrameProcessor:
@@ -80,8 +83,9 @@ class FrameProcessor:
             self._size = self.col.working_size(h, w)
         hh, ww = self._size
         low_u8 = img if (hh, ww) == (h, w) else cv2.resize(img, (ww, hh), interpolation=cv2.INTER_AREA)
-        hints = self.hint_plan.hints(frame.index) if self.hint_plan is not None else None  # file reads stay off the inference thread
-        return Prepared(frame.index, frame.pts, frame.time, img, low_u8, self.lut[low_u8], hints, getattr(frame, "alpha", None))
+        hints, dense = self.hint_plan.controls(frame.index) if self.hint_plan is not None else (None, [])  # file reads stay off the inference thread
+        dense = dense if (dense and self.style == 0) else None  # a style repaints the colors: references reach it as hints only
+        return Prepared(frame.index, frame.pts, frame.time, img, low_u8, self.lut[low_u8], hints, getattr(frame, "alpha", None), dense)
 
     def _upload(self, arr: np.ndarray) -> torch.Tensor:
         """Host array → device tensor. On CUDA: staged through reused pinned buffers (two per shape,
@@ -126,14 +130,14 @@ class FrameProcessor:
                 lab = self.stabilizer(p.low_u8, p.low, lab, self.style)
             frames.append(lab)
         out = []
-        if self._cuda:
+        if self._cuda and not any(p.dense for p in batch):  # reference frames are composited at full size on the CPU
             rgb = self._finish_gpu(batch, np.stack(frames))
             for k, p in enumerate(batch):
                 out.append(Rendered(p.index, p.pts, p.index >= self.first_written, rgb=rgb[k], alpha=p.alpha))
         else:
             for p, lab in zip(batch, frames):
                 out.append(Rendered(p.index, p.pts, p.index >= self.first_written, lab_low=lab, low=p.low, full_u8=p.full_u8,
-                                    alpha=p.alpha))
+                                    alpha=p.alpha, dense=p.dense))
         return out
 
     @torch.inference_mode()
@@ -152,9 +156,12 @@ class FrameProcessor:
         H, W = full.shape
         if lab.shape[:2] == (H, W):
             L = full * 100.0 if self.style == 0 else lab[..., 0]
-            return lab_to_rgb_u8(np.dstack([L, lab[..., 1:]]))
+            ab = composite(lab[..., 1:], self.hint_plan, r.dense, full) if r.dense else lab[..., 1:]
+            return lab_to_rgb_u8(np.dstack([L, ab]))
         if self.style == 0:
             ab = guided_upsample_np(lab[..., 1:], low, full)
+            if r.dense:
+                ab = composite(ab, self.hint_plan, r.dense, full)
             L = full * 100.0
         else:
             l_low = np.ascontiguousarray(lab[..., 0] / 100.0, dtype=np.float32)
