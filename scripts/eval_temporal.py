@@ -26,7 +26,9 @@ from vidcolor.pipeline.engine import Colorizer
 from vidcolor.process import process_video
 
 
-def render_clip(photo: Path, out_color: Path, out_gray: Path, n: int, size=(480, 320), seed: int = 0) -> None:
+def render_clip(photo: Path, out_color: Path, out_gray: Path, n: int, size=(480, 320), seed: int = 0, camera: bool = True) -> None:
+    """A color clip and its gray twin: ``photo`` under a pan and zoom (``camera=False``: a still
+    camera) with a moving elliptical cut-out of its own corner in front."""
     img = cv2.cvtColor(cv2.imread(str(photo)), cv2.COLOR_BGR2RGB)
     rng = np.random.default_rng(seed)
     w, h = size
@@ -45,8 +47,8 @@ def render_clip(photo: Path, out_color: Path, out_gray: Path, n: int, size=(480,
         s.options = {"crf": "12", "preset": "veryfast"}
         streams.append(s)
     for t in range(n):
-        s = scale0 * (1 + 0.004 * t)
-        cx = img.shape[1] / 2 + (t - n / 2) * 1.2 / s * 2
+        s = scale0 * (1 + 0.004 * t * camera)
+        cx = img.shape[1] / 2 + (t - n / 2) * 1.2 / s * 2 * camera
         cy = img.shape[0] / 2
         m = np.array([[1 / s, 0, cx - w / (2 * s)], [0, 1 / s, cy - h / (2 * s)]], np.float32)
         frame = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT)

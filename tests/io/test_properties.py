@@ -173,7 +173,7 @@ def test_batch_keeps_alpha_and_deinterlaces(tmp_path, tiny_weights):
     assert r.exit_code == 0, r.output
     with av.open(str(out / "a.none.mov")) as c:
         assert c.streams.video[0].codec_context.name == "prores"
-    assert probe_video(out / "a.none.mov").has_alpha and "alpha" not in r.output
+    assert probe_video(out / "a.none.mov").has_alpha and "alpha channel" not in r.output
     assert max(int(np.abs(a.astype(int) - alpha_plane(i)).max()) for i, a in enumerate(alphas(out / "a.none.mov"))) <= 1
     assert scan(out / "w.none.mkv") == (1, False) and "deinterlaced (yadif" in r.output
     manifest = tmp_path / "m.csv"

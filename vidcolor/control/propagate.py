@@ -18,6 +18,12 @@ Every frame's contributions are written to a folder as float16 maps (flat memory
 :meth:`HintPlan.hints` blends them: ``ab = Σ w_i ab_i / Σ w_i`` with ``w_i = c_i / (1 + d_i)``
 (``d_i`` = distance in frames to the annotation: between two references of one shot the nearer
 one dominates), confidence ``max_i c_i``. Shots without annotations get no hints (automatic).
+
+Dense annotations (references) also carry a displacement ``disp_t`` (where each working-size pixel
+of frame t lies in the annotated frame, composed along the flow: ``disp_t(x) = F(x) +
+disp_{t−1}(x + F(x))``) and keep their full-resolution chroma and lightness (``ref_aNNNNN.npy``), so
+finishing can sample the reference itself at full size once per frame
+(:mod:`vidcolor.control.fullres`) instead of a copy re-interpolated at the working size every frame.
 """
 
 from __future__ import annotations

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Choose the full-resolution reference composite's settings on *training* photos (never held-out ones).
+
+Each photo becomes two 40-frame clips (``eval_temporal.render_clip``: a pan and zoom, and a still
+camera, both with a moving occluder); the color clip (read as gray, as in ``eval_control.py videos``) is colorized with its true frame 0 as
+``--reference 0=…`` for each candidate setting of :mod:`vidcolor.control.fullres` (``alpha,tolerance``),
+and scored (PSNR on frames 1…, RGB) against the color clip, beside automatic colorization and a
+static copy of frame 0's chroma onto the gray film's lightness.
+
+    python scripts/tune_reference.py data/train --photos 6 --settings 50,0.02 20,0.02 5,0.05
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from eval_control import psnr, read_frames, with_film_lightness  # noqa: E402
+from eval_temporal import render_clip  # noqa: E402
+
+from vidcolor.control import fullres  # noqa: E402
+from vidcolor.control.apply import Controls  # noqa: E402
+from vidcolor.pipeline.engine import Colorizer  # noqa: E402
+from vidcolor.process import process_video  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("folder", help="training photos (data/train)")
+    ap.add_argument("--photos", type=int, default=6)
+    ap.add_argument("--frames", type=int, default=40)
+    ap.add_argument("--settings", nargs="+", default=["50,0.02"], help="alpha,tolerance pairs")
+    ap.add_argument("--weights")
+    args = ap.parse_args()
+    col = Colorizer(args.weights, device="cpu")
+    photos = sorted(p for p in Path(args.folder).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    photos = photos[3:: max(1, len(photos) // args.photos)][: args.photos]
+    scores: dict = {}
+    defaults = (fullres.ALPHA, fullres.TOLERANCE)
+    with tempfile.TemporaryDirectory() as td:
+        td = Path(td)
+        for i, photo in enumerate(photos):
+            for camera in (True, False):
+                kind = "moving" if camera else "still"
+                color, gray = td / "color.mkv", td / "gray.mkv"
+                render_clip(photo, color, gray, args.frames, seed=i, camera=camera)
+                truth = read_frames(color)
+                ref = td / "f0.png"
+                cv2.imwrite(str(ref), cv2.cvtColor(truth[0], cv2.COLOR_RGB2BGR))
+
+                def score(path):
+                    return float(np.mean([psnr(a, b) for a, b in zip(read_frames(path)[1:], truth[1:])]))
+
+                process_video(color, td / "auto.mkv", colorizer=col, codec="ffv1", overwrite=True)
+                scores.setdefault((kind, "automatic"), []).append(score(td / "auto.mkv"))
+                scores.setdefault((kind, "static copy"), []).append(float(np.mean([psnr(with_film_lightness(f, truth[0]), f) for f in truth[1:]])))
+                for setting in args.settings:
+                    fullres.ALPHA, fullres.TOLERANCE = (float(x) for x in setting.split(","))
+                    process_video(color, td / "ref.mkv", colorizer=col, codec="ffv1", overwrite=True,
+                                  controls=Controls(references=(f"0={ref}",)))
+                    scores.setdefault((kind, setting), []).append(score(td / "ref.mkv"))
+                fullres.ALPHA, fullres.TOLERANCE = defaults
+            print(photo.name, flush=True)
+    rows = []
+    for (kind, name), vals in scores.items():
+        rows.append({"clips": kind, "method": name, "psnr": float(np.mean(vals)), "per_clip": vals})
+        print(f"{kind:<7} {name:<12} PSNR {np.mean(vals):.2f}   " + " ".join(f"{v:.2f}" for v in vals))
+    print(json.dumps({"photos": [p.name for p in photos], "rows": rows}))
+
+
+if __name__ == "__main__":
+    main()
