@@ -1,19 +1,20 @@
 """Reference keyframes at full resolution: the reference's own chroma, moved by the carried flow.
 
 The planning pass (:mod:`vidcolor.control.propagate`) carries, for every frame of a referenced
-shot, where each working-size pixel lies in the reference frame (composed DIS flow, ``disp``) and
-how much that correspondence is trusted (``vis``: the product of the per-frame photometric
-visibilities, without the decay). The network sees the reference as dense hints at its working
-size; this module then puts the reference's chroma back at *full* resolution, sampled once through
-the composed displacement (so a static shot gets the reference's exact pixels, not a 256-px copy
-re-interpolated every frame):
+shot, where each working-size pixel lies in the reference frame (composed DIS flow, ``disp``). The
+network sees the reference as dense hints at its working size; this module then puts the
+reference's chroma back at *full* resolution, sampled once through the composed displacement (not
+a 256-px copy re-interpolated every frame). Two candidates per pixel: the moved one,
+``x' = x + s · disp↑(x)``, and the still one, ``x' = x`` (composed flow drifts a little on still
+backgrounds; the still candidate is exact there); the one whose lightness matches better wins:
 
-    p(x)   = vis↑(x) · c_ref(x') · exp(−α · max(|L(x) − L_ref(x')| − τ, 0)²),   x' = x + s · disp↑(x)
+    e(x')  = max(mean_{5×5} |L − L_ref(x')| − τ, 0)          (lightness L*/100 of the film)
+    p(x)   = c_ref(x') · exp(−α · e(x')²)                     (x' = the better candidate)
     ab(x) ← ab(x) + p(x) · (ab_ref(x') − ab(x))
 
-with ``↑`` bilinear upsampling to full size, ``s`` the full/working scale, ``L`` lightness L*/100
-(box-filtered over 3×3 against noise) and the network's upsampled chroma ``ab`` kept where the
-reference does not match (occlusions, new objects, flow errors). Between several references of a
+with ``↑`` bilinear upsampling to full size, ``s`` the full/working scale, ``c_ref`` the
+reference's own confidence, and the network's upsampled chroma ``ab`` kept where neither candidate
+matches (occlusions, new objects, flow errors). Between several references of a
 shot their chroma is averaged with weights ``p_i / (1 + d_i)`` (``d_i`` frames away) and the
 strongest ``p_i`` decides how much replaces the network's.
 """
@@ -23,8 +24,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-ALPHA = 50.0
-"""Photometric sharpness α (per (L*/100)²): a lightness mismatch of 0.1 keeps 60 % of the reference."""
+ALPHA = 100.0
+"""Photometric sharpness α (per (L*/100)²): a local mismatch of 0.1 (0.08 beyond τ) keeps 53 % of the
+reference. Chosen on clips made from training photos (``scripts/tune_reference.py``,
+``docs/results/r2_tune_reference.txt``: 50–200 within 0.15 dB, softer settings worse)."""
 TOLERANCE = 0.02
 """Lightness mismatch τ (L*/100) that costs nothing: compression noise and grain."""
 
@@ -35,37 +38,34 @@ def _local_error(lum: np.ndarray, ref_l: np.ndarray, radius: int) -> np.ndarray:
     return np.maximum(cv2.blur(np.abs(lum - ref_l), (k, k)) - TOLERANCE, 0)
 
 
-def reference_chroma(plan, dense: list, luma_full: np.ndarray, use_vis: bool = False, candidates: bool = True,
-                     radius: int = 2) -> tuple[np.ndarray, np.ndarray] | None:
+def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) -> tuple[np.ndarray, np.ndarray] | None:
     """``(ab (H,W,2), p (H,W))`` float32 carried from the references in ``dense`` (entries of
-    :meth:`HintPlan.controls`) onto a frame whose lightness is ``luma_full`` ``(H, W)`` L*/100, or None."""
+    :meth:`HintPlan.controls`) onto a frame whose lightness is ``luma_full`` ``(H, W)`` L*/100, or None.
+    ``radius``: of the window the lightness mismatch is averaged over (full-resolution pixels)."""
     H, W = luma_full.shape
     num = np.zeros((H, W, 2), np.float32)
     den = np.zeros((H, W), np.float32)
     best = np.zeros((H, W), np.float32)
     grid = None
     lum = luma_full.astype(np.float32)
-    for key, dist, vis, disp in dense:
+    for key, dist, disp in dense:
         ref = plan.reference(key)
         if ref is None or ref.shape[:2] != (H, W):
             continue
         if grid is None:
             ys, xs = np.mgrid[0:H, 0:W].astype(np.float32)
             grid = (xs, ys)
-        h, w = vis.shape
+        h, w = disp.shape[:2]
         d = cv2.resize(np.ascontiguousarray(disp, np.float32), (W, H), interpolation=cv2.INTER_LINEAR)
         mx = grid[0] + d[..., 0] * (W / w)
         my = grid[1] + d[..., 1] * (H / h)
         r = cv2.remap(ref, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         err = _local_error(lum, r[..., 3], radius)
-        if candidates:
-            e0 = _local_error(lum, ref[..., 3], radius)
-            still = e0 < err
-            r = np.where(still[..., None], ref, r)
-            err = np.minimum(err, e0)
+        e0 = _local_error(lum, ref[..., 3], radius)  # the still candidate: the reference where the pixel is
+        still = e0 < err
+        r = np.where(still[..., None], ref, r)
+        err = np.minimum(err, e0)
         p = r[..., 2] * np.exp(-ALPHA * err * err)
-        if use_vis:
-            p *= np.clip(cv2.resize(np.ascontiguousarray(vis, np.float32), (W, H), interpolation=cv2.INTER_LINEAR), 0, 1)
         wgt = p / (1.0 + dist)
         num += r[..., :2] * wgt[..., None]
         den += wgt

@@ -77,7 +77,6 @@ class HintPlan:
 
     folder: Path
     size: tuple[int, int]
-    decay: float = DECAY
     index: dict = field(default_factory=lambda: collections.defaultdict(list))
     annotated: dict = field(default_factory=dict)   # frame → annotation source
     cuts: list = field(default_factory=list)
@@ -147,9 +146,9 @@ class HintPlan:
 
     def controls(self, frame: int) -> tuple[np.ndarray | None, list]:
         """``(hints, dense)`` of ``frame``: the working-size hint map (or None) and, for dense
-        annotations (references), a list of ``(key, dist, vis (h,w), disp (h,w,2))`` for the
-        full-resolution composite (:mod:`vidcolor.control.fullres`); ``vis`` is the carried
-        confidence without the per-frame decay."""
+        annotations (references), a list of ``(key, dist, disp (h,w,2))`` for the full-resolution
+        composite (:mod:`vidcolor.control.fullres`): annotation number, frames away, and where each
+        working-size pixel lies in the annotated frame (relative to itself)."""
         items = self.index.get(frame)
         if not items:
             return None, []
@@ -164,8 +163,7 @@ class HintPlan:
             den += w
             conf = np.maximum(conf, arr[..., 2])
             if arr.shape[-1] == 5:
-                key = int(path.stem.split("_")[1][1:])
-                dense.append((key, dist, np.minimum(arr[..., 2] / self.decay ** dist, 1.0), arr[..., 3:5]))
+                dense.append((int(path.stem.split("_")[1][1:]), dist, arr[..., 3:5]))
         ab = num / np.maximum(den, 1e-6)[..., None]
         hints = np.concatenate([ab / AB_SCALE * conf[..., None], conf[..., None]], axis=-1).transpose(2, 0, 1).copy()
         return hints, dense
