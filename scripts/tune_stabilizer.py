@@ -7,7 +7,7 @@ stabilizer, and in ``--style`` with each candidate ``strength,alpha`` setting. P
 (Lai et al.; flow on the color clip's luminance) of each, its ratio to plain colorization's, and
 PSNR against the color clip (ghosting costs PSNR; the warping error's occlusion mask does not see it).
 
-    python scripts/tune_stabilizer.py data/train --style pencil --photos 6 --settings 0.85,200 0.95,200 0.95,50
+    python scripts/tune_stabilizer.py data/train --style pencil --photos 6 --settings 0.85,200 0.95,200 0.85,200,0.97
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def main() -> None:
     ap.add_argument("--style", default="pencil")
     ap.add_argument("--photos", type=int, default=6)
     ap.add_argument("--frames", type=int, default=32)
-    ap.add_argument("--settings", nargs="+", default=["0.85,200", "0.95,200"], help="strength,alpha pairs")
+    ap.add_argument("--settings", nargs="+", default=["0.85,200", "0.95,200"], help="strength,alpha[,detail_strength]")
     ap.add_argument("--weights")
     args = ap.parse_args()
     col = Colorizer(args.weights, device="cpu")
@@ -55,8 +55,9 @@ def main() -> None:
                 if setting == "default":
                     frames_mod.TemporalStabilizer = original
                 else:
-                    strength, alpha = (float(x) for x in setting.split(","))
-                    frames_mod.TemporalStabilizer = functools.partial(TemporalStabilizer, strength=strength, alpha=alpha)
+                    vals = [float(x) for x in setting.split(",")]
+                    frames_mod.TemporalStabilizer = functools.partial(TemporalStabilizer, strength=vals[0], alpha=vals[1],
+                                                                      detail_strength=vals[2] if len(vals) > 2 else None)
                 out = td / "out.mp4"
                 process_video(gray, out, style, colorizer=col, crf=12, overwrite=True)
                 r = evaluate_video(out, color)

@@ -82,6 +82,10 @@ def test_a_plan_reopens_from_its_folder(clip, tmp_path):
     again = HintPlan.load(tmp_path / "plan", (H, W))
     assert again.frames() == plan.frames()
     np.testing.assert_array_equal(again.hints(12), plan.hints(12))
+    (k1, d1, m1), = plan.controls(12)[1]
+    (k2, d2, m2), = again.controls(12)[1]
+    assert (k1, d1) == (k2, d2) == (0, 2) and np.array_equal(m1, m2)
+    np.testing.assert_array_equal(again.reference(0), plan.reference(0))   # the full-size reference, for segment workers
 
 
 def test_references_come_back_at_full_resolution(clip, tmp_path):

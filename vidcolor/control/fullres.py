@@ -35,7 +35,18 @@ TOLERANCE = 0.02
 def _local_error(lum: np.ndarray, ref_l: np.ndarray, radius: int) -> np.ndarray:
     """Mean |L − L_ref| over a ``(2r+1)²`` window, less the tolerance τ (≥ 0)."""
     k = 2 * radius + 1
-    return np.maximum(cv2.blur(np.abs(lum - ref_l), (k, k)) - TOLERANCE, 0)
+    err = cv2.blur(cv2.absdiff(lum, ref_l), (k, k))
+    return cv2.max(cv2.subtract(err, TOLERANCE), 0.0)
+
+
+_GRIDS: dict = {}
+
+
+def _grid(H: int, W: int) -> tuple[np.ndarray, np.ndarray]:
+    if (H, W) not in _GRIDS:
+        _GRIDS.clear()
+        _GRIDS[(H, W)] = (np.tile(np.arange(W, dtype=np.float32), (H, 1)), np.tile(np.arange(H, dtype=np.float32)[:, None], (1, W)))
+    return _GRIDS[(H, W)]
 
 
 def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) -> tuple[np.ndarray, np.ndarray] | None:
@@ -43,35 +54,37 @@ def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) 
     :meth:`HintPlan.controls`) onto a frame whose lightness is ``luma_full`` ``(H, W)`` L*/100, or None.
     ``radius``: of the window the lightness mismatch is averaged over (full-resolution pixels)."""
     H, W = luma_full.shape
-    num = np.zeros((H, W, 2), np.float32)
-    den = np.zeros((H, W), np.float32)
-    best = np.zeros((H, W), np.float32)
-    grid = None
-    lum = luma_full.astype(np.float32)
+    lum = np.ascontiguousarray(luma_full, np.float32)
+    found = []
     for key, dist, disp in dense:
         ref = plan.reference(key)
         if ref is None or ref.shape[:2] != (H, W):
             continue
-        if grid is None:
-            ys, xs = np.mgrid[0:H, 0:W].astype(np.float32)
-            grid = (xs, ys)
+        xs, ys = _grid(H, W)
         h, w = disp.shape[:2]
         d = cv2.resize(np.ascontiguousarray(disp, np.float32), (W, H), interpolation=cv2.INTER_LINEAR)
-        mx = grid[0] + d[..., 0] * (W / w)
-        my = grid[1] + d[..., 1] * (H / h)
+        mx = cv2.scaleAdd(d[..., 0], W / w, xs)
+        my = cv2.scaleAdd(d[..., 1], H / h, ys)
         r = cv2.remap(ref, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-        err = _local_error(lum, r[..., 3], radius)
-        e0 = _local_error(lum, ref[..., 3], radius)  # the still candidate: the reference where the pixel is
-        still = e0 < err
-        r = np.where(still[..., None], ref, r)
-        err = np.minimum(err, e0)
-        p = r[..., 2] * np.exp(-ALPHA * err * err)
+        err = _local_error(lum, np.ascontiguousarray(r[..., 3]), radius)
+        e0 = _local_error(lum, np.ascontiguousarray(ref[..., 3]), radius)  # the still candidate: the reference where the pixel is
+        still = (e0 < err).view(np.uint8)
+        cv2.copyTo(ref, still, r)
+        err = cv2.min(err, e0)
+        p = cv2.multiply(np.ascontiguousarray(r[..., 2]), cv2.exp(cv2.multiply(err, err, scale=-ALPHA)))
+        found.append((r[..., :2], p, dist))
+    if not found:
+        return None
+    if len(found) == 1:
+        return np.ascontiguousarray(found[0][0]), found[0][1]
+    num = np.zeros((H, W, 2), np.float32)
+    den = np.zeros((H, W), np.float32)
+    best = np.zeros((H, W), np.float32)
+    for ab, p, dist in found:
         wgt = p / (1.0 + dist)
-        num += r[..., :2] * wgt[..., None]
+        num += ab * wgt[..., None]
         den += wgt
         best = np.maximum(best, p)
-    if grid is None:
-        return None
     return num / np.maximum(den, 1e-6)[..., None], best
 
 
@@ -82,4 +95,5 @@ def composite(ab: np.ndarray, plan, dense: list, luma_full: np.ndarray) -> np.nd
     if got is None:
         return ab
     ref_ab, p = got
-    return ab + p[..., None] * (ref_ab - ab)
+    ab = np.ascontiguousarray(ab, np.float32)
+    return cv2.add(ab, cv2.multiply(cv2.subtract(np.ascontiguousarray(ref_ab), ab), cv2.merge([p, p])))

@@ -11,7 +11,10 @@ For each frame t at the working resolution:
    ``c ≈ 0`` and take the new prediction, so moving objects do not ghost;
 4. ``o_t = p_t + β·c·(Ŵ − p_t)`` — an exponential moving average along the motion with weight ``β``.
 
-For plain colorization only ab is blended (L is the input's); for styles all of Lab. State is one
+For plain colorization only ab is blended (L is the input's); for styles all of Lab, optionally in
+two bands: with ``detail_strength`` β_d the detail ``lab − G_σ(lab)`` (texture: hatching, strokes)
+is blended with ``β_d·c`` and the rest with ``β·c`` — a style's texture is re-drawn a little
+differently every frame, and that flickers more than its colors. State is one
 frame (previous gray and output), so the cost per frame is constant and memory never grows;
 :meth:`reset` is called at scene cuts so colors never leak from one shot into the next.
 Frames are NumPy arrays (OpenCV does the warping), so this runs in any thread without the GIL.
@@ -26,11 +29,16 @@ from vidcolor.flow.dis import compute_flow
 
 
 class TemporalStabilizer:
-    def __init__(self, strength: float = 0.85, alpha: float = 200.0, preset: str = "fast"):
-        """``strength`` β ∈ [0, 1); ``alpha`` of the photometric confidence; DIS ``preset``."""
-        if not 0.0 <= strength < 1.0:
-            raise ValueError(f"stabilization strength must be in [0, 1), got {strength}")
+    def __init__(self, strength: float = 0.85, alpha: float = 200.0, preset: str = "fast", detail_strength: float | None = None,
+                 detail_sigma: float = 2.0):
+        """``strength`` β ∈ [0, 1); ``alpha`` of the photometric confidence; DIS ``preset``;
+        ``detail_strength`` β_d ∈ [0, 1) for the detail band of styles (None: β for everything),
+        separated by a Gaussian of ``detail_sigma`` working-size pixels."""
+        for name, v in (("strength", strength), ("detail strength", detail_strength)):
+            if v is not None and not 0.0 <= v < 1.0:
+                raise ValueError(f"stabilization {name} must be in [0, 1), got {v}")
         self.strength, self.alpha, self.preset = strength, alpha, preset
+        self.detail_strength, self.detail_sigma = detail_strength, detail_sigma
         self._grid: tuple[np.ndarray, np.ndarray] | None = None
         self.reset()
 
@@ -60,5 +68,10 @@ class TemporalStabilizer:
                 out[..., 1:] += wgt * (warped[..., 1:] - lab[..., 1:])
             else:
                 out = lab + wgt * (warped - lab)
+                if self.detail_strength is not None and self.detail_strength != self.strength:
+                    def detail(x):
+                        return x - cv2.GaussianBlur(x, (0, 0), self.detail_sigma)
+                    extra = ((self.detail_strength - self.strength) * conf)[..., None].astype(np.float32)
+                    out += extra * (detail(warped) - detail(lab))
         self._gray_u8, self._gray, self._out = gray_u8, gray, out
         return out
