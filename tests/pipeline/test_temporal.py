@@ -117,3 +117,32 @@ def test_no_color_leaks_across_a_cut(tmp_path, tiny_weights):
     a, b = frames(tmp_path / "on.mkv"), frames(tmp_path / "off.mkv")
     assert np.abs(a[8] - b[8]).max() <= 2
     assert np.abs(a[9] - b[9]).mean() < 40  # later frames may be blended, but stay close
+
+
+def test_detail_band_steadies_texture_more_than_color():
+    """Two bands for styles: with detail_strength the re-drawn texture (hatching) is blended harder
+    than the colors; pencil gets such settings, and a new object still keeps its own look."""
+    h, w = 64, 96
+    base = _texture(h, w + 40)
+    rng = np.random.default_rng(5)
+    outs = {}
+    for name, stab in (("plain", TemporalStabilizer()), ("two-band", TemporalStabilizer(detail_strength=0.97))):
+        errs, prev = [], None
+        for t in range(10):
+            g = np.ascontiguousarray(base[:, 2 * t:2 * t + w])
+            hatch = rng.normal(0, 15, (h, w)).astype(np.float32)             # texture re-drawn every frame
+            lab = np.dstack([g * 60 + 20 + hatch, np.full((h, w), 10, np.float32), np.full((h, w), -10, np.float32)])
+            out = stab((g * 255).astype(np.uint8), g, lab.astype(np.float32), 2)
+            if prev is not None:
+                errs.append(np.abs(out[:, 8:-8, 0] - _shift(prev, -2)[:, 8:-8, 0]).mean())
+            prev = out
+        outs[name] = np.mean(errs)
+    assert outs["two-band"] < 0.7 * outs["plain"], outs
+    pencil = TemporalStabilizer.for_style("pencil")
+    assert pencil.detail_strength is not None and TemporalStabilizer.for_style("watercolor").detail_strength is None
+    g0 = _texture(48, 64)
+    g1 = g0.copy()
+    g1[10:30, 20:40] = 0.95
+    pencil((g0 * 255).astype(np.uint8), g0, np.dstack([g0 * 100, np.full((48, 64, 2), -30, np.float32)]).astype(np.float32), 2)
+    out = pencil((g1 * 255).astype(np.uint8), g1, np.dstack([g1 * 100, np.full((48, 64, 2), 40, np.float32)]).astype(np.float32), 2)
+    assert np.abs(out[14:26, 24:36, 1:] - 40).mean() < 6.0

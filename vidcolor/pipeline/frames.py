@@ -60,7 +60,8 @@ class FrameProcessor:
         through the shots) or None for automatic colorization."""
         self.col, self.style = colorizer, style
         self.hint_plan = hint_plan
-        self.stabilizer = TemporalStabilizer() if temporal else None
+        name = colorizer.styles[style] if style < len(colorizer.styles) else None  # added styles: the defaults
+        self.stabilizer = TemporalStabilizer.for_style(name) if temporal else None
         self.detector = SceneDetector() if (temporal or detect_scenes) else None
         self.first_written = first_written
         self.lut = luma_lut(8)
