@@ -22,6 +22,9 @@ $V/python scripts/style_distances.py data/heldout_public data/heldout_opencv > $
 $V/python scripts/style_distances.py data/heldout_public data/heldout_opencv --weights $OLD > $R/r2_style_distances_round1.txt 2>&1
 $V/python scripts/eval_style_pack.py --minutes 10 --limit 24 --device cpu --json $R/r2_style_pack_eval.json > $R/r2_style_pack_eval.txt 2>&1
 $V/python scripts/tune_spread.py --photos 30 > $R/r2_tune_spread.txt 2>/dev/null   # training photos only
+# training photos only; results gathered by hand into r2_tune_reference.txt / r2_tune_stabilizer.txt:
+$V/python scripts/tune_reference.py data/train --photos 6 --settings 50,0.02 20,0.02 10,0.05 0,0 100,0.02 200,0.02 50,0
+$V/python scripts/tune_stabilizer.py data/train --style pencil --photos 6 --settings 0.85,200 0.95,200 0.85,200,0.97 0.9,100,0.97 0.9,50,0.98 0.9,25,0.98
 $V/python scripts/eval_control.py photos data/heldout --points 10 --json $R/r2_control_photos.json > $R/r2_control_photos.txt 2>&1
 $V/python scripts/eval_control.py photos data/heldout_public --points 10 --json $R/r2_control_photos_public.json > $R/r2_control_photos_public.txt 2>&1
 $V/python scripts/eval_control.py photos data/heldout_opencv --points 10 --json $R/r2_control_photos_opencv.json > $R/r2_control_photos_opencv.txt 2>&1
