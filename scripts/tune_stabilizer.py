@@ -2,8 +2,9 @@
 """Choose the stabilizer's settings for a style on *training* photos (never held-out ones).
 
 Each photo becomes a camera-move clip with a moving occluder (``eval_temporal.render_clip``); the
-clip's gray version is colorized in ``--style`` and in plain colorization with the default
-stabilizer, and in ``--style`` with each candidate ``strength,alpha`` setting. Printed: warping error
+clip's gray version is colorized in plain colorization with the default stabilizer, and in
+``--style`` with each candidate ``strength,alpha[,detail_strength]`` setting (the style's entry of
+:data:`vidcolor.pipeline.stabilize.STYLE_SETTINGS` replaced). Printed: warping error
 (Lai et al.; flow on the color clip's luminance) of each, its ratio to plain colorization's, and
 PSNR against the color clip (ghosting costs PSNR; the warping error's occlusion mask does not see it).
 
@@ -13,7 +14,6 @@ PSNR against the color clip (ghosting costs PSNR; the warping error's occlusion 
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import sys
 import tempfile
@@ -24,10 +24,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from eval_temporal import render_clip  # noqa: E402
 
-import vidcolor.pipeline.frames as frames_mod  # noqa: E402
+import vidcolor.pipeline.stabilize as stabilize  # noqa: E402
 from vidcolor.evaluation.evaluate import evaluate_video  # noqa: E402
 from vidcolor.pipeline.engine import Colorizer  # noqa: E402
-from vidcolor.pipeline.stabilize import TemporalStabilizer  # noqa: E402
 from vidcolor.process import process_video  # noqa: E402
 
 
@@ -45,25 +44,26 @@ def main() -> None:
     photos = photos[:: max(1, len(photos) // args.photos)][: args.photos]
     runs = [("none", "default")] + [(args.style, s) for s in args.settings]
     scores: dict = {r: [] for r in runs}
-    original = frames_mod.TemporalStabilizer
+    original = dict(stabilize.STYLE_SETTINGS)
     with tempfile.TemporaryDirectory() as td:
         td = Path(td)
         for i, photo in enumerate(photos):
             color, gray = td / f"{i}_color.mp4", td / f"{i}_gray.mp4"
             render_clip(photo, color, gray, args.frames, seed=i)
             for style, setting in runs:
-                if setting == "default":
-                    frames_mod.TemporalStabilizer = original
-                else:
+                stabilize.STYLE_SETTINGS.clear()
+                stabilize.STYLE_SETTINGS.update(original)
+                if setting != "default":
                     vals = [float(x) for x in setting.split(",")]
-                    frames_mod.TemporalStabilizer = functools.partial(TemporalStabilizer, strength=vals[0], alpha=vals[1],
-                                                                      detail_strength=vals[2] if len(vals) > 2 else None)
+                    stabilize.STYLE_SETTINGS[style] = {"strength": vals[0], "alpha": vals[1],
+                                                       "detail_strength": vals[2] if len(vals) > 2 else None}
                 out = td / "out.mp4"
                 process_video(gray, out, style, colorizer=col, crf=12, overwrite=True)
                 r = evaluate_video(out, color)
                 scores[(style, setting)].append((r["warping_error"]["mean"], r["vs_reference"]["psnr"]))
             print(photo.name, flush=True)
-    frames_mod.TemporalStabilizer = original
+    stabilize.STYLE_SETTINGS.clear()
+    stabilize.STYLE_SETTINGS.update(original)
     plain = float(np.mean([w for w, _ in scores[("none", "default")]]))
     rows = []
     for (style, setting), vals in scores.items():

@@ -177,7 +177,8 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
 @click.option("--overwrite", is_flag=True, help="Render films whose output already exists.")
 @click.option("--segment-seconds", type=click.FloatRange(min=0, min_open=True),
               help="Segment length in seconds of film, the resume unit and Ray work item (default: sized so one segment takes about 30 s to render).")
-@click.option("--warmup", default=24, show_default=True, type=click.IntRange(0), help="Frames before each segment rendered only to settle the stabilizer.")
+@click.option("--warmup", type=click.IntRange(0),
+              help="Frames before each segment rendered only to settle the stabilizer (default: 24, more for styles whose stabilizer remembers longer, e.g. pencil).")
 @click.option("--no-resume", is_flag=True, help="Discard finished segments of interrupted films and start them over.")
 @click.option("--batch-size", type=click.IntRange(1), help="Frames per inference batch.")
 @click.option("--ray", "ray_address", is_flag=False, flag_value="auto", default=None, metavar="[ADDRESS]",

@@ -82,9 +82,10 @@ def test_a_plan_reopens_from_its_folder(clip, tmp_path):
     again = HintPlan.load(tmp_path / "plan", (H, W))
     assert again.frames() == plan.frames()
     np.testing.assert_array_equal(again.hints(12), plan.hints(12))
-    (k1, d1, m1), = plan.controls(12)[1]
-    (k2, d2, m2), = again.controls(12)[1]
-    assert (k1, d1) == (k2, d2) == (0, 2) and np.array_equal(m1, m2)
+    (k1, d1, m1, c1), = plan.controls(12)[1]
+    (k2, d2, m2, c2), = again.controls(12)[1]
+    assert (k1, d1) == (k2, d2) == (0, 2) and np.array_equal(m1, m2) and np.array_equal(c1, c2)
+    assert again.span == plan.span == 300
     np.testing.assert_array_equal(again.reference(0), plan.reference(0))   # the full-size reference, for segment workers
 
 
@@ -122,3 +123,27 @@ def test_references_come_back_at_full_resolution(clip, tmp_path):
     red_a = rgb_to_ab(np.array([215, 80, 80], np.uint8))[0]
     assert got[34:54, x + 4:x + 24, 0].mean() > 0.9 * red_a and p[34:54, x + 4:x + 24].mean() > 0.8
     assert got[34:54, x - 8:x - 2, 0].mean() < 0               # just behind it: the field again, not a red trail
+
+
+def test_the_composite_fades_out_with_the_span_and_weighs_two_references(clip, tmp_path):
+    """No jump where a carried reference ends: the composite fades over the last quarter of the
+    span. Two references: the chroma is their weighted mean and so is the strength."""
+    from vidcolor.color import luma_lut
+    from vidcolor.control.fullres import reference_chroma
+
+    with VideoReader(clip, fmt="gray") as r:
+        grays = {f.index: luma_lut(8)[f.image] for f in r.frames()}
+    plan = _plan(clip, [_reference(0)], tmp_path, span=20)
+    strength = [float(reference_chroma(plan, plan.controls(i)[1], grays[i])[1][70:90, 10:150].mean()) if plan.controls(i)[1] else 0.0
+                for i in range(12, 23)]
+    assert strength[0] > 0.8 and strength[-1] == 0.0                   # frames 12 … 22: full, then gone
+    assert max(abs(a - b) for a, b in zip(strength, strength[1:])) < 0.3  # in steps, not at once
+    green = Annotation(5, None, np.tile(rgb_to_ab(np.array([0, 200, 0], np.uint8)), (H, W, 1)), np.ones((H, W), np.float32), "g", True)
+    blue = Annotation(15, None, np.tile(rgb_to_ab(np.array([0, 0, 220], np.uint8)), (H, W, 1)), np.ones((H, W), np.float32), "b", True)
+    plan = _plan(clip, [green, blue], tmp_path / "two")
+    dense = plan.controls(13)[1]
+    assert len(dense) == 2
+    ab, p = reference_chroma(plan, dense, grays[13])
+    g_ab, b_ab = green.ab[80, 80], blue.ab[80, 80]
+    t = (ab[80, 80] - g_ab) @ (b_ab - g_ab) / ((b_ab - g_ab) @ (b_ab - g_ab))
+    assert 0.6 < t <= 1.0 and p[80, 80] > 0.8                            # nearer (blue) dominates, both match well

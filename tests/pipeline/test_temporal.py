@@ -146,3 +146,12 @@ def test_detail_band_steadies_texture_more_than_color():
     pencil((g0 * 255).astype(np.uint8), g0, np.dstack([g0 * 100, np.full((48, 64, 2), -30, np.float32)]).astype(np.float32), 2)
     out = pencil((g1 * 255).astype(np.uint8), g1, np.dstack([g1 * 100, np.full((48, 64, 2), 40, np.float32)]).astype(np.float32), 2)
     assert np.abs(out[14:26, 24:36, 1:] - 40).mean() < 6.0
+
+
+def test_segments_warm_up_as_long_as_the_style_stabilizer_remembers():
+    from vidcolor.batch.segments import DEFAULT_WARMUP, default_warmup
+
+    assert TemporalStabilizer().settle_frames() == DEFAULT_WARMUP == default_warmup("none") == default_warmup("watercolor")
+    pencil = TemporalStabilizer.for_style("pencil")
+    assert default_warmup("pencil") == pencil.settle_frames() > DEFAULT_WARMUP
+    assert max(pencil.strength, pencil.detail_strength) ** default_warmup("pencil") < 0.021

@@ -5,8 +5,8 @@ a single video, or a manifest — a CSV file with a header row, or a YAML list o
 one film per row and per-film settings::
 
     input,output,style,render_size,codec,crf,temporal,segment_seconds,reference,hints,deinterlace
-    reel1.mp4,,watercolor,,,,,
-    reel2.mkv,reel2_oil.mkv,oil,384,h264,16,true,120
+    reel1.mp4,,watercolor,,,,,,,,
+    reel2.mkv,reel2_oil.mkv,oil,384,h264,16,true,120,0=reel2_f0.png,,true
 
 ``reference``: reference keyframes as ``FRAME=IMAGE`` (several separated by ``;``) or a folder
 written by ``vidcolor keyframes``; ``hints``: a hints CSV (``x,y,color[,frame]``). Bad hints fail
@@ -75,7 +75,7 @@ class FilmOutcome:
 
 # -- sources and manifests -------------------------------------------------------------------------
 
-def _bool(value, where: str) -> bool:
+def _bool(value, where: str, name: str = "temporal") -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -83,7 +83,7 @@ def _bool(value, where: str) -> bool:
         return True
     if text in ("0", "false", "no", "off"):
         return False
-    raise VidcolorError(f"{where}: temporal must be true or false, got '{value}'")
+    raise VidcolorError(f"{where}: {name} must be true or false, got '{value}'")
 
 
 def _int(value, where: str, name: str, lo: int, hi: int | None = None) -> int:
@@ -139,7 +139,7 @@ def _job_from_row(row: dict, base: FilmJob, folder: Path, where: str) -> FilmJob
     if "temporal" in values:
         changes["temporal"] = _bool(values["temporal"], where)
     if "deinterlace" in values:
-        changes["deinterlace"] = _bool(values["deinterlace"], where)
+        changes["deinterlace"] = _bool(values["deinterlace"], where, "deinterlace")
     if "reference" in values:  # "12=a.png; 83.2s=b.png" or a keyframe folder; paths relative to the manifest
         specs = []
         for spec in str(values["reference"]).replace(";", "\n").splitlines():
@@ -261,7 +261,7 @@ def run_batch(jobs: list[FilmJob], out_dir: str | os.PathLike, *, weights: str |
     over a Ray cluster (``ray_workers`` actors; default one per GPU, else one per CPU).
     ``on_film(outcome)`` is called as each film ends.
     """
-    from vidcolor.batch.segments import DEFAULT_WARMUP, process_video_segmented, weights_fingerprint
+    from vidcolor.batch.segments import process_video_segmented, weights_fingerprint
 
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -303,7 +303,7 @@ def run_batch(jobs: list[FilmJob], out_dir: str | os.PathLike, *, weights: str |
                 job.output.parent.mkdir(parents=True, exist_ok=True)
                 r = process_video_segmented(job.input, job.output, job.style, weights=weights, device=device, render_size=job.render_size,
                                             temporal=job.temporal, codec=job.codec, crf=job.crf, overwrite=True,
-                                            segment_seconds=job.segment_seconds, warmup=DEFAULT_WARMUP if warmup is None else warmup,
+                                            segment_seconds=job.segment_seconds, warmup=warmup,
                                             resume=resume, batch_size=batch_size, executor=executor,
                                             controls=_controls(job), deinterlace=job.deinterlace)
             except VidcolorError as exc:

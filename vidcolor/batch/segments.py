@@ -38,9 +38,17 @@ AUTO_SEGMENT_AFTER = 120.0  # s of film: `vidcolor process` renders longer video
 WORK_PER_SEGMENT = 30.0     # s of rendering one automatically sized segment should take (about)
 CPU_PIXEL_RATE = 8e6        # pixels/s end to end on a 2-core CPU (640x480 at 26 fps, README); CUDA: 10x
 DEFAULT_WARMUP = 24  # frames: joins then match a single pass to ±1 code value (README, "Running on a cluster")
+
+
+def default_warmup(style: str, temporal: bool = True) -> int:
+    """Warm-up frames for ``style``: :data:`DEFAULT_WARMUP`, or more where the style's stabilizer
+    keeps its state longer (pencil's detail band: :meth:`TemporalStabilizer.settle_frames`)."""
+    from vidcolor.pipeline.stabilize import TemporalStabilizer
+
+    return max(DEFAULT_WARMUP, TemporalStabilizer.for_style(style).settle_frames()) if temporal else DEFAULT_WARMUP
 WORK_SUFFIX = ".vidcolor-work"
 
-__all__ = ["AUTO_SEGMENT_AFTER", "DEFAULT_SEGMENT_SECONDS", "DEFAULT_WARMUP", "Segment", "SegmentedResult", "auto_segment_seconds", "plan_segments",
+__all__ = ["AUTO_SEGMENT_AFTER", "DEFAULT_SEGMENT_SECONDS", "DEFAULT_WARMUP", "default_warmup", "Segment", "SegmentedResult", "auto_segment_seconds", "plan_segments",
            "process_video_segmented", "scan_keyframes", "work_folder"]
 
 
@@ -130,7 +138,7 @@ def _open_journal(work: Path, inp: Path, settings: dict, resume: bool, segment_s
 
 @locks_output
 def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *,
-                            segment_seconds: float | None = None, warmup: int = DEFAULT_WARMUP, resume: bool = True,
+                            segment_seconds: float | None = None, warmup: int | None = None, resume: bool = True,
                             colorizer: Colorizer | None = None, weights: str | os.PathLike | None = None, device: str = "auto",
                             render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True, codec: str | None = None, crf: int = 18,
                             overwrite: bool = False, batch_size: int | None = None, scenes: str | os.PathLike | None = None,
@@ -143,7 +151,8 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     ``segment_seconds``: target segment length (cuts at the first keyframe after it); None:
     :func:`auto_segment_seconds`. The output is locked for the run (:mod:`vidcolor.io.lock`): a
     second writer of it, or of its work folder, fails at once.
-    ``warmup``: frames before each segment run through the model and stabilizer, not written.
+    ``warmup``: frames before each segment run through the model and stabilizer, not written
+    (None: :func:`default_warmup` of the style).
     ``resume``: reuse the finished segments of an earlier run with the same input and settings
     (otherwise, or when they differ, start over). ``ray_address`` (``"auto"``, ``"local"``,
     ``"host:port"``, ``"ray://..."``): render the segments on a Ray cluster, where the workers load
@@ -171,6 +180,8 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
         segment_seconds = auto_segment_seconds(_probe(inp), "cuda" if cuda else "cpu")
     if segment_seconds <= 0:
         raise VidcolorError(f"segment length must be > 0 seconds, got {segment_seconds}")
+    if warmup is None:
+        warmup = default_warmup(style, temporal)
     if warmup < 0:
         raise VidcolorError(f"warm-up must be >= 0 frames, got {warmup}")
     t0 = time.time()
@@ -205,7 +216,8 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
         settings["style_pack"] = hashlib.sha256(pack_path(style).read_bytes()).hexdigest()
     info = _probe(inp)  # a file that is no video fails here, before a work folder exists
     # user colors: planned before a work folder exists, so bad hints leave nothing behind
-    planned = _plan_controls(work_folder(out), inp, controls, settings["controls"], colorizer, weights, render_size) if controls else None
+    planned = (_plan_controls(work_folder(out), inp, controls, settings["controls"], colorizer, weights, render_size, deinterlace)
+               if controls else None)
     work = work_folder(out)
     journal, resumed = _open_journal(work, inp, settings, resume, segment_seconds, warmup)
     segments = segments_from_plan(journal.plan)
@@ -287,7 +299,8 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
                            reused=reused, frames_rendered=frames_rendered, work=work)
 
 
-def _plan_controls(work: Path, inp: Path, controls, fingerprint: str, colorizer, weights, render_size: int) -> str | None:
+def _plan_controls(work: Path, inp: Path, controls, fingerprint: str, colorizer, weights, render_size: int,
+                   deinterlace: bool = False) -> str | None:
     """Run the hints' planning pass into a temporary folder (moved into the work folder once the
     journal is open: a resumed run plans again, which costs one decode up to the last annotated frame).
     Errors leave nothing behind."""
@@ -298,8 +311,9 @@ def _plan_controls(work: Path, inp: Path, controls, fingerprint: str, colorizer,
 
     tmp = tempfile.mkdtemp(prefix="vidcolor-hints-")
     try:
-        col = colorizer or Colorizer(weights, device="cpu", render_size=render_size)
-        plan_video(inp, controls, col, tmp).finish(fingerprint)
+        same_size = colorizer is not None and colorizer.render_size == render_size  # the plan is at the film's working size
+        col = colorizer if same_size else Colorizer(weights, device="cpu", render_size=render_size)
+        plan_video(inp, controls, col, tmp, deinterlace=deinterlace).finish(fingerprint)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -36,7 +36,7 @@ def controls_fingerprint(controls: Controls) -> str:
 
     from vidcolor.control.reference import parse_reference_specs
 
-    h = hashlib.sha256(f"span={controls.span}".encode())
+    h = hashlib.sha256(f"span={controls.span};fullres=1".encode())  # fullres: references composited at full size
     files = [("hints", controls.hints), ("hints_image", controls.hints_image)]
     files += [(f"ref{f}:{t}", str(p)) for p, f, t in parse_reference_specs(list(controls.references))] if controls.references else []
     for tag, path in files:
@@ -94,14 +94,16 @@ def video_annotations(controls: Controls, size: tuple[int, int]) -> list[Annotat
     return anns
 
 
-def plan_video(path: str | os.PathLike, controls: Controls, colorizer, folder: str | os.PathLike) -> HintPlan | None:
-    """Validate the controls against the video and run the planning pass into ``folder``."""
+def plan_video(path: str | os.PathLike, controls: Controls, colorizer, folder: str | os.PathLike,
+               deinterlace: bool = False) -> HintPlan | None:
+    """Validate the controls against the video and run the planning pass into ``folder``, on the
+    frames the render will see (``deinterlace``: as the render's reader)."""
     if not controls:
         return None
     _check_model(colorizer)
     from vidcolor.io.video import VideoReader
 
-    with VideoReader(Path(path), fmt="gray") as reader:
+    with VideoReader(Path(path), fmt="gray", deinterlace=deinterlace) as reader:
         info = reader.info
         size = (info.height, info.width)
         anns = video_annotations(controls, size)

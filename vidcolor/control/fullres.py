@@ -14,9 +14,13 @@ backgrounds; the still candidate is exact there); the one whose lightness matche
 
 with ``↑`` bilinear upsampling to full size, ``s`` the full/working scale, ``c_ref`` the
 reference's own confidence, and the network's upsampled chroma ``ab`` kept where neither candidate
-matches (occlusions, new objects, flow errors). Between several references of a
-shot their chroma is averaged with weights ``p_i / (1 + d_i)`` (``d_i`` frames away) and the
-strongest ``p_i`` decides how much replaces the network's.
+matches (occlusions, new objects, flow errors). ``p`` is further gated by the carried confidence
+(``min(c_t / 0.1, 1)``) and faded over the last quarter of the span, so the composite ends
+smoothly where the carried color ends instead of switching off at once.
+
+Between several references of a shot their chroma is averaged with weights ``w_i = p_i / (1 + d_i)``
+(``d_i`` frames away), and the strength is the same weighted mean of the ``p_i``
+(``Σ w_i p_i / Σ w_i``): a near reference that matches badly is not applied at full strength.
 """
 
 from __future__ import annotations
@@ -39,7 +43,13 @@ def _local_error(lum: np.ndarray, ref_l: np.ndarray, radius: int) -> np.ndarray:
     return cv2.max(cv2.subtract(err, TOLERANCE), 0.0)
 
 
-_GRIDS: dict = {}
+CONF_FULL = 0.1
+"""Carried confidence (:mod:`vidcolor.control.propagate`, decay included) from which the composite
+applies fully; below it fades with the confidence, so it ends smoothly where the carried color ends."""
+FADE = 0.25
+"""Over the last quarter of the span (frames from the reference) the composite fades out to nothing."""
+
+_GRIDS: dict = {}  # one full-size pixel grid; used by the encoder thread only
 
 
 def _grid(H: int, W: int) -> tuple[np.ndarray, np.ndarray]:
@@ -56,8 +66,9 @@ def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) 
     H, W = luma_full.shape
     lum = np.ascontiguousarray(luma_full, np.float32)
     found = []
-    for key, dist, disp in dense:
-        ref = plan.reference(key)
+    span = getattr(plan, "span", None)
+    for key, dist, disp, conf in dense:
+        ref = plan.reference(key, keep=len(dense))
         if ref is None or ref.shape[:2] != (H, W):
             continue
         xs, ys = _grid(H, W)
@@ -72,6 +83,10 @@ def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) 
         cv2.copyTo(ref, still, r)
         err = cv2.min(err, e0)
         p = cv2.multiply(np.ascontiguousarray(r[..., 2]), cv2.exp(cv2.multiply(err, err, scale=-ALPHA)))
+        gate = np.minimum(np.ascontiguousarray(conf, np.float32) * (1.0 / CONF_FULL), 1.0)
+        if span:
+            gate *= float(np.clip((span - dist) / (FADE * span), 0.0, 1.0))
+        p = cv2.multiply(p, cv2.resize(gate, (W, H), interpolation=cv2.INTER_LINEAR))
         found.append((r[..., :2], p, dist))
     if not found:
         return None
@@ -79,13 +94,14 @@ def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) 
         return np.ascontiguousarray(found[0][0]), found[0][1]
     num = np.zeros((H, W, 2), np.float32)
     den = np.zeros((H, W), np.float32)
-    best = np.zeros((H, W), np.float32)
+    strength = np.zeros((H, W), np.float32)
     for ab, p, dist in found:
         wgt = p / (1.0 + dist)
         num += ab * wgt[..., None]
+        strength += wgt * p
         den += wgt
-        best = np.maximum(best, p)
-    return num / np.maximum(den, 1e-6)[..., None], best
+    den = np.maximum(den, 1e-6)
+    return num / den[..., None], strength / den
 
 
 def composite(ab: np.ndarray, plan, dense: list, luma_full: np.ndarray) -> np.ndarray:

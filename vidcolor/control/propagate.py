@@ -77,6 +77,7 @@ class HintPlan:
 
     folder: Path
     size: tuple[int, int]
+    span: int = DEFAULT_SPAN
     index: dict = field(default_factory=lambda: collections.defaultdict(list))
     annotated: dict = field(default_factory=dict)   # frame → annotation source
     cuts: list = field(default_factory=list)
@@ -96,14 +97,17 @@ class HintPlan:
         arr = np.dstack([ann.ab, ann.conf, luma]).astype(np.float16)
         np.save(self.folder / f"ref_a{key:05d}.npy", arr)
 
-    def reference(self, key: int) -> np.ndarray | None:
-        """Full-resolution ``(H, W, 4)`` float32 of dense annotation ``key`` (two kept in memory), or None."""
+    def reference(self, key: int, keep: int = 2) -> np.ndarray | None:
+        """Full-resolution ``(H, W, 4)`` float32 of dense annotation ``key`` (ab, confidence, L*/100),
+        or None. The ``keep`` most recently used stay in memory. Not thread-safe: one thread
+        (the encoder's, which finishes frames) calls it."""
         if key in self.refs:
+            self.refs[key] = self.refs.pop(key)  # most recently used last
             return self.refs[key]
         path = self.folder / f"ref_a{key:05d}.npy"
         if not path.exists():
             return None
-        if len(self.refs) >= 2:
+        while self.refs and len(self.refs) >= max(1, keep):
             self.refs.pop(next(iter(self.refs)))
         self.refs[key] = np.load(path).astype(np.float32)
         return self.refs[key]
@@ -113,6 +117,7 @@ class HintPlan:
         import json
 
         (self.folder / "plan.json").write_text(json.dumps({"size": list(self.size), "cuts": self.cuts, "fingerprint": fingerprint,
+                                                           "span": self.span,
                                                            "annotated": {str(k): v for k, v in self.annotated.items()}}))
 
     @staticmethod
@@ -127,11 +132,15 @@ class HintPlan:
     @classmethod
     def load(cls, folder: str | os.PathLike, size: tuple[int, int] | None = None) -> "HintPlan":
         """Re-open a plan written by :func:`plan_hints` (e.g. in a segment worker)."""
-        if size is None:
-            import json
+        import json
 
-            size = json.loads((Path(folder) / "plan.json").read_text())["size"]
-        plan = cls(Path(folder), tuple(size))
+        try:
+            meta = json.loads((Path(folder) / "plan.json").read_text())
+        except (OSError, ValueError):
+            meta = {}
+        if size is None:
+            size = meta["size"]
+        plan = cls(Path(folder), tuple(size), int(meta.get("span", DEFAULT_SPAN)))
         for p in sorted(Path(folder).glob("f*_a*_d*.npy")):
             f, _, d = p.stem.split("_")
             plan.index[int(f[1:])].append((p, int(d[1:])))
@@ -146,9 +155,10 @@ class HintPlan:
 
     def controls(self, frame: int) -> tuple[np.ndarray | None, list]:
         """``(hints, dense)`` of ``frame``: the working-size hint map (or None) and, for dense
-        annotations (references), a list of ``(key, dist, disp (h,w,2))`` for the full-resolution
-        composite (:mod:`vidcolor.control.fullres`): annotation number, frames away, and where each
-        working-size pixel lies in the annotated frame (relative to itself)."""
+        annotations (references), a list of ``(key, dist, disp (h,w,2), conf (h,w))`` for the
+        full-resolution composite (:mod:`vidcolor.control.fullres`): annotation number, frames
+        away, where each working-size pixel lies in the annotated frame (relative to itself), and
+        the carried confidence."""
         items = self.index.get(frame)
         if not items:
             return None, []
@@ -163,7 +173,7 @@ class HintPlan:
             den += w
             conf = np.maximum(conf, arr[..., 2])
             if arr.shape[-1] == 5:
-                dense.append((int(path.stem.split("_")[1][1:]), dist, arr[..., 3:5]))
+                dense.append((int(path.stem.split("_")[1][1:]), dist, arr[..., 3:5], arr[..., 2]))
         ab = num / np.maximum(den, 1e-6)[..., None]
         hints = np.concatenate([ab / AB_SCALE * conf[..., None], conf[..., None]], axis=-1).transpose(2, 0, 1).copy()
         return hints, dense
@@ -212,7 +222,7 @@ def plan_hints(frames, annotations: list[Annotation], working_size: tuple[int, i
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     h, w = working_size
-    plan = HintPlan(folder, (h, w))
+    plan = HintPlan(folder, (h, w), span)
     lut = luma_lut(8)
     pending = set(range(len(annotations)))
     for a in annotations:

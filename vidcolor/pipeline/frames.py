@@ -5,10 +5,12 @@
 * :meth:`FrameProcessor.infer` (main thread, batched): the generator on the working-size batch,
   then — in frame order — scene-cut detection and flow-guided stabilization;
 * :meth:`FrameProcessor.finish` (encoder thread): guided upsampling of the chroma onto the
-  full-resolution luminance and Lab → RGB (OpenCV; NumPy releases the GIL).
+  full-resolution luminance, the reference keyframes' full-resolution chroma where a shot has one
+  (:mod:`vidcolor.control.fullres`), and Lab → RGB (OpenCV; NumPy releases the GIL).
 
 On CUDA, upsampling and color conversion run batched on the GPU inside :meth:`infer` instead, with
-host→device copies from pinned memory on a separate stream.
+host→device copies from pinned memory on a separate stream — except for batches with reference
+frames, which are finished on the CPU like above.
 """
 
 from __future__ import annotations

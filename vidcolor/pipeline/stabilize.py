@@ -32,8 +32,9 @@ STYLE_SETTINGS: dict[str, dict] = {
     # Pencil hatching is high-contrast texture re-drawn a little differently every frame: a steadier
     # detail band and a looser photometric test. Chosen on clips made from training photos
     # (scripts/tune_stabilizer.py; docs/results/r2_tune_stabilizer.txt): warping error 2.99× plain
-    # colorization's with the defaults, 1.60× with these.
-    "pencil": {"strength": 0.9, "alpha": 50.0, "detail_strength": 0.98},
+    # colorization's with the defaults, 1.66× with these (1.60× at detail 0.98, but a segment then needs 192
+    # warm-up frames instead of 76: segments.default_warmup).
+    "pencil": {"strength": 0.9, "alpha": 50.0, "detail_strength": 0.95},
 }
 """Stabilizer settings per built-in style name (others: the defaults)."""
 
@@ -56,6 +57,15 @@ class TemporalStabilizer:
     def for_style(cls, name: str | None) -> "TemporalStabilizer":
         """A stabilizer with the settings of style ``name`` (:data:`STYLE_SETTINGS`)."""
         return cls(**STYLE_SETTINGS.get(name or "", {}))
+
+    def settle_frames(self, tolerance: float = 0.021) -> int:
+        """Frames after which an earlier state weighs less than ``tolerance`` (at full confidence):
+        ``⌈log tol / log max(β, β_d)⌉`` — the warm-up a segment needs to match a single pass
+        (24 for the default β = 0.85)."""
+        import math
+
+        beta = max(self.strength, self.detail_strength or 0.0)
+        return 0 if beta <= 0 else math.ceil(math.log(tolerance) / math.log(beta))
 
     def reset(self) -> None:
         self._gray_u8: np.ndarray | None = None
