@@ -14,9 +14,10 @@ backgrounds; the still candidate is exact there); the one whose lightness matche
 
 with ``↑`` bilinear upsampling to full size, ``s`` the full/working scale, ``c_ref`` the
 reference's own confidence, and the network's upsampled chroma ``ab`` kept where neither candidate
-matches (occlusions, new objects, flow errors). ``p`` is further gated by the carried confidence
-(``min(c_t / 0.1, 1)``) and faded over the last quarter of the span, so the composite ends
-smoothly where the carried color ends instead of switching off at once.
+matches (occlusions, new objects, flow errors). ``p`` is further scaled by a per-frame factor that
+fades with the carried confidence (:data:`CONF_END`…:data:`CONF_FULL`) and over the last quarter
+of the span, so the composite ends smoothly where the carried color ends instead of switching off
+at once.
 
 Between several references of a shot their chroma is averaged with weights ``w_i = p_i / (1 + d_i)``
 (``d_i`` frames away), and the strength is the same weighted mean of the ``p_i``
@@ -43,9 +44,11 @@ def _local_error(lum: np.ndarray, ref_l: np.ndarray, radius: int) -> np.ndarray:
     return cv2.max(cv2.subtract(err, TOLERANCE), 0.0)
 
 
-CONF_FULL = 0.1
-"""Carried confidence (:mod:`vidcolor.control.propagate`, decay included) from which the composite
-applies fully; below it fades with the confidence, so it ends smoothly where the carried color ends."""
+CONF_END, CONF_FULL = 0.02, 0.1
+"""The composite fades in as the frame's highest carried confidence (:mod:`vidcolor.control.propagate`,
+decay included) rises from ``CONF_END`` (where the planning pass stops carrying) to ``CONF_FULL``:
+it ends smoothly where the carried color ends. A per-frame factor, not per pixel: the carried
+confidence of a pixel never recovers after an occlusion, while the lightness test here does."""
 FADE = 0.25
 """Over the last quarter of the span (frames from the reference) the composite fades out to nothing."""
 
@@ -83,10 +86,11 @@ def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) 
         cv2.copyTo(ref, still, r)
         err = cv2.min(err, e0)
         p = cv2.multiply(np.ascontiguousarray(r[..., 2]), cv2.exp(cv2.multiply(err, err, scale=-ALPHA)))
-        gate = np.minimum(np.ascontiguousarray(conf, np.float32) * (1.0 / CONF_FULL), 1.0)
+        gate = float(np.clip((float(conf.max()) - CONF_END) / (CONF_FULL - CONF_END), 0.0, 1.0))
         if span:
             gate *= float(np.clip((span - dist) / (FADE * span), 0.0, 1.0))
-        p = cv2.multiply(p, cv2.resize(gate, (W, H), interpolation=cv2.INTER_LINEAR))
+        if gate < 1.0:
+            p = p * gate
         found.append((r[..., :2], p, dist))
     if not found:
         return None
