@@ -26,7 +26,7 @@ def local_ray():
 
 
 def test_ray_segments_equal_local_segments(tmp_path, tiny_weights, gop_clip):
-    # lossless: H.264 from VideoWriter is not bit-reproducible run to run (see test_segments)
+    # lossless: a comparison of frames, not of the encoder (see test_segments)
     kw = {"weights": tiny_weights, "segment_seconds": SEGMENT_SECONDS, "codec": "ffv1"}
     local = process_video_segmented(gop_clip, tmp_path / "local.mkv", "watercolor", device="cpu", **kw)
     remote = process_video_segmented(gop_clip, tmp_path / "ray.mkv", "watercolor", ray_address="auto", **kw)
