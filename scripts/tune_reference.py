@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from eval_control import psnr, read_frames, with_film_lightness  # noqa: E402
 from eval_temporal import render_clip  # noqa: E402
 
-from vidcolor.control import fullres  # noqa: E402
+from vidcolor.control import fullres, propagate  # noqa: E402
 from vidcolor.control.apply import Controls  # noqa: E402
 from vidcolor.pipeline.engine import Colorizer  # noqa: E402
 from vidcolor.process import process_video  # noqa: E402
@@ -37,6 +37,7 @@ def main() -> None:
     ap.add_argument("--photos", type=int, default=6)
     ap.add_argument("--frames", type=int, default=40)
     ap.add_argument("--settings", nargs="+", default=["50,0.02"], help="alpha,tolerance pairs")
+    ap.add_argument("--presets", nargs="+", default=["medium"], help="DIS presets of the planning pass to compare")
     ap.add_argument("--weights")
     args = ap.parse_args()
     col = Colorizer(args.weights, device="cpu")
@@ -44,6 +45,7 @@ def main() -> None:
     photos = photos[3:: max(1, len(photos) // args.photos)][: args.photos]
     scores: dict = {}
     defaults = (fullres.ALPHA, fullres.TOLERANCE)
+    defaults_prop = propagate._Propagator.__init__.__defaults__
     with tempfile.TemporaryDirectory() as td:
         td = Path(td)
         for i, photo in enumerate(photos):
@@ -61,17 +63,21 @@ def main() -> None:
                 process_video(color, td / "auto.mkv", colorizer=col, codec="ffv1", overwrite=True)
                 scores.setdefault((kind, "automatic"), []).append(score(td / "auto.mkv"))
                 scores.setdefault((kind, "static copy"), []).append(float(np.mean([psnr(with_film_lightness(f, truth[0]), f) for f in truth[1:]])))
-                for setting in args.settings:
-                    fullres.ALPHA, fullres.TOLERANCE = (float(x) for x in setting.split(","))
-                    process_video(color, td / "ref.mkv", colorizer=col, codec="ffv1", overwrite=True,
-                                  controls=Controls(references=(f"0={ref}",)))
-                    scores.setdefault((kind, setting), []).append(score(td / "ref.mkv"))
+                for preset in args.presets:
+                    propagate._Propagator.__init__.__defaults__ = (50.0, propagate.DECAY, preset, 0.0)
+                    for setting in args.settings:
+                        fullres.ALPHA, fullres.TOLERANCE = (float(x) for x in setting.split(","))
+                        process_video(color, td / "ref.mkv", colorizer=col, codec="ffv1", overwrite=True,
+                                      controls=Controls(references=(f"0={ref}",)))
+                        name = setting if len(args.presets) == 1 else f"{setting} {preset}"
+                        scores.setdefault((kind, name), []).append(score(td / "ref.mkv"))
+                propagate._Propagator.__init__.__defaults__ = defaults_prop
                 fullres.ALPHA, fullres.TOLERANCE = defaults
             print(photo.name, flush=True)
     rows = []
     for (kind, name), vals in scores.items():
         rows.append({"clips": kind, "method": name, "psnr": float(np.mean(vals)), "per_clip": vals})
-        print(f"{kind:<7} {name:<12} PSNR {np.mean(vals):.2f}   " + " ".join(f"{v:.2f}" for v in vals))
+        print(f"{kind:<7} {name:<18} PSNR {np.mean(vals):.2f}   " + " ".join(f"{v:.2f}" for v in vals))
     print(json.dumps({"photos": [p.name for p in photos], "rows": rows}))
 
 
