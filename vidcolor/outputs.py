@@ -44,13 +44,27 @@ def is_image(path: Path) -> bool:
     return Path(path).suffix.lower() in IMAGE_EXTS
 
 
-def default_output(inp: Path, style: str, codec: str = "h264", folder: Path | None = None) -> Path:
-    """``<folder or cwd>/<stem>.<style>.<ext>``; videos keep their extension when the codec allows it."""
+def default_output(inp: Path, style: str, codec: str | None = DEFAULT_CODEC, folder: Path | None = None) -> Path:
+    """``<folder or cwd>/<stem>.<style>.<ext>``; videos keep their extension when the codec allows it.
+    ``codec`` None (chosen per video, :func:`auto_codec`): an input with alpha keeps an extension
+    where a codec holds alpha (an .avi stays .avi, as FFV1), others are named as for the default codec."""
     ext = inp.suffix.lower()
     if ext not in IMAGE_EXTS:
+        if codec is None:
+            keeps = ext in CODEC_EXTENSIONS[DEFAULT_CODEC] or ext not in ALPHA_CODECS
+            codec = DEFAULT_CODEC if keeps else _probe_codec(inp, ext)
         exts = CODEC_EXTENSIONS.get(codec, (".mp4",))
         ext = ext if ext in exts else exts[0]
     return (folder or Path.cwd()) / f"{inp.stem}.{style}{ext}"
+
+
+def _probe_codec(inp: Path, ext: str) -> str:
+    """:func:`auto_codec` for an output of extension ``ext``; the default codec if ``inp`` cannot be read
+    (the error is reported with the input's other checks)."""
+    try:
+        return auto_codec(inp, Path("out" + ext))
+    except VidcolorError:
+        return DEFAULT_CODEC
 
 
 def auto_codec(inp: str | os.PathLike, out: str | os.PathLike, codec: str | None = None) -> str:

@@ -24,7 +24,7 @@ from vidcolor.io.image import IMAGE_EXTS, IMAGE_EXTS_ALPHA, has_color, read_alph
 from vidcolor.io.lock import locks_output
 from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file, probe_video
 from vidcolor.io.video_writer import holds_alpha
-from vidcolor.outputs import (COLOR_NOTE, DEFAULT_CODEC, PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_clashes, check_codec, check_output,
+from vidcolor.outputs import (COLOR_NOTE, PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_clashes, check_codec, check_output,
                               default_output, is_image, video_input_notes)
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer
 from vidcolor.pipeline.frames import FrameProcessor
@@ -165,8 +165,7 @@ def expand_inputs(inputs: list[str | os.PathLike]) -> list[Path]:
 
 def plan_outputs(inputs: list[Path], output: str | os.PathLike | None, style: str, codec: str | None, several: bool) -> list[Path]:
     """Output path per input: ``-o`` file (single input), ``-o`` folder (several), or the default name
-    (``codec`` None: named as for the default codec)."""
-    codec = codec or DEFAULT_CODEC
+    (``codec`` None: chosen per video, :func:`~vidcolor.outputs.default_output`)."""
     if output is None:
         return [default_output(p, style, codec) for p in inputs]
     o = Path(output)

@@ -161,6 +161,19 @@ def test_webm_vp9_alpha_is_read_and_kept(tmp_path, col):
     assert r.notes == [] and all(np.array_equal(a, b) for a, b in zip(alphas(tmp_path / "o.mkv"), want, strict=True))
 
 
+def test_default_names_keep_an_alpha_avi(tmp_path, tiny_weights):
+    """Without -o and --codec, an .avi with alpha stays .avi (FFV1 keeps the alpha); an opaque .avi
+    is named .mp4 (H.264 cannot go in AVI)."""
+    alpha_clip(tmp_path / "a.avi", n_frames=4, encoder="ffv1", pix_fmt="bgra")
+    make_clip(tmp_path / "o.avi", n_frames=4, codec="mpeg4", gray=True)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["process", str(tmp_path / "a.avi"), str(tmp_path / "o.avi"), "-o", str(out), "--weights", str(tiny_weights),
+                                 "--device", "cpu", "-q"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == ["a.none.avi", "o.none.mp4"]
+    assert probe_video(out / "a.none.avi").has_alpha and "alpha channel" not in r.output
+
+
 def test_batch_keeps_alpha_and_deinterlaces(tmp_path, tiny_weights):
     """``vidcolor batch`` chooses the codec per film like ``process`` (alpha kept in .mov/.mkv) and
     has --deinterlace (and a ``deinterlace`` manifest column)."""

@@ -219,9 +219,9 @@ def resolve_outputs(jobs: list[FilmJob], out_dir: Path) -> list[FilmJob]:
     """Fill in output paths (relative ones go into ``out_dir``); two films may not share one, and
     no output may be an input (checked for all films before any is rendered). Outputs that exist
     are not an error here: a batch skips them (:func:`run_batch`)."""
-    from vidcolor.outputs import DEFAULT_CODEC, check_clashes, default_output
+    from vidcolor.outputs import check_clashes, default_output
 
-    resolved = [replace(job, output=default_output(job.input, job.style, job.codec or DEFAULT_CODEC, out_dir) if job.output is None else
+    resolved = [replace(job, output=default_output(job.input, job.style, job.codec, out_dir) if job.output is None else
                         (job.output if job.output.is_absolute() else out_dir / job.output)) for job in jobs]
     check_clashes([(job.input, job.output) for job in resolved], overwrite=True)
     return resolved
