@@ -38,13 +38,14 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=40)
     ap.add_argument("--settings", nargs="+", default=["50,0.02"], help="alpha,tolerance pairs")
     ap.add_argument("--presets", nargs="+", default=["medium"], help="DIS presets of the planning pass to compare")
+    ap.add_argument("--still-radii", nargs="+", default=["none"], help="fullres.STILL_RADIUS values to compare (none = everywhere)")
     ap.add_argument("--weights")
     args = ap.parse_args()
     col = Colorizer(args.weights, device="cpu")
     photos = sorted(p for p in Path(args.folder).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
     photos = photos[3:: max(1, len(photos) // args.photos)][: args.photos]
     scores: dict = {}
-    defaults = (fullres.ALPHA, fullres.TOLERANCE)
+    defaults = (fullres.ALPHA, fullres.TOLERANCE, fullres.STILL_RADIUS)
     defaults_prop = propagate._Propagator.__init__.__defaults__
     with tempfile.TemporaryDirectory() as td:
         td = Path(td)
@@ -66,13 +67,15 @@ def main() -> None:
                 for preset in args.presets:
                     propagate._Propagator.__init__.__defaults__ = (50.0, propagate.DECAY, preset, 0.0)
                     for setting in args.settings:
-                        fullres.ALPHA, fullres.TOLERANCE = (float(x) for x in setting.split(","))
-                        process_video(color, td / "ref.mkv", colorizer=col, codec="ffv1", overwrite=True,
-                                      controls=Controls(references=(f"0={ref}",)))
-                        name = setting if len(args.presets) == 1 else f"{setting} {preset}"
-                        scores.setdefault((kind, name), []).append(score(td / "ref.mkv"))
+                        for radius in args.still_radii:
+                            fullres.ALPHA, fullres.TOLERANCE = (float(x) for x in setting.split(","))
+                            fullres.STILL_RADIUS = None if radius == "none" else float(radius)
+                            process_video(color, td / "ref.mkv", colorizer=col, codec="ffv1", overwrite=True,
+                                          controls=Controls(references=(f"0={ref}",)))
+                            name = setting + (f" {preset}" if len(args.presets) > 1 else "") + (f" r={radius}" if len(args.still_radii) > 1 else "")
+                            scores.setdefault((kind, name), []).append(score(td / "ref.mkv"))
                 propagate._Propagator.__init__.__defaults__ = defaults_prop
-                fullres.ALPHA, fullres.TOLERANCE = defaults
+                fullres.ALPHA, fullres.TOLERANCE, fullres.STILL_RADIUS = defaults
             print(photo.name, flush=True)
     rows = []
     for (kind, name), vals in scores.items():

@@ -52,6 +52,10 @@ confidence of a pixel never recovers after an occlusion, while the lightness tes
 FADE = 0.25
 """Over the last quarter of the span (frames from the reference) the composite fades out to nothing."""
 
+STILL_RADIUS: float | None = None
+"""Full-resolution pixels the composed flow may have moved a pixel for the still candidate to be
+considered (None: everywhere)."""
+
 _GRIDS: dict = {}  # one full-size pixel grid; used by the encoder thread only
 
 
@@ -82,7 +86,10 @@ def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) 
         r = cv2.remap(ref, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         err = _local_error(lum, np.ascontiguousarray(r[..., 3]), radius)
         e0 = _local_error(lum, np.ascontiguousarray(ref[..., 3]), radius)  # the still candidate: the reference where the pixel is
-        still = (e0 < err).view(np.uint8)
+        still = e0 < err
+        if STILL_RADIUS is not None:  # the still candidate is for drift on still backgrounds, not for anything that moved
+            still &= cv2.magnitude(mx - xs, my - ys) <= STILL_RADIUS
+        still = still.view(np.uint8)
         cv2.copyTo(ref, still, r)
         err = cv2.min(err, e0)
         p = cv2.multiply(np.ascontiguousarray(r[..., 2]), cv2.exp(cv2.multiply(err, err, scale=-ALPHA)))
