@@ -46,7 +46,7 @@ def main() -> None:
     photos = photos[3:: max(1, len(photos) // args.photos)][: args.photos]
     scores: dict = {}
     defaults = (fullres.ALPHA, fullres.TOLERANCE, fullres.STILL_RADIUS)
-    defaults_prop = propagate._Propagator.__init__.__defaults__
+    default_preset = propagate.PRESET
     with tempfile.TemporaryDirectory() as td:
         td = Path(td)
         for i, photo in enumerate(photos):
@@ -65,7 +65,7 @@ def main() -> None:
                 scores.setdefault((kind, "automatic"), []).append(score(td / "auto.mkv"))
                 scores.setdefault((kind, "static copy"), []).append(float(np.mean([psnr(with_film_lightness(f, truth[0]), f) for f in truth[1:]])))
                 for preset in args.presets:
-                    propagate._Propagator.__init__.__defaults__ = (50.0, propagate.DECAY, preset, 0.0)
+                    propagate.PRESET = preset
                     for setting in args.settings:
                         for radius in args.still_radii:
                             fullres.ALPHA, fullres.TOLERANCE = (float(x) for x in setting.split(","))
@@ -74,7 +74,7 @@ def main() -> None:
                                           controls=Controls(references=(f"0={ref}",)))
                             name = setting + (f" {preset}" if len(args.presets) > 1 else "") + (f" r={radius}" if len(args.still_radii) > 1 else "")
                             scores.setdefault((kind, name), []).append(score(td / "ref.mkv"))
-                propagate._Propagator.__init__.__defaults__ = defaults_prop
+                propagate.PRESET = default_preset
                 fullres.ALPHA, fullres.TOLERANCE, fullres.STILL_RADIUS = defaults
             print(photo.name, flush=True)
     rows = []

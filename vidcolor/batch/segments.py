@@ -26,7 +26,7 @@ from typing import Callable
 from vidcolor.batch.concat import concat_segments
 from vidcolor.batch.journal import Journal, input_identity, segment_record_ok
 from vidcolor.batch.plan import Segment, plan_segments, plan_to_dict, scan_keyframes, segments_from_plan
-from vidcolor.batch.render import LocalExecutor, SegmentJob
+from vidcolor.batch.render import LocalExecutor, SegmentJob, colorizer_for
 from vidcolor.errors import VidcolorError
 from vidcolor.io.lock import locks_output
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, bundled_weights
@@ -39,13 +39,6 @@ WORK_PER_SEGMENT = 30.0     # s of rendering one automatically sized segment sho
 CPU_PIXEL_RATE = 8e6        # pixels/s end to end on a 2-core CPU (640x480 at 26 fps, README); CUDA: 10x
 DEFAULT_WARMUP = 24  # frames: joins then match a single pass to ±1 code value (README, "Running on a cluster")
 
-
-def default_warmup(style: str, temporal: bool = True) -> int:
-    """Warm-up frames for ``style``: :data:`DEFAULT_WARMUP`, or more where the style's stabilizer
-    keeps its state longer (pencil's detail band: :meth:`TemporalStabilizer.settle_frames`)."""
-    from vidcolor.pipeline.stabilize import TemporalStabilizer
-
-    return max(DEFAULT_WARMUP, TemporalStabilizer.for_style(style).settle_frames()) if temporal else DEFAULT_WARMUP
 WORK_SUFFIX = ".vidcolor-work"
 
 __all__ = ["AUTO_SEGMENT_AFTER", "DEFAULT_SEGMENT_SECONDS", "DEFAULT_WARMUP", "default_warmup", "Segment", "SegmentedResult", "auto_segment_seconds", "plan_segments",
@@ -63,6 +56,14 @@ class SegmentedResult(ProcessResult):
     reused: list = field(default_factory=list)
     frames_rendered: int = 0
     work: Path | None = None
+
+
+def default_warmup(style: str, temporal: bool = True) -> int:
+    """Warm-up frames for ``style``: :data:`DEFAULT_WARMUP`, or more where the style's stabilizer
+    keeps its state longer (pencil's detail band: :meth:`TemporalStabilizer.settle_frames`)."""
+    from vidcolor.pipeline.stabilize import TemporalStabilizer
+
+    return max(DEFAULT_WARMUP, TemporalStabilizer.for_style(style).settle_frames()) if temporal else DEFAULT_WARMUP
 
 
 def work_folder(output: str | os.PathLike) -> Path:
@@ -311,8 +312,8 @@ def _plan_controls(work: Path, inp: Path, controls, fingerprint: str, colorizer,
 
     tmp = tempfile.mkdtemp(prefix="vidcolor-hints-")
     try:
-        same_size = colorizer is not None and colorizer.render_size == render_size  # the plan is at the film's working size
-        col = colorizer if same_size else Colorizer(weights, device="cpu", render_size=render_size)
+        # the plan is at the film's working size: the batch's model with this film's render size
+        col = colorizer_for(colorizer, render_size) if colorizer is not None else Colorizer(weights, device="cpu", render_size=render_size)
         plan_video(inp, controls, col, tmp, deinterlace=deinterlace).finish(fingerprint)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -29,6 +29,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from vidcolor.flow.dis import pixel_grid
+
 ALPHA = 100.0
 """Photometric sharpness α (per (L*/100)²): a local mismatch of 0.1 (0.08 beyond τ) keeps 53 % of the
 reference. Chosen on clips made from training photos (``scripts/tune_reference.py``,
@@ -56,16 +58,6 @@ STILL_RADIUS: float | None = None
 """Full-resolution pixels the composed flow may have moved a pixel for the still candidate to be
 considered (None: everywhere)."""
 
-_GRIDS: dict = {}  # one full-size pixel grid; used by the encoder thread only
-
-
-def _grid(H: int, W: int) -> tuple[np.ndarray, np.ndarray]:
-    if (H, W) not in _GRIDS:
-        _GRIDS.clear()
-        _GRIDS[(H, W)] = (np.tile(np.arange(W, dtype=np.float32), (H, 1)), np.tile(np.arange(H, dtype=np.float32)[:, None], (1, W)))
-    return _GRIDS[(H, W)]
-
-
 def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) -> tuple[np.ndarray, np.ndarray] | None:
     """``(ab (H,W,2), p (H,W))`` float32 carried from the references in ``dense`` (entries of
     :meth:`HintPlan.controls`) onto a frame whose lightness is ``luma_full`` ``(H, W)`` L*/100, or None.
@@ -73,12 +65,12 @@ def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) 
     H, W = luma_full.shape
     lum = np.ascontiguousarray(luma_full, np.float32)
     found = []
-    span = getattr(plan, "span", None)
+    span = plan.span
     for key, dist, disp, conf in dense:
         ref = plan.reference(key, keep=len(dense))
         if ref is None or ref.shape[:2] != (H, W):
             continue
-        xs, ys = _grid(H, W)
+        xs, ys = pixel_grid(H, W)
         h, w = disp.shape[:2]
         d = cv2.resize(np.ascontiguousarray(disp, np.float32), (W, H), interpolation=cv2.INTER_LINEAR)
         mx = cv2.scaleAdd(d[..., 0], W / w, xs)

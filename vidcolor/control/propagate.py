@@ -40,7 +40,7 @@ import torch
 from vidcolor.color import AB_SCALE, luma_lut
 from vidcolor.control.hints_io import Annotation
 from vidcolor.errors import VidcolorError
-from vidcolor.flow.dis import compute_flow
+from vidcolor.flow.dis import compute_flow, pixel_grid
 from vidcolor.models.hints import make_hints, resize_hints
 from vidcolor.pipeline.scenes import SceneDetector
 
@@ -49,6 +49,10 @@ DEFAULT_SPAN = 300
 
 DECAY = 0.995
 """Per-frame confidence decay δ of a carried color (what reaches the network as hint confidence)."""
+
+PRESET = "medium"
+"""DIS preset of the planning pass ("fast" saves ~3 ms a frame but costs 0.7–1.4 dB on clips made
+from training photos: docs/results/r2_tune_reference.txt)."""
 
 
 def annotation_to_working(ann: Annotation, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -180,9 +184,9 @@ class HintPlan:
 
 
 class _Propagator:
-    def __init__(self, plan: HintPlan, alpha: float = 50.0, decay: float = DECAY, preset: str = "medium", tolerance: float = 0.0):
-        self.plan, self.alpha, self.decay, self.preset, self.tolerance = plan, alpha, decay, preset, tolerance
-        self._grid = None
+    def __init__(self, plan: HintPlan, alpha: float = 50.0, decay: float = DECAY, preset: str | None = None, tolerance: float = 0.0):
+        self.plan, self.alpha, self.decay, self.tolerance = plan, alpha, decay, tolerance
+        self.preset = preset or PRESET
         self._flow = (None, None, None)  # (dst, src, flow): carries moving between the same frames share one flow
 
     def step(self, ab, conf, src_u8, src_l, dst_u8, dst_l, disp=None):
@@ -191,15 +195,13 @@ class _Propagator:
         ``disp_dst(x) = F(x) + disp_src(x + F(x))`` — positions are composed, so the full-resolution
         reference is sampled once at render time instead of being re-interpolated every frame."""
         h, w = dst_l.shape
-        if self._grid is None or self._grid[0].shape != (h, w):
-            ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-            self._grid = (xs, ys)
         if self._flow[0] is dst_u8 and self._flow[1] is src_u8:
             flow = self._flow[2]
         else:
             flow = compute_flow(dst_u8, src_u8, self.preset)
             self._flow = (dst_u8, src_u8, flow)
-        mx, my = self._grid[0] + flow[..., 0], self._grid[1] + flow[..., 1]
+        xs, ys = pixel_grid(h, w)
+        mx, my = xs + flow[..., 0], ys + flow[..., 1]
         inside = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
         src_warp = cv2.remap(src_l, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         err = np.maximum(np.abs(dst_l - src_warp) - self.tolerance, 0)  # grain and noise below the tolerance cost nothing

@@ -7,6 +7,7 @@ to where that pixel is in frame s, so ``I_t(x) ≈ I_s(x + flow_{t→s}(x))``. F
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import cv2
@@ -68,3 +69,13 @@ def batch_flow(src: torch.Tensor, dst: torch.Tensor, preset: str = "medium") -> 
     s = (src.detach().float().clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy()[:, 0]
     d = (dst.detach().float().clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy()[:, 0]
     return flow_to_tensor([compute_flow(a, b, preset) for a, b in zip(s, d)]).to(src.device)
+
+
+@functools.lru_cache(maxsize=4)
+def pixel_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(xs, ys)``: float32 ``(h, w)`` pixel coordinates, the base of ``cv2.remap`` maps
+    (``x + flow``). Shared between callers and threads, so read-only."""
+    xs = np.tile(np.arange(w, dtype=np.float32), (h, 1))
+    ys = np.tile(np.arange(h, dtype=np.float32)[:, None], (1, w))
+    xs.flags.writeable = ys.flags.writeable = False
+    return xs, ys

@@ -25,7 +25,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vidcolor.flow.dis import compute_flow
+from vidcolor.flow.dis import compute_flow, pixel_grid
 
 
 STYLE_SETTINGS: dict[str, dict] = {
@@ -50,7 +50,6 @@ class TemporalStabilizer:
                 raise ValueError(f"stabilization {name} must be in [0, 1), got {v}")
         self.strength, self.alpha, self.preset = strength, alpha, preset
         self.detail_strength, self.detail_sigma = detail_strength, detail_sigma
-        self._grid: tuple[np.ndarray, np.ndarray] | None = None
         self.reset()
 
     @classmethod
@@ -78,11 +77,9 @@ class TemporalStabilizer:
         out = lab
         if self._out is not None and self._out.shape == lab.shape and self.strength > 0:
             h, w = gray.shape
-            if self._grid is None or self._grid[0].shape != (h, w):
-                ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-                self._grid = (xs, ys)
             flow = compute_flow(gray_u8, self._gray_u8, self.preset)
-            mx, my = self._grid[0] + flow[..., 0], self._grid[1] + flow[..., 1]
+            xs, ys = pixel_grid(h, w)
+            mx, my = xs + flow[..., 0], ys + flow[..., 1]
             inside = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
             prev_gray = cv2.remap(self._gray, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             conf = np.exp(-self.alpha * (gray - prev_gray) ** 2) * inside
