@@ -161,6 +161,22 @@ def test_webm_vp9_alpha_is_read_and_kept(tmp_path, col):
     assert r.notes == [] and all(np.array_equal(a, b) for a, b in zip(alphas(tmp_path / "o.mkv"), want, strict=True))
 
 
+def test_webm_vp9_alpha_survives_segments(tmp_path, tiny_weights):
+    """Segmented rendering seeks into the WebM: every segment's alpha decoder must restart at a
+    keyframe with the frame stream, so the joined film carries the same alpha, frame for frame, as a
+    single pass."""
+    src = alpha_clip(tmp_path / "a.webm", n_frames=12, encoder="libvpx-vp9")
+    from vidcolor.io.video import VideoReader
+
+    with VideoReader(src, alpha=True) as reader:
+        want = [f.alpha for f in reader]
+    base = ["process", str(src), "--weights", str(tiny_weights), "--device", "cpu", "-q"]
+    r = CliRunner().invoke(cli, [*base, "-o", str(tmp_path / "seg.mkv"), "--resume", "--segment-seconds", "0.2"])
+    assert r.exit_code == 0, r.output
+    got = alphas(tmp_path / "seg.mkv")
+    assert len(got) == 12 and all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))
+
+
 def test_default_names_keep_an_alpha_avi(tmp_path, tiny_weights):
     """Without -o and --codec, an .avi with alpha stays .avi (FFV1 keeps the alpha); an opaque .avi
     is named .mp4 (H.264 cannot go in AVI)."""
