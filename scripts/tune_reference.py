@@ -8,6 +8,7 @@ and scored (PSNR on frames 1…, RGB) against the color clip, beside automatic c
 static copy of frame 0's chroma onto the gray film's lightness.
 
     python scripts/tune_reference.py data/train --photos 6 --settings 50,0.02 20,0.02 5,0.05
+    python scripts/tune_reference.py data/train --photos 6 --settings 100,0.02 --error-sizes work full --size 640x480
 """
 
 from __future__ import annotations
@@ -39,13 +40,16 @@ def main() -> None:
     ap.add_argument("--settings", nargs="+", default=["50,0.02"], help="alpha,tolerance pairs")
     ap.add_argument("--presets", nargs="+", default=["medium"], help="DIS presets of the planning pass to compare")
     ap.add_argument("--still-radii", nargs="+", default=["none"], help="fullres.STILL_RADIUS values to compare (none = everywhere)")
+    ap.add_argument("--error-sizes", nargs="+", default=["work"], choices=["work", "full"],
+                    help="where the candidate and strength are decided (fullres.ERROR_AT_WORK_SIZE)")
+    ap.add_argument("--size", default="480x320", help="clip size WxH (films larger than the working size exercise the work-size decision more)")
     ap.add_argument("--weights")
     args = ap.parse_args()
     col = Colorizer(args.weights, device="cpu")
     photos = sorted(p for p in Path(args.folder).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
     photos = photos[3:: max(1, len(photos) // args.photos)][: args.photos]
     scores: dict = {}
-    defaults = (fullres.ALPHA, fullres.TOLERANCE, fullres.STILL_RADIUS)
+    defaults = (fullres.ALPHA, fullres.TOLERANCE, fullres.STILL_RADIUS, fullres.ERROR_AT_WORK_SIZE)
     default_preset = propagate.PRESET
     with tempfile.TemporaryDirectory() as td:
         td = Path(td)
@@ -53,7 +57,7 @@ def main() -> None:
             for camera in (True, False):
                 kind = "moving" if camera else "still"
                 color, gray = td / "color.mkv", td / "gray.mkv"
-                render_clip(photo, color, gray, args.frames, seed=i, camera=camera)
+                render_clip(photo, color, gray, args.frames, size=tuple(int(v) for v in args.size.split("x")), seed=i, camera=camera)
                 truth = read_frames(color)
                 ref = td / "f0.png"
                 cv2.imwrite(str(ref), cv2.cvtColor(truth[0], cv2.COLOR_RGB2BGR))
@@ -68,14 +72,18 @@ def main() -> None:
                     propagate.PRESET = preset
                     for setting in args.settings:
                         for radius in args.still_radii:
-                            fullres.ALPHA, fullres.TOLERANCE = (float(x) for x in setting.split(","))
-                            fullres.STILL_RADIUS = None if radius == "none" else float(radius)
-                            process_video(color, td / "ref.mkv", colorizer=col, codec="ffv1", overwrite=True,
-                                          controls=Controls(references=(f"0={ref}",)))
-                            name = setting + (f" {preset}" if len(args.presets) > 1 else "") + (f" r={radius}" if len(args.still_radii) > 1 else "")
-                            scores.setdefault((kind, name), []).append(score(td / "ref.mkv"))
+                            for where in args.error_sizes:
+                                fullres.ALPHA, fullres.TOLERANCE = (float(x) for x in setting.split(","))
+                                fullres.STILL_RADIUS = None if radius == "none" else float(radius)
+                                fullres.ERROR_AT_WORK_SIZE = where == "work"
+                                process_video(color, td / "ref.mkv", colorizer=col, codec="ffv1", overwrite=True,
+                                              controls=Controls(references=(f"0={ref}",)))
+                                name = (setting + (f" {preset}" if len(args.presets) > 1 else "")
+                                        + (f" r={radius}" if len(args.still_radii) > 1 else "")
+                                        + (f" {where}" if len(args.error_sizes) > 1 else ""))
+                                scores.setdefault((kind, name), []).append(score(td / "ref.mkv"))
                 propagate.PRESET = default_preset
-                fullres.ALPHA, fullres.TOLERANCE, fullres.STILL_RADIUS = defaults
+                fullres.ALPHA, fullres.TOLERANCE, fullres.STILL_RADIUS, fullres.ERROR_AT_WORK_SIZE = defaults
             print(photo.name, flush=True)
     rows = []
     for (kind, name), vals in scores.items():

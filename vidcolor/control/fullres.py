@@ -39,13 +39,6 @@ TOLERANCE = 0.02
 """Lightness mismatch τ (L*/100) that costs nothing: compression noise and grain."""
 
 
-def _local_error(lum: np.ndarray, ref_l: np.ndarray, radius: int) -> np.ndarray:
-    """Mean |L − L_ref| over a ``(2r+1)²`` window, less the tolerance τ (≥ 0)."""
-    k = 2 * radius + 1
-    err = cv2.blur(cv2.absdiff(lum, ref_l), (k, k))
-    return cv2.max(cv2.subtract(err, TOLERANCE), 0.0)
-
-
 CONF_END, CONF_FULL = 0.02, 0.1
 """The composite fades in as the frame's highest carried confidence (:mod:`vidcolor.control.propagate`,
 decay included) rises from ``CONF_END`` (where the planning pass stops carrying) to ``CONF_FULL``:
@@ -58,6 +51,43 @@ STILL_RADIUS: float | None = None
 """Full-resolution pixels the composed flow may have moved a pixel for the still candidate to be
 considered (None: everywhere)."""
 
+ERROR_AT_WORK_SIZE = True
+"""Decide the candidate and the strength ``p`` at the working size (the size of ``disp``; the window
+``radius / s``) and upsample them, instead of at full size: the lightness test is a 5×5 mean, smooth at
+either size, and this takes about half the composite's time away. The chroma itself is still sampled
+at full size. ``scripts/tune_reference.py --error-sizes work full`` compares both."""
+
+_SPLIT: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def _split(ref: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The reference's full-size ab ``(H, W, 2)`` and its (confidence, L) at working size ``(h, w)``,
+    area-averaged, both contiguous; cached for the last few references (they are reused every frame)."""
+    got = _SPLIT.get(id(ref))
+    if got is not None and got[0] is ref and got[2].shape[:2] == size:
+        return got[1], got[2]
+    ab = np.ascontiguousarray(ref[..., :2])
+    small = cv2.resize(np.ascontiguousarray(ref[..., 2:4]), (size[1], size[0]), interpolation=cv2.INTER_AREA)
+    while len(_SPLIT) >= 4:
+        _SPLIT.pop(next(iter(_SPLIT)))
+    _SPLIT[id(ref)] = (ref, ab, small)
+    return ab, small
+
+
+def _strength(lum: np.ndarray, moved: np.ndarray, still: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(use_still, p)`` from the lightness ``lum``, the moved and the still reference's (conf, L)
+    planes ``(…, 2)``: the candidate with the smaller windowed mismatch wins (compared before the
+    tolerance, so a near tie inside τ still goes to the better match), then ``p`` as in the module
+    docstring."""
+    k = 2 * radius + 1
+    err = cv2.blur(cv2.absdiff(lum, np.ascontiguousarray(moved[..., 1])), (k, k))
+    e0 = cv2.blur(cv2.absdiff(lum, np.ascontiguousarray(still[..., 1])), (k, k))
+    use_still = e0 < err
+    err = cv2.max(cv2.subtract(cv2.min(err, e0), TOLERANCE), 0.0)
+    conf = np.where(use_still, still[..., 0], moved[..., 0])
+    return use_still, cv2.multiply(np.ascontiguousarray(conf, np.float32), cv2.exp(cv2.multiply(err, err, scale=-ALPHA)))
+
+
 def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) -> tuple[np.ndarray, np.ndarray] | None:
     """``(ab (H,W,2), p (H,W))`` float32 carried from the references in ``dense`` (entries of
     :meth:`HintPlan.controls`) onto a frame whose lightness is ``luma_full`` ``(H, W)`` L*/100, or None.
@@ -66,31 +96,47 @@ def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) 
     lum = np.ascontiguousarray(luma_full, np.float32)
     found = []
     span = plan.span
+    lum_small = None
     for key, dist, disp, conf in dense:
         ref = plan.reference(key, keep=len(dense))
         if ref is None or ref.shape[:2] != (H, W):
             continue
         xs, ys = pixel_grid(H, W)
         h, w = disp.shape[:2]
-        d = cv2.resize(np.ascontiguousarray(disp, np.float32), (W, H), interpolation=cv2.INTER_LINEAR)
+        disp = np.ascontiguousarray(disp, np.float32)
+        d = cv2.resize(disp, (W, H), interpolation=cv2.INTER_LINEAR)
         mx = cv2.scaleAdd(d[..., 0], W / w, xs)
         my = cv2.scaleAdd(d[..., 1], H / h, ys)
-        r = cv2.remap(ref, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-        err = _local_error(lum, np.ascontiguousarray(r[..., 3]), radius)
-        e0 = _local_error(lum, np.ascontiguousarray(ref[..., 3]), radius)  # the still candidate: the reference where the pixel is
-        still = e0 < err
-        if STILL_RADIUS is not None:  # the still candidate is for drift on still backgrounds, not for anything that moved
-            still &= cv2.magnitude(mx - xs, my - ys) <= STILL_RADIUS
-        still = still.view(np.uint8)
-        cv2.copyTo(ref, still, r)
-        err = cv2.min(err, e0)
-        p = cv2.multiply(np.ascontiguousarray(r[..., 2]), cv2.exp(cv2.multiply(err, err, scale=-ALPHA)))
+        small = ERROR_AT_WORK_SIZE and H * W > h * w
+        if small:  # the decision at working size, upsampled; the chroma at full size
+            if lum_small is None:
+                lum_small = cv2.resize(lum, (w, h), interpolation=cv2.INTER_AREA)
+            ref_ab, ref_small = _split(ref, (h, w))
+            sx, sy = pixel_grid(h, w)
+            moved = cv2.remap(ref_small, cv2.add(sx, disp[..., 0]), cv2.add(sy, disp[..., 1]), cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            r_small = max(1, round(radius * w / W))
+            use_still, p = _strength(lum_small, moved, ref_small, r_small)
+            if STILL_RADIUS is not None:
+                use_still &= cv2.magnitude(disp[..., 0] * (W / w), disp[..., 1] * (H / h)) <= STILL_RADIUS
+            p = cv2.resize(p, (W, H), interpolation=cv2.INTER_LINEAR)
+            use_still = cv2.resize(use_still.view(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST)
+            r = cv2.remap(ref_ab, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            cv2.copyTo(ref_ab, use_still, r)
+            ab_ref = r
+        else:
+            r = cv2.remap(ref, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            use_still, p = _strength(lum, r[..., 2:4], ref[..., 2:4], radius)
+            if STILL_RADIUS is not None:  # the still candidate is for drift on still backgrounds, not for anything that moved
+                use_still &= cv2.magnitude(mx - xs, my - ys) <= STILL_RADIUS
+            cv2.copyTo(ref, use_still.view(np.uint8), r)
+            ab_ref = r[..., :2]
         gate = float(np.clip((float(conf.max()) - CONF_END) / (CONF_FULL - CONF_END), 0.0, 1.0))
         if span:
             gate *= float(np.clip((span - dist) / (FADE * span), 0.0, 1.0))
         if gate < 1.0:
             p = p * gate
-        found.append((r[..., :2], p, dist))
+        found.append((ab_ref, p, dist))
     if not found:
         return None
     if len(found) == 1:
