@@ -42,6 +42,7 @@ def main() -> None:
     ap.add_argument("--still-radii", nargs="+", default=["none"], help="fullres.STILL_RADIUS values to compare (none = everywhere)")
     ap.add_argument("--error-sizes", nargs="+", default=["work"], choices=["work", "full"],
                     help="where the candidate and strength are decided (fullres.ERROR_AT_WORK_SIZE)")
+    ap.add_argument("--floors", nargs="+", default=["0"], help="fullres.FLOOR values to compare")
     ap.add_argument("--size", default="480x320", help="clip size WxH (films larger than the working size exercise the work-size decision more)")
     ap.add_argument("--weights")
     args = ap.parse_args()
@@ -49,7 +50,7 @@ def main() -> None:
     photos = sorted(p for p in Path(args.folder).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
     photos = photos[3:: max(1, len(photos) // args.photos)][: args.photos]
     scores: dict = {}
-    defaults = (fullres.ALPHA, fullres.TOLERANCE, fullres.STILL_RADIUS, fullres.ERROR_AT_WORK_SIZE)
+    defaults = (fullres.ALPHA, fullres.TOLERANCE, fullres.STILL_RADIUS, fullres.ERROR_AT_WORK_SIZE, fullres.FLOOR)
     default_preset = propagate.PRESET
     with tempfile.TemporaryDirectory() as td:
         td = Path(td)
@@ -72,7 +73,8 @@ def main() -> None:
                     propagate.PRESET = preset
                     for setting in args.settings:
                         for radius in args.still_radii:
-                            for where in args.error_sizes:
+                            for where, floor in [(a, b) for a in args.error_sizes for b in args.floors]:
+                                fullres.FLOOR = float(floor)
                                 fullres.ALPHA, fullres.TOLERANCE = (float(x) for x in setting.split(","))
                                 fullres.STILL_RADIUS = None if radius == "none" else float(radius)
                                 fullres.ERROR_AT_WORK_SIZE = where == "work"
@@ -80,10 +82,11 @@ def main() -> None:
                                               controls=Controls(references=(f"0={ref}",)))
                                 name = (setting + (f" {preset}" if len(args.presets) > 1 else "")
                                         + (f" r={radius}" if len(args.still_radii) > 1 else "")
-                                        + (f" {where}" if len(args.error_sizes) > 1 else ""))
+                                        + (f" {where}" if len(args.error_sizes) > 1 else "")
+                                        + (f" floor={floor}" if len(args.floors) > 1 else ""))
                                 scores.setdefault((kind, name), []).append(score(td / "ref.mkv"))
                 propagate.PRESET = default_preset
-                fullres.ALPHA, fullres.TOLERANCE, fullres.STILL_RADIUS, fullres.ERROR_AT_WORK_SIZE = defaults
+                fullres.ALPHA, fullres.TOLERANCE, fullres.STILL_RADIUS, fullres.ERROR_AT_WORK_SIZE, fullres.FLOOR = defaults
             print(photo.name, flush=True)
     rows = []
     for (kind, name), vals in scores.items():

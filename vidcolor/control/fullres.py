@@ -47,6 +47,10 @@ confidence of a pixel never recovers after an occlusion, while the lightness tes
 FADE = 0.25
 """Over the last quarter of the span (frames from the reference) the composite fades out to nothing."""
 
+FLOOR = 0.0
+"""Strength β of the still candidate where neither candidate matches (``p < β·c_ref``): the
+reference's chroma where the pixel is, blended at β over the network's. 0: the network decides there."""
+
 STILL_RADIUS: float | None = None
 """Full-resolution pixels the composed flow may have moved a pixel for the still candidate to be
 considered (None: everywhere)."""
@@ -85,7 +89,12 @@ def _strength(lum: np.ndarray, moved: np.ndarray, still: np.ndarray, radius: int
     use_still = e0 < err
     err = cv2.max(cv2.subtract(cv2.min(err, e0), TOLERANCE), 0.0)
     conf = np.where(use_still, still[..., 0], moved[..., 0])
-    return use_still, cv2.multiply(np.ascontiguousarray(conf, np.float32), cv2.exp(cv2.multiply(err, err, scale=-ALPHA)))
+    p = cv2.multiply(np.ascontiguousarray(conf, np.float32), cv2.exp(cv2.multiply(err, err, scale=-ALPHA)))
+    if FLOOR > 0:  # where neither candidate matches, the reference's color where the pixel is, weakly
+        weak = p < FLOOR * still[..., 0]
+        use_still |= weak
+        p = np.where(weak, FLOOR * still[..., 0], p).astype(np.float32)
+    return use_still, p
 
 
 def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) -> tuple[np.ndarray, np.ndarray] | None:
