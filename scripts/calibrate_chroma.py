@@ -11,7 +11,9 @@ baseline (the photo's own L* with no color). It picks the largest gain whose mea
 (or, if none qualifies, the gain with the best PSNR). Validation photos may share backgrounds with
 training photos (composites), so their PSNR is optimistic: the rule stays close to the best PSNR.
 The choice is written into the weights' metadata (``info.chroma_gain``), which
-:class:`vidcolor.pipeline.engine.Colorizer` applies.
+:class:`vidcolor.pipeline.engine.Colorizer` applies. With color hints (user points or references) the
+colors are the user's where they are and the network should be *accurate* elsewhere, not vivid: the
+gain with the best validation PSNR goes into ``info.chroma_gain_hints`` for that mode.
 
     python scripts/calibrate_chroma.py WEIGHTS.safetensors RUN/val_images.txt [--write OUT.safetensors]
 """
@@ -90,13 +92,14 @@ def main() -> None:
     best = max(p for p, _ in summary.values())
     ok = [g for g, (p, _) in summary.items() if p >= max(best - args.margin, base - args.margin_gray)]
     choice = max(ok) if ok else max(summary, key=lambda g: summary[g][0])
-    print(f"chosen gain: {choice}")
+    accurate = max(summary, key=lambda g: summary[g][0])
+    print(f"chosen gain: {choice} (automatic); with hints: {accurate} (the best PSNR)")
     if args.write:
-        info = {**weights_info(args.weights), "chroma_gain": choice, "chroma_bias": [round(float(bias[0]), 3), round(float(bias[1]), 3)],
+        info = {**weights_info(args.weights), "chroma_gain": choice, "chroma_gain_hints": accurate, "chroma_bias": [round(float(bias[0]), 3), round(float(bias[1]), 3)],
                 "chroma_gain_calibration": {"photos": len(orig_cf), "source": str(args.val_dir), "gray_baseline_psnr": round(base, 3), "margin_db": args.margin, "margin_gray_db": args.margin_gray, "table": {str(k): [round(v[0], 3), round(v[1], 2)] for k, v in summary.items()}}}
         save_generator(model, args.write, info=info, dtype=torch.float16)
         print(f"wrote {args.write}")
-    print(json.dumps({"chosen": choice}))
+    print(json.dumps({"chosen": choice, "hints": accurate}))
 
 
 if __name__ == "__main__":

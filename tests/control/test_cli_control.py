@@ -127,6 +127,25 @@ def test_chroma_calibration_is_affine_and_skips_hinted_pixels(tiny_hint_weights)
     assert torch.allclose(col.predict_low(gray, 0, hints), raw_h, atol=1e-5)
 
 
+def test_frames_with_hints_use_the_accurate_gain(tiny_hint_weights):
+    """``chroma_gain_hints`` applies to the unhinted pixels of frames that have hints; frames of the
+    same batch without hints keep the automatic gain."""
+    from vidcolor.pipeline.engine import Colorizer
+
+    col = Colorizer(tiny_hint_weights, device="cpu", precision="fp32")
+    gray = torch.rand(2, 1, 32, 32)
+    raw = col.predict_low(gray, 0)
+    hints = torch.zeros(2, 3, 32, 32)
+    hints[0, 2, :, :16] = 1.0  # frame 0: the left half decided (dense, like a reference: not spread)
+    col.chroma_gain, col.chroma_gain_hints = 1.5, 0.5
+    raw_h = Colorizer(tiny_hint_weights, device="cpu", precision="fp32").predict_low(gray, 0, hints)
+    out = col.predict_low(gray, 0, hints)
+    free = (slice(None), slice(None), slice(16, None))
+    assert torch.allclose(out[0, 1:][free], 0.5 * raw_h[0, 1:][free], atol=1e-4)
+    assert torch.allclose(out[1, 1:], 1.5 * raw[1, 1:], atol=1e-4)
+    assert torch.allclose(out[0, 1:, :, :16], raw_h[0, 1:, :, :16], atol=1e-4)
+
+
 def test_references_reach_the_right_segments(tmp_path, tiny_hint_weights):
     """Segmented (resumable) rendering with a reference gives the frames of a single pass."""
     clip = write_clip(tmp_path / "c.mp4", n=50)

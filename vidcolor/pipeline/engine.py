@@ -55,7 +55,9 @@ class Colorizer:
     validation photos like the gain, that removes a model's systematic color cast.
     ``chroma_gain`` (from the weights' metadata, default 1) scales the predicted ab of plain
     colorization: a calibration chosen on validation photos at export time (see
-    ``scripts/calibrate_chroma.py``), never on held-out ones.
+    ``scripts/calibrate_chroma.py``), never on held-out ones. Frames with color hints use
+    ``chroma_gain_hints`` instead (metadata, default ``chroma_gain``): the gain with the best validation
+    PSNR, since there the user sets the colors and the rest should be accurate rather than vivid.
     """
 
     def __init__(self, weights: str | os.PathLike | None = None, device: str = "auto", precision: str = "auto",
@@ -63,6 +65,7 @@ class Colorizer:
                  compile: bool = False):
         self.device = resolve_device(device)
         self.chroma_gain = 1.0
+        self.chroma_gain_hints: float | None = None
         self.chroma_bias = (0.0, 0.0)
         if model is None:
             path = Path(weights) if weights else bundled_weights()
@@ -71,6 +74,8 @@ class Colorizer:
             model = load_generator(path)
             meta = weights_info(path)
             self.chroma_gain = float(meta.get("chroma_gain", 1.0))
+            if "chroma_gain_hints" in meta:
+                self.chroma_gain_hints = float(meta["chroma_gain_hints"])
             bias = meta.get("chroma_bias", (0.0, 0.0))
             self.chroma_bias = (float(bias[0]), float(bias[1]))
         self.model = model.to(self.device).eval()
@@ -171,10 +176,15 @@ class Colorizer:
         out = out.float()
         if pack is not None:
             out = pack.adapter(x, out)
-        if style == 0 and (self.chroma_gain != 1.0 or self.chroma_bias != (0.0, 0.0)):
+        hinted_gain = self.chroma_gain if self.chroma_gain_hints is None else self.chroma_gain_hints
+        if style == 0 and (self.chroma_gain != 1.0 or hinted_gain != 1.0 or self.chroma_bias != (0.0, 0.0)):
             bias = torch.tensor(self.chroma_bias, device=out.device).view(1, 2, 1, 1)
             free = 1.0 if hints is None else 1 - hints[:, 2:3].float()  # no calibration where the user (or a reference) decided the color
-            calibrated = self.chroma_gain * (out[:, 1:] - bias)
+            gain = self.chroma_gain
+            if hints is not None and hinted_gain != self.chroma_gain:  # frames with hints: the accurate gain
+                has = (hints[:, 2] > 0).flatten(1).any(1).view(-1, 1, 1, 1)
+                gain = torch.where(has, hinted_gain, self.chroma_gain).to(out.dtype)
+            calibrated = gain * (out[:, 1:] - bias)
             out[:, 1:] = out[:, 1:] + free * (calibrated - out[:, 1:])
         if hints is not None and style == 0:
             # where the user (or a reference carried by flow) decided the color, keep that color:
