@@ -22,8 +22,8 @@ mkdir -p /tmp/t6; ls data/heldout/*.jpg | awk 'NR%9==1' | head -6 | xargs -I{} l
 for st in none watercolor oil pencil cartoon; do
   $V/python scripts/eval_temporal.py /tmp/t6 --weights $W --style $st --frames 32 --json /tmp/r3_temporal_$st.json > /tmp/r3_temporal_$st.txt 2>&1
 done
-tail -n 3 /tmp/r3_temporal_*.txt > $R/r3_temporal_styles.txt
-$V/python scripts/eval_style_pack.py --weights $W --minutes 10 --limit 24 --device cpu --json $R/r3_style_pack_eval.json > $R/r3_style_pack_eval.txt 2>&1
+$V/python scripts/temporal_table.py /tmp/r3_temporal_{none,watercolor,oil,pencil,cartoon}.json > $R/r3_temporal_styles.txt
+$V/python scripts/eval_style_pack.py --weights $W --minutes 10 --limit 24 --device cpu --json $R/r3_style_pack_eval.json > $R/r3_style_pack_eval.txt 2>/tmp/r3_style_pack.err
 $V/python scripts/eval_control.py photos data/heldout --weights $W --points 10 --json $R/r3_control_photos.json > $R/r3_control_photos.txt 2>&1
 $V/python scripts/eval_control.py photos data/heldout_public --weights $W --points 10 --json $R/r3_control_photos_public.json > $R/r3_control_photos_public.txt 2>&1
 $V/python scripts/eval_control.py photos data/heldout_opencv --weights $W --points 10 --json $R/r3_control_photos_opencv.json > $R/r3_control_photos_opencv.txt 2>&1
