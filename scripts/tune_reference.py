@@ -8,7 +8,11 @@ and scored (PSNR on frames 1…, RGB) against the color clip, beside automatic c
 static copy of frame 0's chroma onto the gray film's lightness.
 
     python scripts/tune_reference.py data/train --photos 6 --settings 50,0.02 20,0.02 5,0.05
-    python scripts/tune_reference.py data/train --photos 6 --settings 100,0.02 --error-sizes work full --size 640x480
+
+Two one-off comparisons were measured with options since removed with the code they switched:
+restricting the still candidate (costs 0.9–1.3 dB, ``r2_tune_reference.txt``) and, at commit 6e9a908,
+deciding at full instead of working size (equal) and a weak floor of the still candidate (−0.3 dB,
+``docs/results/r3_tune_reference.txt``).
 """
 
 from __future__ import annotations
@@ -39,18 +43,14 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=40)
     ap.add_argument("--settings", nargs="+", default=["50,0.02"], help="alpha,tolerance pairs")
     ap.add_argument("--presets", nargs="+", default=["medium"], help="DIS presets of the planning pass to compare")
-    ap.add_argument("--still-radii", nargs="+", default=["none"], help="fullres.STILL_RADIUS values to compare (none = everywhere)")
-    ap.add_argument("--error-sizes", nargs="+", default=["work"], choices=["work", "full"],
-                    help="where the candidate and strength are decided (fullres.ERROR_AT_WORK_SIZE)")
-    ap.add_argument("--floors", nargs="+", default=["0"], help="fullres.FLOOR values to compare")
-    ap.add_argument("--size", default="480x320", help="clip size WxH (films larger than the working size exercise the work-size decision more)")
+    ap.add_argument("--size", default="480x320", help="clip size WxH")
     ap.add_argument("--weights")
     args = ap.parse_args()
     col = Colorizer(args.weights, device="cpu")
     photos = sorted(p for p in Path(args.folder).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
     photos = photos[3:: max(1, len(photos) // args.photos)][: args.photos]
     scores: dict = {}
-    defaults = (fullres.ALPHA, fullres.TOLERANCE, fullres.STILL_RADIUS, fullres.ERROR_AT_WORK_SIZE, fullres.FLOOR)
+    defaults = (fullres.ALPHA, fullres.TOLERANCE)
     default_preset = propagate.PRESET
     with tempfile.TemporaryDirectory() as td:
         td = Path(td)
@@ -72,21 +72,13 @@ def main() -> None:
                 for preset in args.presets:
                     propagate.PRESET = preset
                     for setting in args.settings:
-                        for radius in args.still_radii:
-                            for where, floor in [(a, b) for a in args.error_sizes for b in args.floors]:
-                                fullres.FLOOR = float(floor)
-                                fullres.ALPHA, fullres.TOLERANCE = (float(x) for x in setting.split(","))
-                                fullres.STILL_RADIUS = None if radius == "none" else float(radius)
-                                fullres.ERROR_AT_WORK_SIZE = where == "work"
-                                process_video(color, td / "ref.mkv", colorizer=col, codec="ffv1", overwrite=True,
-                                              controls=Controls(references=(f"0={ref}",)))
-                                name = (setting + (f" {preset}" if len(args.presets) > 1 else "")
-                                        + (f" r={radius}" if len(args.still_radii) > 1 else "")
-                                        + (f" {where}" if len(args.error_sizes) > 1 else "")
-                                        + (f" floor={floor}" if len(args.floors) > 1 else ""))
-                                scores.setdefault((kind, name), []).append(score(td / "ref.mkv"))
+                        fullres.ALPHA, fullres.TOLERANCE = (float(x) for x in setting.split(","))
+                        process_video(color, td / "ref.mkv", colorizer=col, codec="ffv1", overwrite=True,
+                                      controls=Controls(references=(f"0={ref}",)))
+                        name = setting + (f" {preset}" if len(args.presets) > 1 else "")
+                        scores.setdefault((kind, name), []).append(score(td / "ref.mkv"))
                 propagate.PRESET = default_preset
-                fullres.ALPHA, fullres.TOLERANCE, fullres.STILL_RADIUS, fullres.ERROR_AT_WORK_SIZE, fullres.FLOOR = defaults
+                fullres.ALPHA, fullres.TOLERANCE = defaults
             print(photo.name, flush=True)
     rows = []
     for (kind, name), vals in scores.items():

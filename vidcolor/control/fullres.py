@@ -8,12 +8,14 @@ a 256-px copy re-interpolated every frame). Two candidates per pixel: the moved 
 ``x' = x + s · disp↑(x)``, and the still one, ``x' = x`` (composed flow drifts a little on still
 backgrounds; the still candidate is exact there); the one whose lightness matches better wins:
 
-    e(x')  = max(mean_{5×5} |L − L_ref(x')| − τ, 0)          (lightness L*/100 of the film)
+    e(x')  = max(mean_win |L − L_ref(x')| − τ, 0)            (lightness L*/100 of the film)
     p(x)   = c_ref(x') · exp(−α · e(x')²)                     (x' = the better candidate)
     ab(x) ← ab(x) + p(x) · (ab_ref(x') − ab(x))
 
 with ``↑`` bilinear upsampling to full size, ``s`` the full/working scale, ``c_ref`` the
-reference's own confidence, and the network's upsampled chroma ``ab`` kept where neither candidate
+reference's own confidence. ``e``, the choice of candidate and ``p`` are computed at the working
+size (a 3×3 window there, about 5×5 at full size) and upsampled; ``ab_ref(x')`` is sampled at full
+size. The network's upsampled chroma ``ab`` is kept where neither candidate
 matches (occlusions, new objects, flow errors). ``p`` is further scaled by a per-frame factor that
 fades with the carried confidence (:data:`CONF_END`…:data:`CONF_FULL`) and over the last quarter
 of the span, so the composite ends smoothly where the carried color ends instead of switching off
@@ -47,37 +49,6 @@ confidence of a pixel never recovers after an occlusion, while the lightness tes
 FADE = 0.25
 """Over the last quarter of the span (frames from the reference) the composite fades out to nothing."""
 
-FLOOR = 0.0
-"""Strength β of the still candidate where neither candidate matches (``p < β·c_ref``): the
-reference's chroma where the pixel is, blended at β over the network's. 0: the network decides there."""
-
-STILL_RADIUS: float | None = None
-"""Full-resolution pixels the composed flow may have moved a pixel for the still candidate to be
-considered (None: everywhere)."""
-
-ERROR_AT_WORK_SIZE = True
-"""Decide the candidate and the strength ``p`` at the working size (the size of ``disp``; the window
-``radius / s``) and upsample them, instead of at full size: the lightness test is a 5×5 mean, smooth at
-either size, and this takes about half the composite's time away. The chroma itself is still sampled
-at full size. ``scripts/tune_reference.py --error-sizes work full`` compares both."""
-
-_SPLIT: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-
-
-def _split(ref: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """The reference's full-size ab ``(H, W, 2)`` and its (confidence, L) at working size ``(h, w)``,
-    area-averaged, both contiguous; cached for the last few references (they are reused every frame)."""
-    got = _SPLIT.get(id(ref))
-    if got is not None and got[0] is ref and got[2].shape[:2] == size:
-        return got[1], got[2]
-    ab = np.ascontiguousarray(ref[..., :2])
-    small = cv2.resize(np.ascontiguousarray(ref[..., 2:4]), (size[1], size[0]), interpolation=cv2.INTER_AREA)
-    while len(_SPLIT) >= 4:
-        _SPLIT.pop(next(iter(_SPLIT)))
-    _SPLIT[id(ref)] = (ref, ab, small)
-    return ab, small
-
-
 def _strength(lum: np.ndarray, moved: np.ndarray, still: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
     """``(use_still, p)`` from the lightness ``lum``, the moved and the still reference's (conf, L)
     planes ``(…, 2)``: the candidate with the smaller windowed mismatch wins (compared before the
@@ -88,58 +59,44 @@ def _strength(lum: np.ndarray, moved: np.ndarray, still: np.ndarray, radius: int
     e0 = cv2.blur(cv2.absdiff(lum, np.ascontiguousarray(still[..., 1])), (k, k))
     use_still = e0 < err
     err = cv2.max(cv2.subtract(cv2.min(err, e0), TOLERANCE), 0.0)
-    conf = np.where(use_still, still[..., 0], moved[..., 0])
-    p = cv2.multiply(np.ascontiguousarray(conf, np.float32), cv2.exp(cv2.multiply(err, err, scale=-ALPHA)))
-    if FLOOR > 0:  # where neither candidate matches, the reference's color where the pixel is, weakly
-        weak = p < FLOOR * still[..., 0]
-        use_still |= weak
-        p = np.where(weak, FLOOR * still[..., 0], p).astype(np.float32)
-    return use_still, p
+    conf = np.where(use_still, still[..., 0], moved[..., 0]).astype(np.float32)
+    return use_still, cv2.multiply(conf, cv2.exp(cv2.multiply(err, err, scale=-ALPHA)))
 
 
 def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) -> tuple[np.ndarray, np.ndarray] | None:
     """``(ab (H,W,2), p (H,W))`` float32 carried from the references in ``dense`` (entries of
     :meth:`HintPlan.controls`) onto a frame whose lightness is ``luma_full`` ``(H, W)`` L*/100, or None.
-    ``radius``: of the window the lightness mismatch is averaged over (full-resolution pixels)."""
+    ``radius``: of the window the lightness mismatch is averaged over (full-resolution pixels).
+
+    The candidate and the strength ``p`` are decided at the working size (the size of ``disp``, the
+    window scaled with it) and upsampled; only the chroma is sampled at full size. On clips made from
+    training photos this equals deciding at full size (34.31 vs 34.27 dB moving, 36.01 vs 36.04 still,
+    ``docs/results/r3_tune_reference.txt``) at a third of the cost."""
     H, W = luma_full.shape
     lum = np.ascontiguousarray(luma_full, np.float32)
     found = []
     span = plan.span
     lum_small = None
     for key, dist, disp, conf in dense:
-        ref = plan.reference(key, keep=len(dense))
-        if ref is None or ref.shape[:2] != (H, W):
+        parts = plan.reference_parts(key, keep=len(dense))
+        if parts is None or parts[0].shape[:2] != (H, W):
             continue
-        xs, ys = pixel_grid(H, W)
+        ref_ab, ref_small = parts
         h, w = disp.shape[:2]
         disp = np.ascontiguousarray(disp, np.float32)
+        if lum_small is None:
+            lum_small = cv2.resize(lum, (w, h), interpolation=cv2.INTER_AREA)
+        sx, sy = pixel_grid(h, w)
+        moved = cv2.remap(ref_small, cv2.add(sx, disp[..., 0]), cv2.add(sy, disp[..., 1]), cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        use_still, p = _strength(lum_small, moved, ref_small, max(1, round(radius * w / W)))
+        p = cv2.resize(p, (W, H), interpolation=cv2.INTER_LINEAR)
+        use_still = cv2.resize(use_still.view(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST)
+        xs, ys = pixel_grid(H, W)
         d = cv2.resize(disp, (W, H), interpolation=cv2.INTER_LINEAR)
-        mx = cv2.scaleAdd(d[..., 0], W / w, xs)
-        my = cv2.scaleAdd(d[..., 1], H / h, ys)
-        small = ERROR_AT_WORK_SIZE and H * W > h * w
-        if small:  # the decision at working size, upsampled; the chroma at full size
-            if lum_small is None:
-                lum_small = cv2.resize(lum, (w, h), interpolation=cv2.INTER_AREA)
-            ref_ab, ref_small = _split(ref, (h, w))
-            sx, sy = pixel_grid(h, w)
-            moved = cv2.remap(ref_small, cv2.add(sx, disp[..., 0]), cv2.add(sy, disp[..., 1]), cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-            r_small = max(1, round(radius * w / W))
-            use_still, p = _strength(lum_small, moved, ref_small, r_small)
-            if STILL_RADIUS is not None:
-                use_still &= cv2.magnitude(disp[..., 0] * (W / w), disp[..., 1] * (H / h)) <= STILL_RADIUS
-            p = cv2.resize(p, (W, H), interpolation=cv2.INTER_LINEAR)
-            use_still = cv2.resize(use_still.view(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST)
-            r = cv2.remap(ref_ab, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-            cv2.copyTo(ref_ab, use_still, r)
-            ab_ref = r
-        else:
-            r = cv2.remap(ref, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-            use_still, p = _strength(lum, r[..., 2:4], ref[..., 2:4], radius)
-            if STILL_RADIUS is not None:  # the still candidate is for drift on still backgrounds, not for anything that moved
-                use_still &= cv2.magnitude(mx - xs, my - ys) <= STILL_RADIUS
-            cv2.copyTo(ref, use_still.view(np.uint8), r)
-            ab_ref = r[..., :2]
+        ab_ref = cv2.remap(ref_ab, cv2.scaleAdd(d[..., 0], W / w, xs), cv2.scaleAdd(d[..., 1], H / h, ys), cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        cv2.copyTo(ref_ab, use_still, ab_ref)
         gate = float(np.clip((float(conf.max()) - CONF_END) / (CONF_FULL - CONF_END), 0.0, 1.0))
         if span:
             gate *= float(np.clip((span - dist) / (FADE * span), 0.0, 1.0))
@@ -149,7 +106,7 @@ def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) 
     if not found:
         return None
     if len(found) == 1:
-        return np.ascontiguousarray(found[0][0]), found[0][1]
+        return found[0][0], found[0][1]
     num = np.zeros((H, W, 2), np.float32)
     den = np.zeros((H, W), np.float32)
     strength = np.zeros((H, W), np.float32)
@@ -170,4 +127,4 @@ def composite(ab: np.ndarray, plan, dense: list, luma_full: np.ndarray) -> np.nd
         return ab
     ref_ab, p = got
     ab = np.ascontiguousarray(ab, np.float32)
-    return cv2.add(ab, cv2.multiply(cv2.subtract(np.ascontiguousarray(ref_ab), ab), cv2.merge([p, p])))
+    return cv2.add(ab, cv2.multiply(cv2.subtract(ref_ab, ab), cv2.merge([p, p])))

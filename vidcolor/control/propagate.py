@@ -86,7 +86,7 @@ class HintPlan:
     annotated: dict = field(default_factory=dict)   # frame → annotation source
     cuts: list = field(default_factory=list)
 
-    refs: dict = field(default_factory=dict)        # annotation number → cached full-resolution reference
+    refs: dict = field(default_factory=dict)        # annotation number → cached reference_parts
 
     def _save(self, frame: int, key: int, dist: int, ab: np.ndarray, conf: np.ndarray, disp: np.ndarray | None = None) -> None:
         if float(conf.max()) < 0.02:
@@ -101,19 +101,27 @@ class HintPlan:
         arr = np.dstack([ann.ab, ann.conf, luma]).astype(np.float16)
         np.save(self.folder / f"ref_a{key:05d}.npy", arr)
 
-    def reference(self, key: int, keep: int = 2) -> np.ndarray | None:
-        """Full-resolution ``(H, W, 4)`` float32 of dense annotation ``key`` (ab, confidence, L*/100),
-        or None. The ``keep`` most recently used stay in memory. Not thread-safe: one thread
-        (the encoder's, which finishes frames) calls it."""
+    def reference(self, key: int) -> np.ndarray | None:
+        """Full-resolution ``(H, W, 4)`` float32 of dense annotation ``key`` (ab, confidence, L*/100), or None."""
+        path = self.folder / f"ref_a{key:05d}.npy"
+        return np.load(path).astype(np.float32) if path.exists() else None
+
+    def reference_parts(self, key: int, keep: int = 2) -> tuple[np.ndarray, np.ndarray] | None:
+        """What finishing samples of dense annotation ``key``: its full-resolution ab ``(H, W, 2)`` and
+        its (confidence, L*/100) area-averaged to the working size ``(h, w, 2)``, both float32 and
+        contiguous; or None. The ``keep`` most recently used stay in memory (they serve every frame
+        of the shot). Not thread-safe: one thread (the encoder's, which finishes frames) calls it."""
         if key in self.refs:
             self.refs[key] = self.refs.pop(key)  # most recently used last
             return self.refs[key]
-        path = self.folder / f"ref_a{key:05d}.npy"
-        if not path.exists():
+        ref = self.reference(key)
+        if ref is None:
             return None
         while self.refs and len(self.refs) >= max(1, keep):
             self.refs.pop(next(iter(self.refs)))
-        self.refs[key] = np.load(path).astype(np.float32)
+        h, w = self.size
+        small = cv2.resize(np.ascontiguousarray(ref[..., 2:4]), (w, h), interpolation=cv2.INTER_AREA)
+        self.refs[key] = (np.ascontiguousarray(ref[..., :2]), small)
         return self.refs[key]
 
     def finish(self, fingerprint: str = "") -> None:
