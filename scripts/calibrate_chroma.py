@@ -13,9 +13,17 @@ training photos (composites), so their PSNR is optimistic: the rule stays close 
 The choice is written into the weights' metadata (``info.chroma_gain``), which
 :class:`vidcolor.pipeline.engine.Colorizer` applies. With color hints (user points or references) the
 colors are the user's where they are and the network should be *accurate* elsewhere, not vivid: the
-gain with the best validation PSNR goes into ``info.chroma_gain_hints`` for that mode.
+gain with the best validation PSNR *with hints* goes into ``info.chroma_gain_hints`` for that mode,
+measured with ``--hint-points`` true-color points per photo drawn as in ``scripts/eval_control.py``
+(3×3 means of the original at seeded random places, through the CLI's CSV reader); with
+``--hint-points 0``, the best gain without hints.
 
     python scripts/calibrate_chroma.py WEIGHTS.safetensors RUN/val_images.txt [--write OUT.safetensors]
+    python scripts/calibrate_chroma.py CALIBRATED.safetensors RUN/val_images.txt --hints-only --write OUT.safetensors
+
+Weights that already carry a calibration are measured from scratch (their bias and gains are
+ignored), unless ``--hints-only``: then their bias and automatic gain stay, and only the gain with
+hints is measured and rewritten.
 """
 
 from __future__ import annotations
@@ -34,6 +42,27 @@ from vidcolor.models.serialization import load_generator, save_generator, weight
 from vidcolor.pipeline.engine import Colorizer
 
 
+def _hint_map(img: np.ndarray, points: int, seed: int, colorizer) -> torch.Tensor:
+    """Hint map of ``points`` true-color points on photo ``img`` ``(H,W,3)`` in [0, 1] (3×3 means at
+    seeded random places), read back through the CLI's CSV path."""
+    import tempfile
+
+    from vidcolor.control.apply import Controls, image_hint_map
+
+    h, w = img.shape[:2]
+    rng = np.random.default_rng([seed, points])
+    rgb8 = np.clip(img * 255 + 0.5, 0, 255).astype(np.uint8)
+    lines = ["x,y,color"]
+    for _ in range(points):
+        x, y = int(rng.integers(1, w - 1)), int(rng.integers(1, h - 1))
+        c = rgb8[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).mean(0).round().astype(int)
+        lines.append(f"{x},{y},#{c[0]:02x}{c[1]:02x}{c[2]:02x}")
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "hints.csv"
+        csv.write_text("\n".join(lines) + "\n")
+        return image_hint_map(Controls(hints=str(csv)), (h, w), colorizer)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("weights")
@@ -45,16 +74,27 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=40)
     ap.add_argument("--write", help="write the calibrated weights here (fp16)")
     ap.add_argument("--no-bias", action="store_true", help="do not estimate a chroma bias (cast)")
+    ap.add_argument("--hints-only", action="store_true", help="keep the weights' bias and automatic gain; choose and write only the gain with hints")
+    ap.add_argument("--hint-points", type=int, default=10, help="true-color points per photo for the hinted gain (0: no hints)")
     args = ap.parse_args()
     model = load_generator(args.weights)
     col = Colorizer(model=model, device="cpu", render_size=args.render_size)
+    meta = weights_info(args.weights)
+    if args.hints_only:
+        if not args.hint_points:
+            raise SystemExit("Error: --hints-only needs --hint-points > 0")
+        col.chroma_gain = float(meta.get("chroma_gain", 1.0))
+        col.chroma_bias = tuple(float(b) for b in meta.get("chroma_bias", (0.0, 0.0)))
+        args.no_bias = True
+    else:  # measure from scratch
+        col.chroma_gain, col.chroma_gain_hints, col.chroma_bias = 1.0, None, (0.0, 0.0)
     src = Path(args.val_dir)
     if src.is_file():  # a list of paths, e.g. RUN/val_images.txt
         files = [Path(line.strip()) for line in src.read_text().splitlines() if line.strip()][: args.limit]
     else:
         files = sorted(p for p in src.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))[: args.limit]
     gains = [float(g) for g in args.gains.split(",")]
-    bias = np.zeros(2)
+    bias = np.array(col.chroma_bias, dtype=np.float64)
     if not args.no_bias:  # mean (predicted − true) ab over the validation pixels, at gain 1
         from vidcolor.color import rgb_to_lab
 
@@ -71,6 +111,7 @@ def main() -> None:
         col.chroma_bias = (float(bias[0]), float(bias[1]))
         print(f"chroma bias (mean predicted − true a*, b* on {len(diffs)} validation photos): {bias[0]:+.2f}, {bias[1]:+.2f}")
     rows = {g: [] for g in gains}
+    hinted = {g: [] for g in gains}
     orig_cf, gray_psnr = [], []
     for f in files:
         img = to_float(read_image(f))
@@ -80,23 +121,45 @@ def main() -> None:
         gray = rgb_to_gray(rgb)
         orig_cf.append(float(colorfulness(rgb[0])))
         gray_psnr.append(float(psnr(gray_baseline(rgb)[0], rgb[0])))
-        for g in gains:
+        for g in ([] if args.hints_only else gains):
             col.chroma_gain = g
             out = col.colorize(gray, 0)
             rows[g].append((float(psnr(out[0], rgb[0])), float(colorfulness(out[0]))))
-    summary = {g: (np.mean([r[0] for r in v]), np.mean([r[1] for r in v])) for g, v in rows.items()}
+        if args.hint_points:
+            hints = _hint_map(img, args.hint_points, seed=len(gray_psnr), colorizer=col)
+            for g in gains:
+                col.chroma_gain_hints = g
+                hinted[g].append(float(psnr(col.colorize(gray, 0, hints)[0], rgb[0])))
     base = float(np.mean(gray_psnr))
     print(f"{len(orig_cf)} validation photos, originals' mean colorfulness {np.mean(orig_cf):.1f}, gray baseline PSNR {base:.2f} dB")
+    summary = {g: (np.mean([r[0] for r in v]), np.mean([r[1] for r in v])) for g, v in rows.items() if v}
     for g, (p, c) in summary.items():
         print(f"gain {g:.2f}: PSNR {p:.2f} dB  colorfulness {c:.1f} ({c / np.mean(orig_cf):.0%} of originals)")
-    best = max(p for p, _ in summary.values())
-    ok = [g for g, (p, _) in summary.items() if p >= max(best - args.margin, base - args.margin_gray)]
-    choice = max(ok) if ok else max(summary, key=lambda g: summary[g][0])
-    accurate = max(summary, key=lambda g: summary[g][0])
-    print(f"chosen gain: {choice} (automatic); with hints: {accurate} (the best PSNR)")
+    if args.hints_only:
+        choice = col.chroma_gain
+    else:
+        best = max(p for p, _ in summary.values())
+        ok = [g for g, (p, _) in summary.items() if p >= max(best - args.margin, base - args.margin_gray)]
+        choice = max(ok) if ok else max(summary, key=lambda g: summary[g][0])
+    if args.hint_points:
+        for g, v in hinted.items():
+            print(f"gain {g:.2f} with {args.hint_points} hint points: PSNR {np.mean(v):.2f} dB")
+        accurate = max(hinted, key=lambda g: np.mean(hinted[g]))
+    else:
+        accurate = max(summary, key=lambda g: summary[g][0])
+    print(f"chosen gain: {choice} (automatic{', kept' if args.hints_only else ''}); with hints: {accurate} "
+          f"(the best PSNR{' with hints' if args.hint_points else ''})")
     if args.write:
-        info = {**weights_info(args.weights), "chroma_gain": choice, "chroma_gain_hints": accurate, "chroma_bias": [round(float(bias[0]), 3), round(float(bias[1]), 3)],
-                "chroma_gain_calibration": {"photos": len(orig_cf), "source": str(args.val_dir), "gray_baseline_psnr": round(base, 3), "margin_db": args.margin, "margin_gray_db": args.margin_gray, "table": {str(k): [round(v[0], 3), round(v[1], 2)] for k, v in summary.items()}}}
+        hinted_cal = {"photos": len(orig_cf), "source": str(args.val_dir), "hint_points": args.hint_points,
+                      "table": {str(k): round(float(np.mean(v)), 3) for k, v in hinted.items() if v}}
+        if args.hints_only:
+            info = {**meta, "chroma_gain_hints": accurate, "chroma_gain_hints_calibration": hinted_cal}
+        else:
+            info = {**meta, "chroma_gain": choice, "chroma_gain_hints": accurate, "chroma_bias": [round(float(bias[0]), 3), round(float(bias[1]), 3)],
+                    "chroma_gain_calibration": {"photos": len(orig_cf), "source": str(args.val_dir), "gray_baseline_psnr": round(base, 3),
+                                                "margin_db": args.margin, "margin_gray_db": args.margin_gray,
+                                                "table": {str(k): [round(v[0], 3), round(v[1], 2)] for k, v in summary.items()}},
+                    "chroma_gain_hints_calibration": hinted_cal}
         save_generator(model, args.write, info=info, dtype=torch.float16)
         print(f"wrote {args.write}")
     print(json.dumps({"chosen": choice, "hints": accurate}))

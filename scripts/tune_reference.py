@@ -3,11 +3,14 @@
 
 Each photo becomes two 40-frame clips (``eval_temporal.render_clip``: a pan and zoom, and a still
 camera, both with a moving occluder); the color clip (read as gray, as in ``eval_control.py videos``) is colorized with its true frame 0 as
-``--reference 0=…`` for each candidate setting of :mod:`vidcolor.control.fullres` (``alpha,tolerance``),
-and scored (PSNR on frames 1…, RGB) against the color clip, beside automatic colorization and a
-static copy of frame 0's chroma onto the gray film's lightness.
+``--reference 0=…`` for each candidate setting of :mod:`vidcolor.control.fullres` (``alpha,tolerance``,
+and the temporal smoothing β of its decisions, ``--smoothing``), and scored (PSNR on frames 1…, RGB;
+warping error, Lai et al., with the color clip's flow) against the color clip, beside automatic
+colorization, a static copy of frame 0's chroma onto the gray film's lightness and the color clip's
+own warping error.
 
     python scripts/tune_reference.py data/train --photos 6 --settings 50,0.02 20,0.02 5,0.05
+    python scripts/tune_reference.py data/train --photos 6 --smoothing 0 0.85 --size 640x480
 
 Two one-off comparisons were measured with options since removed with the code they switched:
 restricting the still candidate (costs 0.9–1.3 dB, ``r2_tune_reference.txt``) and, at commit 6e9a908,
@@ -32,6 +35,7 @@ from eval_temporal import render_clip  # noqa: E402
 
 from vidcolor.control import fullres, propagate  # noqa: E402
 from vidcolor.control.apply import Controls  # noqa: E402
+from vidcolor.evaluation.evaluate import evaluate_video  # noqa: E402
 from vidcolor.pipeline.engine import Colorizer  # noqa: E402
 from vidcolor.process import process_video  # noqa: E402
 
@@ -41,8 +45,9 @@ def main() -> None:
     ap.add_argument("folder", help="training photos (data/train)")
     ap.add_argument("--photos", type=int, default=6)
     ap.add_argument("--frames", type=int, default=40)
-    ap.add_argument("--settings", nargs="+", default=["50,0.02"], help="alpha,tolerance pairs")
+    ap.add_argument("--settings", nargs="+", default=[f"{fullres.ALPHA:g},{fullres.TOLERANCE:g}"], help="alpha,tolerance pairs (default: the current ones)")
     ap.add_argument("--presets", nargs="+", default=["medium"], help="DIS presets of the planning pass to compare")
+    ap.add_argument("--smoothing", nargs="+", type=float, default=[fullres.SMOOTHING], help="β of the decisions' temporal smoothing")
     ap.add_argument("--size", default="480x320", help="clip size WxH")
     ap.add_argument("--weights")
     args = ap.parse_args()
@@ -50,7 +55,8 @@ def main() -> None:
     photos = sorted(p for p in Path(args.folder).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
     photos = photos[3:: max(1, len(photos) // args.photos)][: args.photos]
     scores: dict = {}
-    defaults = (fullres.ALPHA, fullres.TOLERANCE)
+    defaults = (fullres.ALPHA, fullres.TOLERANCE, fullres.SMOOTHING)
+    warp: dict = {}
     default_preset = propagate.PRESET
     with tempfile.TemporaryDirectory() as td:
         td = Path(td)
@@ -66,24 +72,40 @@ def main() -> None:
                 def score(path):
                     return float(np.mean([psnr(a, b) for a, b in zip(read_frames(path)[1:], truth[1:])]))
 
+                def steadiness(path, name):
+                    res = evaluate_video(path, color)
+                    warp.setdefault((kind, name), []).append(res["warping_error"]["mean"])
+                    return res
+
                 process_video(color, td / "auto.mkv", colorizer=col, codec="ffv1", overwrite=True)
                 scores.setdefault((kind, "automatic"), []).append(score(td / "auto.mkv"))
+                own = steadiness(td / "auto.mkv", "automatic")["reference_warping_error"]["mean"]
+                warp.setdefault((kind, "color clip"), []).append(own)   # the same flows: what a perfectly steady result scores
                 scores.setdefault((kind, "static copy"), []).append(float(np.mean([psnr(with_film_lightness(f, truth[0]), f) for f in truth[1:]])))
                 for preset in args.presets:
                     propagate.PRESET = preset
                     for setting in args.settings:
-                        fullres.ALPHA, fullres.TOLERANCE = (float(x) for x in setting.split(","))
-                        process_video(color, td / "ref.mkv", colorizer=col, codec="ffv1", overwrite=True,
-                                      controls=Controls(references=(f"0={ref}",)))
-                        name = setting + (f" {preset}" if len(args.presets) > 1 else "")
-                        scores.setdefault((kind, name), []).append(score(td / "ref.mkv"))
+                        for beta in args.smoothing:
+                            fullres.ALPHA, fullres.TOLERANCE = (float(x) for x in setting.split(","))
+                            fullres.SMOOTHING = beta
+                            process_video(color, td / "ref.mkv", colorizer=col, codec="ffv1", overwrite=True,
+                                          controls=Controls(references=(f"0={ref}",)))
+                            name = setting + (f" {preset}" if len(args.presets) > 1 else "") + (f" β={beta:g}" if len(args.smoothing) > 1 else "")
+                            scores.setdefault((kind, name), []).append(score(td / "ref.mkv"))
+                            steadiness(td / "ref.mkv", name)
                 propagate.PRESET = default_preset
-                fullres.ALPHA, fullres.TOLERANCE = defaults
+                fullres.ALPHA, fullres.TOLERANCE, fullres.SMOOTHING = defaults
             print(photo.name, flush=True)
     rows = []
     for (kind, name), vals in scores.items():
-        rows.append({"clips": kind, "method": name, "psnr": float(np.mean(vals)), "per_clip": vals})
-        print(f"{kind:<7} {name:<18} PSNR {np.mean(vals):.2f}   " + " ".join(f"{v:.2f}" for v in vals))
+        we = warp.get((kind, name))
+        rows.append({"clips": kind, "method": name, "psnr": float(np.mean(vals)), "per_clip": vals,
+                     "warping_error": float(np.mean(we)) if we else None})
+        print(f"{kind:<7} {name:<22} PSNR {np.mean(vals):.2f}" + (f"  warping error {np.mean(we) * 1e4:.2f}e-4" if we else " " * 26)
+              + "   " + " ".join(f"{v:.2f}" for v in vals))
+    for kind in ("moving", "still"):
+        if (kind, "color clip") in warp:
+            print(f"{kind:<7} {'color clip':<22} warping error {np.mean(warp[(kind, 'color clip')]) * 1e4:.2f}e-4")
     print(json.dumps({"photos": [p.name for p in photos], "rows": rows}))
 
 

@@ -68,7 +68,7 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
         plan = None
         if controls:
             plan = plan_video(inp, controls, col, stack.enter_context(tempfile.TemporaryDirectory(prefix="vidcolor-hints-")),
-                              deinterlace=deinterlace)
+                              deinterlace=deinterlace, max_frames=max_frames)
         fp = FrameProcessor(col, s_idx, temporal=temporal, detect_scenes=scenes is not None, hint_plan=plan)
         n, info, notes = _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frames, deinterlace)
     if scenes:

@@ -147,3 +147,14 @@ def test_the_composite_fades_out_with_the_span_and_weighs_two_references(clip, t
     g_ab, b_ab = green.ab[80, 80], blue.ab[80, 80]
     t = (ab[80, 80] - g_ab) @ (b_ab - g_ab) / ((b_ab - g_ab) @ (b_ab - g_ab))
     assert 0.6 < t <= 1.0 and p[80, 80] > 0.8                            # nearer (blue) dominates, both match well
+
+
+def test_max_frames_ends_the_forward_carry_but_not_the_reach_back(clip, tmp_path):
+    """Rendering only the first frames (a preview): the planning pass carries no further forward,
+    yet still reads on to a later reference, whose color reaches back into those frames."""
+    with VideoReader(clip, fmt="gray") as r:
+        plan = plan_hints(r.frames(), [_reference(0)], (H, W), tmp_path / "a", frame_count=r.info.frame_count, frame_period=0.04, max_frames=8)
+    assert max(plan.frames()) == 7 and plan.hints(5) is not None
+    with VideoReader(clip, fmt="gray") as r:
+        plan = plan_hints(r.frames(), [_reference(20)], (H, W), tmp_path / "b", frame_count=r.info.frame_count, frame_period=0.04, max_frames=8)
+    assert plan.hints(3) is not None and plan.hints(21) is None

@@ -82,3 +82,35 @@ def test_keyboard_interrupt_in_main_stage_stops_cleanly():
 def test_process_must_return_one_output_per_input():
     with pytest.raises(RuntimeError, match="outputs"):
         run_pipeline(iter(range(5)), lambda b: b[:-1], lambda x: None, batch_size=5)
+
+
+def test_prefetch_keeps_order_raises_errors_and_stops_when_closed():
+    import threading
+
+    from vidcolor.pipeline.stream import prefetch
+
+    assert list(prefetch(iter(range(50)), size=3)) == list(range(50))
+
+    def broken():
+        yield 1
+        raise ValueError("bad frame")
+
+    got = []
+    with pytest.raises(ValueError, match="bad frame"):
+        for x in prefetch(broken()):
+            got.append(x)
+    assert got == [1]
+    produced = []
+
+    def endless():
+        i = 0
+        while True:
+            produced.append(i)
+            yield i
+            i += 1
+
+    gen = prefetch(endless(), size=2)
+    assert next(gen) == 0
+    gen.close()                                  # the consumer stops early: the thread ends
+    assert not any(t.name == "vidcolor-prefetch" for t in threading.enumerate())
+    assert len(produced) < 10

@@ -36,7 +36,7 @@ def controls_fingerprint(controls: Controls) -> str:
 
     from vidcolor.control.reference import parse_reference_specs
 
-    h = hashlib.sha256(f"span={controls.span};fullres=1".encode())  # fullres: references composited at full size
+    h = hashlib.sha256(f"span={controls.span};fullres=2".encode())  # fullres: references composited at full size
     files = [("hints", controls.hints), ("hints_image", controls.hints_image)]
     files += [(f"ref{f}:{t}", str(p)) for p, f, t in parse_reference_specs(list(controls.references))] if controls.references else []
     for tag, path in files:
@@ -95,18 +95,24 @@ def video_annotations(controls: Controls, size: tuple[int, int]) -> list[Annotat
 
 
 def plan_video(path: str | os.PathLike, controls: Controls, colorizer, folder: str | os.PathLike,
-               deinterlace: bool = False) -> HintPlan | None:
+               deinterlace: bool = False, max_frames: int | None = None) -> HintPlan | None:
     """Validate the controls against the video and run the planning pass into ``folder``, on the
-    frames the render will see (``deinterlace``: as the render's reader)."""
+    frames the render will see (``deinterlace``: as the render's reader; ``max_frames``: only the
+    first ones are rendered)."""
     if not controls:
         return None
     _check_model(colorizer)
     from vidcolor.io.video import VideoReader
+    from vidcolor.pipeline.stream import prefetch
 
     with VideoReader(Path(path), fmt="gray", deinterlace=deinterlace) as reader:
         info = reader.info
         size = (info.height, info.width)
         anns = video_annotations(controls, size)
         period = float(1 / info.frame_rate) if info.frame_rate else None
-        return plan_hints(reader.frames(), anns, colorizer.working_size(*size), folder, frame_count=info.frame_count,
-                          span=controls.span, frame_period=period)
+        frames = prefetch(reader.frames())   # decoding overlaps the flow
+        try:
+            return plan_hints(frames, anns, colorizer.working_size(*size), folder, frame_count=info.frame_count,
+                              span=controls.span, frame_period=period, max_frames=max_frames)
+        finally:
+            frames.close()

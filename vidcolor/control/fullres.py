@@ -13,13 +13,24 @@ backgrounds; the still candidate is exact there); the one whose lightness matche
     ab(x) ← ab(x) + p(x) · (ab_ref(x') − ab(x))
 
 with ``↑`` bilinear upsampling to full size, ``s`` the full/working scale, ``c_ref`` the
-reference's own confidence. ``e``, the choice of candidate and ``p`` are computed at the working
-size (a 3×3 window there, about 5×5 at full size) and upsampled; ``ab_ref(x')`` is sampled at full
-size. The network's upsampled chroma ``ab`` is kept where neither candidate
+reference's own confidence. The network's upsampled chroma ``ab`` is kept where neither candidate
 matches (occlusions, new objects, flow errors). ``p`` is further scaled by a per-frame factor that
 fades with the carried confidence (:data:`CONF_END`…:data:`CONF_FULL`) and over the last quarter
 of the span, so the composite ends smoothly where the carried color ends instead of switching off
 at once.
+
+Two steps, in two threads of the video pipeline:
+
+1. :func:`decide` (inference thread, working size): the weight of the still candidate ``m ∈ {0, 1}``
+   and the strength ``p`` per reference, from a 3×3 window there (about 5×5 at full size). Video
+   then smooths both along the motion (:class:`DecisionSmoother`): a pixel whose two candidates
+   match about equally well would otherwise switch between them from frame to frame, and that
+   flickers (warping error 1.6× automatic's on clips made from training photos, the same as
+   automatic's once smoothed: ``docs/results/r4_tune_reference.txt``).
+2. :func:`composite` (encoder thread, full size): ``ab_ref = moved + m↑ · (still − moved)``, sampled
+   at full size, blended with ``p↑``. (Choosing by position instead, ``x' = x + (1 − m↑)·s·disp↑``,
+   saves a blend but samples between the candidates where ``m`` is soft: 30.80 vs 31.33 dB and warping
+   error 0.80e-4 vs 0.52e-4 on the moving clips of ``docs/results/r4_tune_reference.txt``.)
 
 Between several references of a shot their chroma is averaged with weights ``w_i = p_i / (1 + d_i)``
 (``d_i`` frames away), and the strength is the same weighted mean of the ``p_i``
@@ -27,6 +38,9 @@ Between several references of a shot their chroma is averaged with weights ``w_i
 """
 
 from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -40,7 +54,6 @@ reference. Chosen on clips made from training photos (``scripts/tune_reference.p
 TOLERANCE = 0.02
 """Lightness mismatch τ (L*/100) that costs nothing: compression noise and grain."""
 
-
 CONF_END, CONF_FULL = 0.02, 0.1
 """The composite fades in as the frame's highest carried confidence (:mod:`vidcolor.control.propagate`,
 decay included) rises from ``CONF_END`` (where the planning pass stops carrying) to ``CONF_FULL``:
@@ -48,6 +61,21 @@ it ends smoothly where the carried color ends. A per-frame factor, not per pixel
 confidence of a pixel never recovers after an occlusion, while the lightness test here does."""
 FADE = 0.25
 """Over the last quarter of the span (frames from the reference) the composite fades out to nothing."""
+
+SMOOTHING = 0.85
+"""β of :class:`DecisionSmoother`: the stabilizer's (:class:`~vidcolor.pipeline.stabilize.TemporalStabilizer`)."""
+
+
+@dataclass
+class Decision:
+    """What :func:`decide` found for one reference on one frame, at the working size ``(h, w)``."""
+
+    key: int             # annotation number (HintPlan)
+    dist: int            # frames from the reference
+    disp: np.ndarray     # (h, w, 2) float32: where each pixel lies in the reference, minus its own position
+    still: np.ndarray    # (h, w) float32 in [0, 1]: weight of the still candidate
+    p: np.ndarray        # (h, w) float32 in [0, 1]: strength, the per-frame fade included
+
 
 def _strength(lum: np.ndarray, moved: np.ndarray, still: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
     """``(use_still, p)`` from the lightness ``lum``, the moved and the still reference's (conf, L)
@@ -63,46 +91,97 @@ def _strength(lum: np.ndarray, moved: np.ndarray, still: np.ndarray, radius: int
     return use_still, cv2.multiply(conf, cv2.exp(cv2.multiply(err, err, scale=-ALPHA)))
 
 
-def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(ab (H,W,2), p (H,W))`` float32 carried from the references in ``dense`` (entries of
-    :meth:`HintPlan.controls`) onto a frame whose lightness is ``luma_full`` ``(H, W)`` L*/100, or None.
-    ``radius``: of the window the lightness mismatch is averaged over (full-resolution pixels).
-
-    The candidate and the strength ``p`` are decided at the working size (the size of ``disp``, the
-    window scaled with it) and upsampled; only the chroma is sampled at full size. On clips made from
-    training photos this equals deciding at full size (34.31 vs 34.27 dB moving, 36.01 vs 36.04 still,
-    ``docs/results/r3_tune_reference.txt``) at a third of the cost."""
-    H, W = luma_full.shape
-    lum = np.ascontiguousarray(luma_full, np.float32)
-    found = []
+def decide(plan, dense: list, lum_small: np.ndarray, full_size: tuple[int, int], radius: int = 2) -> list[Decision]:
+    """Working-size decisions for the references in ``dense`` (entries of :meth:`HintPlan.controls`)
+    on a frame of full size ``(H, W)`` whose lightness at the working size is ``lum_small`` ``(h, w)``
+    L*/100. ``radius``: of the window the lightness mismatch is averaged over, in full-size pixels.
+    References whose full-size chroma does not match ``full_size`` are skipped."""
+    H, W = full_size
+    out = []
     span = plan.span
-    lum_small = None
     for key, dist, disp, conf in dense:
-        parts = plan.reference_parts(key, keep=len(dense))
+        parts = plan.reference_parts(key)
         if parts is None or parts[0].shape[:2] != (H, W):
             continue
-        ref_ab, ref_small = parts
+        ref_small = parts[1]
         h, w = disp.shape[:2]
         disp = np.ascontiguousarray(disp, np.float32)
-        if lum_small is None:
-            lum_small = cv2.resize(lum, (w, h), interpolation=cv2.INTER_AREA)
+        lum = lum_small if lum_small.shape == (h, w) else cv2.resize(lum_small, (w, h), interpolation=cv2.INTER_AREA)
+        lum = np.ascontiguousarray(lum, np.float32)
         sx, sy = pixel_grid(h, w)
         moved = cv2.remap(ref_small, cv2.add(sx, disp[..., 0]), cv2.add(sy, disp[..., 1]), cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-        use_still, p = _strength(lum_small, moved, ref_small, max(1, round(radius * w / W)))
-        p = cv2.resize(p, (W, H), interpolation=cv2.INTER_LINEAR)
-        use_still = cv2.resize(use_still.view(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST)
-        xs, ys = pixel_grid(H, W)
-        d = cv2.resize(disp, (W, H), interpolation=cv2.INTER_LINEAR)
-        ab_ref = cv2.remap(ref_ab, cv2.scaleAdd(d[..., 0], W / w, xs), cv2.scaleAdd(d[..., 1], H / h, ys), cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-        cv2.copyTo(ref_ab, use_still, ab_ref)
+        use_still, p = _strength(lum, moved, ref_small, max(1, round(radius * w / W)))
         gate = float(np.clip((float(conf.max()) - CONF_END) / (CONF_FULL - CONF_END), 0.0, 1.0))
         if span:
             gate *= float(np.clip((span - dist) / (FADE * span), 0.0, 1.0))
         if gate < 1.0:
             p = p * gate
-        found.append((ab_ref, p, dist))
+        out.append(Decision(key, dist, disp, use_still.astype(np.float32), p.astype(np.float32)))
+    return out
+
+
+class DecisionSmoother:
+    """Exponential moving average of each reference's decision maps along the motion, like
+    :class:`~vidcolor.pipeline.stabilize.TemporalStabilizer` (whose flow and photometric confidence
+    it reuses): ``m_t ← m_t + β·c·(W(m_{t−1}) − m_t)``, the same for ``p``. State is one frame of
+    working-size maps per reference; :meth:`reset` at cuts and where a frame has no reference."""
+
+    def __init__(self, strength: float | None = None):
+        self.strength = SMOOTHING if strength is None else strength
+        self.reset()
+
+    def reset(self) -> None:
+        self._state: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __call__(self, decisions: list[Decision], motion) -> list[Decision]:
+        """``motion``: ``(map_x, map_y, conf)`` of the current frame onto the previous one at the
+        working size (:attr:`TemporalStabilizer.motion`), or None (no previous frame: no smoothing)."""
+        state = {}
+        for d in decisions:
+            prev = self._state.get(d.key)
+            if prev is not None and motion is not None and prev[0].shape == d.p.shape == motion[2].shape and self.strength > 0:
+                mx, my, conf = motion
+                wgt = (self.strength * conf).astype(np.float32)
+                for name, old in (("still", prev[0]), ("p", prev[1])):
+                    cur = getattr(d, name)
+                    warped = cv2.remap(old, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                    setattr(d, name, cv2.add(cur, cv2.multiply(cv2.subtract(warped, cur), wgt)))
+            state[d.key] = (d.still, d.p)
+        self._state = state
+        return decisions
+
+
+@functools.lru_cache(maxsize=4)
+def _grid2(h: int, w: int) -> np.ndarray:
+    """``(h, w, 2)`` float32 pixel coordinates (x, y), read-only: the base of a two-channel remap map."""
+    xs, ys = pixel_grid(h, w)
+    g = cv2.merge([xs, ys])
+    g.flags.writeable = False
+    return g
+
+
+def _sample(plan, d: Decision, H: int, W: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Full-size ``(ab_ref (H,W,2), p (H,W))`` of one decision."""
+    parts = plan.reference_parts(d.key)
+    if parts is None or parts[0].shape[:2] != (H, W):
+        return None
+    ref_ab = parts[0]
+    h, w = d.disp.shape[:2]
+    pos = cv2.add(cv2.resize(d.disp * np.array([W / w, H / h], np.float32), (W, H), interpolation=cv2.INTER_LINEAR), _grid2(H, W))
+    ab = cv2.remap(ref_ab, pos, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    if d.still.any():
+        m = cv2.resize(d.still, (W, H), interpolation=cv2.INTER_LINEAR)
+        ab = cv2.blendLinear(ab, ref_ab, 1.0 - m, m)
+    return ab, cv2.resize(d.p, (W, H), interpolation=cv2.INTER_LINEAR)
+
+
+def _combine(plan, decisions: list[Decision], H: int, W: int) -> tuple[np.ndarray, np.ndarray] | None:
+    found = []
+    for d in decisions:
+        got = _sample(plan, d, H, W)
+        if got is not None:
+            found.append((got[0], got[1], d.dist))
     if not found:
         return None
     if len(found) == 1:
@@ -119,12 +198,29 @@ def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) 
     return num / den[..., None], strength / den
 
 
-def composite(ab: np.ndarray, plan, dense: list, luma_full: np.ndarray) -> np.ndarray:
+def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(ab (H,W,2), p (H,W))`` float32 carried from the references in ``dense`` (entries of
+    :meth:`HintPlan.controls`) onto one frame whose lightness is ``luma_full`` ``(H, W)`` L*/100, or
+    None: :func:`decide` then the full-size sampling, without temporal smoothing.
+
+    Deciding at the working size equals deciding at full size on clips made from training photos
+    (34.31 vs 34.27 dB moving, 36.01 vs 36.04 still, ``docs/results/r3_tune_reference.txt``) at a
+    third of the cost."""
+    H, W = luma_full.shape
+    if not dense:
+        return None
+    h, w = dense[0][2].shape[:2]
+    lum_small = cv2.resize(np.ascontiguousarray(luma_full, np.float32), (w, h), interpolation=cv2.INTER_AREA)
+    return _combine(plan, decide(plan, dense, lum_small, (H, W), radius), H, W)
+
+
+def composite(ab: np.ndarray, plan, decisions: list[Decision]) -> np.ndarray:
     """``ab (H,W,2)`` (the network's upsampled chroma) with the references' full-resolution chroma
-    composited on (module docstring); unchanged without usable references."""
-    got = reference_chroma(plan, dense, luma_full)
+    composited on (module docstring) as :func:`decide` (and :class:`DecisionSmoother`) found;
+    unchanged without usable references."""
+    H, W = ab.shape[:2]
+    got = _combine(plan, decisions, H, W)
     if got is None:
         return ab
     ref_ab, p = got
-    ab = np.ascontiguousarray(ab, np.float32)
-    return cv2.add(ab, cv2.multiply(cv2.subtract(ref_ab, ab), cv2.merge([p, p])))
+    return cv2.blendLinear(np.ascontiguousarray(ab, np.float32), ref_ab, 1.0 - p, p)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import collections
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,14 @@ DECAY = 0.995
 PRESET = "medium"
 """DIS preset of the planning pass ("fast" saves ~3 ms a frame but costs 0.7–1.4 dB on clips made
 from training photos: docs/results/r2_tune_reference.txt)."""
+
+
+def _f16(a: np.ndarray) -> np.ndarray:
+    return torch.from_numpy(np.ascontiguousarray(a, np.float32)).to(torch.float16).numpy()  # SIMD; NumPy's is 10× slower
+
+
+def _f32(a: np.ndarray) -> np.ndarray:
+    return torch.from_numpy(np.ascontiguousarray(a)).float().numpy()
 
 
 def annotation_to_working(ann: Annotation, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -87,13 +96,14 @@ class HintPlan:
     cuts: list = field(default_factory=list)
 
     refs: dict = field(default_factory=dict)        # annotation number → cached reference_parts
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def _save(self, frame: int, key: int, dist: int, ab: np.ndarray, conf: np.ndarray, disp: np.ndarray | None = None) -> None:
         if float(conf.max()) < 0.02:
             return
         path = self.folder / f"f{frame:09d}_a{key:05d}_d{dist:06d}.npy"
-        parts = [ab, conf[..., None]] + ([disp] if disp is not None else [])
-        np.save(path, np.concatenate(parts, axis=-1).astype(np.float16))   # displacements: float16 is 1/32 px below 64 px
+        arr = cv2.merge([ab, conf] + ([disp] if disp is not None else []))
+        np.save(path, _f16(arr))   # displacements: float16 is 1/32 px below 64 px
         self.index[frame].append((path, dist))
 
     def _save_reference(self, key: int, ann: Annotation, luma: np.ndarray) -> None:
@@ -107,22 +117,24 @@ class HintPlan:
         return np.load(path).astype(np.float32) if path.exists() else None
 
     def reference_parts(self, key: int, keep: int = 2) -> tuple[np.ndarray, np.ndarray] | None:
-        """What finishing samples of dense annotation ``key``: its full-resolution ab ``(H, W, 2)`` and
-        its (confidence, L*/100) area-averaged to the working size ``(h, w, 2)``, both float32 and
+        """What the composite samples of dense annotation ``key``: its full-resolution ab ``(H, W, 2)``
+        and its (confidence, L*/100) area-averaged to the working size ``(h, w, 2)``, both float32 and
         contiguous; or None. The ``keep`` most recently used stay in memory (they serve every frame
-        of the shot). Not thread-safe: one thread (the encoder's, which finishes frames) calls it."""
-        if key in self.refs:
-            self.refs[key] = self.refs.pop(key)  # most recently used last
+        of the shot). Thread-safe: the inference thread decides at the working size, the encoder
+        thread samples at full size."""
+        with self._lock:
+            if key in self.refs:
+                self.refs[key] = self.refs.pop(key)  # most recently used last
+                return self.refs[key]
+            ref = self.reference(key)
+            if ref is None:
+                return None
+            while self.refs and len(self.refs) >= max(1, keep):
+                self.refs.pop(next(iter(self.refs)))
+            h, w = self.size
+            small = cv2.resize(np.ascontiguousarray(ref[..., 2:4]), (w, h), interpolation=cv2.INTER_AREA)
+            self.refs[key] = (np.ascontiguousarray(ref[..., :2]), small)
             return self.refs[key]
-        ref = self.reference(key)
-        if ref is None:
-            return None
-        while self.refs and len(self.refs) >= max(1, keep):
-            self.refs.pop(next(iter(self.refs)))
-        h, w = self.size
-        small = cv2.resize(np.ascontiguousarray(ref[..., 2:4]), (w, h), interpolation=cv2.INTER_AREA)
-        self.refs[key] = (np.ascontiguousarray(ref[..., :2]), small)
-        return self.refs[key]
 
     def finish(self, fingerprint: str = "") -> None:
         """Mark the plan complete (``plan.json``: working size, cuts, annotated frames, fingerprint)."""
@@ -179,7 +191,7 @@ class HintPlan:
         conf = np.zeros(self.size, np.float32)
         dense = []
         for path, dist in items:
-            arr = np.load(path).astype(np.float32)
+            arr = _f32(np.load(path))
             w = arr[..., 2] / (1.0 + dist)
             num += arr[..., :2] * w[..., None]
             den += w
@@ -209,25 +221,28 @@ class _Propagator:
             flow = compute_flow(dst_u8, src_u8, self.preset)
             self._flow = (dst_u8, src_u8, flow)
         xs, ys = pixel_grid(h, w)
-        mx, my = xs + flow[..., 0], ys + flow[..., 1]
-        inside = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
+        mx, my = cv2.add(xs, np.ascontiguousarray(flow[..., 0])), cv2.add(ys, np.ascontiguousarray(flow[..., 1]))
+        inside = ((mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)).astype(np.float32)
         src_warp = cv2.remap(src_l, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        err = np.maximum(np.abs(dst_l - src_warp) - self.tolerance, 0)  # grain and noise below the tolerance cost nothing
-        vis = np.exp(-self.alpha * err ** 2) * inside
+        err = cv2.max(cv2.subtract(cv2.absdiff(dst_l, src_warp), self.tolerance), 0.0)  # grain and noise below the tolerance cost nothing
+        vis = cv2.multiply(cv2.exp(cv2.multiply(err, err, scale=-self.alpha)), inside)
         ab2 = cv2.remap(ab, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        conf2 = cv2.remap(conf, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0) * vis * self.decay
+        conf2 = cv2.multiply(cv2.remap(conf, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0), vis, scale=self.decay)
         if disp is None:
-            return ab2.astype(np.float32), conf2.astype(np.float32), None
-        disp2 = cv2.remap(disp, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE) + flow
-        return ab2.astype(np.float32), conf2.astype(np.float32), disp2.astype(np.float32)
+            return ab2, conf2, None
+        disp2 = cv2.add(cv2.remap(disp, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), flow)
+        return ab2, conf2, disp2
 
 
 def plan_hints(frames, annotations: list[Annotation], working_size: tuple[int, int], folder: str | os.PathLike,
-               frame_count: int | None = None, span: int = DEFAULT_SPAN, frame_period: float | None = None) -> HintPlan:
+               frame_count: int | None = None, span: int = DEFAULT_SPAN, frame_period: float | None = None,
+               max_frames: int | None = None) -> HintPlan:
     """Run the planning pass (see the module docstring) over ``frames``, an iterable of decoded gray
     frames (``.image`` uint8 ``(H,W)``, ``.index``, ``.time``) in order; returns the :class:`HintPlan`.
 
     Annotations with a ``time`` get the index of the first frame whose time is ≥ time − ½ period.
+    ``max_frames``: only the first ``max_frames`` frames will be rendered, so colors are carried
+    forward no further (the pass still reads on to every annotation: a later one reaches back).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -298,7 +313,7 @@ def plan_hints(frames, annotations: list[Annotation], working_size: tuple[int, i
         if pending:
             continue
         if last_needed is None:
-            last_needed = idx + span
+            last_needed = idx + span if max_frames is None else min(idx + span, max_frames - 1)
         if not carries or idx >= last_needed:
             break
     if pending:

@@ -3,7 +3,8 @@
 * :meth:`FrameProcessor.prepare` (decoder thread): luma → L*/100 by lookup table at full size, and
   an area-downscaled copy at the working size;
 * :meth:`FrameProcessor.infer` (main thread, batched): the generator on the working-size batch,
-  then — in frame order — scene-cut detection and flow-guided stabilization;
+  then — in frame order — scene-cut detection, flow-guided stabilization and, where a shot has
+  reference keyframes, the working-size decisions of their composite, smoothed along the same flow;
 * :meth:`FrameProcessor.finish` (encoder thread): guided upsampling of the chroma onto the
   full-resolution luminance, the reference keyframes' full-resolution chroma where a shot has one
   (:mod:`vidcolor.control.fullres`), and Lab → RGB (OpenCV; NumPy releases the GIL).
@@ -22,7 +23,7 @@ import numpy as np
 import torch
 
 from vidcolor.color import lab_to_rgb, lab_to_rgb_u8, luma_lut
-from vidcolor.control.fullres import composite
+from vidcolor.control.fullres import DecisionSmoother, composite, decide
 from vidcolor.pipeline.engine import Colorizer
 from vidcolor.pipeline.scenes import SceneDetector
 from vidcolor.pipeline.stabilize import TemporalStabilizer
@@ -52,7 +53,7 @@ class Rendered:
     low: np.ndarray | None = None
     full_u8: np.ndarray | None = None
     alpha: np.ndarray | None = None      # the input frame's alpha plane (Prepared.alpha)
-    dense: list | None = None            # Prepared.dense
+    dense: list | None = None            # the references' composite decisions (vidcolor.control.fullres.Decision)
 
 
 class FrameProcessor:
@@ -64,6 +65,7 @@ class FrameProcessor:
         self.hint_plan = hint_plan
         name = colorizer.styles[style] if style < len(colorizer.styles) else None  # added styles: the defaults
         self.stabilizer = TemporalStabilizer.for_style(name) if temporal else None
+        self.ref_smoother = DecisionSmoother() if temporal else None
         self.detector = SceneDetector() if (temporal or detect_scenes) else None
         self.first_written = first_written
         self.lut = luma_lut(8)
@@ -131,6 +133,12 @@ class FrameProcessor:
                 if cut:
                     self.stabilizer.reset()
                 lab = self.stabilizer(p.low_u8, p.low, lab, self.style)
+            if p.dense:
+                p.dense = decide(self.hint_plan, p.dense, p.low, p.full_u8.shape)
+                if self.ref_smoother is not None:
+                    p.dense = self.ref_smoother(p.dense, self.stabilizer.motion if (self.stabilizer is not None and not cut) else None)
+            elif self.ref_smoother is not None:
+                self.ref_smoother.reset()
             frames.append(lab)
         out = []
         if self._cuda and not any(p.dense for p in batch):  # reference frames are composited at full size on the CPU
@@ -159,12 +167,12 @@ class FrameProcessor:
         H, W = full.shape
         if lab.shape[:2] == (H, W):
             L = full * 100.0 if self.style == 0 else lab[..., 0]
-            ab = composite(lab[..., 1:], self.hint_plan, r.dense, full) if r.dense else lab[..., 1:]
+            ab = composite(lab[..., 1:], self.hint_plan, r.dense) if r.dense else lab[..., 1:]
             return lab_to_rgb_u8(np.dstack([L, ab]))
         if self.style == 0:
             ab = guided_upsample_np(lab[..., 1:], low, full)
             if r.dense:
-                ab = composite(ab, self.hint_plan, r.dense, full)
+                ab = composite(ab, self.hint_plan, r.dense)
             L = full * 100.0
         else:
             l_low = np.ascontiguousarray(lab[..., 0] / 100.0, dtype=np.float32)

@@ -67,14 +67,18 @@ class TemporalStabilizer:
         return 0 if beta <= 0 else math.ceil(math.log(tolerance) / math.log(beta))
 
     def reset(self) -> None:
+        self.motion: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._gray_u8: np.ndarray | None = None
         self._gray: np.ndarray | None = None
         self._out: np.ndarray | None = None
 
     def __call__(self, gray_u8: np.ndarray, gray: np.ndarray, lab: np.ndarray, style: int) -> np.ndarray:
         """One frame: luma ``(h,w)`` uint8 (for flow), L*/100 ``(h,w)`` float32, predicted Lab
-        ``(h,w,3)`` float32 → stabilized Lab ``(h,w,3)``."""
+        ``(h,w,3)`` float32 → stabilized Lab ``(h,w,3)``. Afterwards :attr:`motion` holds
+        ``(map_x, map_y, confidence)`` ``(h,w)`` float32 of this frame onto the previous one (for
+        other state carried along the motion), or None when there was no previous frame."""
         out = lab
+        self.motion = None
         if self._out is not None and self._out.shape == lab.shape and self.strength > 0:
             h, w = gray.shape
             flow = compute_flow(gray_u8, self._gray_u8, self.preset)
@@ -83,6 +87,7 @@ class TemporalStabilizer:
             inside = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
             prev_gray = cv2.remap(self._gray, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             conf = np.exp(-self.alpha * (gray - prev_gray) ** 2) * inside
+            self.motion = (mx, my, conf.astype(np.float32))
             warped = cv2.remap(self._out, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             wgt = (self.strength * conf)[..., None].astype(np.float32)
             if style == 0:

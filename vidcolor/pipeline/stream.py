@@ -119,6 +119,37 @@ def run_pipeline(source: Iterable, process: Callable[[list], list], sink: Callab
     return count[0]
 
 
+def prefetch(source: Iterable, size: int = 8) -> Iterator:
+    """Iterate ``source`` in a background thread, up to ``size`` items ahead (e.g. decoding while the
+    caller computes). Its errors are re-raised here, in order; closing the generator early (``break``,
+    an error in the caller) stops the thread."""
+    stop = _Stop()
+    q: queue.Queue = queue.Queue(maxsize=max(1, size))
+
+    def produce():
+        try:
+            for item in source:
+                if not _put(q, item, stop):
+                    return
+        except BaseException as exc:  # noqa: BLE001 — re-raised in the caller
+            stop.error = exc
+        _put(q, _END, stop)
+
+    worker = threading.Thread(target=produce, name="vidcolor-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = _get(q, stop)
+            if item is _END:
+                break
+            yield item
+        if stop.error is not None:
+            raise stop.error
+    finally:
+        stop.event.set()
+        worker.join(timeout=30)
+
+
 def iter_chunks(it: Iterable, n: int) -> Iterator[list]:
     chunk = []
     for x in it:

@@ -1,0 +1,54 @@
+"""The reference composite's temporal smoothing (vidcolor.control.fullres.DecisionSmoother)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vidcolor.control.fullres import Decision, DecisionSmoother
+from vidcolor.flow.dis import pixel_grid
+
+H, W = 24, 32
+
+
+def _decision(still: np.ndarray, p: np.ndarray, key: int = 0) -> Decision:
+    return Decision(key, 3, np.zeros((H, W, 2), np.float32), still.astype(np.float32), p.astype(np.float32))
+
+
+def _motion(dx: float = 0.0, conf: float = 1.0):
+    xs, ys = pixel_grid(H, W)
+    return xs - dx, ys.copy(), np.full((H, W), conf, np.float32)   # current pixel x came from x − dx
+
+
+def test_a_tie_between_the_candidates_no_longer_switches_every_frame():
+    sm = DecisionSmoother(0.85)
+    outs = []
+    for t in range(30):
+        flip = np.full((H, W), float(t % 2))
+        (d,) = sm([_decision(flip, np.ones((H, W)))], _motion() if t else None)
+        outs.append(float(d.still.mean()))
+    steps = [abs(a - b) for a, b in zip(outs[10:], outs[11:])]
+    assert max(steps) < 0.2          # unsmoothed: 1.0 every frame
+    assert 0.3 < outs[-1] < 0.7
+
+
+def test_state_follows_the_motion_and_stops_where_confidence_does():
+    sm = DecisionSmoother(0.85)
+    blob = np.zeros((H, W))
+    blob[8:16, 8:16] = 1
+    sm([_decision(blob, blob)], None)
+    (d,) = sm([_decision(np.zeros((H, W)), np.zeros((H, W)))], _motion(dx=4))
+    assert d.p[8:16, 12:20].mean() > 0.8 and d.p[8:16, 4:8].max() < 1e-6    # carried 4 px to the right
+    sm.reset()
+    sm([_decision(blob, blob)], None)
+    (d,) = sm([_decision(np.zeros((H, W)), np.zeros((H, W)))], _motion(conf=0.0))
+    assert d.p.max() == 0.0                                                   # occluded: the new decision
+
+
+def test_no_motion_no_history_and_other_references_are_left_alone():
+    sm = DecisionSmoother(0.85)
+    ones = np.ones((H, W))
+    sm([_decision(ones, ones, key=0)], None)
+    (d,) = sm([_decision(np.zeros((H, W)), np.zeros((H, W)), key=1)], _motion())   # another reference: no history
+    assert d.p.max() == 0.0
+    (d,) = sm([_decision(ones, ones, key=1)], None)                              # no motion (first frame, a cut)
+    assert d.p.min() == 1.0
