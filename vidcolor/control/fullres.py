@@ -25,8 +25,9 @@ Two steps, in two threads of the video pipeline:
    and the strength ``p`` per reference, from a 3×3 window there (about 5×5 at full size). Video
    then smooths both along the motion (:class:`DecisionSmoother`): a pixel whose two candidates
    match about equally well would otherwise switch between them from frame to frame, and that
-   flickers (warping error 1.6× automatic's on clips made from training photos, the same as
-   automatic's once smoothed: ``docs/results/r4_tune_reference.txt``).
+   flickers (warping error 0.67 vs automatic's 0.46 ×10⁻⁴ on moving clips made from training
+   photos; 0.52, the color clips' own, once smoothed: ``docs/results/r4_reference_flicker_diagnosis.txt``,
+   ``r4_tune_reference.txt``).
 2. :func:`composite` (encoder thread, full size): ``ab_ref = moved + m↑ · (still − moved)``, sampled
    at full size, blended with ``p↑``. (Choosing by position instead, ``x' = x + (1 − m↑)·s·disp↑``,
    saves a blend but samples between the candidates where ``m`` is soft: 30.80 vs 31.33 dB and warping
