@@ -178,5 +178,5 @@ def test_batch_manifest_reference_and_hints_columns(tmp_path, tiny_hint_weights)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.none.mp4", "b.none.mp4"]
     (tmp_path / "m2.csv").write_text("input,reference\na.mp4,99=f0.png\n")
     r = run("batch", tmp_path / "m2.csv", "-o", tmp_path / "out2", "--weights", tiny_hint_weights, "-q")
-    assert r.exit_code == 1 and "beyond the end" in r.output
+    assert r.exit_code == 1 and "beyond the end" in r.output, (r.exit_code, r.output)
     assert clip.exists()
