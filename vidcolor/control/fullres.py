@@ -101,7 +101,7 @@ def decide(plan, dense: list, lum_small: np.ndarray, full_size: tuple[int, int],
     out = []
     span = plan.span
     for key, dist, disp, conf in dense:
-        parts = plan.reference_parts(key)
+        parts = plan.reference_parts(key, keep=max(2, len(dense)))
         if parts is None or parts[0].shape[:2] != (H, W):
             continue
         ref_small = parts[1]
@@ -162,9 +162,9 @@ def _grid2(h: int, w: int) -> np.ndarray:
     return g
 
 
-def _sample(plan, d: Decision, H: int, W: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Full-size ``(ab_ref (H,W,2), p (H,W))`` of one decision."""
-    parts = plan.reference_parts(d.key)
+def _sample(plan, d: Decision, H: int, W: int, keep: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Full-size ``(ab_ref (H,W,2), p (H,W))`` of one decision (``keep``: references the plan caches)."""
+    parts = plan.reference_parts(d.key, keep=keep)
     if parts is None or parts[0].shape[:2] != (H, W):
         return None
     ref_ab = parts[0]
@@ -180,7 +180,7 @@ def _sample(plan, d: Decision, H: int, W: int) -> tuple[np.ndarray, np.ndarray] 
 def _combine(plan, decisions: list[Decision], H: int, W: int) -> tuple[np.ndarray, np.ndarray] | None:
     found = []
     for d in decisions:
-        got = _sample(plan, d, H, W)
+        got = _sample(plan, d, H, W, keep=max(2, len(decisions)))
         if got is not None:
             found.append((got[0], got[1], d.dist))
     if not found:

@@ -135,8 +135,8 @@ class FrameProcessor:
                 lab = self.stabilizer(p.low_u8, p.low, lab, self.style)
             if p.dense:
                 p.dense = decide(self.hint_plan, p.dense, p.low, p.full_u8.shape)
-                if self.ref_smoother is not None:
-                    p.dense = self.ref_smoother(p.dense, self.stabilizer.motion if (self.stabilizer is not None and not cut) else None)
+                if self.ref_smoother is not None:  # exists with the stabilizer, whose motion is None after a cut
+                    p.dense = self.ref_smoother(p.dense, self.stabilizer.motion)
             elif self.ref_smoother is not None:
                 self.ref_smoother.reset()
             frames.append(lab)
