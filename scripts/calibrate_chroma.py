@@ -24,11 +24,22 @@ measured with ``--hint-points`` true-color points per photo drawn as in ``script
 Weights that already carry a calibration are measured from scratch (their bias and gains are
 ignored), unless ``--hints-only``: then their bias and automatic gain stay, and only the gain with
 hints is measured and rewritten.
+
+Weights with a chroma-class head (:mod:`vidcolor.models.chroma_classes`, ``scripts/train_chroma_classes.py``)
+also choose the annealed mean's temperature T (``--temperatures``): the bias is measured per T, and
+the rule above runs over every (T, gain) pair — the *most colorful* pair within the margins (with
+one T that is the largest gain, as before). T goes into the architecture metadata
+(``config.ab_temperature``). ``--auto-only`` keeps the gain with hints and stores the bias the hinted
+rows had as ``chroma_bias_hints``: rows with hints use the regression, not the head, so a head added
+to a calibrated model leaves them exactly as they were.
+
+    python scripts/calibrate_chroma.py HEAD.safetensors RUN/val_images.txt --limit 47 --auto-only --write OUT.safetensors
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -63,23 +74,35 @@ def _hint_map(img: np.ndarray, points: int, seed: int, colorizer) -> torch.Tenso
         return image_hint_map(Controls(hints=str(csv)), (h, w), colorizer)
 
 
+def _set_temperature(model, t: float | None) -> None:
+    if t is not None:
+        model.config = dataclasses.replace(model.config, ab_temperature=t)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("weights")
     ap.add_argument("val_dir")
     ap.add_argument("--gains", default="0.4,0.5,0.6,0.7,0.8,0.9,1.0,1.1,1.2,1.4")
-    ap.add_argument("--margin", type=float, default=0.5, help="allowed PSNR loss vs the best gain, dB")
+    ap.add_argument("--temperatures", default="1.0,0.6,0.38,0.25,0.15",
+                    help="annealed-mean temperatures tried with a chroma-class head (ignored without one)")
+    ap.add_argument("--margin", type=float, default=0.5, help="allowed PSNR loss vs the best setting, dB")
     ap.add_argument("--margin-gray", type=float, default=0.25, help="allowed PSNR loss vs the gray baseline, dB")
     ap.add_argument("--render-size", type=int, default=256)
     ap.add_argument("--limit", type=int, default=40)
     ap.add_argument("--write", help="write the calibrated weights here (fp16)")
     ap.add_argument("--no-bias", action="store_true", help="do not estimate a chroma bias (cast)")
     ap.add_argument("--hints-only", action="store_true", help="keep the weights' bias and automatic gain; choose and write only the gain with hints")
+    ap.add_argument("--auto-only", action="store_true",
+                    help="choose only the automatic settings (temperature, bias, gain); keep the gain with hints and the "
+                         "bias the hinted rows had (chroma_bias_hints): for a chroma-class head added to a calibrated model")
     ap.add_argument("--hint-points", type=int, default=10, help="true-color points per photo for the hinted gain (0: no hints)")
     args = ap.parse_args()
     model = load_generator(args.weights)
     col = Colorizer(model=model, device="cpu", render_size=args.render_size)
     meta = weights_info(args.weights)
+    if args.hints_only and args.auto_only:
+        raise SystemExit("Error: --hints-only and --auto-only exclude each other")
     if args.hints_only:
         if not args.hint_points:
             raise SystemExit("Error: --hints-only needs --hint-points > 0")
@@ -88,43 +111,55 @@ def main() -> None:
         args.no_bias = True
     else:  # measure from scratch
         col.chroma_gain, col.chroma_gain_hints, col.chroma_bias = 1.0, None, (0.0, 0.0)
+    if args.auto_only:
+        args.hint_points = 0
     src = Path(args.val_dir)
     if src.is_file():  # a list of paths, e.g. RUN/val_images.txt
         files = [Path(line.strip()) for line in src.read_text().splitlines() if line.strip()][: args.limit]
     else:
         files = sorted(p for p in src.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))[: args.limit]
-    gains = [float(g) for g in args.gains.split(",")]
-    bias = np.array(col.chroma_bias, dtype=np.float64)
-    if not args.no_bias:  # mean (predicted − true) ab over the validation pixels, at gain 1
-        from vidcolor.color import rgb_to_lab
-
-        diffs = []
-        for f in files:
-            img = to_float(read_image(f))
-            if img.ndim == 2:
-                continue
-            rgb = torch.from_numpy(img).permute(2, 0, 1)[None]
-            pred = col.predict_low(col.to_working(rgb_to_gray(rgb)), 0)
-            true = rgb_to_lab(torch.nn.functional.interpolate(rgb, size=pred.shape[-2:], mode="area"))
-            diffs.append((pred[:, 1:] - true[:, 1:]).mean(dim=(0, 2, 3)).numpy())
-        bias = np.mean(diffs, axis=0)
-        col.chroma_bias = (float(bias[0]), float(bias[1]))
-        print(f"chroma bias (mean predicted − true a*, b* on {len(diffs)} validation photos): {bias[0]:+.2f}, {bias[1]:+.2f}")
-    rows = {g: [] for g in gains}
-    hinted = {g: [] for g in gains}
-    orig_cf, gray_psnr = [], []
+    photos = []
     for f in files:
         img = to_float(read_image(f))
-        if img.ndim == 2:
-            continue
+        if img.ndim == 3:
+            photos.append(img)
+    gains = [float(g) for g in args.gains.split(",")]
+    temps = [float(t) for t in args.temperatures.split(",")] if model.ab_classifier is not None and not args.hints_only else [None]
+    if model.ab_classifier is not None and args.hints_only:
+        temps = [model.config.ab_temperature]
+    biases = {}
+    for t in temps:
+        _set_temperature(model, t)
+        bias = np.array(col.chroma_bias, dtype=np.float64)
+        if not args.no_bias:  # mean (predicted − true) ab over the validation pixels, at gain 1
+            from vidcolor.color import rgb_to_lab
+
+            col.chroma_bias, col.chroma_gain = (0.0, 0.0), 1.0
+            diffs = []
+            for img in photos:
+                rgb = torch.from_numpy(img).permute(2, 0, 1)[None]
+                pred = col.predict_low(col.to_working(rgb_to_gray(rgb)), 0)
+                true = rgb_to_lab(torch.nn.functional.interpolate(rgb, size=pred.shape[-2:], mode="area"))
+                diffs.append((pred[:, 1:] - true[:, 1:]).mean(dim=(0, 2, 3)).numpy())
+            bias = np.mean(diffs, axis=0)
+            print(f"{'' if t is None else f'T={t}: '}chroma bias (mean predicted − true a*, b* on {len(diffs)} validation photos): "
+                  f"{bias[0]:+.2f}, {bias[1]:+.2f}", flush=True)
+        biases[t] = bias
+    rows = {(t, g): [] for t in temps for g in gains}
+    hinted = {g: [] for g in gains}
+    orig_cf, gray_psnr = [], []
+    for img in photos:
         rgb = torch.from_numpy(img).permute(2, 0, 1)[None]
         gray = rgb_to_gray(rgb)
         orig_cf.append(float(colorfulness(rgb[0])))
         gray_psnr.append(float(psnr(gray_baseline(rgb)[0], rgb[0])))
-        for g in ([] if args.hints_only else gains):
-            col.chroma_gain = g
-            out = col.colorize(gray, 0)
-            rows[g].append((float(psnr(out[0], rgb[0])), float(colorfulness(out[0]))))
+        for t in ([] if args.hints_only else temps):
+            _set_temperature(model, t)
+            col.chroma_bias = (float(biases[t][0]), float(biases[t][1]))
+            for g in gains:
+                col.chroma_gain = g
+                out = col.colorize(gray, 0)
+                rows[(t, g)].append((float(psnr(out[0], rgb[0])), float(colorfulness(out[0]))))
         if args.hint_points:
             hints = _hint_map(img, args.hint_points, seed=len(gray_psnr), colorizer=col)
             for g in gains:
@@ -132,37 +167,48 @@ def main() -> None:
                 hinted[g].append(float(psnr(col.colorize(gray, 0, hints)[0], rgb[0])))
     base = float(np.mean(gray_psnr))
     print(f"{len(orig_cf)} validation photos, originals' mean colorfulness {np.mean(orig_cf):.1f}, gray baseline PSNR {base:.2f} dB")
-    summary = {g: (np.mean([r[0] for r in v]), np.mean([r[1] for r in v])) for g, v in rows.items() if v}
-    for g, (p, c) in summary.items():
-        print(f"gain {g:.2f}: PSNR {p:.2f} dB  colorfulness {c:.1f} ({c / np.mean(orig_cf):.0%} of originals)")
+    summary = {k: (np.mean([r[0] for r in v]), np.mean([r[1] for r in v])) for k, v in rows.items() if v}
+    for (t, g), (p, c) in summary.items():
+        print(f"{'' if t is None else f'T {t:.2f}  '}gain {g:.2f}: PSNR {p:.2f} dB  colorfulness {c:.1f} ({c / np.mean(orig_cf):.0%} of originals)")
     if args.hints_only:
-        choice = col.chroma_gain
-    else:
+        choice = (temps[0], col.chroma_gain)
+    else:  # the most colorful setting within the margins (one temperature: the largest gain)
         best = max(p for p, _ in summary.values())
-        ok = [g for g, (p, _) in summary.items() if p >= max(best - args.margin, base - args.margin_gray)]
-        choice = max(ok) if ok else max(summary, key=lambda g: summary[g][0])
+        ok = [k for k, (p, _) in summary.items() if p >= max(best - args.margin, base - args.margin_gray)]
+        choice = max(ok, key=lambda k: summary[k][1]) if ok else max(summary, key=lambda k: summary[k][0])
+    t_choice, g_choice = choice
+    _set_temperature(model, t_choice)
+    bias = biases[t_choice] if t_choice in biases else np.array(col.chroma_bias)
     if args.hint_points:
         for g, v in hinted.items():
             print(f"gain {g:.2f} with {args.hint_points} hint points: PSNR {np.mean(v):.2f} dB")
         accurate = max(hinted, key=lambda g: np.mean(hinted[g]))
+    elif args.auto_only:
+        accurate = float(meta.get("chroma_gain_hints", meta.get("chroma_gain", 1.0)))
     else:
-        accurate = max(summary, key=lambda g: summary[g][0])
-    print(f"chosen gain: {choice} (automatic{', kept' if args.hints_only else ''}); with hints: {accurate} "
-          f"(the best PSNR{' with hints' if args.hint_points else ''})")
+        accurate = max((g for (t, g) in summary if t == t_choice), key=lambda g: summary[(t_choice, g)][0])
+    print(f"chosen: {'' if t_choice is None else f'temperature {t_choice}, '}gain {g_choice} "
+          f"(automatic{', kept' if args.hints_only else ''}); with hints: {accurate} "
+          f"({'kept' if args.auto_only else 'the best PSNR' + (' with hints' if args.hint_points else '')})")
     if args.write:
         hinted_cal = {"photos": len(orig_cf), "source": str(args.val_dir), "hint_points": args.hint_points,
                       "table": {str(k): round(float(np.mean(v)), 3) for k, v in hinted.items() if v}}
+        auto_cal = {"photos": len(orig_cf), "source": str(args.val_dir), "gray_baseline_psnr": round(base, 3),
+                    "margin_db": args.margin, "margin_gray_db": args.margin_gray,
+                    "table": {(str(g) if t is None else f"T={t},gain={g}"): [round(v[0], 3), round(v[1], 2)] for (t, g), v in summary.items()}}
         if args.hints_only:
             info = {**meta, "chroma_gain_hints": accurate, "chroma_gain_hints_calibration": hinted_cal}
+        elif args.auto_only:
+            info = {**meta, "chroma_gain": g_choice, "chroma_bias": [round(float(bias[0]), 3), round(float(bias[1]), 3)],
+                    "chroma_gain_hints": accurate, "chroma_bias_hints": meta.get("chroma_bias_hints", meta.get("chroma_bias", [0.0, 0.0])),
+                    "chroma_gain_calibration": auto_cal}
         else:
-            info = {**meta, "chroma_gain": choice, "chroma_gain_hints": accurate, "chroma_bias": [round(float(bias[0]), 3), round(float(bias[1]), 3)],
-                    "chroma_gain_calibration": {"photos": len(orig_cf), "source": str(args.val_dir), "gray_baseline_psnr": round(base, 3),
-                                                "margin_db": args.margin, "margin_gray_db": args.margin_gray,
-                                                "table": {str(k): [round(v[0], 3), round(v[1], 2)] for k, v in summary.items()}},
-                    "chroma_gain_hints_calibration": hinted_cal}
+            info = {**meta, "chroma_gain": g_choice, "chroma_gain_hints": accurate, "chroma_bias": [round(float(bias[0]), 3), round(float(bias[1]), 3)],
+                    "chroma_gain_calibration": auto_cal, "chroma_gain_hints_calibration": hinted_cal}
+            info.pop("chroma_bias_hints", None)
         save_generator(model, args.write, info=info, dtype=torch.float16)
         print(f"wrote {args.write}")
-    print(json.dumps({"chosen": choice, "hints": accurate}))
+    print(json.dumps({"chosen": g_choice, "temperature": t_choice, "hints": accurate}))
 
 
 if __name__ == "__main__":

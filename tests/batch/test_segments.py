@@ -188,3 +188,19 @@ def test_crash_during_the_join_only_redoes_the_join(tmp_path, col, gop_clip):
     r = segmented(gop_clip, out, col)
     assert r.reused == [0, 1, 2, 3] and r.rendered == [] and r.frames_rendered == 0
     assert len(video_pts(out)) == N_FRAMES and not work_folder(out).exists()
+
+
+def test_a_recalibrated_file_does_not_join_old_segments(tmp_path, tiny_weights):
+    """The chroma calibration lives in the weights' metadata, not their tensors: it is part of the
+    render's fingerprint, so re-calibrated weights never resume another calibration's segments."""
+    from vidcolor.batch.segments import CALIBRATION_KEYS, _with_calibration, model_fingerprint, weights_fingerprint
+    from vidcolor.models.serialization import load_generator, save_generator
+    from vidcolor.pipeline.engine import Colorizer
+
+    model = load_generator(tiny_weights)
+    plain = weights_fingerprint(save_generator(model, tmp_path / "a.safetensors"))[0]
+    cal = save_generator(model, tmp_path / "b.safetensors", info={"chroma_gain": 1.3, "chroma_bias": [1.0, 2.0]})
+    calibrated = weights_fingerprint(cal)[0]
+    assert plain == model_fingerprint(model) and calibrated != plain
+    col = Colorizer(cal, device="cpu")
+    assert _with_calibration(model_fingerprint(col.model), [getattr(col, k) for k in CALIBRATION_KEYS]) == calibrated

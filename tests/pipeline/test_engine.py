@@ -87,3 +87,36 @@ def test_model_in_memory(tiny_weights):
     assert col.styles == TINY.styles
     with pytest.raises(VidcolorError, match="unknown style .vangogh.; built-in: none"):
         col.style_index("vangogh")
+
+
+def test_chroma_class_head_serves_automatic_frames_and_hinted_ones_keep_their_calibration(tmp_path):
+    """With a chroma-class head, automatic frames take the head's chroma with the automatic gain and
+    bias; frames with user points take the regression with the hinted gain and bias, exactly as the
+    same weights without a head (the hint path was calibrated on the regression)."""
+    import dataclasses
+
+    from vidcolor.models.config import GeneratorConfig
+    from vidcolor.models.hints import make_hints
+    from vidcolor.models.serialization import save_generator
+
+    cfg = GeneratorConfig(widths=(8, 16, 32), bottleneck_blocks=1, style_dim=8, refine_channels=4, hints=True)
+    torch.manual_seed(0)
+    base = Generator(cfg)
+    head = Generator(dataclasses.replace(cfg, ab_classes=4))
+    head.load_state_dict(base.state_dict(), strict=False)
+    head.ab_classifier.bins.copy_(torch.tensor([[-30.0, -30.0], [-30.0, 30.0], [30.0, -30.0], [30.0, 30.0]]))
+    cal = {"chroma_gain": 1.4, "chroma_bias": [5.0, -3.0], "chroma_gain_hints": 1.0, "chroma_bias_hints": [1.0, 1.0]}
+    paths = {}
+    for name, model in (("base", base), ("head", head)):
+        paths[name] = save_generator(model, tmp_path / f"{name}.safetensors", info=cal)
+    cb = Colorizer(paths["base"], device="cpu", precision="fp32", render_size=0)
+    ch = Colorizer(paths["head"], device="cpu", precision="fp32", render_size=0)
+    assert ch.chroma_bias_hints == (1.0, 1.0) and ch.chroma_bias == (5.0, -3.0)
+    gray = torch.rand(2, 1, 32, 32)
+    conf = torch.zeros(2, 1, 32, 32)
+    conf[0, 0, 10, 10] = 1.0
+    hints = make_hints(torch.full((2, 2, 32, 32), 20.0), conf)
+    a, b = cb.predict_low(gray, 0, hints), ch.predict_low(gray, 0, hints)
+    assert torch.equal(a[0], b[0])  # the frame with a user point: regression, hinted calibration
+    assert not torch.allclose(a[1], b[1])  # the frame without: the head
+    assert not torch.allclose(cb.predict_low(gray, 0), ch.predict_low(gray, 0))

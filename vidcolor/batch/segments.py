@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import shutil
 import time
@@ -72,12 +73,21 @@ def work_folder(output: str | os.PathLike) -> Path:
     return out.with_name(out.name + WORK_SUFFIX)
 
 
-def model_fingerprint(model) -> str:
-    """SHA-256 of a model's tensors (names and fp32 values), wherever they were loaded from."""
+def model_fingerprint(model, base_only: bool = False) -> str:
+    """SHA-256 of a model's tensors (names and values), wherever they were loaded from, and of the
+    decoding settings in its config (a chroma-class head's temperature).
+
+    ``base_only``: the tensors of the base network alone — no chroma classification head
+    (``ab_classifier.*``), no config — what a style pack depends on (packs render through the styled
+    path, which the head never touches), so adding or retraining a head keeps packs valid."""
     h = hashlib.sha256()
     for name, t in sorted(model.state_dict().items()):
+        if base_only and name.startswith("ab_classifier."):
+            continue
         h.update(name.encode())
         h.update(t.detach().to("cpu").contiguous().numpy().tobytes())
+    if not base_only and getattr(model.config, "ab_classes", 0):
+        h.update(model.config.to_json().encode())
     return h.hexdigest()
 
 
@@ -85,8 +95,28 @@ def model_fingerprint(model) -> str:
 def _file_fingerprint(path: str, size: int, mtime_ns: int) -> tuple[str, tuple[str, ...]]:
     from vidcolor.models.serialization import load_generator
 
+    from vidcolor.models.serialization import weights_info
+
     model = load_generator(path)
-    return model_fingerprint(model), tuple(model.styles)
+    info = weights_info(path)
+    return _with_calibration(model_fingerprint(model), [info.get(k) for k in CALIBRATION_KEYS]), tuple(model.styles)
+
+
+CALIBRATION_KEYS = ("chroma_gain", "chroma_gain_hints", "chroma_bias", "chroma_bias_hints")
+"""Weights metadata that changes the output (:class:`vidcolor.pipeline.engine.Colorizer`)."""
+
+
+def _with_calibration(fingerprint: str, values: list) -> str:
+    """A render's weights fingerprint: the model's, plus its chroma calibration (``CALIBRATION_KEYS``,
+    kept in the file's metadata, not its tensors) — a re-calibrated file never joins old segments."""
+    def as_float(v):
+        return None if v is None else [float(x) for x in v] if isinstance(v, (list, tuple)) else float(v)
+
+    defaults = [1.0, None, [0.0, 0.0], None]
+    norm = [None if as_float(v) == d else as_float(v) for v, d in zip(values, defaults)]
+    if all(v is None for v in norm):
+        return fingerprint
+    return hashlib.sha256(json.dumps([fingerprint, norm]).encode()).hexdigest()
 
 
 def weights_fingerprint(weights: str | os.PathLike | None) -> tuple[str, tuple[str, ...]]:
@@ -199,7 +229,7 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
         if colorizer is None:
             colorizer = Colorizer(weights, device=device, render_size=render_size)
         colorizer.style_index(style)
-        fingerprint = model_fingerprint(colorizer.model)
+        fingerprint = _with_calibration(model_fingerprint(colorizer.model), [getattr(colorizer, k) for k in CALIBRATION_KEYS])
     settings = {"style": style, "weights": fingerprint,
                 "render_size": render_size, "temporal": temporal, "codec": codec, "crf": crf,
                 "segment_seconds": float(segment_seconds), "warmup": warmup}

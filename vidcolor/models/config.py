@@ -29,6 +29,11 @@ class GeneratorConfig:
         decoder_widths: with a pretrained encoder, decoder channels at strides 2, 4, 8, 16.
         bottleneck_width: with a pretrained encoder, channels of the stride-32 bottleneck.
         hints: extra color-hint inputs (ab + confidence, :mod:`vidcolor.models.hints`).
+        ab_classes: number of quantised-ab classes of a chroma classification head
+            (:mod:`vidcolor.models.chroma_classes`; 0 = none, chroma by regression only). With a
+            head, plain automatic colorization takes its low frequencies from the head's annealed mean.
+        ab_temperature: the annealed mean's temperature T (1 = mean, → 0 = mode).
+        ab_class_width: channels of the classification head.
     """
 
     widths: tuple[int, ...] = (32, 64, 128, 256)
@@ -41,8 +46,17 @@ class GeneratorConfig:
     decoder_widths: tuple[int, ...] = (32, 48, 96, 192)
     bottleneck_width: int = 256
     hints: bool = False
+    ab_classes: int = 0
+    ab_temperature: float = 0.38
+    ab_class_width: int = 64
 
     def __post_init__(self) -> None:
+        if int(self.ab_classes) < 0 or int(self.ab_classes) == 1:
+            raise VidcolorError(f"ab_classes must be 0 (no classification head) or ≥ 2, got {self.ab_classes}")
+        if not float(self.ab_temperature) > 0:
+            raise VidcolorError(f"ab_temperature must be > 0, got {self.ab_temperature}")
+        object.__setattr__(self, "ab_classes", int(self.ab_classes))
+        object.__setattr__(self, "ab_temperature", float(self.ab_temperature))
         if self.encoder not in ENCODERS:
             raise VidcolorError(f"unknown generator encoder '{self.encoder}'; valid: {', '.join(ENCODERS)}")
         if self.encoder != "scratch" and len(self.decoder_widths) != 4:
@@ -63,7 +77,11 @@ class GeneratorConfig:
         return 2 ** len(self.widths) if self.encoder == "scratch" else 32
 
     def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+        d = dataclasses.asdict(self)
+        if not self.ab_classes:  # files without a classification head stay readable by earlier versions
+            for key in ("ab_classes", "ab_temperature", "ab_class_width"):
+                d.pop(key)
+        return json.dumps(d, sort_keys=True)
 
     @classmethod
     def from_dict(cls, d: dict) -> "GeneratorConfig":

@@ -15,6 +15,12 @@ Output Lab ``[N, 3, H, W]``: L in [0, 100], ab in about ±110.
        For style 0 the L channel *is* the input luminance (``100·gray``), bit for bit; only ab is
        predicted. For other styles L is predicted too (as a residual on the input).
 
+Chroma classes (``config.ab_classes > 0``, :mod:`vidcolor.models.chroma_classes`): a head on the
+decoder's stride-4 and stride-8 levels predicts a distribution over quantised ab. For plain rows
+without hints the output ab is ``ab_reg + up(H_T(z) − pool₄(ab_reg))``: the low frequencies
+(at the head's resolution) come from the annealed mean ``H_T``, vivid where the network is sure,
+and the detail from the regression. Styled and hinted rows use the regression alone.
+
 Encoders (:mod:`vidcolor.models.encoders`): ``config.encoder == "scratch"`` — a small conv encoder
 trained from scratch (tiny test configs); ``"efficientnet_lite0"`` — the ImageNet EfficientNet-Lite0
 trunk (semantics: which things are sky, skin, foliage), with U-Net decoder levels of
@@ -31,6 +37,7 @@ from torch import nn
 
 from vidcolor.color import AB_SCALE
 from vidcolor.models.attention import CBAM
+from vidcolor.models.chroma_classes import ChromaClassHead, annealed_mean
 from vidcolor.models.config import GeneratorConfig
 from vidcolor.models.encoders import LiteEncoder, ScratchEncoder
 from vidcolor.models.hints import HINT_CHANNELS
@@ -147,6 +154,12 @@ class Generator(nn.Module):
         self.refine = nn.Sequential(nn.Conv2d(4 + hc, r, 3, padding=1), nn.ReLU(inplace=True), nn.Conv2d(r, 3, 3, padding=1)) if r else None
         nn.init.zeros_(self.head.bias)
         self.head.weight.data.mul_(0.1)
+        self.ab_classifier = None
+        if c.ab_classes:
+            if len(self.decoder) < 2:
+                raise ValueError("a chroma classification head needs ≥ 2 decoder levels")
+            # decoder outputs run coarse → fine with dec[i] channels; the head reads the last-but-one (dec[1]) and the one before (dec[2])
+            self.ab_classifier = ChromaClassHead(dec[1], dec[2] if len(self.decoder) >= 3 else 0, c.ab_classes, c.ab_class_width)
 
     @property
     def styles(self) -> tuple[str, ...]:
@@ -160,15 +173,27 @@ class Generator(nn.Module):
         return list(self.encoder.net.parameters()) if isinstance(self.encoder, LiteEncoder) else []
 
     def forward(self, gray: torch.Tensor, style: torch.Tensor | int = 0, hints: torch.Tensor | None = None,
-                style_vector: torch.Tensor | None = None) -> torch.Tensor:
+                style_vector: torch.Tensor | None = None, classes: bool | torch.Tensor = True) -> torch.Tensor:
+        """Lab ``[N,3,H,W]`` (module docstring). ``classes``: bool or ``[N]`` bool, False where a plain row
+        must take the regression's chroma although it has no network hints (frames whose user points
+        are applied after the network, :class:`vidcolor.pipeline.engine.Colorizer`)."""
+        return self.forward_with_logits(gray, style, hints, style_vector, logits=False, classes=classes)[0]
+
+    def forward_with_logits(self, gray: torch.Tensor, style: torch.Tensor | int = 0, hints: torch.Tensor | None = None,
+                            style_vector: torch.Tensor | None = None, logits: bool = True,
+                            classes: bool | torch.Tensor = True) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(Lab [N,3,H,W], logits [N,Q,H/4,W/4] or None)``: :meth:`forward` plus the chroma-class
+        logits of every row (``logits=True`` and a head; the training of the head uses them)."""
         if gray.dim() != 4 or gray.shape[1] != 1:
             raise ValueError(f"generator expects gray [N,1,H,W], got {tuple(gray.shape)}")
         n, _, h, w = gray.shape
+        hinted = None
         if hints is not None:
             if not self.config.hints:
                 raise ValueError("this generator was built without hint inputs (config.hints = False)")
             if hints.shape != (n, HINT_CHANNELS, h, w):
                 raise ValueError(f"hints must be [N,{HINT_CHANNELS},H,W] = {(n, HINT_CHANNELS, h, w)}, got {tuple(hints.shape)}")
+            hinted = (hints[:, 2] > 0).flatten(1).any(1)
         elif self.config.hints:
             hints = gray.new_zeros(n, HINT_CHANNELS, h, w)
         if not torch.is_tensor(style):
@@ -195,19 +220,38 @@ class Generator(nn.Module):
             hcur = block(hcur, s)
         hcur = self.context(hcur)
         dec_skips = skips[:-1] if self.config.encoder == "scratch" else skips[:len(self.decoder)]
+        levels = []
         for block, skip in zip(self.decoder, reversed(dec_skips)):
             hcur = block(hcur, skip, s, hints)
+            levels.append(hcur)
         out = F.pixel_shuffle(self.head(hcur), 2)
         if self.refine is not None:
             extra = [x, out] if hints is None else [x, out, hints.to(out.dtype)]
             out = out + self.refine(torch.cat(extra, dim=1))
+
+        plain = (style == 0) if style_vector is None else torch.zeros(n, dtype=torch.bool, device=gray.device)
+        auto = plain if hinted is None else plain & ~hinted
+        if torch.is_tensor(classes):
+            auto = auto & classes.to(auto.device).reshape(-1).bool()
+        elif not classes:
+            auto = torch.zeros_like(auto)
+        z = None
+        if self.ab_classifier is not None and (logits or bool(auto.any())):
+            z = self.ab_classifier(levels[-2], levels[-3] if len(levels) >= 3 else None)
+            if bool(auto.any()):
+                # plain automatic rows: low frequencies from the annealed mean, detail from the regression
+                ab_reg = out[:, 1:3].float()
+                low = F.adaptive_avg_pool2d(ab_reg, z.shape[-2:])
+                ab_cls = annealed_mean(z, self.ab_classifier.bins, self.config.ab_temperature) / AB_SCALE
+                ab_new = ab_reg + F.interpolate(ab_cls - low, size=ab_reg.shape[-2:], mode="bilinear", align_corners=False)
+                ab = torch.where(auto.view(n, 1, 1, 1), ab_new, ab_reg)
+                out = torch.cat([out[:, :1].float(), ab], dim=1)
         out = out[:, :, :h, :w].float()
 
-        plain = (style == 0).view(n, 1, 1, 1) if style_vector is None else torch.zeros(n, 1, 1, 1, dtype=torch.bool, device=gray.device)
         l_styled = (gray + out[:, :1]).clamp(0, 1)
-        L = torch.where(plain, gray, l_styled) * 100.0
+        L = torch.where(plain.view(n, 1, 1, 1), gray, l_styled) * 100.0
         ab = out[:, 1:3] * AB_SCALE
-        return torch.cat([L, ab], dim=1)
+        return torch.cat([L, ab], dim=1), z
 
 
 def count_parameters(module: nn.Module) -> int:

@@ -57,7 +57,10 @@ class Colorizer:
     colorization: a calibration chosen on validation photos at export time (see
     ``scripts/calibrate_chroma.py``), never on held-out ones. Frames with color hints use
     ``chroma_gain_hints`` instead (metadata, default ``chroma_gain``): the gain with the best validation
-    PSNR, since there the user sets the colors and the rest should be accurate rather than vivid.
+    PSNR, since there the user sets the colors and the rest should be accurate rather than vivid —
+    and ``chroma_bias_hints`` (default ``chroma_bias``): with a chroma-class head
+    (:mod:`vidcolor.models.chroma_classes`) automatic rows take their chroma from the head and rows
+    with hints from the regression, two predictors with their own casts.
     """
 
     def __init__(self, weights: str | os.PathLike | None = None, device: str = "auto", precision: str = "auto",
@@ -67,6 +70,7 @@ class Colorizer:
         self.chroma_gain = 1.0
         self.chroma_gain_hints: float | None = None
         self.chroma_bias = (0.0, 0.0)
+        self.chroma_bias_hints: tuple[float, float] | None = None
         if model is None:
             path = Path(weights) if weights else bundled_weights()
             if weights is None and not path.is_file():
@@ -78,6 +82,8 @@ class Colorizer:
                 self.chroma_gain_hints = float(meta["chroma_gain_hints"])
             bias = meta.get("chroma_bias", (0.0, 0.0))
             self.chroma_bias = (float(bias[0]), float(bias[1]))
+            if "chroma_bias_hints" in meta:
+                self.chroma_bias_hints = (float(meta["chroma_bias_hints"][0]), float(meta["chroma_bias_hints"][1]))
         self.model = model.to(self.device).eval()
         for p in self.model.parameters():
             p.requires_grad_(False)
@@ -171,19 +177,26 @@ class Colorizer:
         with self._autocast():
             if pack is not None:  # an added style: its vector drives FiLM, then its adapter
                 out = self._forward(x, 0, hints, style_vector=pack.vector)
+            elif self.model.ab_classifier is not None and hints is not None and style == 0:
+                # rows with any hint (user points or a reference) keep the regression's chroma, which
+                # the hint calibration and spreading were tuned on; the chroma classes are for automatic rows
+                classes = ~(hints[:, 2] > 0).flatten(1).any(1)
+                out = self._forward(x, style, net_hints, classes=classes) if net_hints is not None else self._forward(x, style, classes=classes)
             else:
                 out = self._forward(x, style, net_hints) if net_hints is not None else self._forward(x, style)
         out = out.float()
         if pack is not None:
             out = pack.adapter(x, out)
         hinted_gain = self.chroma_gain if self.chroma_gain_hints is None else self.chroma_gain_hints
-        if style == 0 and (self.chroma_gain != 1.0 or hinted_gain != 1.0 or self.chroma_bias != (0.0, 0.0)):
+        hinted_bias = self.chroma_bias if self.chroma_bias_hints is None else self.chroma_bias_hints
+        if style == 0 and (self.chroma_gain != 1.0 or hinted_gain != 1.0 or self.chroma_bias != (0.0, 0.0) or hinted_bias != (0.0, 0.0)):
             bias = torch.tensor(self.chroma_bias, device=out.device).view(1, 2, 1, 1)
             free = 1.0 if hints is None else 1 - hints[:, 2:3].float()  # no calibration where the user (or a reference) decided the color
             gain = self.chroma_gain
-            if hints is not None and hinted_gain != self.chroma_gain:  # frames with hints: the accurate gain
+            if hints is not None and (hinted_gain != self.chroma_gain or hinted_bias != self.chroma_bias):  # frames with hints: the accurate gain
                 has = (hints[:, 2] > 0).flatten(1).any(1).view(-1, 1, 1, 1)
                 gain = torch.where(has, hinted_gain, self.chroma_gain).to(out.dtype)
+                bias = torch.where(has, torch.tensor(hinted_bias, device=out.device).view(1, 2, 1, 1), bias)
             calibrated = gain * (out[:, 1:] - bias)
             out[:, 1:] = out[:, 1:] + free * (calibrated - out[:, 1:])
         if hints is not None and style == 0:

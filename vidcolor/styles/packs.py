@@ -204,7 +204,7 @@ def load_pack(name: str, model) -> StylePack:
     pack = read_pack(pack_path(name))
     from vidcolor.batch.segments import model_fingerprint
 
-    fp = model_fingerprint(model)
+    fp = model_fingerprint(model, base_only=True)
     if pack.meta.get("base_fingerprint") != fp or pack.vector.numel() != model.config.style_dim:
         made = pack.meta.get("base_weights") or "unknown weights"
         raise VidcolorError(f"style '{name}' was made for another model ({made}, fingerprint {pack.meta.get('base_fingerprint', '?')[:12]}; "
@@ -412,7 +412,7 @@ def learn_style(name: str, image: str | os.PathLike, *, minutes: float = 10.0, s
 
     from vidcolor.batch.segments import model_fingerprint
 
-    fingerprint = model_fingerprint(model)
+    fingerprint = model_fingerprint(model, base_only=True)
     dev = resolve_device(device)
     model = model.to(dev).eval()
     for p in model.parameters():
