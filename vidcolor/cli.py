@@ -318,7 +318,13 @@ def keyframes(film, output, weights, device, render_size, overwrite):
 @cli.command()
 @click.argument("file", type=click.Path())
 def info(file):
-    """Print the streams of a video (or the properties of an image)."""
+    """Print the streams of a video, the properties of an image, or what a .safetensors file holds
+    (generator weights: architecture, styles, calibration, fingerprint; a style pack: its painting and base)."""
+    if Path(file).suffix.lower() == ".safetensors":
+        from vidcolor.models.describe import describe_safetensors
+
+        click.echo(describe_safetensors(file))
+        return
     from vidcolor.io.probe import describe
 
     click.echo(describe(file))

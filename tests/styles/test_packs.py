@@ -88,6 +88,20 @@ def test_learn_save_list_remove(vgg_available, home, painting, photos, tiny_weig
         remove_style("oil")
 
 
+def test_info_describes_a_pack_and_the_weights_it_needs(vgg_available, home, painting, photos, tiny_weights):
+    from vidcolor.batch.segments import model_fingerprint
+    from vidcolor.models.serialization import load_generator
+
+    path = _learn("starry", painting, photos, tiny_weights)
+    r = CliRunner().invoke(cli, ["info", str(path)])
+    assert r.exit_code == 0, r.output
+    assert "style pack: starry" in r.output and "painting.png" in r.output and "tiny.safetensors" in r.output
+    base = model_fingerprint(load_generator(tiny_weights), base_only=True)[:16]
+    assert base in r.output
+    r = CliRunner().invoke(cli, ["info", str(tiny_weights)])
+    assert r.exit_code == 0 and f"style packs need {base}" in r.output  # the user can match a pack to its weights
+
+
 def test_added_style_renders_differently(vgg_available, home, painting, photos, tiny_weights):
     from vidcolor.pipeline.engine import Colorizer
 

@@ -40,10 +40,11 @@ def save_generator(model: Generator, path: str | os.PathLike, info: dict | None 
     return path
 
 
-def read_safetensors_metadata(path: str | os.PathLike, *, what: str, fmt: str, version: str, kind: str) -> dict:
+def read_safetensors_metadata(path: str | os.PathLike, *, what: str, fmt: str | None, version: str, kind: str) -> dict:
     """Validate ``path`` as a vidcolor safetensors file of format ``fmt`` (never unpickling: a pickle
     or zip checkpoint is refused before anything is read) and return its header metadata.
-    ``what`` names the file in messages ("weights file", "style pack"); ``kind`` the format."""
+    ``what`` names the file in messages ("weights file", "style pack"); ``kind`` the format;
+    ``fmt=None`` accepts any safetensors file (the caller dispatches on ``meta.get("format")``)."""
     path = Path(path)
     if not path.is_file():
         raise VidcolorError(f"{what} not found: '{path}'")
@@ -61,6 +62,8 @@ def read_safetensors_metadata(path: str | os.PathLike, *, what: str, fmt: str, v
     except Exception as exc:  # safetensors raises its own error types for malformed headers
         detail = str(exc).splitlines()[0] if str(exc) else "bad header"
         raise VidcolorError(f"{what} '{path}' is damaged: not a valid safetensors file ({exc.__class__.__name__}: {detail})") from None
+    if fmt is None:
+        return meta
     if meta.get("format") != fmt:
         raise VidcolorError(f"'{path}' is a safetensors file but not {kind} (metadata format={meta.get('format')!r})")
     if meta.get("format_version") != version:
