@@ -165,7 +165,7 @@ def main() -> None:
                 z = h(fine.detach(), None if coarse is None else coarse.detach())
             ce = -(target * torch.log_softmax(z.float(), dim=1)).sum(dim=1)
             loss = ce.mean() if name == "plain" else (ce * pix_w).sum() / pix_w.sum()
-            losses[name] = float(loss)
+            losses[name] = float(loss.detach())
             total = total + loss
         lr = args.lr * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * min(1.0, (time.time() - t_start) / budget))))
         for gparam in opt.param_groups:

@@ -244,3 +244,46 @@ def test_temporal_stage_on_videos(tmp_path, monkeypatch):
     assert {e["stage"] for e in log if e["event"] == "train"} == {"temporal"}
     assert used, "no video clip was drawn"
     assert any((run / "cache" / "clips").glob("*.npz"))
+
+
+# ------------------------------------------------------------------ (d) chroma classification head
+
+CLASSES = ["--set", "model.widths=[8, 16, 32]", "--set", "stages.pretrain.cls=1.0", "--set", "losses.class_rebalance=0.5",
+           "--set", "stages.adversarial.steps=0", "--set", "stages.temporal.steps=0"]
+
+
+@pytest.mark.slow
+def test_chroma_class_head_trains_exports_and_colorizes(tmp_path):
+    """``stages.*.cls > 0`` adds the head: classes from the data, its loss logged, the exported weights
+    carry it (classes, temperature), ``vidcolor process`` uses it, and ``--init`` from weights without a
+    head adds one."""
+    run = tmp_path / "run"
+    res = train(run, *CLASSES, "--set", "stages.pretrain.steps=6")
+    assert res.exit_code == 0, res.output
+    ev = events(run)
+    classes = [e for e in ev if e.get("event") == "chroma_classes"]
+    assert len(classes) == 1 and classes[0]["classes"] >= 2 and classes[0]["weight_max"] > classes[0]["weight_min"]
+    steps = [e for e in ev if "g_cls" in e]
+    assert steps and all(0 < e["g_cls"] < 20 for e in steps)
+    g = load_generator(run / "generator_ema.safetensors")
+    assert g.config.ab_classes == classes[0]["classes"] and g.config.ab_temperature == 0.38
+    assert float(g.ab_classifier.bins.abs().max()) > 0  # the data's classes, saved with the weights
+    photo = tmp_path / "p.png"
+    import cv2
+    import numpy as np
+
+    cv2.imwrite(str(photo), (np.random.default_rng(0).random((40, 56)) * 255).astype(np.uint8))
+    r = CliRunner().invoke(cli, ["process", str(photo), "-o", str(tmp_path / "o.png"), "--weights", str(run / "generator_ema.safetensors"), "--device", "cpu"])
+    assert r.exit_code == 0, r.output
+    # fine-tuning a model without a head adds one (the rest loads; the head starts fresh)
+    plain = tmp_path / "plain"
+    assert train(plain, "--set", "model.widths=[8, 16, 32]", "--set", "stages.pretrain.steps=2", "--set", "stages.adversarial.steps=0",
+                 "--set", "stages.temporal.steps=0").exit_code == 0
+    res = train(tmp_path / "init", *CLASSES, "--set", "stages.pretrain.steps=2", "--init", str(plain / "generator_ema.safetensors"))
+    assert res.exit_code == 0, res.output
+
+
+def test_bad_class_settings_are_clean_errors(tmp_path):
+    assert_clean_error(train(tmp_path / "a", "--set", "stages.pretrain.cls=-1"), "loss weights must be ≥ 0")
+    assert_clean_error(train(tmp_path / "b", "--set", "losses.class_rebalance=2"), "losses.class_rebalance must be in [0, 1]")
+    assert_clean_error(train(tmp_path / "c", "--set", "stages.pretrain.cls=1"), "needs ≥ 3 encoder levels")  # the tiny preset has 2

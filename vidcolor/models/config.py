@@ -55,6 +55,8 @@ class GeneratorConfig:
             raise VidcolorError(f"ab_classes must be 0 (no classification head) or ≥ 2, got {self.ab_classes}")
         if not float(self.ab_temperature) > 0:
             raise VidcolorError(f"ab_temperature must be > 0, got {self.ab_temperature}")
+        if int(self.ab_classes) and self.encoder == "scratch" and len(self.widths) < 3:
+            raise VidcolorError(f"a chroma classification head needs ≥ 3 encoder levels (model.widths), got {tuple(self.widths)}")
         object.__setattr__(self, "ab_classes", int(self.ab_classes))
         object.__setattr__(self, "ab_temperature", float(self.ab_temperature))
         if self.encoder not in ENCODERS:

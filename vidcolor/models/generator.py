@@ -173,11 +173,15 @@ class Generator(nn.Module):
         return list(self.encoder.net.parameters()) if isinstance(self.encoder, LiteEncoder) else []
 
     def forward(self, gray: torch.Tensor, style: torch.Tensor | int = 0, hints: torch.Tensor | None = None,
-                style_vector: torch.Tensor | None = None, classes: bool | torch.Tensor = True) -> torch.Tensor:
+                style_vector: torch.Tensor | None = None, classes: bool | torch.Tensor = True,
+                return_logits: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]:
         """Lab ``[N,3,H,W]`` (module docstring). ``classes``: bool or ``[N]`` bool, False where a plain row
         must take the regression's chroma although it has no network hints (frames whose user points
-        are applied after the network, :class:`vidcolor.pipeline.engine.Colorizer`)."""
-        return self.forward_with_logits(gray, style, hints, style_vector, logits=False, classes=classes)[0]
+        are applied after the network, :class:`vidcolor.pipeline.engine.Colorizer`; training, where the
+        regression learns from L1 and the head from its own loss). ``return_logits``: ``(Lab, logits)``
+        as :meth:`forward_with_logits` (through ``forward``, so DDP sees it)."""
+        lab, z = self.forward_with_logits(gray, style, hints, style_vector, logits=return_logits, classes=classes)
+        return (lab, z) if return_logits else lab
 
     def forward_with_logits(self, gray: torch.Tensor, style: torch.Tensor | int = 0, hints: torch.Tensor | None = None,
                             style_vector: torch.Tensor | None = None, logits: bool = True,

@@ -66,6 +66,7 @@ class StageConfig:
     rec: float = 1.0                     # λ_rec
     per: float = 0.0                     # λ_per (VGG16 perceptual loss vs the target)
     tex: float = 0.0                     # λ_tex: Gram-matrix texture loss vs the teacher, styled samples only
+    cls: float = 0.0                     # λ_cls: chroma classification (Zhang et al. 2016) on plain samples; > 0 in any stage adds the head
     temp: float = 0.0                    # λ_temp
     tadv: float = 0.0                    # λ for the temporal (warped-frame) discriminator
     d_steps: int = 1                     # D updates per G update
@@ -89,6 +90,9 @@ class LossConfig:
     feature_crop: int = 0                # perceptual/texture losses on one crop of this size (0 = whole image)
     charbonnier: float = 0.0
     rebalance: float = 0.0               # strength s of Zhang et al. 2016 chroma rebalancing of the ab L1 (λ = 1 − s; 0 = off, 0.5 = the paper)
+    class_rebalance: float = 0.0         # strength s of the class rebalancing of the classification loss (λ = 1 − s; 0 = off, 0.5 = the paper)
+    class_min_fraction: float = 3.0e-6   # an ab grid cell becomes a class when this share of training pixels falls in it
+    class_temperature: float = 0.38      # annealed-mean temperature written into the exported weights (calibrate_chroma.py re-chooses it)
     style_image: str | None = None       # style exemplar image: trains the style named 'exemplar' (needs VGG)
     style_weight: float = 0.0            # λ of the Gram-matrix style loss for 'exemplar' samples
     content_weight: float = 1.0          # λ of the VGG content loss (vs the photo) for 'exemplar' samples
@@ -222,12 +226,18 @@ def _validate(cfg: TrainConfig) -> None:
     need(0 <= cfg.data.hint_none <= 1 and 0 <= cfg.data.hint_dense <= 1 and cfg.data.hint_none + cfg.data.hint_dense <= 1,
          "data.hint_none and data.hint_dense must be in [0, 1] and sum to ≤ 1")
     need(0 <= cfg.losses.rebalance <= 1, f"losses.rebalance must be in [0, 1] (0 = off), got {cfg.losses.rebalance}")
+    need(0 <= cfg.losses.class_rebalance <= 1, f"losses.class_rebalance must be in [0, 1] (0 = off), got {cfg.losses.class_rebalance}")
+    need(0 <= cfg.losses.class_min_fraction < 0.5, f"losses.class_min_fraction must be in [0, 0.5), got {cfg.losses.class_min_fraction}")
+    need(cfg.losses.class_temperature > 0, f"losses.class_temperature must be > 0, got {cfg.losses.class_temperature}")
     for name in STAGE_NAMES:
         st: StageConfig = getattr(cfg.stages, name)
         need(st.steps >= 0 and st.batch_size >= 1 and st.d_steps >= 1 and st.d_warmup >= 0, f"stages.{name}: steps, batch_size, d_steps, d_warmup must be non-negative (batch_size, d_steps ≥ 1)")
         need(st.lr_g > 0 and st.lr_d > 0, f"stages.{name}: learning rates must be > 0")
-        need(min(st.adv, st.rec, st.per, st.temp, st.tadv, st.tex) >= 0, f"stages.{name}: loss weights must be ≥ 0")
-        need(st.adv + st.rec + st.per + st.temp + st.tadv > 0, f"stages.{name}: all loss weights are 0")
+        need(min(st.adv, st.rec, st.per, st.temp, st.tadv, st.tex, st.cls) >= 0, f"stages.{name}: loss weights must be ≥ 0")
+        need(st.adv + st.rec + st.per + st.temp + st.tadv + st.cls > 0, f"stages.{name}: all loss weights are 0")
+    from vidcolor.training.trainer import generator_config, uses_classes  # the architecture, checked before any work
+
+    generator_config(cfg, 2 if uses_classes(cfg) else 0)
 
 
 def parse_overrides(items: typing.Iterable[str]) -> dict:

@@ -7,6 +7,7 @@ Ctrl-C writes a checkpoint and returns cleanly.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import time
@@ -17,6 +18,7 @@ import torch
 from vidcolor.color import lab_to_rgb, rgb_to_gray
 from vidcolor.errors import VidcolorError
 from vidcolor.evaluation.warping import warping_error
+from vidcolor.models.config import GeneratorConfig
 from vidcolor.models.serialization import save_generator
 from vidcolor.training import checkpoint as ckpt
 from vidcolor.training.config import STAGE_NAMES, TrainConfig
@@ -24,7 +26,7 @@ from vidcolor.training.datasets import DeterministicSampler, PairDataset, Synthe
 from vidcolor.training.distributed import DistContext, cleanup, init_distributed, resolve_amp
 from vidcolor.training.images import build_cache, center_crop, list_images, load_cached, split_train_val, synthesize_images
 from vidcolor.training.records import JsonlLog, plot_losses, prepare_run_dir, save_grid, to_u8
-from vidcolor.training.trainer import GANTrainer
+from vidcolor.training.trainer import GANTrainer, uses_classes
 from vidcolor.training.videos import KeyedConcat, VideoClipDataset, build_video_cache
 
 
@@ -127,6 +129,37 @@ def _ab_weights(cfg: TrainConfig, entries, log):
     return w
 
 
+def class_bins(cfg: TrainConfig, entries, log):
+    """``(bins [Q,2], weights [Q] or None)`` of the chroma classification head, or None when no stage
+    trains it: the cells of a 10-unit ab grid holding ≥ ``losses.class_min_fraction`` of the training
+    pixels (up to 400 images at a quarter of the teach size, the head's resolution), and Zhang et al.'s
+    rebalancing weights from their prior when ``losses.class_rebalance > 0``. Deterministic in the
+    data, so a resumed run rebuilds the same classes."""
+    if not uses_classes(cfg):
+        return None
+    import cv2
+
+    from vidcolor.color import rgb_to_lab
+    from vidcolor.models.chroma_classes import ab_grid, bin_counts, rebalance_weights as class_weights
+
+    grid = ab_grid(10.0)
+    counts = torch.zeros(grid.shape[0])
+    step = max(1, len(entries) // 400)
+    for entry in entries[::step]:
+        rgb = load_cached(entry, "none")
+        small = cv2.resize(rgb, (max(1, rgb.shape[1] // 4), max(1, rgb.shape[0] // 4)), interpolation=cv2.INTER_AREA)
+        lab = rgb_to_lab(torch.from_numpy(small).permute(2, 0, 1)[None].float() / 255.0)
+        counts += bin_counts(lab[:, 1:], grid, 10.0)
+    keep = counts >= max(1.0, cfg.losses.class_min_fraction * float(counts.sum()))
+    if int(keep.sum()) < 2:
+        raise VidcolorError("the training images hold fewer than 2 chroma classes (gray images?); set stages.*.cls to 0")
+    bins, prior = grid[keep], counts[keep] / counts[keep].sum()
+    weights = class_weights(prior, 1.0 - cfg.losses.class_rebalance) if cfg.losses.class_rebalance > 0 else None
+    log({"event": "chroma_classes", "classes": int(keep.sum()), "images": len(entries[::step]),
+         **({"weight_min": round(float(weights.min()), 3), "weight_max": round(float(weights.max()), 3)} if weights is not None else {})})
+    return bins, weights
+
+
 def _restore_state(trainer: GANTrainer, state: dict, mid_stage: bool) -> None:
     """Resume mid-stage: optimizers, schedulers, scaler, EMA count. At a stage boundary the stage
     starts fresh optimizers, but the EMA update count and the loss scale carry over as in an
@@ -179,12 +212,19 @@ def _init_generator(trainer: GANTrainer, path: Path) -> None:
     from vidcolor.models.serialization import load_generator
 
     src = load_generator(path)
-    if src.config != trainer.g_raw.config:
+    heads = ("ab_classes", "ab_temperature", "ab_class_width")
+    base = lambda c: dataclasses.replace(c, **{k: getattr(GeneratorConfig(), k) for k in heads})  # noqa: E731
+    if base(src.config) != base(trainer.g_raw.config):
         raise VidcolorError(f"--init weights '{path}' have a different architecture or style list than the config "
                             f"({src.config.widths}, {list(src.config.styles)} vs {trainer.g_raw.config.widths}, {list(trainer.g_raw.config.styles)})")
+    state = src.state_dict()
+    if src.config.ab_classes != trainer.g_raw.config.ab_classes:  # a head is added (or its classes differ): it starts fresh
+        state = {k: v for k, v in state.items() if not k.startswith("ab_classifier.")}
     with torch.no_grad():
         for net in (trainer.g_raw, trainer.g_ema):
-            net.load_state_dict(src.state_dict())
+            missing, unexpected = net.load_state_dict(state, strict=False)
+            if unexpected or any(not k.startswith("ab_classifier.") for k in missing):
+                raise VidcolorError(f"--init weights '{path}' do not match the config's generator")
 
 
 def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | None = None, argv: list[str] | None = None, echo: bool = True,
@@ -210,7 +250,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
         amp = resolve_amp(cfg.amp, ctx.device)
         entries, val = _data(cfg, out, ctx, log)
         video_clips = _video_clips(cfg, out, ctx, log)
-        trainer = GANTrainer(cfg, ctx, amp, ab_weights=_ab_weights(cfg, entries, log))
+        trainer = GANTrainer(cfg, ctx, amp, ab_weights=_ab_weights(cfg, entries, log), class_bins=class_bins(cfg, entries, log))
         progress = {"stage": STAGE_NAMES[0], "step_in_stage": 0, "global_step": 0, "stage_done": False}
         opt_state = None
         if init is not None and not resume:

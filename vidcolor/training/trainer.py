@@ -20,6 +20,7 @@ from vidcolor.color import lab_to_rgb, rgb_to_gray, rgb_to_lab
 from vidcolor.flow.warp import backward_warp
 from vidcolor.losses import AdversarialLoss, GramStyleLoss, LabL1Loss, LossWeights, PerceptualLoss, TemporalLoss, VGGFeatures, total_loss
 from vidcolor.losses.perceptual import gram
+from vidcolor.losses.classification import ChromaClassLoss
 from vidcolor.losses.rebalance import ChromaRebalance
 from vidcolor.models.encoders import LiteEncoder
 from vidcolor.training.hints import simulate_hints
@@ -29,9 +30,17 @@ from vidcolor.training.degrade import degrade_gray
 from vidcolor.training.distributed import DistContext
 
 
-def generator_config(cfg: TrainConfig) -> GeneratorConfig:
+def uses_classes(cfg: TrainConfig) -> bool:
+    """Whether any stage trains the chroma classification head (``stages.*.cls > 0``)."""
+    return any(getattr(cfg.stages, s).cls > 0 and getattr(cfg.stages, s).steps > 0 for s in STAGE_NAMES)
+
+
+def generator_config(cfg: TrainConfig, ab_classes: int = 0) -> GeneratorConfig:
+    """The generator the config describes; ``ab_classes`` = number of chroma classes of its head (0 = none)."""
     base = preset(cfg.model.preset)
     kw = {"styles": tuple(cfg.data.styles)}
+    if ab_classes:
+        kw.update(ab_classes=int(ab_classes), ab_temperature=cfg.losses.class_temperature)
     if cfg.model.widths:
         kw["widths"] = tuple(cfg.model.widths)
     if cfg.model.bottleneck_blocks is not None:
@@ -61,12 +70,19 @@ def _set_requires_grad(module: nn.Module, flag: bool) -> None:
 
 
 class GANTrainer:
-    def __init__(self, cfg: TrainConfig, ctx: DistContext, amp_dtype: torch.dtype | None, ab_weights=None):
-        """``ab_weights``: chroma-rebalancing table (:func:`~vidcolor.losses.rebalance.rebalance_weights`) or None."""
+    def __init__(self, cfg: TrainConfig, ctx: DistContext, amp_dtype: torch.dtype | None, ab_weights=None, class_bins=None):
+        """``ab_weights``: chroma-rebalancing table (:func:`~vidcolor.losses.rebalance.rebalance_weights`) or None.
+        ``class_bins``: ``(bins [Q,2], weights [Q] or None)`` of the chroma classification head
+        (:func:`vidcolor.training.loop.class_bins`), or None for a generator without one."""
         self.cfg, self.ctx, self.device, self.amp_dtype = cfg, ctx, ctx.device, amp_dtype
         torch.manual_seed(cfg.seed)
         m = cfg.model
-        g = Generator(generator_config(cfg))
+        g = Generator(generator_config(cfg, 0 if class_bins is None else len(class_bins[0])))
+        self.cls_loss = None
+        if class_bins is not None:
+            with torch.no_grad():
+                g.ab_classifier.bins.copy_(torch.as_tensor(class_bins[0]))
+            self.cls_loss = ChromaClassLoss(*class_bins).to(self.device)
         if isinstance(g.encoder, LiteEncoder) and m.pretrained:
             from vidcolor.pretrained import load_state
 
@@ -240,8 +256,12 @@ class GANTrainer:
         tadv_on = clip and st.tadv > 0
         logs: dict[str, torch.Tensor] = {}
 
+        logits = None
         with self._autocast():
-            pred_lab = self.G(gray, style, hints)
+            if self.cls_loss is not None:  # the regression learns from L1, the head from its own loss
+                pred_lab, logits = self.G(gray, style, hints, classes=False, return_logits=True)
+            else:
+                pred_lab = self.G(gray, style, hints)
         pred_lab = pred_lab.float()
         pred_rgb = lab_to_rgb(pred_lab)
         if self.cfg.channels_last:
@@ -258,7 +278,7 @@ class GANTrainer:
 
         if adv_on:
             for k in range(st.d_steps):
-                fake = pred_rgb if k == 0 else lab_to_rgb(self.G(gray, style, hints).float()).detach()
+                fake = pred_rgb if k == 0 else lab_to_rgb(self.G(gray, style, hints, classes=False).float()).detach()
                 logs.update(self._d_update(self.d_raw, self.D, self.opt_d, (gray, target), (gray, fake), "d"))
         if tadv_on:
             logs.update(self._d_update(self.td_raw, self.TD, self.opt_td, triplet(t5), [x.detach() for x in triplet(p5)], "td"))
@@ -280,13 +300,17 @@ class GANTrainer:
                 terms["g_tadv"] = self.adv.generator(self.td_raw(*triplet(p5)))
         if (st.per > 0 or st.tex > 0) and self.perceptual is not None:
             terms.update(self._feature_losses(pred_rgb, target, style, st, step_in_stage))
+        if logits is not None:  # plain samples (with or without hints): Zhang et al.'s soft-encoded cross-entropy
+            terms["g_cls"] = self.cls_loss(logits, target_lab, style == 0)
         if clip and st.temp > 0:
             mb = batch["mask_back"].to(self.device)
             terms["g_temp"] = torch.stack([
                 self.temporal(p5[:, t], p5[:, t - 1], fb[:, t - 1], mb[:, t - 1]) for t in range(1, T)
             ]).mean()
-        w = LossWeights(adv=st.adv, rec=st.rec, per=st.per, temp=st.temp, tadv=st.tadv, tex=st.tex)
+        w = LossWeights(adv=st.adv, rec=st.rec, per=st.per, temp=st.temp, tadv=st.tadv, tex=st.tex, cls=st.cls)
         g_total = total_loss(terms, w)
+        if logits is not None and st.cls == 0:  # keep the head in the backward pass (DDP expects every parameter)
+            g_total = g_total + 0.0 * terms["g_cls"]
         self._backward_step(g_total, self.opt_g)
         self.update_ema()
         used = (True, adv_on, tadv_on)  # a scheduler steps only with its optimizer (g, d, td)
