@@ -83,6 +83,23 @@ def test_plain_colorization_keeps_luminance(tmp_path, tiny_weights):
     assert np.abs(L_in - L_out).mean() < 2.0
 
 
+def test_saturation_option(tmp_path, tiny_weights):
+    """--saturation 0 gives gray, a larger value more chroma than the default; out of range is refused."""
+    import cv2
+
+    g = (np.random.default_rng(0).random((48, 64)) * 255).astype(np.uint8)
+    write_image(tmp_path / "g.png", g)
+    chroma = {}
+    for s in ("0", "1", "2"):
+        r = run(["process", str(tmp_path / "g.png"), "-o", str(tmp_path / f"s{s}.png"), "--weights", str(tiny_weights), "--saturation", s, "-q"])
+        assert r.exit_code == 0, r.output
+        lab = cv2.cvtColor(read_image(tmp_path / f"s{s}.png"), cv2.COLOR_RGB2Lab).astype(float)
+        chroma[s] = np.abs(lab[..., 1:] - 128).mean()
+    assert chroma["0"] < 0.6 < chroma["1"] < chroma["2"]
+    r = CliRunner().invoke(cli, ["process", str(tmp_path / "g.png"), "-o", str(tmp_path / "x.png"), "--saturation", "9"])
+    assert r.exit_code == 2 and "--saturation" in r.output and not (tmp_path / "x.png").exists()
+
+
 def _assert_error(r, out_path=None, needle=None):
     assert r.exit_code != 0
     assert r.output.startswith("Error:"), r.output

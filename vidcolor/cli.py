@@ -136,9 +136,11 @@ class _Progress:
 @click.option("--deinterlace", is_flag=True,
               help="Deinterlace interlaced videos (yadif, one frame per frame) before colorizing and write them progressive "
                    "(default: keep the field order).")
+@click.option("--saturation", default=1.0, show_default=True, type=click.FloatRange(0, 4),
+              help="Scale of the colors' saturation: 1 = the model's calibrated colors, 0 = gray, 1.3 = more vivid (0–4); colors from --hints/--reference are kept as given.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 def process(inputs, output, style, weights, device, overwrite, no_temporal, render_size, codec, crf, scenes, batch_size, compile_,
-            resume, segment_seconds, ray_address, ray_workers, hints_csv, hints_image, references, deinterlace, quiet):
+            resume, segment_seconds, ray_address, ray_workers, hints_csv, hints_image, references, deinterlace, saturation, quiet):
     """Colorize (and stylize) videos and photos."""
     import warnings
 
@@ -152,7 +154,8 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
                                 temporal=not no_temporal, codec=codec, crf=crf, overwrite=overwrite, scenes=scenes,
                                 batch_size=batch_size, compile=compile_, progress_factory=lambda f: _Progress(Path(f).name, show),
                                 resume=resume, segment_seconds=segment_seconds, ray_address=ray_address, ray_workers=ray_workers,
-                                controls=Controls(hints_csv, hints_image, tuple(references)), deinterlace=deinterlace)
+                                controls=Controls(hints_csv, hints_image, tuple(references)), deinterlace=deinterlace,
+                                saturation=saturation)
     for r in results:
         if not quiet:
             extra = f", {r.frames} frames at {r.fps:.1f} fps" if r.kind == "video" else ""
@@ -174,6 +177,8 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
 @click.option("--crf", default=18, show_default=True, type=click.IntRange(0, 51))
 @click.option("--no-temporal", is_flag=True, help="Turn off flow-guided stabilization and scene-cut resets.")
 @click.option("--deinterlace", is_flag=True, help="Deinterlace interlaced films (yadif) before colorizing (a manifest may set it per film).")
+@click.option("--saturation", default=1.0, show_default=True, type=click.FloatRange(0, 4),
+              help="Default scale of the colors' saturation (1 = the model's, 0 = gray; a manifest may set one per film).")
 @click.option("--overwrite", is_flag=True, help="Render films whose output already exists.")
 @click.option("--segment-seconds", type=click.FloatRange(min=0, min_open=True),
               help="Segment length in seconds of film, the resume unit and Ray work item (default: sized so one segment takes about 30 s to render).")
@@ -186,7 +191,7 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
 @click.option("--ray-workers", type=click.IntRange(1), help="Ray actors (default: one per GPU, else one per CPU).")
 @click.option("-q", "--quiet", is_flag=True, help="Only the failures.")
 @click.pass_context
-def batch(ctx, sources, output, style, weights, device, render_size, codec, crf, no_temporal, deinterlace, overwrite, segment_seconds,
+def batch(ctx, sources, output, style, weights, device, render_size, codec, crf, no_temporal, deinterlace, saturation, overwrite, segment_seconds,
           warmup, no_resume, batch_size, ray_address, ray_workers, quiet):
     """Colorize many films: SOURCES are folders, globs, videos or CSV/YAML manifests.
 
@@ -195,7 +200,7 @@ def batch(ctx, sources, output, style, weights, device, render_size, codec, crf,
     """
     from vidcolor.batch.batch import FilmJob, collect_jobs, format_summary, run_batch
 
-    base = FilmJob(Path(), None, style, render_size, codec, crf, not no_temporal, segment_seconds, deinterlace=deinterlace)
+    base = FilmJob(Path(), None, style, render_size, codec, crf, not no_temporal, segment_seconds, deinterlace=deinterlace, saturation=saturation)
     jobs = collect_jobs(list(sources), base)
 
     def report(o):

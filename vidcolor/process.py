@@ -26,7 +26,7 @@ from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_fil
 from vidcolor.io.video_writer import holds_alpha
 from vidcolor.outputs import (COLOR_NOTE, PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_clashes, check_codec, check_output,
                               default_output, is_image, video_input_notes)
-from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer
+from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, check_saturation
 from vidcolor.pipeline.frames import FrameProcessor
 from vidcolor.pipeline.scenes import write_cut_list
 from vidcolor.pipeline.stream import run_pipeline
@@ -40,7 +40,7 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
                   weights: str | None = None, device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True,
                   codec: str | None = None, crf: int = 18, overwrite: bool = False, batch_size: int | None = None, scenes: str | os.PathLike | None = None,
                   progress: Callable[[int, int | None], None] | None = None, max_frames: int | None = None,
-                  controls: Controls | None = None, deinterlace: bool = False) -> ProcessResult:
+                  controls: Controls | None = None, deinterlace: bool = False, saturation: float = 1.0) -> ProcessResult:
     """Colorize (and stylize) a video, keeping every frame, its timestamps and all audio tracks.
 
     ``style``: ``none`` (plain colorization) or a style the weights know. ``temporal``: flow-guided
@@ -50,7 +50,9 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     ``progress(done, total)`` is called after each batch. ``batch_size``: frames per inference batch
     (default: 4 on CPU, sized from free memory on CUDA). ``deinterlace``: an interlaced input is
     deinterlaced (yadif, one frame per frame) before colorizing and written progressive; by default
-    its field order is kept (:class:`~vidcolor.io.video.VideoReader`). ``codec``: None picks one
+    its field order is kept (:class:`~vidcolor.io.video.VideoReader`). ``saturation``: scale of the
+    colors' chroma (:class:`~vidcolor.pipeline.engine.Colorizer`; a given ``colorizer`` keeps its
+    own). ``codec``: None picks one
     (:func:`~vidcolor.outputs.auto_codec`: h264, or one that keeps the input's alpha channel in
     ``output``'s container); an alpha channel travels frame by frame beside the gray frames and is
     written unchanged where the codec holds one, else a note says it was dropped.
@@ -61,7 +63,7 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     codec = auto_codec(inp, out, codec)
     check_codec(out, codec, crf)
     check_output(inp, out, overwrite)
-    col = colorizer or Colorizer(weights, device=device, render_size=render_size)
+    col = colorizer or Colorizer(weights, device=device, render_size=render_size, saturation=saturation)
     s_idx = col.style_index(style)
     t0 = time.time()
     with contextlib.ExitStack() as stack:
@@ -116,7 +118,7 @@ def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frame
 @locks_output
 def process_image(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *, colorizer: Colorizer | None = None,
                   weights: str | None = None, device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, overwrite: bool = False,
-                  controls: Controls | None = None) -> ProcessResult:
+                  controls: Controls | None = None, saturation: float = 1.0) -> ProcessResult:
     """Colorize (and stylize) one photo. 16-bit inputs give 16-bit PNG/TIFF outputs; an alpha
     channel is carried through unchanged where the output format holds one (PNG, TIFF, WebP;
     otherwise a note says it was dropped). ``controls``: color hints (a CSV of points or a
@@ -132,7 +134,7 @@ def process_image(input: str | os.PathLike, output: str | os.PathLike, style: st
         notes.append(f"alpha channel dropped: {out.suffix.lower()} cannot hold one (use {', '.join(sorted(IMAGE_EXTS_ALPHA))})")
         alpha = None
     t0 = time.time()
-    col = colorizer or Colorizer(weights, device=device, render_size=render_size)
+    col = colorizer or Colorizer(weights, device=device, render_size=render_size, saturation=saturation)
     s_idx = col.style_index(style)
     scale = 65535.0 if img.dtype == np.uint16 else 255.0
     t = torch.from_numpy(img.astype(np.float32) / scale)
@@ -180,7 +182,7 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
                   overwrite: bool = False, scenes: str | None = None, batch_size: int | None = None, compile: bool = False,
                   progress_factory=None, resume: bool | None = None, segment_seconds: float | None = None,
                   ray_address: str | None = None, ray_workers: int | None = None, controls: Controls | None = None,
-                  deinterlace: bool = False) -> list[ProcessResult]:
+                  deinterlace: bool = False, saturation: float = 1.0) -> list[ProcessResult]:
     """Process files and folders (what ``vidcolor process`` does). Validates everything first.
     ``controls`` (hints, references) need a single input. ``deinterlace`` and ``codec`` (None:
     chosen per video): see :func:`process_video`.
@@ -194,6 +196,7 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     from vidcolor.styles.packs import check_style_name
 
     check_style_name(style)  # built-in or added (vidcolor styles add)
+    saturation = check_saturation(saturation)
     files = expand_inputs(inputs)
     several = len(files) > 1 or any(Path(i).is_dir() for i in inputs)
     outs = plan_outputs(files, output, style, codec, several)
@@ -214,7 +217,7 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     segmented = {f: explicit or (resume is None and _is_long(f)) for f in files if not is_image(f)}
     col = None
     if ray_address is None or any(is_image(f) for f in files):  # with Ray the workers load the model
-        col = Colorizer(weights, device=device, render_size=render_size, compile=compile)
+        col = Colorizer(weights, device=device, render_size=render_size, compile=compile, saturation=saturation)
         col.style_index(style)
     results = []
     for f, o in zip(files, outs):
@@ -228,7 +231,8 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
                         f, o, style, colorizer=col, weights=weights, device=device, render_size=render_size, temporal=temporal,
                         codec=codecs[f], crf=crf, overwrite=overwrite, scenes=scenes if len(files) == 1 else None, progress=bar,
                         batch_size=batch_size, segment_seconds=segment_seconds, resume=True,
-                        ray_address=ray_address, ray_workers=ray_workers, controls=controls, deinterlace=deinterlace))
+                        ray_address=ray_address, ray_workers=ray_workers, controls=controls, deinterlace=deinterlace,
+                        saturation=saturation))
                     continue
                 results.append(process_video(f, o, style, colorizer=col, temporal=temporal, codec=codecs[f], crf=crf, overwrite=overwrite,
                                              scenes=scenes if len(files) == 1 else None, progress=bar, batch_size=batch_size,

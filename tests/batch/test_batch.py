@@ -65,6 +65,9 @@ def test_csv_manifest_per_film_settings(tmp_path, gop_clip, tiny_weights):
                         "in/a.mp4,sub/a_pencil.mkv,pencil,32,20\n")
     jobs = read_manifest(manifest, BASE)
     assert [(j.style, j.render_size, j.crf) for j in jobs] == [("cartoon", 256, 18), ("pencil", 32, 20)]
+    sat = tmp_path / "sat.csv"
+    sat.write_text("input,saturation\nin/a.mp4,1.5\nin/a.mp4,\n")
+    assert [j.saturation for j in read_manifest(sat, BASE)] == [1.5, 1.0]
     assert jobs[0].input == tmp_path / "in" / "a.mp4" and jobs[1].output == Path("sub/a_pencil.mkv")
     outcomes = run_batch(jobs, tmp_path / "out", weights=tiny_weights, device="cpu")
     assert [o.status for o in outcomes] == ["done", "done"], format_summary(outcomes)
@@ -86,6 +89,8 @@ def test_yaml_manifest_and_sources(tmp_path, films):
     ("input,crf\na.mp4,99\n", ".csv", "line 2: crf must be in 0..51, got 99"),
     ("input,render_size\na.mp4,big\n", ".csv", "render_size must be an integer"),
     ("input,codec\na.mp4,vp9\n", ".csv", "unknown codec 'vp9'; valid: h264"),
+    ("input,saturation\na.mp4,7\n", ".csv", "line 2: saturation must be between 0 (gray) and 4, got 7"),
+    ("input,saturation\na.mp4,vivid\n", ".csv", "line 2: saturation must be a number, got 'vivid'"),
     ("style\noil\n", ".csv", "'input' is empty"),
     ("", ".csv", "needs a header row"),
     ("input: a.mp4\n", ".yaml", "must be a YAML list of mappings"),

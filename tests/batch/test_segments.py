@@ -204,3 +204,13 @@ def test_a_recalibrated_file_does_not_join_old_segments(tmp_path, tiny_weights):
     assert plain == model_fingerprint(model) and calibrated != plain
     col = Colorizer(cal, device="cpu")
     assert _with_calibration(model_fingerprint(col.model), [getattr(col, k) for k in CALIBRATION_KEYS]) == calibrated
+
+
+def test_saturation_is_a_setting_of_the_render(tmp_path, col, gop_clip):
+    """Segments rendered at another saturation are not reused; the default keeps old journals valid."""
+    out = tmp_path / "out.mp4"
+    with pytest.raises(Interrupt):
+        segmented(gop_clip, out, col, on_segment=stop_after(2), style="none")
+    r = segmented(gop_clip, out, col, style="none", saturation=1.6)
+    assert r.reused == [] and r.rendered == [0, 1, 2, 3]
+    assert col.saturation == 1.0  # the shared colorizer is not changed: segments use a copy

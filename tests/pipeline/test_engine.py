@@ -120,3 +120,31 @@ def test_chroma_class_head_serves_automatic_frames_and_hinted_ones_keep_their_ca
     assert torch.equal(a[0], b[0])  # the frame with a user point: regression, hinted calibration
     assert not torch.allclose(a[1], b[1])  # the frame without: the head
     assert not torch.allclose(cb.predict_low(gray, 0), ch.predict_low(gray, 0))
+
+
+def test_saturation_scales_the_networks_colors_and_keeps_the_users(tiny_weights):
+    from vidcolor.models.hints import make_hints
+    from vidcolor.pipeline.engine import check_saturation
+
+    base = Colorizer(tiny_weights, device="cpu", precision="fp32", render_size=0)
+    gray = torch.rand(1, 1, 32, 32)
+    ref = base.predict_low(gray, 0)
+    for s in (0.0, 1.7):
+        col = Colorizer(tiny_weights, device="cpu", precision="fp32", render_size=0, saturation=s)
+        out = col.predict_low(gray, 0)
+        assert torch.equal(out[:, :1], ref[:, :1]) and torch.allclose(out[:, 1:], s * ref[:, 1:], atol=1e-4)
+        styled = col.predict_low(gray, 1)
+        assert torch.allclose(styled[:, 1:], s * base.predict_low(gray, 1)[:, 1:], atol=1e-4)
+    conf = torch.zeros(1, 1, 32, 32)
+    conf[..., 8:24, 8:24] = 1.0  # dense: a reference's colors, composited as given
+    hints = make_hints(torch.full((1, 2, 32, 32), 30.0), conf)
+    from vidcolor.models.config import preset
+
+    torch.manual_seed(0)
+    hinted = Colorizer(model=Generator(preset("tiny_hints")), device="cpu", precision="fp32", render_size=0, saturation=0.0)
+    out = hinted.predict_low(gray, 0, hints)
+    assert torch.allclose(out[0, 1:, 8:24, 8:24], torch.full((2, 16, 16), 30.0), atol=1e-3)
+    assert float(out[0, 1:, :4, :4].abs().max()) < 1e-4  # the network's colors there: scaled to gray
+    for bad in (-0.1, 4.5, float("nan"), "x"):
+        with pytest.raises(VidcolorError, match="saturation"):
+            check_saturation(bad)

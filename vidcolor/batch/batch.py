@@ -4,15 +4,16 @@ Sources (mixed freely): a folder (its videos, sorted, not recursive), a glob (``
 a single video, or a manifest — a CSV file with a header row, or a YAML list of mappings — with
 one film per row and per-film settings::
 
-    input,output,style,render_size,codec,crf,temporal,segment_seconds,reference,hints,deinterlace
-    reel1.mp4,,watercolor,,,,,,,,
-    reel2.mkv,reel2_oil.mkv,oil,384,h264,16,true,120,0=reel2_f0.png,,true
+    input,output,style,render_size,codec,crf,temporal,segment_seconds,reference,hints,deinterlace,saturation
+    reel1.mp4,,watercolor,,,,,,,,,
+    reel2.mkv,reel2_oil.mkv,oil,384,h264,16,true,120,0=reel2_f0.png,,true,1.2
 
 ``reference``: reference keyframes as ``FRAME=IMAGE`` (several separated by ``;``) or a folder
 written by ``vidcolor keyframes``; ``hints``: a hints CSV (``x,y,color[,frame]``). Bad hints fail
 that film (with the reason) before any of its frames are rendered. ``codec`` empty: h264, or for a
 film with an alpha channel written to .mov/.mkv/.avi the codec that keeps it (as ``vidcolor
-process``); ``deinterlace``: true to deinterlace an interlaced film (yadif) before colorizing.
+process``); ``deinterlace``: true to deinterlace an interlaced film (yadif) before colorizing;
+``saturation``: scale of the colors' chroma (1 = the model's, 0 = gray, up to 4).
 Empty cells take the command's defaults; manifest paths are relative to the manifest's folder,
 outputs relative to the output folder (default name ``<stem>.<style>.<ext>``). Unknown columns and
 bad values are errors (listing the valid ones) before anything runs.
@@ -37,7 +38,7 @@ from vidcolor.errors import VidcolorError
 from vidcolor.io.video import VIDEO_EXTS
 
 MANIFEST_COLUMNS = ("input", "output", "style", "render_size", "codec", "crf", "temporal", "segment_seconds", "reference", "hints",
-                    "deinterlace")
+                    "deinterlace", "saturation")
 MANIFEST_EXTS = frozenset({".csv", ".yaml", ".yml"})
 CODECS = ("h264", "hevc", "prores", "ffv1", "mpeg4")
 _GLOB_CHARS = set("*?[")
@@ -58,6 +59,7 @@ class FilmJob:
     references: tuple[str, ...] = ()      # FRAME=IMAGE specs or keyframe folders (paths relative to the manifest)
     hints: str | None = None              # a hints CSV (x,y,color[,frame])
     deinterlace: bool = False             # deinterlace an interlaced film before colorizing
+    saturation: float = 1.0               # scale of the colors' chroma (1 = the model's; Colorizer)
 
 
 @dataclass
@@ -140,6 +142,13 @@ def _job_from_row(row: dict, base: FilmJob, folder: Path, where: str) -> FilmJob
         changes["temporal"] = _bool(values["temporal"], where)
     if "deinterlace" in values:
         changes["deinterlace"] = _bool(values["deinterlace"], where, "deinterlace")
+    if "saturation" in values:
+        from vidcolor.pipeline.engine import check_saturation
+
+        try:
+            changes["saturation"] = check_saturation(str(values["saturation"]).strip())
+        except VidcolorError as exc:
+            raise VidcolorError(f"{where}: {str(exc).replace('--saturation', 'saturation')}") from None
     if "reference" in values:  # "12=a.png; 83.2s=b.png" or a keyframe folder; paths relative to the manifest
         specs = []
         for spec in str(values["reference"]).replace(";", "\n").splitlines():
@@ -305,7 +314,7 @@ def run_batch(jobs: list[FilmJob], out_dir: str | os.PathLike, *, weights: str |
                                             temporal=job.temporal, codec=job.codec, crf=job.crf, overwrite=True,
                                             segment_seconds=job.segment_seconds, warmup=warmup,
                                             resume=resume, batch_size=batch_size, executor=executor,
-                                            controls=_controls(job), deinterlace=job.deinterlace)
+                                            controls=_controls(job), deinterlace=job.deinterlace, saturation=job.saturation)
             except VidcolorError as exc:
                 finish(k, FilmOutcome(job.input, job.output, "failed", str(exc), seconds=time.time() - t0))
                 continue

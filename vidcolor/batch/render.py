@@ -45,6 +45,7 @@ class SegmentJob:
     batch_size: int | None = None
     hint_plan: str | None = None   # folder of a HintPlan (user colors carried through the shots), or None
     deinterlace: bool = False      # deinterlace an interlaced input before colorizing (VideoReader)
+    saturation: float = 1.0        # scale of the colors' chroma (Colorizer)
 
 
 class _SegmentWriter(VideoWriter):
@@ -63,12 +64,15 @@ class _SegmentWriter(VideoWriter):
             self.first_time = Fraction(self._last_pts) * self._tb
 
 
-def colorizer_for(colorizer: Colorizer, render_size: int) -> Colorizer:
-    """``colorizer`` itself, or a shallow copy sharing its model with another working size."""
-    if colorizer.render_size == render_size:
+def colorizer_for(colorizer: Colorizer, render_size: int, saturation: float | None = None) -> Colorizer:
+    """``colorizer`` itself, or a shallow copy sharing its model with another working size (and
+    ``saturation``, when given)."""
+    saturation = colorizer.saturation if saturation is None else saturation
+    if colorizer.render_size == render_size and colorizer.saturation == saturation:
         return colorizer
     other = copy.copy(colorizer)
     other.render_size = render_size
+    other.saturation = saturation
     return other
 
 
@@ -79,7 +83,7 @@ def render_segment(colorizer: Colorizer, job: SegmentJob, progress: Callable[[in
     """
     t0 = time.time()
     seg = job.segment
-    col = colorizer_for(colorizer, job.render_size)
+    col = colorizer_for(colorizer, job.render_size, job.saturation)
     seeking = seg.warm_pts is not None
     reader = VideoReader(job.input, fmt="gray", start_pts=seg.warm_pts if seeking else None,
                          first_index=seg.warm_frame if seeking else 0, deinterlace=job.deinterlace, alpha=holds_alpha(job.codec))

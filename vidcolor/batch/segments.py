@@ -30,7 +30,7 @@ from vidcolor.batch.plan import Segment, plan_segments, plan_to_dict, scan_keyfr
 from vidcolor.batch.render import LocalExecutor, SegmentJob, colorizer_for
 from vidcolor.errors import VidcolorError
 from vidcolor.io.lock import locks_output
-from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, bundled_weights
+from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, bundled_weights, check_saturation
 from vidcolor.pipeline.scenes import Cut, write_cut_list
 from vidcolor.outputs import PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_codec, check_output
 
@@ -176,7 +176,7 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
                             progress: Callable[[int, int | None], None] | None = None,
                             ray_address: str | None = None, ray_workers: int | None = None, executor=None,
                             on_segment: Callable[[int, dict], None] | None = None, keep_work: bool = False,
-                            controls=None, deinterlace: bool = False) -> SegmentedResult:
+                            controls=None, deinterlace: bool = False, saturation: float | None = None) -> SegmentedResult:
     """Colorize (and stylize) a video in resumable segments; same output as ``process_video``.
 
     ``segment_seconds``: target segment length (cuts at the first keyframe after it); None:
@@ -227,7 +227,7 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
             raise VidcolorError(f"style '{style}' is not in these weights; available: {', '.join(styles)}")
     else:
         if colorizer is None:
-            colorizer = Colorizer(weights, device=device, render_size=render_size)
+            colorizer = Colorizer(weights, device=device, render_size=render_size, saturation=1.0 if saturation is None else saturation)
         colorizer.style_index(style)
         fingerprint = _with_calibration(model_fingerprint(colorizer.model), [getattr(colorizer, k) for k in CALIBRATION_KEYS])
     settings = {"style": style, "weights": fingerprint,
@@ -235,6 +235,9 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
                 "segment_seconds": float(segment_seconds), "warmup": warmup}
     if deinterlace:  # only when set, so journals written before the option still match
         settings["deinterlace"] = True
+    saturation = check_saturation(saturation if saturation is not None else colorizer.saturation if colorizer is not None else 1.0)
+    if saturation != 1.0:  # likewise
+        settings["saturation"] = saturation
     if controls:
         from vidcolor.control.apply import controls_fingerprint
 
@@ -247,7 +250,7 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
         settings["style_pack"] = hashlib.sha256(pack_path(style).read_bytes()).hexdigest()
     info = _probe(inp)  # a file that is no video fails here, before a work folder exists
     # user colors: planned before a work folder exists, so bad hints leave nothing behind
-    planned = (_plan_controls(work_folder(out), inp, controls, settings["controls"], colorizer, weights, render_size, deinterlace)
+    planned = (_plan_controls(work_folder(out), inp, controls, settings["controls"], colorizer, weights, render_size, deinterlace, saturation)
                if controls else None)
     work = work_folder(out)
     journal, resumed = _open_journal(work, inp, settings, resume, segment_seconds, warmup)
@@ -266,7 +269,7 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     if controls:
         hint_dir = _install_plan(work, planned)
     jobs = [SegmentJob(str(inp.resolve()), str(_segment_file(work, s.index, ext).resolve()), s, style, temporal, codec, crf,
-                       render_size, batch_size, hint_dir, deinterlace=deinterlace) for s in pending]
+                       render_size, batch_size, hint_dir, deinterlace=deinterlace, saturation=saturation) for s in pending]
     total = journal.plan.get("frames")
     done_frames = sum(journal.done(i)["frames"] for i in reused)
     partial = [0]  # frames of the segment in progress (warm-up included), for the progress bar
@@ -331,7 +334,7 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
 
 
 def _plan_controls(work: Path, inp: Path, controls, fingerprint: str, colorizer, weights, render_size: int,
-                   deinterlace: bool = False) -> str | None:
+                   deinterlace: bool = False, saturation: float = 1.0) -> str | None:
     """Run the hints' planning pass into a temporary folder (moved into the work folder once the
     journal is open: a resumed run plans again, which costs one decode up to the last annotated frame).
     Errors leave nothing behind."""
@@ -343,7 +346,8 @@ def _plan_controls(work: Path, inp: Path, controls, fingerprint: str, colorizer,
     tmp = tempfile.mkdtemp(prefix="vidcolor-hints-")
     try:
         # the plan is at the film's working size: the batch's model with this film's render size
-        col = colorizer_for(colorizer, render_size) if colorizer is not None else Colorizer(weights, device="cpu", render_size=render_size)
+        col = (colorizer_for(colorizer, render_size, saturation) if colorizer is not None
+               else Colorizer(weights, device="cpu", render_size=render_size, saturation=saturation))
         plan_video(inp, controls, col, tmp, deinterlace=deinterlace).finish(fingerprint)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -32,6 +32,20 @@ def bundled_weights() -> Path:
     return Path(__file__).resolve().parent.parent / "weights" / BUNDLED_WEIGHTS
 
 
+MAX_SATURATION = 4.0
+
+
+def check_saturation(value: float) -> float:
+    """``value`` as a float in [0, :data:`MAX_SATURATION`], else VidcolorError."""
+    try:
+        s = float(value)
+    except (TypeError, ValueError):
+        raise VidcolorError(f"--saturation must be a number, got {value!r}") from None
+    if not 0.0 <= s <= MAX_SATURATION:  # also refuses NaN
+        raise VidcolorError(f"--saturation must be between 0 (gray) and {MAX_SATURATION:g}, got {value}")
+    return s
+
+
 def working_size(h: int, w: int, render_size: int, multiple: int) -> tuple[int, int]:
     """(h', w') with short side ≈ ``render_size`` (never upscaling), both multiples of ``multiple``."""
     s = min(1.0, render_size / min(h, w))
@@ -49,6 +63,9 @@ class Colorizer:
         precision: ``auto`` (bf16 on bf16-capable CPUs and GPUs, fp16 on older GPUs), ``fp32``,
             ``bf16`` or ``fp16``.
         render_size: short side the network runs at (0 = full resolution).
+        saturation: scale of the output's chroma (1 = the model's calibrated colors, 0 = gray,
+            > 1 more vivid; at most :data:`MAX_SATURATION`). Colors a user set (hints) or a reference
+            carries are kept as given: the scale applies to the network's colors only.
 
     ``chroma_bias`` (ab, from the metadata, default 0) is subtracted from the predicted ab of plain
     colorization before the gain: ``ab' = gain · (ab − bias)`` — an affine calibration, chosen on
@@ -65,8 +82,9 @@ class Colorizer:
 
     def __init__(self, weights: str | os.PathLike | None = None, device: str = "auto", precision: str = "auto",
                  render_size: int = DEFAULT_RENDER_SIZE, model: Generator | None = None, channels_last: bool = True,
-                 compile: bool = False):
+                 compile: bool = False, saturation: float = 1.0):
         self.device = resolve_device(device)
+        self.saturation = check_saturation(saturation)
         self.chroma_gain = 1.0
         self.chroma_gain_hints: float | None = None
         self.chroma_bias = (0.0, 0.0)
@@ -199,6 +217,8 @@ class Colorizer:
                 bias = torch.where(has, torch.tensor(hinted_bias, device=out.device).view(1, 2, 1, 1), bias)
             calibrated = gain * (out[:, 1:] - bias)
             out[:, 1:] = out[:, 1:] + free * (calibrated - out[:, 1:])
+        if self.saturation != 1.0:  # the user's vividness; hinted colors are composited below, as given
+            out[:, 1:] = out[:, 1:] * self.saturation
         if hints is not None and style == 0:
             # where the user (or a reference carried by flow) decided the color, keep that color:
             # ab ← ab + c·(hint − ab); the network fills in where the confidence c is low
