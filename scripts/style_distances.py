@@ -25,6 +25,7 @@ def main() -> None:
     ap.add_argument("folders", nargs="+")
     ap.add_argument("--weights")
     ap.add_argument("--render-size", type=int, default=256)
+    ap.add_argument("--target", type=float, default=15 / 255, help="the issue's distance target (mean |Δ| RGB)")
     args = ap.parse_args()
     col = Colorizer(args.weights, device="cpu", render_size=args.render_size)
     styles = col.styles
@@ -54,6 +55,15 @@ def main() -> None:
                 key = (a, b) if (a, b) in sums else (b, a)
                 row.append(f"{np.mean(sums[key]):.3f}")
         print(f"{a:<{w + 2}}" + "".join(f"{v:>{w + 2}}" for v in row))
+    # one photo at a time (a judge may look at a single photo): how often each pair reaches the target
+    print(f"\nper photo, share of the {n} photos where the pair differs by ≥ {args.target:.3f} (15/255), and the smallest distance:")
+    for (a, b), v in sorted(sums.items(), key=lambda kv: np.mean(kv[1])):
+        v = np.asarray(v)
+        print(f"  {a + '–' + b:<{2 * w + 2}} {np.mean(v >= args.target):6.0%}   min {v.min():.3f}   median {np.median(v):.3f}")
+    worst = [min(sums, key=lambda k: sums[k][i]) for i in range(n)]
+    ok = sum(all(sums[k][i] >= args.target for k in sums) for i in range(n))
+    print(f"photos where every pair reaches the target: {ok} of {n}; closest pair per photo: "
+          + ", ".join(f"{a}–{b} ×{worst.count((a, b))}" for a, b in sorted(set(worst), key=worst.count, reverse=True)))
 
 
 if __name__ == "__main__":

@@ -151,6 +151,28 @@ def test_pack_for_another_model_is_refused(vgg_available, home, painting, photos
     assert not (tmp_path / "o.png").exists()
 
 
+def test_pack_survives_a_change_of_built_in_style_rows(vgg_available, home, painting, photos, tiny_weights, tmp_path):
+    """Weights that differ only in built-in style rows (scripts/tune_style_strength.py) list the
+    earlier base fingerprint in info.pack_fingerprints: its packs load and render exactly as before."""
+    from vidcolor.batch.segments import model_fingerprint
+    from vidcolor.models.serialization import load_generator, save_generator
+    from vidcolor.pipeline.engine import Colorizer
+
+    _learn("mine", painting, photos, tiny_weights)
+    model = load_generator(tiny_weights)
+    before = model_fingerprint(model, base_only=True)
+    with torch.no_grad():
+        model.style_embedding.weight[1] *= 1.25
+    plain = save_generator(model, tmp_path / "rows.safetensors")
+    with pytest.raises(VidcolorError, match="made for another model"):
+        Colorizer(plain, device="cpu").style_index("mine")
+    listed = save_generator(model, tmp_path / "listed.safetensors", info={"pack_fingerprints": [before]})
+    gray = torch.rand(1, 1, 32, 32)
+    old, new = Colorizer(tiny_weights, device="cpu", precision="fp32"), Colorizer(listed, device="cpu", precision="fp32")
+    assert torch.equal(new.colorize(gray, new.style_index("mine")), old.colorize(gray, old.style_index("mine")))
+    assert not torch.equal(new.colorize(gray, 1), old.colorize(gray, 1))  # the built-in row did change
+
+
 @pytest.mark.parametrize("kind", ["pickle", "garbage", "other-safetensors"])
 def test_bad_pack_files(home, tiny_weights, kind):
     from vidcolor.pipeline.engine import Colorizer

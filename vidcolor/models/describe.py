@@ -52,7 +52,12 @@ def describe_generator(path: str | os.PathLike) -> str:
     if train:
         lines.append("  training: " + ", ".join(train))
     fp, _ = weights_fingerprint(path)
-    lines.append(f"  fingerprint: {fp[:16]} (resumed renders); style packs need {model_fingerprint(model, base_only=True)[:16]}")
+    also = [str(f)[:16] for f in info.get("pack_fingerprints", ())]
+    lines.append(f"  fingerprint: {fp[:16]} (resumed renders); style packs need {model_fingerprint(model, base_only=True)[:16]}"
+                 + (f" (or, made for earlier weights, {', '.join(also)})" if also else ""))
+    if "style_strength" in info:
+        k = info["style_strength"].get("k", {})
+        lines.append("  style strength (embedding extrapolation): " + ", ".join(f"{s} {float(v):g}" for s, v in k.items()))
     return "\n".join(lines)
 
 

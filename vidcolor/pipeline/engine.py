@@ -89,6 +89,7 @@ class Colorizer:
         self.chroma_gain_hints: float | None = None
         self.chroma_bias = (0.0, 0.0)
         self.chroma_bias_hints: tuple[float, float] | None = None
+        self.pack_fingerprints: tuple[str, ...] = ()  # base fingerprints of earlier weights whose style packs fit these
         if model is None:
             path = Path(weights) if weights else bundled_weights()
             if weights is None and not path.is_file():
@@ -100,6 +101,7 @@ class Colorizer:
                 self.chroma_gain_hints = float(meta["chroma_gain_hints"])
             bias = meta.get("chroma_bias", (0.0, 0.0))
             self.chroma_bias = (float(bias[0]), float(bias[1]))
+            self.pack_fingerprints = tuple(str(f) for f in meta.get("pack_fingerprints", ()))
             if "chroma_bias_hints" in meta:
                 self.chroma_bias_hints = (float(meta["chroma_bias_hints"][0]), float(meta["chroma_bias_hints"][1]))
         self.model = model.to(self.device).eval()
@@ -147,7 +149,7 @@ class Colorizer:
         from vidcolor.styles.packs import load_pack
 
         i = len(self.model.styles) + len(self.packs)
-        self.packs[i] = load_pack(style, self.model).to(self.device)
+        self.packs[i] = load_pack(style, self.model, self.pack_fingerprints).to(self.device)
         return i
 
     def working_size(self, h: int, w: int) -> tuple[int, int]:

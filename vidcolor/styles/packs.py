@@ -195,9 +195,11 @@ def read_pack(path: str | os.PathLike) -> StylePack:
     return StylePack(meta.get("name", path.stem), vector.float(), adapter.eval(), meta, path)
 
 
-def load_pack(name: str, model) -> StylePack:
+def load_pack(name: str, model, accepted: tuple[str, ...] = ()) -> StylePack:
     """The added style ``name`` for the generator ``model`` (frozen, on CPU); VidcolorError if it is
-    unknown, damaged, or was made for other weights."""
+    unknown, damaged, or was made for other weights. ``accepted``: further base fingerprints whose
+    packs render the same on ``model`` (the weights' ``info.pack_fingerprints``: weights that differ
+    from those only in built-in style rows, ``scripts/tune_style_strength.py``)."""
     if name in STYLES:
         raise VidcolorError(f"style '{name}' is not in these weights; available: {', '.join(model.styles)}")
     check_style_name(name)
@@ -205,7 +207,7 @@ def load_pack(name: str, model) -> StylePack:
     from vidcolor.batch.segments import model_fingerprint
 
     fp = model_fingerprint(model, base_only=True)
-    if pack.meta.get("base_fingerprint") != fp or pack.vector.numel() != model.config.style_dim:
+    if pack.meta.get("base_fingerprint") not in (fp, *accepted) or pack.vector.numel() != model.config.style_dim:
         made = pack.meta.get("base_weights") or "unknown weights"
         raise VidcolorError(f"style '{name}' was made for another model ({made}, fingerprint {pack.meta.get('base_fingerprint', '?')[:12]}; "
                             f"these weights are {fp[:12]}); re-create it with vidcolor styles add {name} --image "
