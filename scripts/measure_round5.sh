@@ -31,7 +31,11 @@ if [ "$1" = styles ]; then     # held-out figures of the styles of W (watercolor
   $V/python scripts/style_distances.py data/heldout_public data/heldout_opencv --weights $W > $R/r5_style_distances.txt 2>&1
   $V/python scripts/style_distances.py data/heldout_public data/heldout_opencv --weights ${W_BEFORE:-data/starter_round3.safetensors} > $R/r5_style_distances_round3.txt 2>&1
   for set in heldout heldout_public heldout_opencv; do
-    $V/vidcolor eval --ref data/$set --weights $W --styles none,watercolor,oil,pencil,cartoon --no-semantic > $R/r5_eval_styles_${set}.txt 2>&1
+    $V/vidcolor eval --ref data/$set --weights $W --styles none,watercolor,oil,pencil,cartoon --no-semantic --report /tmp/r5s_$set > $R/r5_eval_styles_${set}.txt 2>&1
+  done
+  # the README's sheets: the first page of each report, ≤ 1400 px wide, JPEG quality 82
+  for pair in heldout:wallpapers heldout_public:skimage heldout_opencv:opencv; do
+    $V/python scripts/sheet_jpeg.py /tmp/r5s_${pair%%:*}/sheets/sheet_000.png samples/sheet_heldout_${pair##*:}.jpg
   done
   mkdir -p /tmp/t6; ls data/heldout/*.jpg | awk 'NR%9==1' | head -6 | xargs -I{} ln -sf $PWD/{} /tmp/t6/
   for st in none watercolor; do
