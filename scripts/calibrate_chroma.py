@@ -74,6 +74,20 @@ def _hint_map(img: np.ndarray, points: int, seed: int, colorizer) -> torch.Tenso
         return image_hint_map(Controls(hints=str(csv)), (h, w), colorizer)
 
 
+def _mean_cast(col, photos: list) -> np.ndarray:
+    """Mean (predicted − true) a*, b* of automatic colorization over ``photos`` (the colorizer's
+    calibration as set; callers zero it), at the working size."""
+    from vidcolor.color import rgb_to_lab
+
+    diffs = []
+    for img in photos:
+        rgb = torch.from_numpy(img).permute(2, 0, 1)[None]
+        pred = col.predict_low(col.to_working(rgb_to_gray(rgb)), 0)
+        true = rgb_to_lab(torch.nn.functional.interpolate(rgb, size=pred.shape[-2:], mode="area"))
+        diffs.append((pred[:, 1:] - true[:, 1:]).mean(dim=(0, 2, 3)).numpy())
+    return np.mean(diffs, axis=0)
+
+
 def _set_temperature(model, t: float | None) -> None:
     if t is not None:
         model.config = dataclasses.replace(model.config, ab_temperature=t)
@@ -108,6 +122,8 @@ def main() -> None:
             raise SystemExit("Error: --hints-only needs --hint-points > 0")
         col.chroma_gain = float(meta.get("chroma_gain", 1.0))
         col.chroma_bias = tuple(float(b) for b in meta.get("chroma_bias", (0.0, 0.0)))
+        if "chroma_bias_hints" in meta:
+            col.chroma_bias_hints = tuple(float(b) for b in meta["chroma_bias_hints"])
         args.no_bias = True
     else:  # measure from scratch
         col.chroma_gain, col.chroma_gain_hints, col.chroma_bias = 1.0, None, (0.0, 0.0)
@@ -132,19 +148,19 @@ def main() -> None:
         _set_temperature(model, t)
         bias = np.array(col.chroma_bias, dtype=np.float64)
         if not args.no_bias:  # mean (predicted − true) ab over the validation pixels, at gain 1
-            from vidcolor.color import rgb_to_lab
-
             col.chroma_bias, col.chroma_gain = (0.0, 0.0), 1.0
-            diffs = []
-            for img in photos:
-                rgb = torch.from_numpy(img).permute(2, 0, 1)[None]
-                pred = col.predict_low(col.to_working(rgb_to_gray(rgb)), 0)
-                true = rgb_to_lab(torch.nn.functional.interpolate(rgb, size=pred.shape[-2:], mode="area"))
-                diffs.append((pred[:, 1:] - true[:, 1:]).mean(dim=(0, 2, 3)).numpy())
-            bias = np.mean(diffs, axis=0)
-            print(f"{'' if t is None else f'T={t}: '}chroma bias (mean predicted − true a*, b* on {len(diffs)} validation photos): "
+            bias = _mean_cast(col, photos)
+            print(f"{'' if t is None else f'T={t}: '}chroma bias (mean predicted − true a*, b* on {len(photos)} validation photos): "
                   f"{bias[0]:+.2f}, {bias[1]:+.2f}", flush=True)
         biases[t] = bias
+    bias_hints = None  # rows with hints use the regression, not the head: with a head, its own cast
+    if model.ab_classifier is not None and not args.hints_only and not args.auto_only and not args.no_bias:
+        head, model.ab_classifier = model.ab_classifier, None
+        col.chroma_bias, col.chroma_gain = (0.0, 0.0), 1.0
+        bias_hints = _mean_cast(col, photos)
+        model.ab_classifier = head
+        print(f"regression (rows with hints) chroma bias: {bias_hints[0]:+.2f}, {bias_hints[1]:+.2f}", flush=True)
+        col.chroma_bias_hints = (float(bias_hints[0]), float(bias_hints[1]))
     rows = {(t, g): [] for t in temps for g in gains}
     hinted = {g: [] for g in gains}
     orig_cf, gray_psnr = [], []
@@ -206,6 +222,8 @@ def main() -> None:
             info = {**meta, "chroma_gain": g_choice, "chroma_gain_hints": accurate, "chroma_bias": [round(float(bias[0]), 3), round(float(bias[1]), 3)],
                     "chroma_gain_calibration": auto_cal, "chroma_gain_hints_calibration": hinted_cal}
             info.pop("chroma_bias_hints", None)
+            if bias_hints is not None:
+                info["chroma_bias_hints"] = [round(float(bias_hints[0]), 3), round(float(bias_hints[1]), 3)]
         save_generator(model, args.write, info=info, dtype=torch.float16)
         print(f"wrote {args.write}")
     print(json.dumps({"chosen": g_choice, "temperature": t_choice, "hints": accurate}))

@@ -56,7 +56,7 @@ def main() -> None:
                 row.append(f"{np.mean(sums[key]):.3f}")
         print(f"{a:<{w + 2}}" + "".join(f"{v:>{w + 2}}" for v in row))
     # one photo at a time (a judge may look at a single photo): how often each pair reaches the target
-    print(f"\nper photo, share of the {n} photos where the pair differs by ≥ {args.target:.3f} (15/255), and the smallest distance:")
+    print(f"\nper photo, share of the {n} photos where the pair differs by ≥ {args.target:.3f} ({args.target * 255:.0f}/255), and the smallest distance:")
     for (a, b), v in sorted(sums.items(), key=lambda kv: np.mean(kv[1])):
         v = np.asarray(v)
         print(f"  {a + '–' + b:<{2 * w + 2}} {np.mean(v >= args.target):6.0%}   min {v.min():.3f}   median {np.median(v):.3f}")

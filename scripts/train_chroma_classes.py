@@ -19,8 +19,9 @@ list* (``runs/…/val_images.txt``, which ``scripts/calibrate_chroma.py`` then u
 head, the temperature and the gain). Held-out photos are never read.
 
 Writes ``OUT/plain.safetensors`` and ``OUT/rebal.safetensors`` (the base's metadata kept, the
-head's training recorded in ``info.chroma_classes``), ``OUT/log.jsonl`` and, every 200 steps,
-``OUT/checkpoint.pt``-free resumable state as ``OUT/state.safetensors`` (``--resume``).
+head's training recorded in ``info.chroma_classes``), ``OUT/log.jsonl`` and, every 200 steps, the
+heads' weights as ``OUT/state.safetensors``: ``--resume`` continues from them (same data and
+classes), with a fresh optimizer and a learning-rate schedule that restarts over ``--minutes``.
 """
 
 from __future__ import annotations

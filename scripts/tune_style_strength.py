@@ -103,7 +103,15 @@ def main() -> None:
             info["pack_fingerprints"] = sorted(set(info.get("pack_fingerprints", [])) | {before})
         info["style_strength"] = {"k": choice, "photos": photos, "source": str(src),
                                   "teacher_mad": {s: {format(k, "g"): round(float(np.mean(v)), 5) for k, v in table[s].items()} for s in styles}}
-        save_generator(model, args.write, info=info, dtype=torch.float16)
+        from safetensors.torch import load_file
+
+        src_tensors = load_file(args.weights)
+        half = src_tensors["style_embedding.weight"].dtype == torch.float16
+        save_generator(model, args.write, info=info, dtype=torch.float16 if half else None)
+        new = load_file(args.write)  # every tensor but the style rows must be bit-identical, or packs would not render the same
+        changed = sorted(k for k in src_tensors if not torch.equal(src_tensors[k], new[k]))
+        if changed != ["style_embedding.weight"] and changed:
+            raise SystemExit(f"Error: tensors other than the style rows changed on saving: {changed[:5]}")
         print(f"wrote {args.write}")
 
 

@@ -199,7 +199,9 @@ def batch(ctx, sources, output, style, weights, device, render_size, codec, crf,
     not stop the others; a summary table follows, and the exit status is 1 if any film failed.
     """
     from vidcolor.batch.batch import FilmJob, collect_jobs, format_summary, run_batch
+    from vidcolor.pipeline.engine import check_saturation
 
+    saturation = check_saturation(saturation)  # once, before any film (click's range lets nan through)
     base = FilmJob(Path(), None, style, render_size, codec, crf, not no_temporal, segment_seconds, deinterlace=deinterlace, saturation=saturation)
     jobs = collect_jobs(list(sources), base)
 

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 from click.testing import CliRunner
 from safetensors.torch import load_file
@@ -281,6 +282,13 @@ def test_chroma_class_head_trains_exports_and_colorizes(tmp_path):
                  "--set", "stages.temporal.steps=0").exit_code == 0
     res = train(tmp_path / "init", *CLASSES, "--set", "stages.pretrain.steps=2", "--init", str(plain / "generator_ema.safetensors"))
     assert res.exit_code == 0, res.output
+    base, added = load_generator(plain / "generator_ema.safetensors"), load_generator(tmp_path / "init" / "generator_ema.safetensors")
+    assert torch.equal(added.ab_classifier.bins, g.ab_classifier.bins)  # the data's classes, as in the first run
+    assert added.config.ab_classes == g.config.ab_classes and base.ab_classifier is None
+    # re-initialising from the run with a head keeps the data's bins (the loss decodes with them)
+    res = train(tmp_path / "again", *CLASSES, "--set", "stages.pretrain.steps=1", "--init", str(run / "generator_ema.safetensors"))
+    assert res.exit_code == 0, res.output
+    assert torch.equal(load_generator(tmp_path / "again" / "generator_ema.safetensors").ab_classifier.bins, g.ab_classifier.bins)
 
 
 def test_bad_class_settings_are_clean_errors(tmp_path):

@@ -193,6 +193,9 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     e.g. shared by a batch. ``on_segment(index, record)`` runs after each segment is journaled.
     ``progress(done_frames, total)`` is called after each batch of frames rendered here (after
     each segment when distributed). ``keep_work``: keep the work folder after success.
+    ``saturation``: scale of the colors' chroma (:class:`~vidcolor.pipeline.engine.Colorizer`; None:
+    the given ``colorizer``'s, else 1); segments render with it whatever the shared colorizer's is,
+    and it is part of the journal's settings when it is not 1.
     ``controls`` (:class:`vidcolor.control.apply.Controls`): hints and reference keyframes; their
     planning pass runs once into the work folder (``hints/``, reused on resume when the control files
     are unchanged) and every segment reads the colors of its own frames from there.

@@ -57,8 +57,9 @@ def soft_encode(ab: torch.Tensor, bins: torch.Tensor, k: int = 5, sigma: float =
     return target.view(n, h, w, -1).permute(0, 3, 1, 2)
 
 
-def rebalance_weights(prior: torch.Tensor, lam: float = 0.5, sigma_bins: float = 0.0) -> torch.Tensor:
-    """Zhang et al.'s per-class weights ``w ∝ ((1−λ)·p + λ/Q)^−1`` with ``E_p[w] = 1`` (``prior`` sums to 1)."""
+def rebalance_weights(prior: torch.Tensor, lam: float = 0.5) -> torch.Tensor:
+    """Zhang et al.'s per-class weights ``w ∝ ((1−λ)·p + λ/Q)^−1`` with ``E_p[w] = 1`` (``prior`` sums to
+    1; unlike the paper, the prior is not smoothed: the classes are only the grid cells the data fills)."""
     q = prior.numel()
     w = 1.0 / ((1 - lam) * prior + lam / q)
     return w / (prior * w).sum()

@@ -27,7 +27,12 @@ def describe_generator(path: str | os.PathLike) -> str:
 
     with safe_open(str(path), framework="pt") as f:
         dtypes = sorted({str(f.get_slice(k).get_dtype()).lower() for k in f.keys()})
-        info = json.loads((f.metadata() or {}).get("info", "{}") or "{}")
+        try:
+            info = json.loads((f.metadata() or {}).get("info", "{}") or "{}")
+        except json.JSONDecodeError:
+            info = {}
+        if not isinstance(info, dict):
+            info = {}
     model = load_generator(path)
     c = model.config
     lines = [f"vidcolor generator weights: {path.name} ({_size(path)}, {'/'.join(dtypes)})",
@@ -40,11 +45,14 @@ def describe_generator(path: str | os.PathLike) -> str:
     lines.append(f"  color hints: {'yes (--hints, --hints-image, --reference)' if c.hints else 'no'}")
     if c.ab_classes:
         lines.append(f"  chroma classes: {c.ab_classes}, annealed-mean temperature {c.ab_temperature:g} (plain automatic colorization)")
-    if "chroma_gain" in info or "chroma_bias" in info:
+    if any(k in info for k in ("chroma_gain", "chroma_bias", "chroma_gain_hints", "chroma_bias_hints")):
         bias = info.get("chroma_bias", (0.0, 0.0))
         cal = f"  calibration of plain colorization: gain {float(info.get('chroma_gain', 1.0)):g}, bias a*/b* {float(bias[0]):+.2f}/{float(bias[1]):+.2f}"
-        if "chroma_gain_hints" in info:
-            cal += f"; with hints gain {float(info['chroma_gain_hints']):g}"
+        if "chroma_gain_hints" in info or "chroma_bias_hints" in info:
+            cal += f"; with hints gain {float(info.get('chroma_gain_hints', info.get('chroma_gain', 1.0))):g}"
+            if "chroma_bias_hints" in info:
+                bh = info["chroma_bias_hints"]
+                cal += f", bias a*/b* {float(bh[0]):+.2f}/{float(bh[1]):+.2f}"
         lines.append(cal)
     train = [f"{k.replace('_', ' ')} {info[k]}" for k in ("global_step",) if k in info]
     if info.get("complete") is False:

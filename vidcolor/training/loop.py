@@ -132,7 +132,7 @@ def _ab_weights(cfg: TrainConfig, entries, log):
 def class_bins(cfg: TrainConfig, entries, log):
     """``(bins [Q,2], weights [Q] or None)`` of the chroma classification head, or None when no stage
     trains it: the cells of a 10-unit ab grid holding ≥ ``losses.class_min_fraction`` of the training
-    pixels (up to 400 images at a quarter of the teach size, the head's resolution), and Zhang et al.'s
+    pixels (at most 400 images, at a quarter of the teach size: the head's resolution), and Zhang et al.'s
     rebalancing weights from their prior when ``losses.class_rebalance > 0``. Deterministic in the
     data, so a resumed run rebuilds the same classes."""
     if not uses_classes(cfg):
@@ -144,7 +144,7 @@ def class_bins(cfg: TrainConfig, entries, log):
 
     grid = ab_grid(10.0)
     counts = torch.zeros(grid.shape[0])
-    step = max(1, len(entries) // 400)
+    step = max(1, -(-len(entries) // 400))
     for entry in entries[::step]:
         rgb = load_cached(entry, "none")
         small = cv2.resize(rgb, (max(1, rgb.shape[1] // 4), max(1, rgb.shape[0] // 4)), interpolation=cv2.INTER_AREA)
@@ -218,7 +218,9 @@ def _init_generator(trainer: GANTrainer, path: Path) -> None:
         raise VidcolorError(f"--init weights '{path}' have a different architecture or style list than the config "
                             f"({src.config.widths}, {list(src.config.styles)} vs {trainer.g_raw.config.widths}, {list(trainer.g_raw.config.styles)})")
     state = src.state_dict()
-    if src.config.ab_classes != trainer.g_raw.config.ab_classes:  # a head is added (or its classes differ): it starts fresh
+    mine = trainer.g_raw.ab_classifier
+    if mine is None or src.ab_classifier is None or not torch.equal(src.ab_classifier.bins.to(mine.bins), mine.bins):
+        # a head is added, or its classes are not this data's: it starts fresh (the loss uses this data's bins)
         state = {k: v for k, v in state.items() if not k.startswith("ab_classifier.")}
     with torch.no_grad():
         for net in (trainer.g_raw, trainer.g_ema):
