@@ -9,7 +9,7 @@ styles, hints and reference keyframes render exactly as before; only plain autom
 changes (:mod:`vidcolor.models.chroma_classes`). Two heads are trained side by side on the same
 frozen features, so the choice between them rests on validation evidence:
 
-* ``plain``: soft-encoded cross-entropy (5 nearest bins, σ = 5), no rebalancing;
+* ``plain``: soft-encoded cross-entropy (5 nearest bins, σ = 5; :mod:`vidcolor.losses.classification`), no rebalancing;
 * ``rebal``: the same, weighted per pixel by Zhang et al.'s class rebalancing (λ = ``--lam``).
 
 Bins: centres of a 10-unit ab grid that occur ≥ ``--min-count`` times at the head's resolution
@@ -35,10 +35,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from vidcolor.color import rgb_to_gray, rgb_to_lab
-from vidcolor.models.chroma_classes import ab_grid, bin_counts, rebalance_weights, soft_encode
+from vidcolor.losses.classification import ChromaClassLoss
+from vidcolor.models.chroma_classes import class_prior, rebalance_weights
 from vidcolor.models.generator import Generator
 from vidcolor.models.serialization import load_generator, read_metadata, save_generator
 from vidcolor.training.images import list_images, resize_short
@@ -72,11 +72,6 @@ def batch(photos: list[np.ndarray], rng: np.random.Generator, n: int, crop: int)
     return torch.from_numpy(np.ascontiguousarray(np.stack(out))).permute(0, 3, 1, 2).float() / 255.0
 
 
-def true_ab(rgb: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """True ab of ``rgb`` ``[N,3,H,W]`` area-averaged to the head's resolution ``size``."""
-    return F.adaptive_avg_pool2d(rgb_to_lab(rgb)[:, 1:], size)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--weights", default="vidcolor/weights/starter.safetensors")
@@ -103,17 +98,11 @@ def main() -> None:
     photos = load_photos(Path(args.data), val, 320)
     print(f"{len(photos)} training photos (validation's {len(val)} kept out), loaded in {time.time() - t0:.0f} s", flush=True)
 
-    # bins and prior at the head's resolution (stride 4)
-    grid = ab_grid(STEP)
-    counts = torch.zeros(grid.shape[0])
-    for img in photos:
-        rgb = torch.from_numpy(img).permute(2, 0, 1)[None].float() / 255.0
-        counts += bin_counts(true_ab(rgb, (img.shape[0] // 4, img.shape[1] // 4)), grid, STEP)
-    keep = counts >= args.min_count
-    bins, prior = grid[keep], counts[keep] / counts[keep].sum()
+    bins, prior = class_prior(photos, STEP, min_count=args.min_count)  # at the head's resolution (stride 4)
     q = int(bins.shape[0])
     weights = rebalance_weights(prior, args.lam)
-    print(f"{q} ab classes (of {grid.shape[0]} grid cells; ≥ {args.min_count} px each); rebalancing weights {float(weights.min()):.2f}…{float(weights.max()):.1f}", flush=True)
+    losses_of = {"plain": ChromaClassLoss(bins), "rebal": ChromaClassLoss(bins, weights)}
+    print(f"{q} ab classes (grid cells with ≥ {args.min_count} px each); rebalancing weights {float(weights.min()):.2f}…{float(weights.max()):.1f}", flush=True)
 
     base = load_generator(args.weights)
     meta = read_metadata(args.weights)
@@ -155,17 +144,14 @@ def main() -> None:
         with torch.autocast("cpu", dtype=torch.bfloat16):
             model.forward_with_logits(gray, 0, None, logits=True)
         fine, coarse = feats["args"]
-        ab = true_ab(rgb, fine.shape[-2:])
-        target = soft_encode(ab, bins)
-        pix_w = weights[target.argmax(dim=1)]
+        target_lab = rgb_to_lab(rgb)
         losses = {}
         total = 0.0
         for name, h in heads.items():
             h.train()
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 z = h(fine.detach(), None if coarse is None else coarse.detach())
-            ce = -(target * torch.log_softmax(z.float(), dim=1)).sum(dim=1)
-            loss = ce.mean() if name == "plain" else (ce * pix_w).sum() / pix_w.sum()
+            loss = losses_of[name](z, target_lab)
             losses[name] = float(loss.detach())
             total = total + loss
         lr = args.lr * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * min(1.0, (time.time() - t_start) / budget))))

@@ -28,13 +28,10 @@ import numpy as np
 import torch
 
 from vidcolor.color import rgb_to_gray
-import cv2
-
-from vidcolor.evaluation.evaluate import _resize_short, _to_hwc
+from vidcolor.evaluation.evaluate import teacher_distance, teacher_target
 from vidcolor.io.image import read_image, to_float
 from vidcolor.models.serialization import load_generator, read_metadata, save_generator
 from vidcolor.pipeline.engine import Colorizer, bundled_weights
-from vidcolor.styles import get_style
 
 
 def main() -> None:
@@ -71,17 +68,13 @@ def main() -> None:
         gray = rgb_to_gray(rgb)
         plain = col.colorize(gray, 0).float()[0]
         photos += 1
-        o = _resize_short(_to_hwc(rgb), args.render_size)
         for s in styles:
             i = model.styles.index(s)
-            teacher = get_style(s).render(np.ascontiguousarray(o, np.float32), 0)  # as vidcolor eval's teacher MAD
+            teacher = teacher_target(rgb, s, args.render_size, 0)  # vidcolor eval's teacher MAD, teacher rendered once
             for k in ks:
                 rows[i] = e0 + k * (original[i] - e0)
                 out = col.colorize(gray, i).float()
-                r = _resize_short(_to_hwc(out), args.render_size)
-                if r.shape != o.shape:
-                    r = cv2.resize(r, (o.shape[1], o.shape[0]), interpolation=cv2.INTER_AREA)
-                table[s][k].append(float(np.abs(r.astype(np.float64) - teacher).mean()))
+                table[s][k].append(teacher_distance(out, teacher, args.render_size)["teacher_mad"])
                 to_none[s][k].append(float((out[0] - plain).abs().mean()))
             rows[i] = original[i]
     print(f"{photos} validation photos from {src}; mean |Δ| RGB to the teacher's rendering (and to plain colorization):")

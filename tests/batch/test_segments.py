@@ -193,7 +193,7 @@ def test_crash_during_the_join_only_redoes_the_join(tmp_path, col, gop_clip):
 def test_a_recalibrated_file_does_not_join_old_segments(tmp_path, tiny_weights):
     """The chroma calibration lives in the weights' metadata, not their tensors: it is part of the
     render's fingerprint, so re-calibrated weights never resume another calibration's segments."""
-    from vidcolor.batch.segments import CALIBRATION_KEYS, _with_calibration, model_fingerprint, weights_fingerprint
+    from vidcolor.batch.segments import model_fingerprint, render_fingerprint, weights_fingerprint
     from vidcolor.models.serialization import load_generator, save_generator
     from vidcolor.pipeline.engine import Colorizer
 
@@ -203,7 +203,7 @@ def test_a_recalibrated_file_does_not_join_old_segments(tmp_path, tiny_weights):
     calibrated = weights_fingerprint(cal)[0]
     assert plain == model_fingerprint(model) and calibrated != plain
     col = Colorizer(cal, device="cpu")
-    assert _with_calibration(model_fingerprint(col.model), [getattr(col, k) for k in CALIBRATION_KEYS]) == calibrated
+    assert render_fingerprint(col.model, col.calibration) == calibrated
 
 
 def test_saturation_is_a_setting_of_the_render(tmp_path, col, gop_clip):

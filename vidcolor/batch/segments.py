@@ -99,16 +99,21 @@ def _file_fingerprint(path: str, size: int, mtime_ns: int) -> tuple[str, tuple[s
 
     model = load_generator(path)
     info = weights_info(path)
-    return _with_calibration(model_fingerprint(model), [info.get(k) for k in CALIBRATION_KEYS]), tuple(model.styles)
+    return render_fingerprint(model, info), tuple(model.styles)
 
 
 CALIBRATION_KEYS = ("chroma_gain", "chroma_gain_hints", "chroma_bias", "chroma_bias_hints")
 """Weights metadata that changes the output (:class:`vidcolor.pipeline.engine.Colorizer`)."""
 
 
-def _with_calibration(fingerprint: str, values: list) -> str:
-    """A render's weights fingerprint: the model's, plus its chroma calibration (``CALIBRATION_KEYS``,
-    kept in the file's metadata, not its tensors) — a re-calibrated file never joins old segments."""
+def render_fingerprint(model, calibration: dict) -> str:
+    """A render's weights fingerprint: :func:`model_fingerprint`, plus the chroma calibration
+    (``CALIBRATION_KEYS`` of ``calibration``: a weights file's ``info``, or
+    :attr:`Colorizer.calibration <vidcolor.pipeline.engine.Colorizer.calibration>`; kept in the file's
+    metadata, not its tensors) — a re-calibrated file never joins old segments."""
+    fingerprint = model_fingerprint(model)
+    values = [calibration.get(k) for k in CALIBRATION_KEYS]
+
     def as_float(v):
         return None if v is None else [float(x) for x in v] if isinstance(v, (list, tuple)) else float(v)
 
@@ -232,7 +237,7 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
         if colorizer is None:
             colorizer = Colorizer(weights, device=device, render_size=render_size, saturation=1.0 if saturation is None else saturation)
         colorizer.style_index(style)
-        fingerprint = _with_calibration(model_fingerprint(colorizer.model), [getattr(colorizer, k) for k in CALIBRATION_KEYS])
+        fingerprint = render_fingerprint(colorizer.model, colorizer.calibration)
     settings = {"style": style, "weights": fingerprint,
                 "render_size": render_size, "temporal": temporal, "codec": codec, "crf": crf,
                 "segment_seconds": float(segment_seconds), "warmup": warmup}

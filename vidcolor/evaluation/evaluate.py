@@ -118,16 +118,21 @@ def comparison_row(label: str, original: torch.Tensor, outputs: dict[str, torch.
     return SheetRow(label, tuple(tiles))
 
 
-def _teacher_distance(original: torch.Tensor, result: torch.Tensor, style: str, render_size: int, seed: int) -> dict:
-    """Distance of a stylized result to the style teacher's rendering, at the working size."""
+def teacher_target(original: torch.Tensor, style: str, render_size: int, seed: int) -> np.ndarray:
+    """The style teacher's rendering of ``original`` ``[1,3,H,W]`` at the working size: ``(h, w, 3)`` float32 in [0, 1]."""
     from vidcolor.styles import get_style
 
     o = _resize_short(_to_hwc(original), render_size)
+    return get_style(style).render(np.ascontiguousarray(o, np.float32), seed)
+
+
+def teacher_distance(result: torch.Tensor, target: np.ndarray, render_size: int) -> dict:
+    """Distance of a stylized ``result`` ``[1,3,H,W]`` to a :func:`teacher_target`, at the working size:
+    ``teacher_mad`` (mean |Δ| RGB in [0, 1]) and ``teacher_psnr``."""
     r = _resize_short(_to_hwc(result), render_size)
-    if r.shape != o.shape:
-        r = cv2.resize(r, (o.shape[1], o.shape[0]), interpolation=cv2.INTER_AREA)
-    t = get_style(style).render(np.ascontiguousarray(o, np.float32), seed)
-    tt, rt = torch.from_numpy(t).permute(2, 0, 1), torch.from_numpy(np.ascontiguousarray(r)).permute(2, 0, 1)
+    if r.shape != target.shape:
+        r = cv2.resize(r, (target.shape[1], target.shape[0]), interpolation=cv2.INTER_AREA)
+    tt, rt = torch.from_numpy(target).permute(2, 0, 1), torch.from_numpy(np.ascontiguousarray(r)).permute(2, 0, 1)
     return {"teacher_mad": float((rt.double() - tt.double()).abs().mean()), "teacher_psnr": psnr(rt, tt)}
 
 
@@ -221,7 +226,7 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
                 result = colorizer.colorize(gray, style_idx[s]).float().cpu()
             scores = _scores(result, original)
             if s != "none":
-                scores.update(_teacher_distance(original, result, s, render_size, seed))
+                scores.update(teacher_distance(result, teacher_target(original, s, render_size, seed), render_size))
             entry["styles"][s] = scores
             outputs[s] = result
         if hint_points > 0:

@@ -20,6 +20,9 @@ keeps its regression's detail (see :meth:`vidcolor.models.generator.Generator.fo
 
 from __future__ import annotations
 
+from typing import Iterable
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -42,6 +45,27 @@ def bin_counts(ab: torch.Tensor, grid: torch.Tensor, step: float) -> torch.Tenso
     idx = ((v - lo) / step).round().long().clamp(0, n - 1)
     flat = idx[:, 0] * n + idx[:, 1]
     return torch.bincount(flat, minlength=n * n).float()
+
+
+def class_prior(images: Iterable[np.ndarray], step: float = 10.0, min_count: float = 1.0,
+                min_fraction: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """The classes of a head and their prior from photos: uint8 RGB ``(H, W, 3)`` images → ``(bins [Q, 2],
+    prior [Q])``. Each image's ab is area-averaged to a quarter of its size (the head's resolution,
+    as the loss pools its targets) and counted on the ``step`` grid; a cell becomes a class when it
+    holds ≥ ``max(min_count, min_fraction · all pixels)``. VidcolorError with fewer than 2 classes."""
+    from vidcolor.color import rgb_to_lab
+    from vidcolor.errors import VidcolorError
+
+    grid = ab_grid(step)
+    counts = torch.zeros(grid.shape[0])
+    for img in images:
+        rgb = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None].float() / 255.0
+        ab = F.adaptive_avg_pool2d(rgb_to_lab(rgb)[:, 1:], (max(1, img.shape[0] // 4), max(1, img.shape[1] // 4)))
+        counts += bin_counts(ab, grid, step)
+    keep = counts >= max(float(min_count), min_fraction * float(counts.sum()))
+    if int(keep.sum()) < 2:
+        raise VidcolorError("the training images hold fewer than 2 chroma classes (gray images?)")
+    return grid[keep], counts[keep] / counts[keep].sum()
 
 
 def soft_encode(ab: torch.Tensor, bins: torch.Tensor, k: int = 5, sigma: float = 5.0) -> torch.Tensor:

@@ -17,7 +17,7 @@ def _size(path: Path) -> str:
 
 def describe_generator(path: str | os.PathLike) -> str:
     """Architecture, styles, hint inputs, chroma classes, calibration, training and fingerprint."""
-    from vidcolor.batch.segments import model_fingerprint, weights_fingerprint
+    from vidcolor.batch.segments import model_fingerprint, render_fingerprint
     from vidcolor.models.generator import count_parameters
     from vidcolor.models.serialization import load_generator, read_metadata
 
@@ -59,7 +59,7 @@ def describe_generator(path: str | os.PathLike) -> str:
         train.append("incomplete (a checkpoint of a run that did not finish)")
     if train:
         lines.append("  training: " + ", ".join(train))
-    fp, _ = weights_fingerprint(path)
+    fp = render_fingerprint(model, info)
     also = [str(f)[:16] for f in info.get("pack_fingerprints", ())]
     lines.append(f"  fingerprint: {fp[:16]} (resumed renders); style packs need {model_fingerprint(model, base_only=True)[:16]}"
                  + (f" (or, made for earlier weights, {', '.join(also)})" if also else ""))

@@ -197,7 +197,8 @@ class Generator(nn.Module):
                 raise ValueError("this generator was built without hint inputs (config.hints = False)")
             if hints.shape != (n, HINT_CHANNELS, h, w):
                 raise ValueError(f"hints must be [N,{HINT_CHANNELS},H,W] = {(n, HINT_CHANNELS, h, w)}, got {tuple(hints.shape)}")
-            hinted = (hints[:, 2] > 0).flatten(1).any(1)
+            if self.ab_classifier is not None:
+                hinted = (hints[:, 2] > 0).flatten(1).any(1)
         elif self.config.hints:
             hints = gray.new_zeros(n, HINT_CHANNELS, h, w)
         if not torch.is_tensor(style):
@@ -234,15 +235,17 @@ class Generator(nn.Module):
             out = out + self.refine(torch.cat(extra, dim=1))
 
         plain = (style == 0) if style_vector is None else torch.zeros(n, dtype=torch.bool, device=gray.device)
-        auto = plain if hinted is None else plain & ~hinted
-        if torch.is_tensor(classes):
-            auto = auto & classes.to(auto.device).reshape(-1).bool()
-        elif not classes:
-            auto = torch.zeros_like(auto)
         z = None
-        if self.ab_classifier is not None and (logits or bool(auto.any())):
-            z = self.ab_classifier(levels[-2], levels[-3] if len(levels) >= 3 else None)
-            if bool(auto.any()):
+        if self.ab_classifier is not None:
+            auto = plain if hinted is None else plain & ~hinted  # plain rows the head serves
+            if torch.is_tensor(classes):
+                auto = auto & classes.to(auto.device).reshape(-1).bool()
+            elif not classes:
+                auto = torch.zeros_like(auto)
+            any_auto = bool(auto.any())
+            if logits or any_auto:
+                z = self.ab_classifier(levels[-2], levels[-3] if len(levels) >= 3 else None)
+            if any_auto:
                 # plain automatic rows: low frequencies from the annealed mean, detail from the regression
                 ab_reg = out[:, 1:3].float()
                 low = F.adaptive_avg_pool2d(ab_reg, z.shape[-2:])

@@ -138,6 +138,12 @@ class Colorizer:
     def styles(self) -> tuple[str, ...]:
         return self.model.styles
 
+    @property
+    def calibration(self) -> dict:
+        """The chroma calibration in use, by the weights' metadata keys (``chroma_gain``, …)."""
+        return {"chroma_gain": self.chroma_gain, "chroma_gain_hints": self.chroma_gain_hints,
+                "chroma_bias": self.chroma_bias, "chroma_bias_hints": self.chroma_bias_hints}
+
     def style_index(self, style: str) -> int:
         """Index of a built-in style of these weights, or ≥ ``len(self.styles)`` for an added style
         (a style pack from ``vidcolor styles add``, loaded once and kept in ``self.packs``)."""
@@ -183,6 +189,7 @@ class Colorizer:
             hints = hints.to(self.device, torch.float32)
             if self.channels_last:
                 hints = hints.contiguous(memory_format=torch.channels_last)
+        has = (hints[:, 2] > 0).flatten(1).any(1) if hints is not None else None  # [N]: rows with any hint
         sparse = is_sparse(hints) if hints is not None and style == 0 else None
         net_hints = hints
         if sparse is not None and bool(sparse.any()):
@@ -197,13 +204,11 @@ class Colorizer:
         with self._autocast():
             if pack is not None:  # an added style: its vector drives FiLM, then its adapter
                 out = self._forward(x, 0, hints, style_vector=pack.vector)
-            elif self.model.ab_classifier is not None and hints is not None and style == 0:
-                # rows with any hint (user points or a reference) keep the regression's chroma, which
-                # the hint calibration and spreading were tuned on; the chroma classes are for automatic rows
-                classes = ~(hints[:, 2] > 0).flatten(1).any(1)
-                out = self._forward(x, style, net_hints, classes=classes) if net_hints is not None else self._forward(x, style, classes=classes)
             else:
-                out = self._forward(x, style, net_hints) if net_hints is not None else self._forward(x, style)
+                # rows with any hint (user points or a reference) keep the regression's chroma, which the
+                # hint calibration and spreading were tuned on: a chroma-class head serves automatic rows only
+                kw = {"classes": ~has} if has is not None and self.model.ab_classifier is not None else {}
+                out = self._forward(x, style, net_hints, **kw) if net_hints is not None else self._forward(x, style, **kw)
         out = out.float()
         if pack is not None:
             out = pack.adapter(x, out)
@@ -214,9 +219,9 @@ class Colorizer:
             free = 1.0 if hints is None else 1 - hints[:, 2:3].float()  # no calibration where the user (or a reference) decided the color
             gain = self.chroma_gain
             if hints is not None and (hinted_gain != self.chroma_gain or hinted_bias != self.chroma_bias):  # frames with hints: the accurate gain
-                has = (hints[:, 2] > 0).flatten(1).any(1).view(-1, 1, 1, 1)
-                gain = torch.where(has, hinted_gain, self.chroma_gain).to(out.dtype)
-                bias = torch.where(has, torch.tensor(hinted_bias, device=out.device).view(1, 2, 1, 1), bias)
+                rows = has.view(-1, 1, 1, 1)
+                gain = torch.where(rows, hinted_gain, self.chroma_gain).to(out.dtype)
+                bias = torch.where(rows, torch.tensor(hinted_bias, device=out.device).view(1, 2, 1, 1), bias)
             calibrated = gain * (out[:, 1:] - bias)
             out[:, 1:] = out[:, 1:] + free * (calibrated - out[:, 1:])
         if self.saturation != 1.0:  # the user's vividness; hinted colors are composited below, as given

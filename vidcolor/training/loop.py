@@ -137,25 +137,15 @@ def class_bins(cfg: TrainConfig, entries, log):
     data, so a resumed run rebuilds the same classes."""
     if not uses_classes(cfg):
         return None
-    import cv2
+    from vidcolor.models.chroma_classes import class_prior, rebalance_weights as class_weights
 
-    from vidcolor.color import rgb_to_lab
-    from vidcolor.models.chroma_classes import ab_grid, bin_counts, rebalance_weights as class_weights
-
-    grid = ab_grid(10.0)
-    counts = torch.zeros(grid.shape[0])
     step = max(1, -(-len(entries) // 400))
-    for entry in entries[::step]:
-        rgb = load_cached(entry, "none")
-        small = cv2.resize(rgb, (max(1, rgb.shape[1] // 4), max(1, rgb.shape[0] // 4)), interpolation=cv2.INTER_AREA)
-        lab = rgb_to_lab(torch.from_numpy(small).permute(2, 0, 1)[None].float() / 255.0)
-        counts += bin_counts(lab[:, 1:], grid, 10.0)
-    keep = counts >= max(1.0, cfg.losses.class_min_fraction * float(counts.sum()))
-    if int(keep.sum()) < 2:
-        raise VidcolorError("the training images hold fewer than 2 chroma classes (gray images?); set stages.*.cls to 0")
-    bins, prior = grid[keep], counts[keep] / counts[keep].sum()
+    try:
+        bins, prior = class_prior((load_cached(e, "none") for e in entries[::step]), min_fraction=cfg.losses.class_min_fraction)
+    except VidcolorError as exc:
+        raise VidcolorError(f"{exc}; set stages.*.cls to 0") from None
     weights = class_weights(prior, 1.0 - cfg.losses.class_rebalance) if cfg.losses.class_rebalance > 0 else None
-    log({"event": "chroma_classes", "classes": int(keep.sum()), "images": len(entries[::step]),
+    log({"event": "chroma_classes", "classes": len(bins), "images": len(entries[::step]),
          **({"weight_min": round(float(weights.min()), 3), "weight_max": round(float(weights.max()), 3)} if weights is not None else {})})
     return bins, weights
 
