@@ -7,7 +7,9 @@
     python scripts/eval_control.py speed VIDEO --frames 200
 
 * ``photos``: each photo turned gray; 10 true-color points (seeded per file; the original's mean
-  color over a 3×3 patch) given as a ``--hints`` CSV. PSNR vs the original for gray, automatic and
+  color over a 3×3 patch) given as a ``--hints`` CSV; ``--placement worst --points 1`` puts them
+  where a user would, on the largest automatic chroma errors (the hint must then fix that object
+  without recoloring the rest). PSNR vs the original for gray, automatic and
   hinted output (the CLI's own code path: Controls → hint map → Colorizer).
 * ``videos``: each color video, its gray luma as input, the true frame 0 as ``--reference 0=…``.
   Mean PSNR on frames 1…N−1 for gray, automatic, reference, and a *static copy* of frame 0's chroma
@@ -104,8 +106,33 @@ def even(img: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------- photos
+def worst_places(auto: np.ndarray, rgb: np.ndarray, n: int) -> list[tuple[int, int]]:
+    """``n`` (x, y) where a user would put corrections: the maxima of the automatic output's chroma
+    error (Lab ab distance to the original, blurred by 2 % of the short side), each next one ≥ 10 %
+    of the short side from those already taken."""
+    lab = lambda im: cv2.cvtColor(im.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)  # noqa: E731
+    err = np.linalg.norm(lab(auto)[..., 1:] - lab(rgb)[..., 1:], axis=-1)
+    short = min(err.shape)
+    err = cv2.GaussianBlur(err, (0, 0), 0.02 * short)
+    err[:2], err[-2:], err[:, :2], err[:, -2:] = 0, 0, 0, 0
+    out = []
+    for _ in range(n):
+        y, x = np.unravel_index(int(np.argmax(err)), err.shape)
+        out.append((int(x), int(y)))
+        cv2.circle(err, (int(x), int(y)), max(1, int(0.1 * short)), 0.0, -1)
+    return out
+
+
 def photos(args) -> dict:
     col = Colorizer(args.weights)
+    if args.spread:   # another spreading setting, for comparison (e.g. round 2's 1.5,0.1,0.03)
+        import functools
+
+        import vidcolor.pipeline.engine as engine
+        from vidcolor.control import spread
+
+        ss, sr, gb = (float(v) for v in args.spread.split(","))
+        engine.spread_correction = functools.partial(spread.spread_correction, sigma_s=ss, sigma_r=sr, guide_blur=gb)
     files = sorted(p for p in Path(args.folder).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))[: args.limit]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -114,23 +141,26 @@ def photos(args) -> dict:
             h, w = rgb.shape[:2]
             gray_t = torch.from_numpy(cv2.cvtColor(rgb.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)[..., 0] / 100)[None, None]
             rng = np.random.default_rng(zlib.crc32(f.name.encode()) if args.seed is None else [args.seed, len(rows)])
+            auto = (col.colorize(gray_t, 0)[0].permute(1, 2, 0).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
+            places = worst_places(auto, rgb, args.points) if args.placement == "worst" else \
+                [(int(rng.integers(1, w - 1)), int(rng.integers(1, h - 1))) for _ in range(args.points)]
             lines = ["x,y,color"]
-            for _ in range(args.points):
-                x, y = int(rng.integers(1, w - 1)), int(rng.integers(1, h - 1))
+            for x, y in places:
                 c = rgb[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).mean(0).round().astype(int)
                 lines.append(f"{x},{y},#{c[0]:02x}{c[1]:02x}{c[2]:02x}")
             csv_path = Path(tmp) / f"{f.stem}.csv"
             csv_path.write_text("\n".join(lines) + "\n")
-            auto = (col.colorize(gray_t, 0)[0].permute(1, 2, 0).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
             hints = image_hint_map(Controls(hints=str(csv_path)), (h, w), col)
             hint = (col.colorize(gray_t, 0, hints)[0].permute(1, 2, 0).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
             row = {"photo": f.name, "gray": psnr(gray_of(rgb), rgb), "automatic": psnr(auto, rgb), "hints": psnr(hint, rgb)}
             rows.append(row)
             print(f"{f.name:40s} gray {row['gray']:6.2f}  auto {row['automatic']:6.2f}  hints {row['hints']:6.2f}", flush=True)
     mean = {k: float(np.mean([r[k] for r in rows])) for k in ("gray", "automatic", "hints")}
+    worse = int(sum(r["hints"] < r["automatic"] - 0.05 for r in rows))
+    print(f"{args.points} points placed {args.placement}; photos more than 0.05 dB worse with hints than automatic: {worse} of {len(rows)}")
     print(f"MEAN over {len(rows)}: gray {mean['gray']:.2f}  automatic {mean['automatic']:.2f}  hints {mean['hints']:.2f}  "
           f"(hints − automatic {mean['hints'] - mean['automatic']:+.2f} dB, hints − gray {mean['hints'] - mean['gray']:+.2f} dB)")
-    return {"points": args.points, "photos": rows, "mean": mean}
+    return {"points": args.points, "placement": args.placement, "photos": rows, "mean": mean, "worse_than_automatic": worse}
 
 
 # --------------------------------------------------------------------------------------------- videos
@@ -242,6 +272,10 @@ def main() -> None:
     p.add_argument("--points", type=int, default=10)
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--placement", choices=("random", "worst"), default="random",
+                   help="random points, or where a user would put them (the largest automatic chroma errors first)")
+    p.add_argument("--spread", default=None, metavar="SIGMA_S,SIGMA_R,GUIDE_BLUR",
+                   help="measure another hint-spreading setting (vidcolor/control/spread.py), e.g. round 2's 1.5,0.1,0.03")
     for name in ("videos", "roundtrip", "speed"):
         q = sub.add_parser(name)
         q.add_argument("videos", nargs="+")
