@@ -79,27 +79,39 @@ def _sigmas(sigma_s: float, iterations: int) -> list[float]:
 
 def _pass(x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """Recursive filter along the last dim, both directions. ``x [..., W]``, ``v [..., W-1]`` the
-    feedback coefficients between neighbours (``a^d``)."""
-    cols = list(x.unbind(-1))
-    for n in range(1, len(cols)):
-        cols[n] = cols[n] + v[..., n - 1] * (cols[n - 1] - cols[n])
-    for n in range(len(cols) - 2, -1, -1):
-        cols[n] = cols[n] + v[..., n] * (cols[n + 1] - cols[n])
-    return torch.stack(cols, -1)
+    feedback coefficients between neighbours (``a^d``; broadcastable to ``x``'s leading dims):
+    ``J[n] ← J[n] + v[n−1]·(J[n−1] − J[n])`` left→right, then the mirror image. One in-place lerp
+    per column on a column-major copy (about 2× the speed of building new tensors)."""
+    y = x.movedim(-1, 0).contiguous()
+    c = v.expand(*x.shape[:-1], v.shape[-1]).movedim(-1, 0).contiguous()
+    for n in range(1, y.shape[0]):
+        y[n].lerp_(y[n - 1], c[n - 1])
+    for n in range(y.shape[0] - 2, -1, -1):
+        y[n].lerp_(y[n + 1], c[n])
+    return y.movedim(0, -1)
 
 
-def domain_transform(x: torch.Tensor, guide: torch.Tensor, sigma_s: float, sigma_r: float = SIGMA_R,
+def domain_transform(x: torch.Tensor, guide: torch.Tensor, sigma_s, sigma_r=SIGMA_R,
                      iterations: int = ITERATIONS) -> torch.Tensor:
     """Edge-aware recursive filter of ``x [N,C,H,W]`` guided by ``guide [N,1,H,W]`` in [0, 1];
-    ``sigma_s`` in pixels."""
+    ``sigma_s`` in pixels. ``sigma_s`` and ``sigma_r`` may also be sequences of K values: the
+    channels are then K equal groups, each filtered with its own pair, in one sweep."""
     x = x.float()
     g = guide.float()
-    dx = 1 + sigma_s / sigma_r * (g[..., :, 1:] - g[..., :, :-1]).abs()   # [N,1,H,W-1]
-    dy = 1 + sigma_s / sigma_r * (g[..., 1:, :] - g[..., :-1, :]).abs()   # [N,1,H-1,W]
-    for s in _sigmas(sigma_s, iterations):
-        a = math.exp(-math.sqrt(2) / s)
-        x = _pass(x, (a ** dx).expand(-1, x.shape[1], -1, -1))
-        x = _pass(x.transpose(-1, -2), (a ** dy).transpose(-1, -2).expand(-1, x.shape[1], -1, -1)).transpose(-1, -2)
+    ss = [float(sigma_s)] if isinstance(sigma_s, (int, float)) else [float(v) for v in sigma_s]
+    sr = [float(sigma_r)] * len(ss) if isinstance(sigma_r, (int, float)) else [float(v) for v in sigma_r]
+    per = x.shape[1] // len(ss)
+    gx = (g[..., :, 1:] - g[..., :, :-1]).abs()   # [N,1,H,W-1]
+    gy = (g[..., 1:, :] - g[..., :-1, :]).abs()   # [N,1,H-1,W]
+    dx = [1 + s / r * gx for s, r in zip(ss, sr)]
+    dy = [1 + s / r * gy for s, r in zip(ss, sr)]
+    steps = [_sigmas(s, iterations) for s in ss]
+    for i in range(iterations):
+        a = [math.exp(-math.sqrt(2) / st[i]) for st in steps]
+        vx = torch.cat([(ak ** d).expand(-1, per, -1, -1) for ak, d in zip(a, dx)], 1)
+        vy = torch.cat([(ak ** d).expand(-1, per, -1, -1) for ak, d in zip(a, dy)], 1)
+        x = _pass(x, vx)
+        x = _pass(x.transpose(-1, -2), vy.transpose(-1, -2)).transpose(-1, -2)
     return x
 
 
@@ -152,10 +164,12 @@ def spread_correction(gray: torch.Tensor, conf: torch.Tensor, correction: torch.
     short = min(gray.shape[-2:])
     guide = _blur(gray.float().contiguous(), guide_blur * short)
     x = torch.cat([conf * correction, conf], 1)
-    num = domain_transform(x, guide, sigma_s * short, sigma_r, iterations) / _flat_peak(sigma_s * short, iterations)
-    if local_weight > 0:
-        near = domain_transform(x, guide, local_sigma * short, sigma_r * local_sigma / sigma_s, iterations)
-        num = num + local_weight * near / _flat_peak(local_sigma * short, iterations)
+    if local_weight > 0:   # both filters in one sweep (same edge distances: the ratio σ_s/σ_r is kept)
+        both = domain_transform(torch.cat([x, x], 1), guide, (sigma_s * short, local_sigma * short),
+                                (sigma_r, sigma_r * local_sigma / sigma_s), iterations)
+        num = both[:, :3] / _flat_peak(sigma_s * short, iterations) + local_weight * both[:, 3:] / _flat_peak(local_sigma * short, iterations)
+    else:
+        num = domain_transform(x, guide, sigma_s * short, sigma_r, iterations) / _flat_peak(sigma_s * short, iterations)
     if global_weight > 0:
         mean, count = hint_mean(conf, correction)
         others = (count - 1).clamp_min(0)   # a hint's own correction says nothing about the rest of the frame
