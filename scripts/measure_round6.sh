@@ -1,11 +1,37 @@
 #!/usr/bin/env bash
-# Round-6 figures for issue 12 (hint spreading re-chosen for random points *and* points where a user
-# would put them) into docs/results/r6_*, for the weights W (default: the bundled model).
-#   bash scripts/measure_round6.sh        # Python: $VENV, else ./.venv (scripts/measure_env.sh)
-# Held-out photos: data/heldout (own split), data/heldout_public (scikit-image), data/heldout_opencv.
+# Round-6 figures into docs/results/r6_*, for the weights W (default: the bundled model).
+#   bash scripts/measure_round6.sh             # issue 12: hint spreading, random and user-placed points
+#   bash scripts/measure_round6.sh strength    # issue 13: style strengths chosen jointly on validation → OUT (/tmp/r6_starter.safetensors)
+#   W=/tmp/r6_starter.safetensors W_BEFORE=data/starter_round5.safetensors bash scripts/measure_round6.sh styles
+# Python: $VENV, else ./.venv (scripts/measure_env.sh). Held-out photos: data/heldout (own split),
+# data/heldout_public (scikit-image), data/heldout_opencv.
 set -x
 cd "$(dirname "$0")/.."
 source scripts/measure_env.sh
+VAL=runs/semantic_r3/val_images.txt
+if [ "$1" = strength ]; then
+  $V/python scripts/tune_style_strength.py $VAL --ks 0.8,1.0,1.25,1.5 --rule separation --write ${OUT:-/tmp/r6_starter.safetensors} > $R/r6_style_strength.txt 2>&1
+  exit 0
+fi
+if [ "$1" = styles ]; then     # held-out figures of W's styles (only style rows changed)
+  mkdir -p /tmp/val47; for f in $(cat $VAL); do ln -sf $PWD/$f /tmp/val47/; done
+  $V/python scripts/style_distances.py /tmp/val47 --weights $W > $R/r6_style_distances_validation.txt 2>&1
+  $V/python scripts/style_distances.py data/heldout_public data/heldout_opencv --weights $W > $R/r6_style_distances.txt 2>&1
+  $V/python scripts/style_distances.py data/heldout --weights $W > $R/r6_style_distances_own.txt 2>&1
+  $V/python scripts/style_distances.py data/heldout --weights ${W_BEFORE:-data/starter_round5.safetensors} > $R/r6_style_distances_own_round5.txt 2>&1
+  for set in heldout heldout_public heldout_opencv; do
+    $V/vidcolor eval --ref data/$set --weights $W --styles none,watercolor,oil,pencil,cartoon --no-semantic --report /tmp/r6s_$set > $R/r6_eval_styles_${set}.txt 2>&1
+  done
+  for pair in heldout:wallpapers heldout_public:skimage heldout_opencv:opencv; do
+    $V/python scripts/sheet_jpeg.py /tmp/r6s_${pair%%:*}/sheets/sheet_000.png samples/sheet_heldout_${pair##*:}.jpg
+  done
+  mkdir -p /tmp/t6; ls data/heldout/*.jpg | awk 'NR%9==1' | head -6 | xargs -I{} ln -sf $PWD/{} /tmp/t6/
+  for st in none watercolor oil cartoon; do
+    $V/python scripts/eval_temporal.py /tmp/t6 --weights $W --style $st --frames 32 --json /tmp/r6_temporal_$st.json > /tmp/r6_temporal_$st.txt 2>&1
+  done
+  $V/python scripts/temporal_table.py /tmp/r6_temporal_{none,watercolor,oil,cartoon}.json > $R/r6_temporal_styles.txt
+  exit 0
+fi
 out=$R/r6_control_photos.txt
 : > $out
 for set in heldout heldout_public heldout_opencv; do

@@ -15,7 +15,13 @@ of ``vidcolor eval``'s ``teacher MAD``) and the distance to plain colorization; 
 with the smallest teacher distance. ``--write`` stores the new rows (every other tensor
 bit-identical) and the table in ``info.style_strength``.
 
-    python scripts/tune_style_strength.py runs/semantic_r3/val_images.txt [--weights W] [--write OUT.safetensors]
+``--rule separation`` (round 6) chooses all styles' ``k`` jointly for what a user sees first, that
+the five looks differ on *each* photo: among the ``k`` within ``--tolerance`` (5 %) of each style's
+smallest teacher distance, the combination with the most validation photos on which every pair of
+none/watercolor/oil/pencil/cartoon differs by a mean ≥ 15/255; ties go to the smallest summed
+relative teacher distance.
+
+    python scripts/tune_style_strength.py runs/semantic_r3/val_images.txt [--weights W] [--rule separation] [--write OUT.safetensors]
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ def main() -> None:
     ap.add_argument("--ks", default="0.8,1.0,1.25,1.5,1.75,2.0")
     ap.add_argument("--limit", type=int, default=47)
     ap.add_argument("--render-size", type=int, default=256)
+    ap.add_argument("--rule", choices=("teacher", "separation"), default="teacher")
+    ap.add_argument("--tolerance", type=float, default=0.05, help="--rule separation: relative teacher-distance slack")
     ap.add_argument("--write")
     args = ap.parse_args()
     src = Path(args.val_list)
@@ -59,6 +67,7 @@ def main() -> None:
     styles = [s for s in model.styles if s != "none"]
     table = {s: {k: [] for k in ks} for s in styles}
     to_none = {s: {k: [] for k in ks} for s in styles}
+    renders: list[dict] = []   # per photo: "none" and (style, k) → output [3,H,W] float16 (--rule separation)
     photos = 0
     for f in files:
         img = to_float(read_image(f))
@@ -68,6 +77,7 @@ def main() -> None:
         gray = rgb_to_gray(rgb)
         plain = col.colorize(gray, 0).float()[0]
         photos += 1
+        kept = {"none": plain.half()} if args.rule == "separation" else None
         for s in styles:
             i = model.styles.index(s)
             teacher = teacher_target(rgb, s, args.render_size, 0)  # vidcolor eval's teacher MAD, teacher rendered once
@@ -76,7 +86,11 @@ def main() -> None:
                 out = col.colorize(gray, i).float()
                 table[s][k].append(teacher_distance(out, teacher, args.render_size)["teacher_mad"])
                 to_none[s][k].append(float((out[0] - plain).abs().mean()))
+                if kept is not None:
+                    kept[(s, k)] = out[0].half()
             rows[i] = original[i]
+        if kept is not None:
+            renders.append(kept)
     print(f"{photos} validation photos from {src}; mean |Δ| RGB to the teacher's rendering (and to plain colorization):")
     print(f"{'style':<11}" + "".join(f"{'k=' + format(k, 'g'):>16}" for k in ks))
     choice = {}
@@ -84,7 +98,10 @@ def main() -> None:
         means = {k: float(np.mean(v)) for k, v in table[s].items()}
         choice[s] = min(ks, key=lambda k: (round(means[k], 4), k))
         print(f"{s:<11}" + "".join(f"{means[k]:>8.4f} ({np.mean(to_none[s][k]):.3f})" for k in ks) + f"   → k = {choice[s]:g}")
-    print("chosen (smallest teacher distance): " + ", ".join(f"{s} {k:g}" for s, k in choice.items()))
+    print("smallest teacher distance: " + ", ".join(f"{s} {k:g}" for s, k in choice.items()))
+    if args.rule == "separation":
+        choice = _separation_choice(styles, ks, table, renders, args.tolerance)
+    print(f"chosen ({args.rule}): " + ", ".join(f"{s} {k:g}" for s, k in choice.items()))
     if args.write:
         from vidcolor.batch.segments import model_fingerprint
 
@@ -94,7 +111,7 @@ def main() -> None:
             rows[i] = e0 + k * (original[i] - e0)
         if any(k != 1.0 for k in choice.values()):
             info["pack_fingerprints"] = sorted(set(info.get("pack_fingerprints", [])) | {before})
-        info["style_strength"] = {"k": choice, "photos": photos, "source": str(src),
+        info["style_strength"] = {"k": choice, "photos": photos, "source": str(src), "rule": args.rule,
                                   "teacher_mad": {s: {format(k, "g"): round(float(np.mean(v)), 5) for k, v in table[s].items()} for s in styles}}
         from safetensors.torch import load_file
 
@@ -106,6 +123,32 @@ def main() -> None:
         if changed != ["style_embedding.weight"] and changed:
             raise SystemExit(f"Error: tensors other than the style rows changed on saving: {changed[:5]}")
         print(f"wrote {args.write}")
+
+
+def _separation_choice(styles, ks, table, renders, tolerance, target=15 / 255):
+    """The joint ``{style: k}`` of ``--rule separation`` (module docstring); prints the candidates."""
+    import itertools
+
+    means = {s: {k: float(np.mean(table[s][k])) for k in ks} for s in styles}
+    eligible = {s: [k for k in ks if means[s][k] <= (1 + tolerance) * min(means[s].values())] for s in styles}
+    print("within {:.0%} of the smallest teacher distance: ".format(tolerance) + ", ".join(f"{s} {eligible[s]}" for s in styles))
+    d = lambda a, b: float((a.float() - b.float()).abs().mean())  # noqa: E731
+    # per photo: distance to plain for every (style, k), and between every two styles' (k, k')
+    to_none = [{(s, k): d(r[(s, k)], r["none"]) for s in styles for k in eligible[s]} for r in renders]
+    between = [{(s, k, t, q): d(r[(s, k)], r[(t, q)]) for s, t in itertools.combinations(styles, 2)
+                for k in eligible[s] for q in eligible[t]} for r in renders]
+    best = None
+    for combo in itertools.product(*(eligible[s] for s in styles)):
+        c = dict(zip(styles, combo))
+        passing = sum(all(tn[(s, c[s])] >= target for s in styles) and
+                      all(bt[(s, c[s], t, c[t])] >= target for s, t in itertools.combinations(styles, 2))
+                      for tn, bt in zip(to_none, between))
+        cost = sum(means[s][c[s]] / min(means[s].values()) for s in styles)
+        print(f"  {', '.join(f'{s} {c[s]:g}' for s in styles)}: every pair ≥ 15/255 on {passing} of {len(renders)} photos, "
+              f"summed relative teacher distance {cost:.3f}")
+        if best is None or (passing, -cost) > (best[0], -best[1]):
+            best = (passing, cost, c)
+    return best[2]
 
 
 if __name__ == "__main__":
