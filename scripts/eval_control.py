@@ -109,7 +109,7 @@ def even(img: np.ndarray) -> np.ndarray:
 def worst_places(auto: np.ndarray, rgb: np.ndarray, n: int) -> list[tuple[int, int]]:
     """``n`` (x, y) where a user would put corrections: the maxima of the automatic output's chroma
     error (Lab ab distance to the original, blurred by 2 % of the short side), each next one ≥ 10 %
-    of the short side from those already taken."""
+    of the short side from those already taken; fewer where the error runs out."""
     lab = lambda im: cv2.cvtColor(im.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)  # noqa: E731
     err = np.linalg.norm(lab(auto)[..., 1:] - lab(rgb)[..., 1:], axis=-1)
     short = min(err.shape)
@@ -117,6 +117,8 @@ def worst_places(auto: np.ndarray, rgb: np.ndarray, n: int) -> list[tuple[int, i
     err[:2], err[-2:], err[:, :2], err[:, -2:] = 0, 0, 0, 0
     out = []
     for _ in range(n):
+        if float(err.max()) <= 0:   # no error left anywhere (or no room for another point)
+            break
         y, x = np.unravel_index(int(np.argmax(err)), err.shape)
         out.append((int(x), int(y)))
         cv2.circle(err, (int(x), int(y)), max(1, int(0.1 * short)), 0.0, -1)
@@ -125,14 +127,13 @@ def worst_places(auto: np.ndarray, rgb: np.ndarray, n: int) -> list[tuple[int, i
 
 def photos(args) -> dict:
     col = Colorizer(args.weights)
-    if args.spread:   # another spreading setting, for comparison (e.g. round 2's 1.5,0.1,0.03)
+    if args.spread:   # another spreading setting, for comparison (e.g. round 2's 1.5,0.1,0.03,0)
         import functools
 
         import vidcolor.pipeline.engine as engine
         from vidcolor.control import spread
 
-        ss, sr, gb = (float(v) for v in args.spread.split(","))
-        engine.spread_correction = functools.partial(spread.spread_correction, sigma_s=ss, sigma_r=sr, guide_blur=gb)
+        engine.spread_correction = functools.partial(spread.spread_correction, **args.spread)
     files = sorted(p for p in Path(args.folder).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))[: args.limit]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,7 +161,8 @@ def photos(args) -> dict:
     print(f"{args.points} points placed {args.placement}; photos more than 0.05 dB worse with hints than automatic: {worse} of {len(rows)}")
     print(f"MEAN over {len(rows)}: gray {mean['gray']:.2f}  automatic {mean['automatic']:.2f}  hints {mean['hints']:.2f}  "
           f"(hints − automatic {mean['hints'] - mean['automatic']:+.2f} dB, hints − gray {mean['hints'] - mean['gray']:+.2f} dB)")
-    return {"points": args.points, "placement": args.placement, "photos": rows, "mean": mean, "worse_than_automatic": worse}
+    return {"points": args.points, "placement": args.placement, "spread": args.spread, "photos": rows, "mean": mean,
+            "worse_than_automatic": worse}
 
 
 # --------------------------------------------------------------------------------------------- videos
@@ -264,6 +266,16 @@ def speed(args) -> dict:
     return out
 
 
+def _spread_setting(text: str) -> dict:
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 4:
+        raise argparse.ArgumentTypeError(f"expected SIGMA_S,SIGMA_R,GUIDE_BLUR,GLOBAL_WEIGHT (four numbers), got {text!r}")
+    return dict(zip(("sigma_s", "sigma_r", "guide_blur", "global_weight"), values))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -274,8 +286,8 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--placement", choices=("random", "worst"), default="random",
                    help="random points, or where a user would put them (the largest automatic chroma errors first)")
-    p.add_argument("--spread", default=None, metavar="SIGMA_S,SIGMA_R,GUIDE_BLUR",
-                   help="measure another hint-spreading setting (vidcolor/control/spread.py), e.g. round 2's 1.5,0.1,0.03")
+    p.add_argument("--spread", default=None, type=_spread_setting, metavar="SIGMA_S,SIGMA_R,GUIDE_BLUR,GLOBAL_WEIGHT",
+                   help="measure another hint-spreading setting (vidcolor/control/spread.py), e.g. round 2's 1.5,0.1,0.03,0")
     for name in ("videos", "roundtrip", "speed"):
         q = sub.add_parser(name)
         q.add_argument("videos", nargs="+")

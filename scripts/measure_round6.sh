@@ -35,7 +35,7 @@ fi
 out=$R/r6_control_photos.txt
 : > $out
 for set in heldout heldout_public heldout_opencv; do
-  for spread in "" "1.5,0.1,0.03"; do            # this round's spreading, round 2's
+  for spread in "" "1.5,0.1,0.03,0"; do          # this round's spreading, round 2's (no global term)
     tag=${spread:+round2}; tag=${tag:-round6}
     for seed in 0 1 2 3 4; do
       echo "== $set $tag random10 seed $seed" >> $out

@@ -21,13 +21,14 @@ def main() -> None:
         m = re.match(r"== (\S+) (\S+) (\S+)", line)
         if m:
             key = (m.group(1), m.group(2), m.group(3))
+            worse = None
             continue
         m = re.search(r"worse with hints than automatic: (\d+) of (\d+)", line)
         if m:
             worse = int(m.group(1))
             continue
         m = re.match(r"MEAN over (\d+):.*hints − automatic ([+-][\d.]+) dB, hints − gray ([+-][\d.]+) dB", line)
-        if m and key:
+        if m and key and worse is not None:
             rows[key].append((int(m.group(1)), float(m.group(2)), float(m.group(3)), worse))
     print("set               spreading scenario   draws   hints − automatic (min…max)   hints − gray   photos worse than automatic")
     pooled = collections.defaultdict(list)

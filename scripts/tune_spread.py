@@ -48,12 +48,16 @@ CANDIDATES_ROUND2 = [
     (1.5, 0.1, 1.0, 0.03, 0.1, 16.0),
 ]
 # round 6: both kinds of placement (random points and where a user would put them)
-LOCAL6 = [dict(sigma_s=ss, sigma_r=sr, guide_blur=gb) for ss in (0.15, 0.3, 0.6, 1.5) for sr in (0.05, 0.1) for gb in (0.01, 0.03)]
-LOCAL7 = [dict(sigma_s=ss, sigma_r=sr, guide_blur=gb) for ss in (0.1, 0.15, 0.3) for sr in (0.02, 0.035, 0.05) for gb in (0.0, 0.005, 0.01)]
+# (the local sets without the global term, as they were run)
+LOCAL6 = [dict(sigma_s=ss, sigma_r=sr, guide_blur=gb, global_weight=0.0) for ss in (0.15, 0.3, 0.6, 1.5) for sr in (0.05, 0.1)
+          for gb in (0.01, 0.03)]
+LOCAL7 = [dict(sigma_s=ss, sigma_r=sr, guide_blur=gb, global_weight=0.0) for ss in (0.1, 0.15, 0.3) for sr in (0.02, 0.035, 0.05)
+          for gb in (0.0, 0.005, 0.01)]
 GLOBAL8 = [dict(global_weight=g, global_count=k) for g in (1.0, 4.0, 16.0) for k in (3.0, 10.0, 30.0)]
 GLOBAL9 = [dict(global_weight=g, global_count=k) for g in (0.5, 1.0, 2.0) for k in (30.0, 60.0, 100.0)]
 SETS = {
-    "round2": [dict(zip(("sigma_s", "sigma_r", "prior", "guide_blur", "local_sigma", "local_weight"), c)) for c in CANDIDATES_ROUND2],
+    "round2": [dict(zip(("sigma_s", "sigma_r", "prior", "guide_blur", "local_sigma", "local_weight"), c), global_weight=0.0)
+               for c in CANDIDATES_ROUND2],
     "local6": LOCAL6,
     "local7": LOCAL7,
     "global8": [dict(global_weight=0.0)] + GLOBAL8,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from vidcolor.control.spread import domain_transform, hint_mean, is_sparse, spread_correction
@@ -17,6 +18,20 @@ def _point(h=96, w=128, y=48, x=20, r=1):
     c = torch.zeros(1, 1, h, w)
     c[..., y - r:y + r + 1, x - r:x + r + 1] = 1
     return c
+
+
+def test_the_recursion_is_the_first_order_filter_both_ways():
+    from vidcolor.control.spread import _pass
+
+    torch.manual_seed(1)
+    x = torch.rand(2, 3, 5, 12)
+    v = torch.rand(2, 3, 5, 11)
+    ref = list(x.unbind(-1))
+    for n in range(1, 12):
+        ref[n] = ref[n] + v[..., n - 1] * (ref[n - 1] - ref[n])
+    for n in range(10, -1, -1):
+        ref[n] = ref[n] + v[..., n] * (ref[n + 1] - ref[n])
+    torch.testing.assert_close(_pass(x, v), torch.stack(ref, -1), atol=1e-6, rtol=0)
 
 
 def test_domain_transform_keeps_a_constant_and_mass_is_symmetric():
@@ -83,17 +98,47 @@ def test_many_hints_that_agree_reach_the_whole_frame_and_one_does_not():
     assert 0.1 * 30 < across < 0.5 * 30                                       # ten that agree: a share of their mean
 
 
-def test_hint_mean_counts_a_scribble_once_and_weights_its_pixels():
+def test_hint_mean_counts_each_hint_once_by_its_confidence_and_weights_its_pixels():
     conf = torch.zeros(1, 1, 40, 60)
     corr = torch.zeros(1, 2, 40, 60)
-    conf[..., 5:15, 5:45] = 1.0     # a scribble of 400 pixels asking +10
-    corr[..., 5:15, 5:45] = 10.0
-    conf[..., 30, 50] = 1.0         # a point asking −20
+    conf[..., 5:15, 5:25] = 1.0     # a scribble: half of it fully trusted asking +10 …
+    corr[..., 5:15, 5:25] = 10.0
+    conf[..., 5:15, 25:45] = 0.25   # … half of it at a quarter of the trust asking +30 → (200·10 + 50·30) / 250 = 14
+    corr[..., 5:15, 25:45] = 30.0
+    conf[..., 30, 50] = 0.5         # a point at half the trust asking −20
     corr[..., 30, 50] = -20.0
     mean, count = hint_mean(conf, corr)
-    assert count.tolist() == [2.0]
-    torch.testing.assert_close(mean, torch.tensor([[-5.0, -5.0]]))
+    assert count.tolist() == [1.5]                       # peak confidences: 1 + 0.5
+    torch.testing.assert_close(mean, torch.full((1, 2), (1.0 * 14 + 0.5 * -20) / 1.5))
     assert hint_mean(torch.zeros(1, 1, 8, 8), torch.zeros(1, 2, 8, 8))[1].tolist() == [0.0]
+
+
+def test_frames_of_a_batch_get_their_own_hints_and_fading_hints_fade_out_of_the_global_term():
+    g = torch.cat([_two_regions(), _two_regions()])
+    corr = torch.zeros(2, 2, 96, 128)
+    corr[:, 0] = 30.0
+    ten = sum(_point(y=y, x=x) for y in (20, 48, 76) for x in (10, 25, 40)) + _point(y=90, x=55)
+    conf = torch.cat([ten, 0.05 * ten])                  # frame 1: the same points, nearly faded
+    out = spread_correction(g, conf, corr)
+    alone = spread_correction(g[:1], conf[:1], corr[:1])
+    torch.testing.assert_close(out[:1], alone)
+    assert out[0, 0, 48, 110] > 0.1 * 30 and out[1, 0, 48, 110] < 0.01 * 30
+    assert torch.isfinite(spread_correction(g, conf, corr, global_count=0.0)).all()
+
+
+def test_one_sweep_of_two_filter_groups_equals_two_sweeps_and_leaves_its_input_alone():
+    torch.manual_seed(0)
+    x = torch.rand(1, 2, 30, 40)
+    g = torch.rand(1, 1, 30, 40)
+    both = domain_transform(torch.cat([x, x], 1), g, (12.0, 4.0), (0.1, 0.1 / 3))
+    torch.testing.assert_close(both[:, :2], domain_transform(x, g, 12.0, 0.1), atol=1e-6, rtol=0)
+    torch.testing.assert_close(both[:, 2:], domain_transform(x, g, 4.0, 0.1 / 3), atol=1e-6, rtol=0)
+    row = torch.rand(1, 1, 1, 40)
+    kept = row.clone()
+    domain_transform(row, torch.rand(1, 1, 1, 40), 5.0)
+    assert torch.equal(row, kept)
+    with pytest.raises(ValueError):
+        domain_transform(torch.rand(1, 3, 8, 8), g[..., :8, :8], (5.0, 2.0), (0.1, 0.1))
 
 
 def test_sparse_means_some_but_few_pixels():

@@ -43,7 +43,8 @@ import torch
 #: photos) for two kinds of placement at once (``scripts/tune_spread.py --set local7 --scenarios
 #: random10 worst1 worst3``, ``docs/results/r6_tune_spread_local*.txt``): 10 random true-color
 #: points, and 1 or 3 points where a user would put them, on the largest errors of the automatic
-#: output; the best mean gain over the three: +1.62 / +0.53 / +0.73 dB over automatic. Round 2's
+#: output; the best mean gain over the three: +1.62 / +0.53 / +0.73 dB over automatic (with the
+#: global term below: +1.84 / +0.53 / +0.78). Round 2's
 #: choice (reach 1.5, σ_r 0.1, guide blur 0.03, chosen on training photos with random points only)
 #: spread one point over everything its blurred edges did not stop — +1.10 / −4.73 / −5.50 dB on
 #: the same photos (one point on a yellow fruit turned the sky yellow)
@@ -63,8 +64,10 @@ LOCAL_WEIGHT = 16.0
 #: a global term: every pixel also gets the mean correction of the frame's hints, as a pseudo-hint
 #: of weight ``γ = GLOBAL_WEIGHT·(K−1)/(K−1 + GLOBAL_COUNT)`` for K hints (a point or a scribble
 #: each): a single hint leaves the rest of the frame alone, ten say what the whole frame needs
-#: (γ = 0.26). Chosen like the local parameters, same photos and rule (``--set global8/global9``
-#: with K for K−1, then ``--set global_chosen``; ``docs/results/r6_tune_spread_global*.txt``)
+#: (γ = 0.26). Chosen like the local parameters, same photos and rule (``--set global8/global9``,
+#: run with K for K−1 and not re-tuned after the switch, then ``--set global_chosen``;
+#: ``docs/results/r6_tune_spread_global*.txt``). K counts each hint by its confidence (a hint
+#: carried through a video fades out of the global term as it fades)
 GLOBAL_WEIGHT = 2.0
 GLOBAL_COUNT = 60.0
 #: hint maps covering more than this fraction of the frame are dense (a reference carried by flow):
@@ -82,7 +85,7 @@ def _pass(x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     feedback coefficients between neighbours (``a^d``; broadcastable to ``x``'s leading dims):
     ``J[n] ← J[n] + v[n−1]·(J[n−1] − J[n])`` left→right, then the mirror image. One in-place lerp
     per column on a column-major copy (about 2× the speed of building new tensors)."""
-    y = x.movedim(-1, 0).contiguous()
+    y = x.movedim(-1, 0).clone(memory_format=torch.contiguous_format)   # never the caller's storage
     c = v.expand(*x.shape[:-1], v.shape[-1]).movedim(-1, 0).contiguous()
     for n in range(1, y.shape[0]):
         y[n].lerp_(y[n - 1], c[n - 1])
@@ -98,8 +101,12 @@ def domain_transform(x: torch.Tensor, guide: torch.Tensor, sigma_s, sigma_r=SIGM
     channels are then K equal groups, each filtered with its own pair, in one sweep."""
     x = x.float()
     g = guide.float()
-    ss = [float(sigma_s)] if isinstance(sigma_s, (int, float)) else [float(v) for v in sigma_s]
-    sr = [float(sigma_r)] * len(ss) if isinstance(sigma_r, (int, float)) else [float(v) for v in sigma_r]
+    scalar = lambda v: getattr(v, "ndim", None) == 0 or not hasattr(v, "__len__")  # noqa: E731  (numbers, 0-d arrays/tensors)
+    ss = [float(sigma_s)] if scalar(sigma_s) else [float(v) for v in sigma_s]
+    sr = [float(sigma_r)] * len(ss) if scalar(sigma_r) else [float(v) for v in sigma_r]
+    if len(sr) != len(ss) or not ss or x.shape[1] % len(ss):
+        raise ValueError(f"domain_transform: {len(ss)} sigma_s and {len(sr)} sigma_r for {x.shape[1]} channels "
+                         "(one pair, or one per equal group of channels)")
     per = x.shape[1] // len(ss)
     gx = (g[..., :, 1:] - g[..., :, :-1]).abs()   # [N,1,H,W-1]
     gy = (g[..., 1:, :] - g[..., :-1, :]).abs()   # [N,1,H-1,W]
@@ -173,15 +180,17 @@ def spread_correction(gray: torch.Tensor, conf: torch.Tensor, correction: torch.
     if global_weight > 0:
         mean, count = hint_mean(conf, correction)
         others = (count - 1).clamp_min(0)   # a hint's own correction says nothing about the rest of the frame
-        gamma = (global_weight * others / (others + global_count)).view(-1, 1, 1, 1)
+        gamma = torch.where(others > 0, global_weight * others / (others + global_count).clamp_min(1e-6), 0.0).view(-1, 1, 1, 1)
         num = num + gamma * torch.cat([mean.view(-1, 2, 1, 1), torch.ones_like(gamma)], 1)
     return num[:, :2] / (num[:, 2:3] + prior)
 
 
 def hint_mean(conf: torch.Tensor, correction: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(mean [N,2], count [N])``: the mean correction over the separate hints of each frame (each
-    8-connected blob of ``conf > 0`` — a point or a scribble — counts once, its own pixels
-    confidence-weighted) and how many hints there are."""
+    """``(mean [N,2], count [N])`` of each frame's separate hints (each 8-connected blob of
+    ``conf > 0``, a point or a scribble, is one hint; its correction is the confidence-weighted mean
+    over its pixels, its weight its peak confidence ``c_j``): ``mean = Σ c_j r_j / Σ c_j`` and
+    ``count = Σ c_j`` (the number of hints when all are fully trusted; hints carried through a video
+    count less as their confidence fades). ``conf [N,1,H,W]`` in [0, 1], ``correction [N,2,H,W]``."""
     import cv2
     import numpy as np
 
@@ -195,7 +204,10 @@ def hint_mean(conf: torch.Tensor, correction: torch.Tensor) -> tuple[torch.Tenso
             continue
         lab = torch.from_numpy(labels).to(conf.device).flatten().long()
         w = m.flatten()
-        sums = torch.zeros(k_blobs, 3, device=conf.device).index_add_(0, lab, torch.cat([correction[k].float().flatten(1).t() * w[:, None], w[:, None]], 1))[1:]
-        mean[k] = (sums[:, :2] / sums[:, 2:].clamp_min(1e-6)).mean(0)
-        count[k] = k_blobs - 1
+        weighted = torch.cat([correction[k].float().flatten(1).t() * w[:, None], w[:, None]], 1)   # [HW, 3]
+        sums = torch.zeros(k_blobs, 3, device=conf.device).index_add_(0, lab, weighted)[1:]
+        peak = torch.zeros(k_blobs, device=conf.device).scatter_reduce_(0, lab, w, "amax")[1:]
+        r = sums[:, :2] / sums[:, 2:].clamp_min(1e-6)
+        count[k] = peak.sum()
+        mean[k] = (peak[:, None] * r).sum(0) / count[k].clamp_min(1e-6)
     return mean, count
