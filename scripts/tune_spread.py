@@ -55,6 +55,9 @@ LOCAL7 = [dict(sigma_s=ss, sigma_r=sr, guide_blur=gb, global_weight=0.0) for ss 
           for gb in (0.0, 0.005, 0.01)]
 GLOBAL8 = [dict(global_weight=g, global_count=k) for g in (1.0, 4.0, 16.0) for k in (3.0, 10.0, 30.0)]
 GLOBAL9 = [dict(global_weight=g, global_count=k) for g in (0.5, 1.0, 2.0) for k in (30.0, 60.0, 100.0)]
+# joint refinement of the local reach/edges with the global term on (round 6's last grid)
+JOINT10 = [dict(sigma_s=ss, sigma_r=sr, guide_blur=0.01, global_weight=g, global_count=60.0)
+           for ss in (0.3, 0.6) for sr in (0.035, 0.05) for g in (2.0, 4.0)]
 SETS = {
     "round2": [dict(zip(("sigma_s", "sigma_r", "prior", "guide_blur", "local_sigma", "local_weight"), c), global_weight=0.0)
                for c in CANDIDATES_ROUND2],
@@ -62,7 +65,8 @@ SETS = {
     "local7": LOCAL7,
     "global8": [dict(global_weight=0.0)] + GLOBAL8,
     "global9": [dict(global_weight=0.0)] + GLOBAL9,
-    "global_chosen": [dict(global_weight=0.0), dict(global_weight=2.0, global_count=60.0)],
+    "joint10": JOINT10,
+    "global_chosen": [dict(global_weight=0.0), dict(global_weight=2.0, global_count=60.0), dict(global_weight=4.0, global_count=60.0)],
 }
 
 

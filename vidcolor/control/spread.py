@@ -44,7 +44,7 @@ import torch
 #: random10 worst1 worst3``, ``docs/results/r6_tune_spread_local*.txt``): 10 random true-color
 #: points, and 1 or 3 points where a user would put them, on the largest errors of the automatic
 #: output; the best mean gain over the three: +1.62 / +0.53 / +0.73 dB over automatic (with the
-#: global term below: +1.84 / +0.53 / +0.78). Round 2's
+#: global term below: +1.95 / +0.53 / +0.73). Round 2's
 #: choice (reach 1.5, σ_r 0.1, guide blur 0.03, chosen on training photos with random points only)
 #: spread one point over everything its blurred edges did not stop — +1.10 / −4.73 / −5.50 dB on
 #: the same photos (one point on a yellow fruit turned the sky yellow)
@@ -64,11 +64,11 @@ LOCAL_WEIGHT = 16.0
 #: a global term: every pixel also gets the mean correction of the frame's hints, as a pseudo-hint
 #: of weight ``γ = GLOBAL_WEIGHT·(K−1)/(K−1 + GLOBAL_COUNT)`` for K hints (a point or a scribble
 #: each): a single hint leaves the rest of the frame alone, ten say what the whole frame needs
-#: (γ = 0.26). Chosen like the local parameters, same photos and rule (``--set global8/global9``,
-#: run with K for K−1 and not re-tuned after the switch, then ``--set global_chosen``;
-#: ``docs/results/r6_tune_spread_global*.txt``). K counts each hint by its confidence (a hint
+#: (γ = 0.52). Chosen like the local parameters, same photos and rule (``--set global8/global9``,
+#: run with K for K−1, then ``--set joint10`` with the local reach and edges re-tried beside it:
+#: weight 2 → 4, count 60; ``docs/results/r6_tune_spread_global*.txt``, ``r6_tune_spread_joint10.txt``). K counts each hint by its confidence (a hint
 #: carried through a video fades out of the global term as it fades)
-GLOBAL_WEIGHT = 2.0
+GLOBAL_WEIGHT = 4.0
 GLOBAL_COUNT = 60.0
 #: hint maps covering more than this fraction of the frame are dense (a reference carried by flow):
 #: they are composited as they are, not spread
