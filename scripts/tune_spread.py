@@ -49,23 +49,25 @@ CANDIDATES_ROUND2 = [
 ]
 # round 6: both kinds of placement (random points and where a user would put them)
 # (the local sets without the global term, as they were run)
-LOCAL6 = [dict(sigma_s=ss, sigma_r=sr, guide_blur=gb, global_weight=0.0) for ss in (0.15, 0.3, 0.6, 1.5) for sr in (0.05, 0.1)
+LOCAL6 = [dict(sigma_s=ss, sigma_r=sr, guide_blur=gb, global_weight=0.0, max_short=None) for ss in (0.15, 0.3, 0.6, 1.5) for sr in (0.05, 0.1)
           for gb in (0.01, 0.03)]
-LOCAL7 = [dict(sigma_s=ss, sigma_r=sr, guide_blur=gb, global_weight=0.0) for ss in (0.1, 0.15, 0.3) for sr in (0.02, 0.035, 0.05)
+LOCAL7 = [dict(sigma_s=ss, sigma_r=sr, guide_blur=gb, global_weight=0.0, max_short=None) for ss in (0.1, 0.15, 0.3) for sr in (0.02, 0.035, 0.05)
           for gb in (0.0, 0.005, 0.01)]
-GLOBAL8 = [dict(global_weight=g, global_count=k) for g in (1.0, 4.0, 16.0) for k in (3.0, 10.0, 30.0)]
-GLOBAL9 = [dict(global_weight=g, global_count=k) for g in (0.5, 1.0, 2.0) for k in (30.0, 60.0, 100.0)]
+GLOBAL8 = [dict(global_weight=g, global_count=k, max_short=None) for g in (1.0, 4.0, 16.0) for k in (3.0, 10.0, 30.0)]
+GLOBAL9 = [dict(global_weight=g, global_count=k, max_short=None) for g in (0.5, 1.0, 2.0) for k in (30.0, 60.0, 100.0)]
 # joint refinement of the local reach/edges with the global term on (round 6's last grid)
-JOINT10 = [dict(sigma_s=ss, sigma_r=sr, guide_blur=0.01, global_weight=g, global_count=60.0)
+JOINT10 = [dict(sigma_s=ss, sigma_r=sr, guide_blur=0.01, global_weight=g, global_count=60.0, max_short=None)
            for ss in (0.3, 0.6) for sr in (0.035, 0.05) for g in (2.0, 4.0)]
+SPEED11 = [dict(max_short=m) for m in (None, 192, 128, 96)]
 SETS = {
-    "round2": [dict(zip(("sigma_s", "sigma_r", "prior", "guide_blur", "local_sigma", "local_weight"), c), global_weight=0.0)
+    "round2": [dict(zip(("sigma_s", "sigma_r", "prior", "guide_blur", "local_sigma", "local_weight"), c), global_weight=0.0, max_short=None)
                for c in CANDIDATES_ROUND2],
     "local6": LOCAL6,
     "local7": LOCAL7,
-    "global8": [dict(global_weight=0.0)] + GLOBAL8,
-    "global9": [dict(global_weight=0.0)] + GLOBAL9,
+    "global8": [dict(global_weight=0.0, max_short=None)] + GLOBAL8,
+    "global9": [dict(global_weight=0.0, max_short=None)] + GLOBAL9,
     "joint10": JOINT10,
+    "speed11": SPEED11,
     "global_chosen": [dict(global_weight=0.0), dict(global_weight=2.0, global_count=60.0), dict(global_weight=4.0, global_count=60.0)],
 }
 
@@ -130,7 +132,7 @@ def main() -> None:
     print(f"{len(files)} photos; per scenario: mean PSNR gain over automatic (dB) / photos more than 0.05 dB worse than automatic")
     print(f"{'candidate':80s} | " + " | ".join(f"{sc:>14s}" for sc, _, _ in scenarios))
     for key in scores[scenarios[0][0]]:
-        name = key if isinstance(key, str) else " ".join(f"{n}={x:g}" for n, x in key)
+        name = key if isinstance(key, str) else " ".join(f"{n}={x}" for n, x in key)
         cells = []
         for sc, _, _ in scenarios:
             v, auto = np.array(scores[sc][key]), np.array(scores[sc]["automatic"])

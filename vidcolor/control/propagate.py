@@ -56,6 +56,19 @@ PRESET = "medium"
 from training photos: docs/results/r2_tune_reference.txt)."""
 
 
+_NPY_LOCK = threading.Lock()
+
+
+def _load(path) -> np.ndarray:
+    """``np.load`` of a plan file, one thread at a time: NumPy parses the ``.npy`` header with
+    ``ast.literal_eval``, and CPython 3.11's AST constructor keeps its recursion counter per
+    interpreter, not per thread — two threads parsing at once fail with "SystemError: AST
+    constructor recursion depth mismatch" (python/cpython#106905). The render reads plan files
+    from the decode thread and references from the inference and encoder threads."""
+    with _NPY_LOCK:
+        return np.load(path)
+
+
 def _f16(a: np.ndarray) -> np.ndarray:
     return torch.from_numpy(np.ascontiguousarray(a, np.float32)).to(torch.float16).numpy()  # SIMD; NumPy's is 10× slower
 
@@ -114,7 +127,7 @@ class HintPlan:
     def reference(self, key: int) -> np.ndarray | None:
         """Full-resolution ``(H, W, 4)`` float32 of dense annotation ``key`` (ab, confidence, L*/100), or None."""
         path = self.folder / f"ref_a{key:05d}.npy"
-        return np.load(path).astype(np.float32) if path.exists() else None
+        return _load(path).astype(np.float32) if path.exists() else None
 
     def reference_parts(self, key: int, keep: int = 2) -> tuple[np.ndarray, np.ndarray] | None:
         """What the composite samples of dense annotation ``key``: its full-resolution ab ``(H, W, 2)``
@@ -191,7 +204,7 @@ class HintPlan:
         conf = np.zeros(self.size, np.float32)
         dense = []
         for path, dist in items:
-            arr = _f32(np.load(path))
+            arr = _f32(_load(path))
             w = arr[..., 2] / (1.0 + dist)
             num += arr[..., :2] * w[..., None]
             den += w

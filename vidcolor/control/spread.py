@@ -70,6 +70,13 @@ LOCAL_WEIGHT = 16.0
 #: carried through a video fades out of the global term as it fades)
 GLOBAL_WEIGHT = 4.0
 GLOBAL_COUNT = 60.0
+#: frames whose short side is longer are spread at this size and the filtered sums upsampled
+#: (None: at the working size): the correction is smooth, and the recursion costs per column. On the
+#: 47 validation photos (``--set speed11``, ``docs/results/r6_tune_spread_speed11.txt``) 96 px was
+#: as good as the working size or better (random / 1 / 3 user-placed points +1.93 / +0.60 / +0.83 dB
+#: vs +1.95 / +0.53 / +0.73; coarser edges let a point fill more of a textured object) at 7 instead
+#: of 20 ms a frame (352×256)
+MAX_SHORT: int | None = 96
 #: hint maps covering more than this fraction of the frame are dense (a reference carried by flow):
 #: they are composited as they are, not spread
 SPARSE_FRACTION = 0.05
@@ -157,7 +164,7 @@ def spread_correction(gray: torch.Tensor, conf: torch.Tensor, correction: torch.
                       sigma_r: float = SIGMA_R, prior: float = PRIOR, iterations: int = ITERATIONS,
                       guide_blur: float = GUIDE_BLUR, local_sigma: float = LOCAL_SIGMA,
                       local_weight: float = LOCAL_WEIGHT, global_weight: float = GLOBAL_WEIGHT,
-                      global_count: float = GLOBAL_COUNT) -> torch.Tensor:
+                      global_count: float = GLOBAL_COUNT, max_short: int | None = MAX_SHORT) -> torch.Tensor:
     """Spread sparse chroma corrections along objects.
 
     ``gray [N,1,H,W]`` in [0, 1] (the frame the edges come from), ``conf [N,1,H,W]`` in [0, 1] (hint
@@ -167,16 +174,32 @@ def spread_correction(gray: torch.Tensor, conf: torch.Tensor, correction: torch.
     ``local_sigma``, weight ``w``), each divided by its flat peak ``p``, and the global term
     ``γ = global_weight·(K−1)/(K−1 + global_count)`` for the frame's ``K`` hints, ``r̄`` their mean
     correction (:func:`hint_mean`; module docstring). ``sigma_s``, ``local_sigma`` and ``guide_blur``
-    are fractions of the short side, so the result does not depend on the working resolution."""
-    short = min(gray.shape[-2:])
-    guide = _blur(gray.float().contiguous(), guide_blur * short)
-    x = torch.cat([conf * correction, conf], 1)
+    are fractions of the short side, so the result does not depend on the working resolution.
+    ``max_short``: frames with a longer short side are filtered at that size (hints kept as
+    points: confidence max-pooled, corrections confidence-averaged) and the filtered sums upsampled
+    bilinearly; the global term and the division stay at full size."""
+    import torch.nn.functional as F
+
+    h, w = gray.shape[-2:]
+    x = torch.cat([conf * correction, conf], 1).float()
+    g = gray.float()
+    if max_short and min(h, w) > max_short:
+        k = max_short / min(h, w)
+        size = (max(1, round(h * k)), max(1, round(w * k)))
+        g = F.interpolate(g, size, mode="area")
+        c_max = F.adaptive_max_pool2d(x[:, 2:], size)
+        mean_r = F.adaptive_avg_pool2d(x[:, :2], size) / F.adaptive_avg_pool2d(x[:, 2:], size).clamp_min(1e-6)
+        x = torch.cat([mean_r * c_max, c_max], 1)
+    short = min(g.shape[-2:])
+    guide = _blur(g.contiguous(), guide_blur * short)
     if local_weight > 0:   # both filters in one sweep (same edge distances: the ratio σ_s/σ_r is kept)
         both = domain_transform(torch.cat([x, x], 1), guide, (sigma_s * short, local_sigma * short),
                                 (sigma_r, sigma_r * local_sigma / sigma_s), iterations)
         num = both[:, :3] / _flat_peak(sigma_s * short, iterations) + local_weight * both[:, 3:] / _flat_peak(local_sigma * short, iterations)
     else:
         num = domain_transform(x, guide, sigma_s * short, sigma_r, iterations) / _flat_peak(sigma_s * short, iterations)
+    if tuple(num.shape[-2:]) != (h, w):
+        num = F.interpolate(num, (h, w), mode="bilinear", align_corners=False)
     if global_weight > 0:
         mean, count = hint_mean(conf, correction)
         others = (count - 1).clamp_min(0)   # a hint's own correction says nothing about the rest of the frame
