@@ -68,7 +68,7 @@ SETS = {
     "global9": [dict(global_weight=0.0, max_short=None)] + GLOBAL9,
     "joint10": JOINT10,
     "speed11": SPEED11,
-    "global_chosen": [dict(global_weight=0.0), dict(global_weight=2.0, global_count=60.0), dict(global_weight=4.0, global_count=60.0)],
+    "global_chosen": [dict(global_weight=g, global_count=60.0, max_short=None) for g in (0.0, 2.0, 4.0)],
 }
 
 
