@@ -46,6 +46,7 @@ import torch
 from vidcolor.control.apply import Controls, image_hint_map
 from vidcolor.control.keyframes import export_keyframes
 from vidcolor.evaluation.evaluate import evaluate_video
+from vidcolor.evaluation.placement import worst_places
 from vidcolor.io.video import VideoReader
 from vidcolor.pipeline.engine import Colorizer
 from vidcolor.process import process_video
@@ -107,25 +108,6 @@ def even(img: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------- photos
-def worst_places(auto: np.ndarray, rgb: np.ndarray, n: int) -> list[tuple[int, int]]:
-    """``n`` (x, y) where a user would put corrections: the maxima of the automatic output's chroma
-    error (Lab ab distance to the original, blurred by 2 % of the short side), each next one ≥ 10 %
-    of the short side from those already taken; fewer where the error runs out."""
-    lab = lambda im: cv2.cvtColor(im.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)  # noqa: E731
-    err = np.linalg.norm(lab(auto)[..., 1:] - lab(rgb)[..., 1:], axis=-1)
-    short = min(err.shape)
-    err = cv2.GaussianBlur(err, (0, 0), 0.02 * short)
-    err[:2], err[-2:], err[:, :2], err[:, -2:] = 0, 0, 0, 0
-    out = []
-    for _ in range(n):
-        if float(err.max()) <= 0:   # no error left anywhere (or no room for another point)
-            break
-        y, x = np.unravel_index(int(np.argmax(err)), err.shape)
-        out.append((int(x), int(y)))
-        cv2.circle(err, (int(x), int(y)), max(1, int(0.1 * short)), 0.0, -1)
-    return out
-
-
 def photos(args) -> dict:
     col = Colorizer(args.weights)
     if args.spread:   # another spreading setting, for comparison (e.g. round 2's 1.5,0.1,0.03,0)

@@ -7,7 +7,7 @@
 
 Each photo is turned gray and given true-color points (the true mean color of a 3×3 patch) in one
 or more *scenarios*: ``random10`` = 10 random places (seeded per photo), ``worst1``/``worst3`` = where
-a user would put them, on the largest errors of the automatic output (``eval_control.worst_places``):
+a user would put them, on the largest errors of the automatic output (:func:`vidcolor.evaluation.placement.worst_places`):
 a user marks the object the model got wrong, and expects that object fixed and nothing else
 recolored. Each candidate setting colorizes through the CLI's code path and is scored by PSNR
 against the original: mean gain over automatic and the number of photos made worse, per scenario.
@@ -31,9 +31,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from eval_control import gray_of, psnr, worst_places  # noqa: E402
+from eval_control import gray_of, psnr  # noqa: E402
 
 import vidcolor.pipeline.engine as engine  # noqa: E402
+from vidcolor.evaluation.placement import worst_places  # noqa: E402
 from vidcolor.control import spread  # noqa: E402
 from vidcolor.control.apply import Controls, image_hint_map  # noqa: E402
 

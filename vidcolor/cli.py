@@ -238,7 +238,10 @@ def batch(ctx, sources, output, style, weights, device, render_size, codec, crf,
               help="ImageNet top-1/top-5 agreement with the original (EfficientNet-Lite2; default: on when vidcolor[train] is installed).")
 @click.option("--hint-points", default=0, show_default=True, type=click.IntRange(0),
               help="Also score plain colorization given this many true-color point hints per photo (needs a model, not --out).")
-def eval_(ref_dir, out_dir, video, ref_video, weights, style_list, render_size, device, report_dir, as_json, semantic, hint_points):
+@click.option("--hint-placement", type=click.Choice(["random", "worst"]), default="random", show_default=True,
+              help="Where the hint points go: random, or where a user would put them (the largest automatic color errors first).")
+def eval_(ref_dir, out_dir, video, ref_video, weights, style_list, render_size, device, report_dir, as_json, semantic, hint_points,
+          hint_placement):
     """Score colorizations: PSNR/SSIM/colorfulness on photos, warping error and CDC on a video."""
     from vidcolor.evaluation import evaluate_images, evaluate_video, format_summary, to_json, write_report
 
@@ -254,7 +257,7 @@ def eval_(ref_dir, out_dir, video, ref_video, weights, style_list, render_size, 
     if ref_dir:
         names = tuple(s.strip() for s in style_list.split(",") if s.strip())
         results["images"] = evaluate_images(ref_dir, out_dir, weights=weights, styles=names, device=device, render_size=render_size,
-                                            semantic=semantic, hint_points=hint_points)
+                                            semantic=semantic, hint_points=hint_points, hint_placement=hint_placement)
     if video:
         results["video"] = evaluate_video(video, ref_video)
     index = write_report(results, report_dir) if report_dir else None

@@ -102,6 +102,12 @@ def test_eval_scores_true_color_point_hints(tmp_path, tiny_hint_weights):
     assert res["images"][0]["hints"]["psnr"] != res["images"][0]["styles"]["none"]["psnr"]
     r = run("eval", "--ref", tmp_path / "ref", "--weights", tiny_hint_weights, "--hint-points", 5, "--no-semantic")
     assert r.exit_code == 0 and "with hints" in r.output
+    worst = evaluate_images(tmp_path / "ref", weights=tiny_hint_weights, semantic=False, hint_points=3, hint_placement="worst")
+    assert worst["hint_placement"] == "worst" and worst["images"][0]["hints"]["psnr"] != res["images"][0]["hints"]["psnr"]
+    r = run("eval", "--ref", tmp_path / "ref", "--weights", tiny_hint_weights, "--hint-points", 2, "--hint-placement", "worst", "--no-semantic")
+    assert r.exit_code == 0 and "with hints" in r.output
+    with pytest.raises(VidcolorError, match="unknown hint placement"):
+        evaluate_images(tmp_path / "ref", weights=tiny_hint_weights, semantic=False, hint_points=3, hint_placement="best")
     (tmp_path / "out").mkdir()
     with pytest.raises(VidcolorError, match="hint points need a model"):
         for i in (0, 7):

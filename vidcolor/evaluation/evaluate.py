@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from vidcolor.color import rgb_to_gray
+from vidcolor.evaluation.placement import PLACEMENTS, worst_places
 from vidcolor.errors import VidcolorError
 from vidcolor.evaluation.metrics import (
     cdc_from_histograms,
@@ -150,7 +151,8 @@ def _means(entries: list[dict]) -> dict:
 
 def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None, *, weights: str | os.PathLike | None = None,
                     styles: Sequence[str] = ("none",), device: str = "cpu", render_size: int = 256, seed: int = 0, colorizer=None,
-                    sheet_height: int = SHEET_HEIGHT, semantic: bool | None = None, semantic_checker=None, hint_points: int = 0) -> EvalResults:
+                    sheet_height: int = SHEET_HEIGHT, semantic: bool | None = None, semantic_checker=None, hint_points: int = 0,
+                    hint_placement: str = "random") -> EvalResults:
     """Score colorizations of the colour photos in ``ref_dir``.
 
     Each original (sRGB, 8 or 16 bit) is turned into L*/100 (:func:`vidcolor.color.rgb_to_gray`).
@@ -175,7 +177,8 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
     ``hint_points`` > 0 (with a model, not an output folder): also plain colorization with that many
     true-color point hints per photo (:mod:`vidcolor.control`; the original's mean color over a 3×3
     patch at points drawn with ``seed`` and the file name), scored as ``hints`` — what a user gains by
-    clicking a few colors.
+    clicking a few colors. ``hint_placement="worst"`` puts them where a user would instead, on the
+    largest errors of the automatic output (:func:`.placement.worst_places`).
 
     Returns ``{"kind": "images", ..., "images": [per image], "mean": {"original", "gray", style…},
     "semantic": {classifier, input_size} or None, "notes": [...]}`` with thumbnails for the
@@ -190,6 +193,8 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
         get_style(s)
     if render_size < 0:
         raise VidcolorError(f"render size must be ≥ 0, got {render_size}")
+    if hint_placement not in PLACEMENTS:
+        raise VidcolorError(f"unknown hint placement '{hint_placement}' (choose from {', '.join(PLACEMENTS)})")
     originals = list_images(ref_dir)
     if out_dir is not None:
         if weights is not None or colorizer is not None:
@@ -232,7 +237,12 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
         if hint_points > 0:
             if out_dir is not None:
                 raise VidcolorError("hint points need a model (weights), not a results folder")
-            entry["hints"] = _scores(colorizer.colorize(gray, 0, _true_color_points(original, hint_points, seed, path.name)).float().cpu(), original)
+            places = None
+            if hint_placement == "worst":
+                auto = outputs["none"] if "none" in outputs else colorizer.colorize(gray, 0).float().cpu()
+                places = worst_places(_u8(auto), _u8(original), hint_points)
+            hints = _true_color_points(original, hint_points, seed, path.name, places)
+            entry["hints"] = _scores(colorizer.colorize(gray, 0, hints).float().cpu(), original)
         if checker is not None:
             _add_semantic(checker, entry, original, base, outputs)
         entries.append(entry)
@@ -247,12 +257,20 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
         "kind": "images", "ref_dir": str(ref_dir), "out_dir": None if out_dir is None else str(out_dir),
         "weights": source,
         "render_size": render_size, "seed": seed, "styles": list(styles), "count": len(entries), "images": entries, "mean": mean,
+        **({"hint_points": hint_points, "hint_placement": hint_placement} if hint_points > 0 else {}),
         "semantic": None if checker is None else {"classifier": checker.name, "input_size": checker.size}, "notes": notes,
     }, sheet_rows=rows)
 
 
-def _true_color_points(original: torch.Tensor, n: int, seed: int, name: str) -> torch.Tensor:
-    """A hint map ``[1,3,H,W]`` of ``n`` points of the original's true chroma (3×3 mean)."""
+def _u8(img: torch.Tensor) -> np.ndarray:
+    """``[1,3,H,W]`` RGB in [0, 1] → ``(H, W, 3)`` uint8."""
+    return (img[0].permute(1, 2, 0).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
+
+
+def _true_color_points(original: torch.Tensor, n: int, seed: int, name: str,
+                       places: list[tuple[int, int]] | None = None) -> torch.Tensor:
+    """A hint map ``[1,3,H,W]`` of ``n`` points of the original's true chroma (3×3 mean), at
+    ``places`` ``(x, y)`` or drawn at random with ``seed`` and the file name."""
     import zlib
 
     from vidcolor.control.hints_io import point_radius, rgb_to_ab
@@ -260,12 +278,13 @@ def _true_color_points(original: torch.Tensor, n: int, seed: int, name: str) -> 
 
     _, _, h, w = original.shape
     rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
-    rgb = (original[0].permute(1, 2, 0).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
+    rgb = _u8(original)
     ab = np.zeros((h, w, 2), np.float32)
     conf = np.zeros((h, w), np.float32)
     r = point_radius(h, w)
-    for _ in range(n):
-        x, y = int(rng.integers(1, w - 1)), int(rng.integers(1, h - 1))
+    if places is None:
+        places = [(int(rng.integers(1, w - 1)), int(rng.integers(1, h - 1))) for _ in range(n)]
+    for x, y in places:
         c = rgb[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).mean(0).round().astype(np.uint8)
         ab[max(0, y - r):y + r + 1, max(0, x - r):x + r + 1] = rgb_to_ab(c)
         conf[max(0, y - r):y + r + 1, max(0, x - r):x + r + 1] = 1
