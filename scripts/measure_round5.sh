@@ -30,18 +30,7 @@ if [ "$1" = styles ]; then     # held-out figures of the styles of W (watercolor
   $V/python scripts/style_distances.py /tmp/val47 --weights $W > $R/r5_style_distances_validation.txt 2>&1
   $V/python scripts/style_distances.py data/heldout_public data/heldout_opencv --weights $W > $R/r5_style_distances.txt 2>&1
   $V/python scripts/style_distances.py data/heldout_public data/heldout_opencv --weights ${W_BEFORE:-data/starter_round3.safetensors} > $R/r5_style_distances_round3.txt 2>&1
-  for set in heldout heldout_public heldout_opencv; do
-    $V/vidcolor eval --ref data/$set --weights $W --styles none,watercolor,oil,pencil,cartoon --no-semantic --report /tmp/r5s_$set > $R/r5_eval_styles_${set}.txt 2>&1
-  done
-  # the README's sheets: the first page of each report, ≤ 1400 px wide, JPEG quality 82
-  for pair in heldout:wallpapers heldout_public:skimage heldout_opencv:opencv; do
-    $V/python scripts/sheet_jpeg.py /tmp/r5s_${pair%%:*}/sheets/sheet_000.png samples/sheet_heldout_${pair##*:}.jpg
-  done
-  mkdir -p /tmp/t6; ls data/heldout/*.jpg | awk 'NR%9==1' | head -6 | xargs -I{} ln -sf $PWD/{} /tmp/t6/
-  for st in none watercolor; do
-    $V/python scripts/eval_temporal.py /tmp/t6 --weights $W --style $st --frames 32 --json /tmp/r5_temporal_$st.json > /tmp/r5_temporal_$st.txt 2>&1
-  done
-  $V/python scripts/temporal_table.py /tmp/r5_temporal_{none,watercolor}.json > $R/r5_temporal_styles.txt
+  styles_heldout r5 watercolor   # eval tables, sheets, warping error (scripts/measure_env.sh)
   exit 0
 fi
 for set in heldout heldout_public heldout_opencv; do

@@ -19,17 +19,7 @@ if [ "$1" = styles ]; then     # held-out figures of W's styles (only style rows
   $V/python scripts/style_distances.py data/heldout_public data/heldout_opencv --weights $W > $R/r6_style_distances.txt 2>&1
   $V/python scripts/style_distances.py data/heldout --weights $W > $R/r6_style_distances_own.txt 2>&1
   $V/python scripts/style_distances.py data/heldout --weights ${W_BEFORE:-data/starter_round5.safetensors} > $R/r6_style_distances_own_round5.txt 2>&1
-  for set in heldout heldout_public heldout_opencv; do
-    $V/vidcolor eval --ref data/$set --weights $W --styles none,watercolor,oil,pencil,cartoon --no-semantic --report /tmp/r6s_$set > $R/r6_eval_styles_${set}.txt 2>&1
-  done
-  for pair in heldout:wallpapers heldout_public:skimage heldout_opencv:opencv; do
-    $V/python scripts/sheet_jpeg.py /tmp/r6s_${pair%%:*}/sheets/sheet_000.png samples/sheet_heldout_${pair##*:}.jpg
-  done
-  mkdir -p /tmp/t6; ls data/heldout/*.jpg | awk 'NR%9==1' | head -6 | xargs -I{} ln -sf $PWD/{} /tmp/t6/
-  for st in none watercolor oil cartoon; do
-    $V/python scripts/eval_temporal.py /tmp/t6 --weights $W --style $st --frames 32 --json /tmp/r6_temporal_$st.json > /tmp/r6_temporal_$st.txt 2>&1
-  done
-  $V/python scripts/temporal_table.py /tmp/r6_temporal_{none,watercolor,oil,cartoon}.json > $R/r6_temporal_styles.txt
+  styles_heldout r6 watercolor oil cartoon   # eval tables, sheets, warping error (scripts/measure_env.sh)
   exit 0
 fi
 out=$R/r6_control_photos.txt

@@ -184,12 +184,12 @@ def spread_correction(gray: torch.Tensor, conf: torch.Tensor, correction: torch.
     x = torch.cat([conf * correction, conf], 1).float()
     g = gray.float()
     if max_short and min(h, w) > max_short:
+        from vidcolor.models.hints import resize_hints   # (conf·r, conf) is a hint map's layout
+
         k = max_short / min(h, w)
         size = (max(1, round(h * k)), max(1, round(w * k)))
         g = F.interpolate(g, size, mode="area")
-        c_max = F.adaptive_max_pool2d(x[:, 2:], size)
-        mean_r = F.adaptive_avg_pool2d(x[:, :2], size) / F.adaptive_avg_pool2d(x[:, 2:], size).clamp_min(1e-6)
-        x = torch.cat([mean_r * c_max, c_max], 1)
+        x = resize_hints(x, size)
     short = min(g.shape[-2:])
     guide = _blur(g.contiguous(), guide_blur * short)
     if local_weight > 0:   # both filters in one sweep (same edge distances: the ratio σ_s/σ_r is kept)
