@@ -27,7 +27,10 @@ def col():
     return Colorizer(None, device="cpu")
 
 
-def test_a_hint_spreads_along_its_region_but_not_across_a_strong_edge(col, tmp_path):
+@pytest.mark.parametrize("style", ["none", "watercolor", "oil", "pencil", "cartoon"])
+def test_a_hint_spreads_along_its_region_but_not_across_a_strong_edge(col, tmp_path, style):
+    """In every style: a style repaints, but the user's color is still where they put it."""
+    s = col.style_index(style)
     rng = np.random.default_rng(0)
     g = np.full((192, 256), 70, np.float32)
     g[:, 128:] = 200                                    # a strong vertical edge
@@ -35,8 +38,8 @@ def test_a_hint_spreads_along_its_region_but_not_across_a_strong_edge(col, tmp_p
     g = cv2.GaussianBlur(np.clip(g, 0, 255), (3, 3), 0)
     gray = torch.from_numpy(_lab(np.repeat(g[..., None], 3, 2).astype(np.uint8))[..., 0] / 100)[None, None]
     (tmp_path / "h.csv").write_text("x,y,color\n40,96,#1030d0\n")
-    auto = _lab((col.colorize(gray, 0)[0].permute(1, 2, 0).numpy() * 255).astype(np.uint8))
-    hinted = _lab((col.colorize(gray, 0, image_hint_map(Controls(hints=str(tmp_path / "h.csv")), (192, 256), col))[0]
+    auto = _lab((col.colorize(gray, s)[0].permute(1, 2, 0).numpy() * 255).astype(np.uint8))
+    hinted = _lab((col.colorize(gray, s, image_hint_map(Controls(hints=str(tmp_path / "h.csv")), (192, 256), col))[0]
                    .permute(1, 2, 0).numpy() * 255).astype(np.uint8))
     db = hinted[..., 2] - auto[..., 2]                  # b*: blue is negative
     same_side = db[60:132, 70:110].mean()               # ≥ 30 px from the point, same region
