@@ -15,6 +15,7 @@ import torch
 from click.testing import CliRunner
 
 from vidcolor.cli import cli
+from vidcolor.color import rgb_to_lab
 from vidcolor.errors import VidcolorError
 from vidcolor.styles import packs
 from vidcolor.styles.packs import LearnSettings, learn_style, list_styles, remove_style
@@ -321,3 +322,32 @@ def test_packs_made_before_the_palette_table_still_load(home, tiny_weights):
     torch.testing.assert_close(StyleAdapter(AdapterConfig())(x, lab), lab, atol=1e-4, rtol=0)  # a new table starts as identity
     with pytest.raises(VidcolorError, match="invalid adapter config"):
         AdapterConfig.from_json('{"channels": 32, "dilations": [1], "lut": 1}')
+
+
+def test_a_hint_recolors_its_region_in_an_added_style(vgg_available, home, painting, photos, tmp_path):
+    """User points reach an added style as they reach the built-in ones: spread along their region."""
+    import dataclasses
+
+    from vidcolor.models import TINY, Generator, save_generator
+    from vidcolor.models.hints import make_hints
+    from vidcolor.pipeline.engine import Colorizer
+
+    torch.manual_seed(0)
+    weights = tmp_path / "tiny_hints.safetensors"
+    save_generator(Generator(dataclasses.replace(TINY, hints=True)), weights)
+    _learn("mine", painting, photos, weights)
+    col = Colorizer(weights, device="cpu", precision="fp32")
+    idx = col.style_index("mine")
+    gray = torch.full((1, 1, 48, 64), 0.3)
+    gray[..., 32:] = 0.8                                 # a strong vertical edge
+    ab, mask = torch.zeros(1, 2, 48, 64), torch.zeros(1, 1, 48, 64)
+    ab[0, :, 23:26, 9:12] = torch.tensor([40.0, -40.0]).view(2, 1, 1)
+    mask[0, 0, 23:26, 9:12] = 1
+    lab = rgb_to_lab(col.colorize(gray, idx))[0, 1:]
+    hinted = rgb_to_lab(col.colorize(gray, idx, make_hints(ab, mask)))[0, 1:]
+    target = torch.tensor([40.0, -40.0]).view(2, 1, 1)
+    near = (hinted[:, 10:38, 2:28] - target).norm(dim=0).mean()
+    before = (lab[:, 10:38, 2:28] - target).norm(dim=0).mean()
+    assert near < before / 2, (float(near), float(before))  # the region the hint is in follows it…
+    across = (hinted[:, :, 40:] - lab[:, :, 40:]).norm(dim=0).mean()
+    assert across < (before - near) / 5, float(across)       # …the region across the edge barely moves
