@@ -4,7 +4,9 @@ On validation photos of the shipped model's run (``RUN/val_images.txt``, never h
 seeded random points per photo all ask for one strong teal (a*, b* = 40, −40) — a color the model would
 not guess, so following it is visible. Prints, per style, the mean distance (Lab ab units) between
 the asked color and the output at the points, without and with the points, and how much the whole
-frame moved (mean |Δab|).
+frame moved (mean |Δab|). ``--reference``: instead, a dense reference (the photo's own ab rotated by
+120°, so the answer is not the model's guess) as a hint map over the whole frame, as a reference
+keyframe reaches the network, and the mean distance to it without and with it.
 
     python scripts/hints_in_styles.py runs/semantic_r3/val_images.txt [--limit 12] [--weights W]
 """
@@ -31,6 +33,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=12)
     ap.add_argument("--weights", default=None, help="default: the bundled weights")
     ap.add_argument("--styles", nargs="+", default=["none", "watercolor", "oil", "pencil", "cartoon"])
+    ap.add_argument("--reference", action="store_true", help="a dense recolored reference instead of points")
     args = ap.parse_args()
     col = Colorizer(args.weights, device="cpu")
     files = [Path(line.strip()) for line in Path(args.images).read_text().splitlines() if line.strip()][: args.limit]
@@ -45,6 +48,14 @@ def main() -> None:
                 continue
             gray = rgb_to_gray(torch.from_numpy(img).permute(2, 0, 1)[None])
             h, w = img.shape[:2]
+            if args.reference:
+                lab = rgb_to_lab(torch.from_numpy(img).permute(2, 0, 1)[None])
+                c, sn = np.cos(2 * np.pi / 3), np.sin(2 * np.pi / 3)
+                ref = torch.cat([lab[:, 1:2] * c - lab[:, 2:3] * sn, lab[:, 1:2] * sn + lab[:, 2:3] * c], 1)
+                auto = rgb_to_lab(col.colorize(gray, s))[0, 1:]
+                hinted = rgb_to_lab(col.colorize(gray, s, make_hints(ref, torch.ones(1, 1, h, w))))[0, 1:]
+                rows.append((float((auto - ref[0]).norm(dim=0).mean()), float((hinted - ref[0]).norm(dim=0).mean())))
+                continue
             ab, m = torch.zeros(1, 2, h, w), torch.zeros(1, 1, h, w)
             pts = [(int(rng.integers(2, w - 2)), int(rng.integers(2, h - 2))) for _ in range(10)]
             for x, y in pts:
@@ -56,6 +67,9 @@ def main() -> None:
                          np.mean([float((hinted[:, y, x] - target).norm()) for x, y in pts]),
                          float((hinted - auto).norm(dim=0).mean())))
         r = np.mean(rows, axis=0)
+        if args.reference:
+            print(f"{style:10s} |ab − reference| over the frame: without {r[0]:.1f}, with {r[1]:.1f} ({len(rows)} photos)", flush=True)
+            continue
         print(f"{style:10s} |ab − asked| at the points: without {r[0]:.1f}, with {r[1]:.1f}; "
               f"whole frame moved {r[2]:.1f} ({len(rows)} photos)", flush=True)
 
