@@ -277,3 +277,22 @@ def test_wma_in_avi_is_reencoded_to_aac_with_its_duration(tmp_path, tiny_weights
     (d_in, _), (d_out, codec) = seconds(src), seconds(dst)
     assert codec == "aac" and abs(d_in - d_out) < 0.05
     assert probe(dst)["n"] == 20
+
+
+def test_a_truncated_png_gives_one_error_line_and_no_opencv_warning(tmp_path, tiny_weights):
+    """OpenCV prints its own warning for a cut-off PNG from native code (not through Python's
+    stderr, so only a real process sees it); the CLI silences it: one Error: line in all."""
+    import subprocess
+    import sys
+
+    import cv2
+
+    full = tmp_path / "full.png"
+    cv2.imwrite(str(full), np.random.default_rng(0).integers(0, 255, (60, 80), dtype=np.uint8))
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(full.read_bytes()[:300])
+    out = tmp_path / "out.png"
+    r = subprocess.run([sys.executable, "-m", "vidcolor", "process", str(cut), "-o", str(out), "--weights", str(tiny_weights),
+                        "--device", "cpu", "-q"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and r.stderr.startswith("Error: ") and r.stderr.count("\n") == 1, r.stderr
+    assert not out.exists()

@@ -54,6 +54,10 @@ class _Group(click.Group):
 @click.version_option(package_name="vidcolor")
 def cli(debug: bool) -> None:
     """Colorize and stylize black-and-white film and photos."""
+    if not debug:  # OpenCV's own warnings ("PNG input buffer is incomplete") would precede our one Error: line
+        import cv2
+
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
 
 @cli.command()

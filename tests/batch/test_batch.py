@@ -133,3 +133,26 @@ def test_a_plain_batch_never_imports_ray(tmp_path, films, tiny_weights):
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(Path(__file__).parents[2]))
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+def test_manifest_saved_by_a_spreadsheet_with_a_bom_is_read(tmp_path, films):
+    manifest = tmp_path / "films.csv"
+    manifest.write_bytes("\ufeffinput,style\r\nfilms/a.mp4,oil\r\n".encode("utf-8"))  # Excel's "CSV UTF-8"
+    assert [(j.input.name, j.style) for j in read_manifest(manifest, BASE)] == [("a.mp4", "oil")]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("input,colour\nfilms/a.mp4,red\n")
+    with pytest.raises(VidcolorError, match=r"line 1 \(the header\): unknown column\(s\) colour"):
+        read_manifest(bad, BASE)
+
+
+def test_a_photo_is_refused_before_any_work_with_what_to_use(tmp_path, films, tiny_weights):
+    import cv2
+    import numpy as np
+
+    cv2.imwrite(str(tmp_path / "photo.png"), np.full((24, 32), 128, np.uint8))
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("input,style\nfilms/a.mp4,oil\nphoto.png,none\n")
+    for source in (manifest, tmp_path / "photo.png", tmp_path / "*.png"):
+        r = CliRunner().invoke(cli, ["batch", str(source), "-o", str(tmp_path / "o"), "--weights", str(tiny_weights)])
+        assert r.exit_code == 1 and "is a photo; vidcolor batch renders videos" in r.output and "vidcolor process" in r.output, r.output
+        assert not (tmp_path / "o").exists()  # nothing rendered, not even the film before it

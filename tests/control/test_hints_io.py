@@ -94,3 +94,9 @@ def test_references_sizes_gray_and_folders(tmp_path):
         ("shot001_f000012.png", 12, None), ("ref.png", None, 3.5)]
     with pytest.raises(VidcolorError, match="FRAME=IMAGE"):
         parse_reference_specs(["ref.png"])
+    with pytest.raises(VidcolorError, match="no image"):
+        parse_reference_specs(["0="])
+    with pytest.raises(VidcolorError, match="two references for frame 12"):  # a folder's keyframe and an explicit one
+        parse_reference_specs([str(d), f"12={tmp_path / 'ref.png'}"])
+    with pytest.raises(VidcolorError, match="two references for time 3.5s"):
+        parse_reference_specs([f"3.5s={tmp_path / 'a.png'}", f"3.5s={tmp_path / 'b.png'}"])

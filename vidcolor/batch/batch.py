@@ -115,6 +115,15 @@ def _controls(job: FilmJob):
     return c if c else None
 
 
+def _not_a_photo(path: Path, where: str | None = None) -> None:
+    """``vidcolor batch`` renders films: a photo is refused before any work, saying what to use."""
+    from vidcolor.io.image import IMAGE_EXTS
+
+    if path.suffix.lower() in IMAGE_EXTS:
+        raise VidcolorError(f"{where + ': ' if where else ''}'{path}' is a photo; vidcolor batch renders videos "
+                            f"(colorize photos with 'vidcolor process PHOTO... -o FOLDER')")
+
+
 def _job_from_row(row: dict, base: FilmJob, folder: Path, where: str) -> FilmJob:
     unknown = [k for k in row if k not in MANIFEST_COLUMNS]
     if unknown:
@@ -123,6 +132,7 @@ def _job_from_row(row: dict, base: FilmJob, folder: Path, where: str) -> FilmJob
     if "input" not in values:
         raise VidcolorError(f"{where}: 'input' is empty")
     changes: dict = {"input": folder / str(values["input"]).strip()}
+    _not_a_photo(changes["input"], where)
     if "output" in values:
         changes["output"] = Path(str(values["output"]).strip())
     if "style" in values:
@@ -171,11 +181,15 @@ def read_manifest(path: str | os.PathLike, base: FilmJob) -> list[FilmJob]:
     path = Path(path)
     folder = path.parent
     if path.suffix.lower() == ".csv":
-        with open(path, newline="") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: spreadsheets save "CSV UTF-8" with a BOM
             reader = csv.DictReader(fh)
             header = [h.strip() for h in (reader.fieldnames or [])]
             if not header:
                 raise VidcolorError(f"manifest '{path}' is empty (it needs a header row: {', '.join(MANIFEST_COLUMNS)})")
+            unknown = [h for h in header if h not in MANIFEST_COLUMNS]
+            if unknown:
+                raise VidcolorError(f"manifest '{path}' line 1 (the header): unknown column(s) {', '.join(unknown)}; "
+                                    f"valid: {', '.join(MANIFEST_COLUMNS)}")
             reader.fieldnames = header
             rows = [(f"manifest '{path}' line {reader.line_num}", row) for row in reader]
         for where, row in rows:
@@ -213,11 +227,14 @@ def collect_jobs(sources: list[str | os.PathLike], base: FilmJob) -> list[FilmJo
         elif p.is_file() and p.suffix.lower() in MANIFEST_EXTS:
             jobs.extend(read_manifest(p, base))
         elif p.exists():
+            _not_a_photo(p)
             jobs.append(replace(base, input=p))
         elif _GLOB_CHARS & set(text):
             found = sorted(Path(q) for q in glob.glob(text) if Path(q).is_file())
             if not found:
                 raise VidcolorError(f"no files match '{text}'")
+            for q in found:
+                _not_a_photo(q, f"'{text}'")
             jobs.extend(replace(base, input=q) for q in found)
         else:
             jobs.append(replace(base, input=p))  # reported as failed (not found) when its turn comes

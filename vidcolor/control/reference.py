@@ -73,8 +73,17 @@ def parse_reference_specs(specs: list[str]) -> list[tuple[Path, int | None, floa
             out.extend(found)
             continue
         frame_text, image = spec.split("=", 1)
+        if not image.strip():
+            raise VidcolorError(f"--reference expects FRAME=IMAGE (e.g. 0=frame0.png), got '{spec}' (no image)")
         frame, time = parse_frame(frame_text, f"--reference {spec}")
         out.append((Path(image), frame, time))
+    seen: dict = {}
+    for path, frame, time in out:  # two colorings of one frame would be averaged: almost surely a mistake
+        key = ("frame", frame) if frame is not None else ("time", time)
+        if key in seen:
+            what = f"frame {frame}" if frame is not None else f"time {time:g}s"
+            raise VidcolorError(f"two references for {what}: '{seen[key]}' and '{path}'; give one image per frame")
+        seen[key] = path
     return out
 
 
