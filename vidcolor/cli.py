@@ -244,8 +244,10 @@ def batch(ctx, sources, output, style, weights, device, render_size, codec, crf,
               help="Also score plain colorization given this many true-color point hints per photo (needs a model, not --out).")
 @click.option("--hint-placement", type=click.Choice(["random", "worst"]), default="random", show_default=True,
               help="Where the hint points go: random, or where a user would put them (the largest automatic color errors first).")
+@click.option("--saturation", default=1.0, show_default=True, type=click.FloatRange(0, 4),
+              help="Score what 'vidcolor process --saturation S' renders (1 = the model's calibrated colors).")
 def eval_(ref_dir, out_dir, video, ref_video, weights, style_list, render_size, device, report_dir, as_json, semantic, hint_points,
-          hint_placement):
+          hint_placement, saturation):
     """Score colorizations: PSNR/SSIM/colorfulness on photos, warping error and CDC on a video."""
     from vidcolor.evaluation import evaluate_images, evaluate_video, format_summary, to_json, write_report
 
@@ -257,11 +259,14 @@ def eval_(ref_dir, out_dir, video, ref_video, weights, style_list, render_size, 
         raise VidcolorError("--ref-video needs --video (the colorized video to compare with it)")
     if out_dir and weights:
         raise VidcolorError("--weights is only used to colorize now; leave it out with --out")
+    if out_dir and saturation != 1.0:
+        raise VidcolorError("--saturation is only used to colorize now; leave it out with --out")
     results = {}
     if ref_dir:
         names = tuple(s.strip() for s in style_list.split(",") if s.strip())
         results["images"] = evaluate_images(ref_dir, out_dir, weights=weights, styles=names, device=device, render_size=render_size,
-                                            semantic=semantic, hint_points=hint_points, hint_placement=hint_placement)
+                                            semantic=semantic, hint_points=hint_points, hint_placement=hint_placement,
+                                            saturation=saturation)
     if video:
         results["video"] = evaluate_video(video, ref_video)
     index = write_report(results, report_dir) if report_dir else None

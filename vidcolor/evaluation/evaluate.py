@@ -152,7 +152,7 @@ def _means(entries: list[dict]) -> dict:
 def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None, *, weights: str | os.PathLike | None = None,
                     styles: Sequence[str] = ("none",), device: str = "cpu", render_size: int = 256, seed: int = 0, colorizer=None,
                     sheet_height: int = SHEET_HEIGHT, semantic: bool | None = None, semantic_checker=None, hint_points: int = 0,
-                    hint_placement: str = "random") -> EvalResults:
+                    hint_placement: str = "random", saturation: float = 1.0) -> EvalResults:
     """Score colorizations of the colour photos in ``ref_dir``.
 
     Each original (sRGB, 8 or 16 bit) is turned into L*/100 (:func:`vidcolor.color.rgb_to_gray`).
@@ -180,6 +180,9 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
     clicking a few colors. ``hint_placement="worst"`` puts them where a user would instead, on the
     largest errors of the automatic output (:func:`.placement.worst_places`).
 
+    ``saturation``: as ``vidcolor process --saturation`` (the Colorizer made here scales its chroma
+    by it; 1 = the model's calibrated colors).
+
     Returns ``{"kind": "images", ..., "images": [per image], "mean": {"original", "gray", style…},
     "semantic": {classifier, input_size} or None, "notes": [...]}`` with thumbnails for the
     comparison sheets in ``.sheet_rows``.
@@ -197,8 +200,8 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
         raise VidcolorError(f"unknown hint placement '{hint_placement}' (choose from {', '.join(PLACEMENTS)})")
     originals = list_images(ref_dir)
     if out_dir is not None:
-        if weights is not None or colorizer is not None:
-            raise VidcolorError("evaluating results from an output folder uses no weights; give either the folder or weights")
+        if weights is not None or colorizer is not None or saturation != 1.0:
+            raise VidcolorError("evaluating results from an output folder uses no weights (nor a saturation); give either the folder or weights")
         if not Path(out_dir).is_dir():
             raise VidcolorError(f"results folder '{out_dir}' does not exist")
         results_for = {p: {s: find_result(out_dir, p, s) for s in styles} for p in originals}  # fail before any work
@@ -208,7 +211,9 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
         if colorizer is None:
             from vidcolor.pipeline.engine import Colorizer
 
-            colorizer = Colorizer(weights, device=device, render_size=render_size)
+            colorizer = Colorizer(weights, device=device, render_size=render_size, saturation=saturation)
+        elif saturation != 1.0:
+            raise VidcolorError("saturation is set on the given colorizer (Colorizer(saturation=…)), not here")
         style_idx = {s: colorizer.style_index(s) for s in styles}
     checker, notes = _semantic_checker(semantic, semantic_checker, device)
 
@@ -258,6 +263,7 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
         "weights": source,
         "render_size": render_size, "seed": seed, "styles": list(styles), "count": len(entries), "images": entries, "mean": mean,
         **({"hint_points": hint_points, "hint_placement": hint_placement} if hint_points > 0 else {}),
+        **({"saturation": saturation} if saturation != 1.0 else {}),
         "semantic": None if checker is None else {"classifier": checker.name, "input_size": checker.size}, "notes": notes,
     }, sheet_rows=rows)
 
