@@ -3,6 +3,8 @@
 #   bash scripts/measure_round7.sh videos   # issue 12: reference keyframes on the 5 held-out color videos,
 #                                           # static copy with the film's decoded luma + chroma-only RMSE
 #   bash scripts/measure_round7.sh styles   # hints in every style (validation photos), points and a dense reference
+#   bash scripts/measure_round7.sh saturation  # issue 11: held-out PSNR/colorfulness/top-1 at --saturation 1, 1.14, 1.29
+#                                              # (the user's knob; the default stays the validation-calibrated 1)
 # Python: $VENV, else ./.venv (scripts/measure_env.sh). Run alone on the machine (2 cores).
 set -x
 cd "$(dirname "$0")/.."
@@ -17,4 +19,14 @@ if [ "${1:-}" = styles ]; then
     $V/python scripts/hints_in_styles.py runs/semantic_r3/val_images.txt --weights $W
     echo "# python scripts/hints_in_styles.py runs/semantic_r3/val_images.txt --reference"
     $V/python scripts/hints_in_styles.py runs/semantic_r3/val_images.txt --weights $W --reference; } > $R/r7_hints_in_styles_rerun.txt 2>&1
+fi
+if [ "${1:-}" = saturation ]; then
+  for sat in 1 1.14 1.29; do
+    for set in heldout heldout_public heldout_opencv; do
+      $V/vidcolor eval --ref data/$set --weights $W --saturation $sat --report /tmp/r7sat_${sat}_$set > /tmp/r7sat_${sat}_$set.txt 2>&1
+    done
+    { echo "# --saturation $sat: own held-out split"; $V/python scripts/pool_eval.py /tmp/r7sat_${sat}_heldout/metrics.json
+      echo "# --saturation $sat: 20 public photos pooled (scikit-image 5, opencv-doc 15)"
+      $V/python scripts/pool_eval.py /tmp/r7sat_${sat}_heldout_public/metrics.json /tmp/r7sat_${sat}_heldout_opencv/metrics.json; } >> $R/r7_saturation_heldout.txt
+  done
 fi
