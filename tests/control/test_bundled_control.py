@@ -65,3 +65,21 @@ def test_reference_colors_follow_the_object_and_stop_at_the_cut(col, tmp_path):
         assert field[..., 1].mean() < -5, i             # the field stays green
     after = [np.abs(_lab(a)[..., 1:] - _lab(b)[..., 1:]).mean() for a, b in frames[CUT + 2:]]
     assert max(after) < 3.0                             # the next shot is automatic: the reference did not leak
+
+
+@pytest.mark.parametrize("style", ["watercolor", "cartoon"])
+def test_a_painted_area_takes_its_color_in_a_style(col, style):
+    """A painted area large enough to count as dense (> 5 % of the frame) reaches the network, which in
+    a style follows it only part of the way; the rest of its correction is spread after it."""
+    from vidcolor.models.hints import make_hints
+
+    rng = np.random.default_rng(1)
+    g = cv2.GaussianBlur(rng.normal(120, 30, (96, 128)).clip(0, 255).astype(np.float32), (0, 0), 3)
+    gray = torch.from_numpy(g / 255.0)[None, None].float()
+    yy, xx = np.mgrid[0:96, 0:128]
+    disc = torch.from_numpy(((yy - 48) ** 2 + (xx - 64) ** 2 <= 22 ** 2).astype(np.float32))[None, None]  # 12 % of the frame
+    teal = torch.tensor([40.0, -40.0]).view(1, 2, 1, 1)
+    out = col.colorize(gray, col.style_index(style), make_hints(teal * disc, disc))
+    ab = torch.from_numpy(cv2.cvtColor(out[0].permute(1, 2, 0).numpy().astype(np.float32), cv2.COLOR_RGB2LAB)[..., 1:])
+    inside = (ab - teal[0, :, 0, 0]).norm(dim=-1)[disc[0, 0] > 0].mean()
+    assert inside < 12, float(inside)

@@ -186,3 +186,23 @@ def test_batch_manifest_reference_and_hints_columns(tmp_path, tiny_hint_weights)
     r = run("batch", tmp_path / "m2.csv", "-o", tmp_path / "out2", "--weights", tiny_hint_weights, "-q")
     assert r.exit_code == 1 and "beyond the end" in r.output, (r.exit_code, r.output)
     assert clip.exists()
+
+
+@pytest.mark.parametrize("style", [0, 1])
+def test_a_batch_mixing_point_hints_none_and_a_reference_renders_each_frame_as_alone(tiny_hint_weights, style):
+    """Rows of one batch take their own path: sparse points spread, no hints automatic, dense hints
+    through the network (and spread in a style), whatever else the batch holds."""
+    from vidcolor.models.hints import make_hints
+    from vidcolor.pipeline.engine import Colorizer
+
+    col = Colorizer(tiny_hint_weights, device="cpu", precision="fp32", render_size=0)
+    torch.manual_seed(0)
+    gray = torch.rand(3, 1, 40, 56)
+    ab, mask = torch.zeros(3, 2, 40, 56), torch.zeros(3, 1, 40, 56)
+    ab[0, :, 10:13, 10:13], mask[0, :, 10:13, 10:13] = 30.0, 1.0          # row 0: a point
+    ab[2], mask[2] = torch.randn(2, 40, 56) * 20, 1.0                     # row 2: a dense reference
+    hints = make_hints(ab, mask)
+    together = col.predict_low(gray, style, hints)
+    for k in range(3):
+        alone = col.predict_low(gray[k:k + 1], style, hints[k:k + 1] if k != 1 else None)
+        assert torch.allclose(together[k:k + 1], alone, atol=1e-2), k   # Lab units: float summation order only
