@@ -6,6 +6,7 @@ Every user-caused problem is a :class:`~vidcolor.errors.VidcolorError`, printed 
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -54,8 +55,8 @@ class _Group(click.Group):
 @click.version_option(package_name="vidcolor")
 def cli(debug: bool) -> None:
     """Colorize and stylize black-and-white film and photos."""
-    if not debug:  # OpenCV's own warnings ("PNG input buffer is incomplete") would precede our one Error: line
-        import cv2
+    if not debug and "OPENCV_LOG_LEVEL" not in os.environ:  # OpenCV's own warnings ("PNG input buffer is
+        import cv2                                          # incomplete") would precede our one Error: line
 
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
@@ -259,8 +260,8 @@ def eval_(ref_dir, out_dir, video, ref_video, weights, style_list, render_size, 
         raise VidcolorError("--ref-video needs --video (the colorized video to compare with it)")
     if out_dir and weights:
         raise VidcolorError("--weights is only used to colorize now; leave it out with --out")
-    if out_dir and saturation != 1.0:
-        raise VidcolorError("--saturation is only used to colorize now; leave it out with --out")
+    if (out_dir or not ref_dir) and saturation != 1.0:
+        raise VidcolorError("--saturation is only used to colorize photos now (--ref without --out)")
     results = {}
     if ref_dir:
         names = tuple(s.strip() for s in style_list.split(",") if s.strip())

@@ -156,3 +156,21 @@ def test_a_photo_is_refused_before_any_work_with_what_to_use(tmp_path, films, ti
         r = CliRunner().invoke(cli, ["batch", str(source), "-o", str(tmp_path / "o"), "--weights", str(tiny_weights)])
         assert r.exit_code == 1 and "is a photo; vidcolor batch renders videos" in r.output and "vidcolor process" in r.output, r.output
         assert not (tmp_path / "o").exists()  # nothing rendered, not even the film before it
+
+
+def test_globs_leave_photos_out_like_folders_and_spreadsheet_quirks(tmp_path, films):
+    import cv2
+    import numpy as np
+
+    cv2.imwrite(str(films / "poster.jpg"), np.full((24, 32), 128, np.uint8))
+    assert [j.input.name for j in collect_jobs([str(films / "*")], BASE)] == ["a.mp4", "b.mkv", "c.mp4", "notes.txt"]  # no poster.jpg
+    trailing = tmp_path / "t.csv"
+    trailing.write_text("input,style,\nfilms/a.mp4,oil,\n")             # a trailing comma on every line
+    assert [j.style for j in read_manifest(trailing, BASE)] == ["oil"]
+    trailing.write_text("input,style,\nfilms/a.mp4,oil,red\n")
+    with pytest.raises(VidcolorError, match="line 2: a value in a column without a name"):
+        read_manifest(trailing, BASE)
+    ref = tmp_path / "r.csv"
+    ref.write_text("input,reference\nfilms/a.mp4,0=\n")
+    with pytest.raises(VidcolorError, match="line 2: reference '0=' has no image"):
+        read_manifest(ref, BASE)

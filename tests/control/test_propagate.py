@@ -68,6 +68,10 @@ def test_times_and_frames_beyond_the_end(clip, tmp_path):
     late.frame = 500
     with pytest.raises(VidcolorError, match="beyond the end"):
         _plan(clip, [late], tmp_path / "x")
+    by_time = _reference(0)
+    by_time.frame, by_time.time, by_time.source = None, 0.41, "at 0.41s"   # frame 10 at 25 fps, as is ref10
+    with pytest.raises(VidcolorError, match="two references land on frame 10: 'ref10' and 'at 0.41s'"):
+        _plan(clip, [_reference(10), by_time], tmp_path / "y")
 
 
 def test_lookahead_is_bounded(clip, tmp_path):

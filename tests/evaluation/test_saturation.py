@@ -38,6 +38,6 @@ def test_saturation_needs_a_model_here(ref, tiny_weights, tmp_path):
     with pytest.raises(VidcolorError, match="nor a saturation"):
         evaluate_images(ref, tmp_path / "out", semantic=False, saturation=1.2)
     r = CliRunner().invoke(cli, ["eval", "--ref", str(ref), "--out", str(tmp_path / "out"), "--saturation", "1.2"])
-    assert r.exit_code == 1 and r.output.startswith("Error: --saturation is only used to colorize now")
+    assert r.exit_code == 1 and r.output.startswith("Error: --saturation is only used to colorize photos now")
     r = CliRunner().invoke(cli, ["eval", "--ref", str(ref), "--weights", str(tiny_weights), "--saturation", "1.3", "--no-semantic", "--json"])
     assert r.exit_code == 0 and '"saturation": 1.3' in r.output

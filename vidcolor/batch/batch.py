@@ -115,6 +115,12 @@ def _controls(job: FilmJob):
     return c if c else None
 
 
+def _image_exts() -> frozenset:
+    from vidcolor.io.image import IMAGE_EXTS
+
+    return IMAGE_EXTS
+
+
 def _not_a_photo(path: Path, where: str | None = None) -> None:
     """``vidcolor batch`` renders films: a photo is refused before any work, saying what to use."""
     from vidcolor.io.image import IMAGE_EXTS
@@ -167,6 +173,8 @@ def _job_from_row(row: dict, base: FilmJob, folder: Path, where: str) -> FilmJob
                 continue
             if "=" in spec and not (folder / spec).is_dir():
                 frame, image = spec.split("=", 1)
+                if not image.strip():
+                    raise VidcolorError(f"{where}: reference '{spec}' has no image (FRAME=IMAGE, e.g. 0=frame0.png)")
                 specs.append(f"{frame.strip()}={folder / image.strip()}")
             else:
                 specs.append(str(folder / spec))
@@ -184,14 +192,17 @@ def read_manifest(path: str | os.PathLike, base: FilmJob) -> list[FilmJob]:
         with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: spreadsheets save "CSV UTF-8" with a BOM
             reader = csv.DictReader(fh)
             header = [h.strip() for h in (reader.fieldnames or [])]
-            if not header:
+            if not any(header):
                 raise VidcolorError(f"manifest '{path}' is empty (it needs a header row: {', '.join(MANIFEST_COLUMNS)})")
-            unknown = [h for h in header if h not in MANIFEST_COLUMNS]
+            unknown = [repr(h) if not h else h for h in header if h not in MANIFEST_COLUMNS and h]
             if unknown:
                 raise VidcolorError(f"manifest '{path}' line 1 (the header): unknown column(s) {', '.join(unknown)}; "
                                     f"valid: {', '.join(MANIFEST_COLUMNS)}")
             reader.fieldnames = header
             rows = [(f"manifest '{path}' line {reader.line_num}", row) for row in reader]
+            for where, row in rows:  # unnamed columns (a trailing comma, as spreadsheets save) must stay empty
+                if str(row.pop("", None) or "").strip():
+                    raise VidcolorError(f"{where}: a value in a column without a name in the header")
         for where, row in rows:
             if None in row:
                 raise VidcolorError(f"{where}: more cells than columns")
@@ -233,9 +244,10 @@ def collect_jobs(sources: list[str | os.PathLike], base: FilmJob) -> list[FilmJo
             found = sorted(Path(q) for q in glob.glob(text) if Path(q).is_file())
             if not found:
                 raise VidcolorError(f"no files match '{text}'")
-            for q in found:
-                _not_a_photo(q, f"'{text}'")
-            jobs.extend(replace(base, input=q) for q in found)
+            videos = [q for q in found if q.suffix.lower() not in _image_exts()]  # as a folder: photos are left out
+            if not videos:
+                _not_a_photo(found[0], f"'{text}' matches only photos")
+            jobs.extend(replace(base, input=q) for q in videos)
         else:
             jobs.append(replace(base, input=p))  # reported as failed (not found) when its turn comes
     return jobs

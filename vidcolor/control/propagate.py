@@ -274,6 +274,7 @@ def plan_hints(frames, annotations: list[Annotation], working_size: tuple[int, i
     last_needed = None
     n_seen = 0
     half = (frame_period or 0.0) / 2
+    dense_at: dict[int, str] = {}
     for fr in frames:
         idx = fr.index
         n_seen = idx + 1
@@ -305,6 +306,11 @@ def plan_hints(frames, annotations: list[Annotation], working_size: tuple[int, i
                 continue
             pending.discard(key)
             a.frame = idx
+            if a.dense:  # "0=a.png" with "0s=b.png", or two times within one frame: two colorings of one frame
+                if idx in dense_at:
+                    raise VidcolorError(f"two references land on frame {idx}: '{dense_at[idx]}' and '{a.source}'; "
+                                        "give one image per frame")
+                dense_at[idx] = a.source
             ab, conf = annotation_to_working(a, (h, w))
             disp = None
             if a.dense:

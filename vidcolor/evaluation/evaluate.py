@@ -263,7 +263,7 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
         "weights": source,
         "render_size": render_size, "seed": seed, "styles": list(styles), "count": len(entries), "images": entries, "mean": mean,
         **({"hint_points": hint_points, "hint_placement": hint_placement} if hint_points > 0 else {}),
-        **({"saturation": saturation} if saturation != 1.0 else {}),
+        **({"saturation": sat} if (sat := getattr(colorizer, "saturation", 1.0) if out_dir is None else 1.0) != 1.0 else {}),
         "semantic": None if checker is None else {"classifier": checker.name, "input_size": checker.size}, "notes": notes,
     }, sheet_rows=rows)
 
