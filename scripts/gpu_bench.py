@@ -29,7 +29,7 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=240)
     ap.add_argument("--sizes", default="1920x1080,3840x2160")
     ap.add_argument("--render-sizes", default="256,0", help="network short sides; 0 = full resolution")
-    ap.add_argument("--batch", type=int, default=0, help="frames per inference batch (0: the Colorizer's choice from free memory)")
+    ap.add_argument("--batch", type=int, default=0, help="frames per inference batch (0: 4 on the CPU, 16 on a GPU)")
     ap.add_argument("--styles", default="none")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
@@ -41,15 +41,20 @@ def main() -> None:
             for rs in (int(v) for v in args.render_sizes.split(",")):
                 for style in args.styles.split(","):
                     t = time.time()
-                    res = run_bench(clip, style=style, device=args.device, render_size=rs, frames=args.frames,
-                                    batch=args.batch or (4 if args.device == "cpu" else 16))
+                    print(f"## {w}x{h}, render size {rs or 'full'}, style {style}", flush=True)
+                    try:  # one failure (e.g. out of memory at 4K full size) must not lose the other rows
+                        res = run_bench(clip, style=style, device=args.device, render_size=rs, frames=args.frames,
+                                        batch=args.batch or (4 if args.device == "cpu" else 16))
+                    except Exception as exc:  # noqa: BLE001 - a benchmark row reports what broke and goes on
+                        res = {"error": f"{type(exc).__name__}: {exc}"}
+                        print(res["error"], flush=True)
+                    else:
+                        print(format_bench(res), flush=True)
                     res.update({"clip": f"{w}x{h}", "render_size": rs, "style": style, "wall_s": round(time.time() - t, 1)})
                     rows.append(res)
-                    print(f"## {w}x{h}, render size {rs or 'full'}, style {style}", flush=True)
-                    print(format_bench(res), flush=True)
                     print(json.dumps(res, default=str), flush=True)
-    if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1, default=str))
+                    if args.json:  # after every row: a timeout keeps what was measured
+                        Path(args.json).write_text(json.dumps(rows, indent=1, default=str))
 
 
 if __name__ == "__main__":

@@ -11,8 +11,10 @@
 #       --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 -d .whl av==18.1.0
 # then through the device tool, two calls back to back (the machine stays warm 30 s between them; the
 # whole session has 15 device-minutes, start included):
-#   run(command="bash scripts/gpu_check.sh tests bench", carry=[".whl"], timeout_s=480)
-#   run(command="bash scripts/gpu_check.sh train", carry=[".whl"], timeout_s=330)
+#   run(command="bash scripts/gpu_check.sh tests bench", carry=[".whl"], timeout_s=420)
+#   run(command="bash scripts/gpu_check.sh train", carry=[".whl"], timeout_s=280)
+# (the steps' own limits sum to ~390 s and ~260 s: with a 1–2 minute start that leaves a few minutes of the
+# session's 15 to rerun one phase)
 # Each phase's steps have their own time limits so that a hang costs one step, not the call; each call
 # leaves at most 7 files in $OUT (a call brings back 8 at most).
 # (the repository plus that wheel is ~55 MB of the 64 MiB a call may carry: the ImageNet packages of
@@ -34,22 +36,26 @@ step() { echo "== $(date +%T) $*" | tee -a "$OUT/steps.txt"; }
 
 step environment
 { nvidia-smi 2>&1 | head -20
-  $PY -c "import torch, av, cv2; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else '-', 'av', av.__version__, 'cv2', cv2.__version__)"
+  $PY -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else '-')"
+  $PY -c "import av; print('av', av.__version__)"
+  $PY -c "import cv2; print('cv2', cv2.__version__)"
   nproc; } > "$OUT/environment.txt" 2>&1
 
 if [[ $PHASES == *" tests "* ]]; then
-step "tests ($TESTS), CUDA ones included"
-timeout 150 $PY -m pytest -q -p no:cacheprovider -rs $TESTS -x --timeout 120 > "$OUT/pytest.txt" 2>&1; echo "pytest exit $?" >> "$OUT/pytest.txt"
+step "tests: the CUDA ones first, then all of $TESTS"
+{ timeout 60 $PY -m pytest -q -p no:cacheprovider -rs -k cuda $TESTS --timeout 50; echo "pytest -k cuda exit $?"
+  timeout 110 $PY -m pytest -q -p no:cacheprovider -rs $TESTS --maxfail 20 --timeout 60; echo "pytest exit $?"; } > "$OUT/pytest.txt" 2>&1
 tail -3 "$OUT/pytest.txt"
 fi
 
 if [[ $PHASES == *" bench "* ]]; then
 step "speed: $SIZES, end to end and model-only, working size 256 and full"
-(command -v nvidia-smi >/dev/null && nvidia-smi dmon -s u -d 1 > "$OUT/gpu_utilisation.txt" 2>&1) & DMON=$!
-timeout 200 $PY scripts/gpu_bench.py --device "$DEVICE" --frames $FRAMES --sizes $SIZES --render-sizes 256,0 --json "$OUT/bench.json" > "$OUT/bench.txt" 2>&1; echo "bench exit $?" >> "$OUT/bench.txt"
-kill $DMON 2>/dev/null
+DMON=
+if command -v nvidia-smi >/dev/null; then nvidia-smi dmon -s u -d 1 > "$OUT/gpu_utilisation.txt" 2>&1 & DMON=$!; fi
+timeout 170 $PY scripts/gpu_bench.py --device "$DEVICE" --frames $FRAMES --sizes $SIZES --render-sizes 256,0 --json "$OUT/bench.json" > "$OUT/bench.txt" 2>&1; echo "bench exit $?" >> "$OUT/bench.txt"
+[ -n "$DMON" ] && kill "$DMON" 2>/dev/null
 grep -E "^##|pipeline|model " "$OUT/bench.txt" | head -20
-timeout 45 $PY -m vidcolor bench --model --device "$DEVICE" --rounds 2 > "$OUT/bench_model.txt" 2>&1; echo "bench --model exit $?" >> "$OUT/bench_model.txt"
+timeout 40 $PY -m vidcolor bench --model --device "$DEVICE" --rounds 2 > "$OUT/bench_model.txt" 2>&1; echo "bench --model exit $?" >> "$OUT/bench_model.txt"
 fi
 
 if [[ $PHASES == *" train "* ]]; then
@@ -63,7 +69,7 @@ if [ "$DEVICE" = cuda ]; then
       --set device=cuda > "$OUT/train_ddp.txt" 2>&1; echo "exit $?" >> "$OUT/train_ddp.txt"
 fi
 step "training throughput of the shipped architecture (generated images, --init the bundled weights, no VGG losses)"
-timeout 120 $PY -m vidcolor train --config configs/semantic_r3.yaml --out /tmp/gt_sem --init vidcolor/weights/starter.safetensors \
+timeout 100 $PY -m vidcolor train --config configs/semantic_r3.yaml --out /tmp/gt_sem --init vidcolor/weights/starter.safetensors \
     --set device=$DEVICE --set model.pretrained=false --set data.images=null --set data.generate=64 --set data.cache_dir=/tmp/gt_cache \
     --set stages.pretrain.steps=$STEPS --set stages.pretrain.per=0 --set stages.pretrain.tex=0 --set log_every=10 \
     --set sample_every=0 --set checkpoint_every=0 --set threads=8 --set data.num_workers=4 --until pretrain \

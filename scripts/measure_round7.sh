@@ -18,9 +18,13 @@ if [ "${1:-}" = styles ]; then
   { echo "# python scripts/hints_in_styles.py runs/semantic_r3/val_images.txt"
     $V/python scripts/hints_in_styles.py runs/semantic_r3/val_images.txt --weights $W
     echo "# python scripts/hints_in_styles.py runs/semantic_r3/val_images.txt --reference"
-    $V/python scripts/hints_in_styles.py runs/semantic_r3/val_images.txt --weights $W --reference; } > $R/r7_hints_in_styles_rerun.txt 2>&1
+    $V/python scripts/hints_in_styles.py runs/semantic_r3/val_images.txt --weights $W --reference
+    echo "# python scripts/hints_in_styles.py runs/semantic_r3/val_images.txt --painted 0.06"
+    $V/python scripts/hints_in_styles.py runs/semantic_r3/val_images.txt --weights $W --painted 0.06; } > $R/r7_hints_in_styles_rerun.txt 2>&1
+  # (docs/results/r7_hints_in_styles.txt also holds the "before" figures, measured with round 6's engine.py)
 fi
 if [ "${1:-}" = saturation ]; then
+  echo "# bash scripts/measure_round7.sh saturation   (vidcolor eval --ref data/SET --saturation S --report DIR; scripts/pool_eval.py; semantic check: EfficientNet-Lite2 top-1/top-5)" > $R/r7_saturation_heldout.txt
   for sat in 1 1.14 1.29; do
     for set in heldout heldout_public heldout_opencv; do
       $V/vidcolor eval --ref data/$set --weights $W --saturation $sat --report /tmp/r7sat_${sat}_$set > /tmp/r7sat_${sat}_$set.txt 2>&1
