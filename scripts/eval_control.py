@@ -189,11 +189,11 @@ def videos(args) -> dict:
             po = [psnr(with_film_lightness(f, f, y), f) for f, y in zip(frames[1:], lumas[1:])]
             with VideoReader(tmp / "ref.mkv", fmt="rgb24") as r:
                 outs = [f.image for f in r.frames()]
-            ab_ref, ab_static = [], []   # chroma alone (Lab ab RMSE vs the original): what motion compensation changes
-            for f, o in zip(frames[1:], outs[1:]):
+            ab_ref, ab_static = [], []   # chroma alone (Lab ab RMSE vs the original): what motion compensation changes,
+            for f, o, y in zip(frames[1:], outs[1:], lumas[1:]):   # both read back from the same 8-bit RGB they are scored on
                 t = _lab(f)[..., 1:]
                 ab_ref.append(float(np.sqrt(np.mean((_lab(o)[..., 1:] - t) ** 2))))
-                ab_static.append(float(np.sqrt(np.mean((_lab(frames[0])[..., 1:] - t) ** 2))))
+                ab_static.append(float(np.sqrt(np.mean((_lab(with_film_lightness(f, frames[0], y))[..., 1:] - t) ** 2))))
             row = {"video": v.name, "frames": len(frames), "size": list(frames[0].shape[1::-1]), "gray": float(np.mean(pg)),
                    "automatic": float(np.mean(pa)), "reference": float(np.mean(pr)), "static_copy": float(np.mean(ps)),
                    "static_copy_rgb_luma": float(np.mean(ps_rgb)),
