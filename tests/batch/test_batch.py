@@ -174,3 +174,12 @@ def test_globs_leave_photos_out_like_folders_and_spreadsheet_quirks(tmp_path, fi
     ref.write_text("input,reference\nfilms/a.mp4,0=\n")
     with pytest.raises(VidcolorError, match="line 2: reference '0=' has no image"):
         read_manifest(ref, BASE)
+
+
+def test_a_batch_where_every_film_fails_leaves_no_empty_output_folder(tmp_path, tiny_weights):
+    bad = tmp_path / "bad.mp4"
+    bad.write_text("not a film")
+    out = tmp_path / "new" / "out"
+    r = CliRunner().invoke(cli, ["batch", str(bad), "-o", str(out), "--weights", str(tiny_weights), "-q"])
+    assert r.exit_code == 1 and "failed" in r.output
+    assert not (tmp_path / "new").exists()

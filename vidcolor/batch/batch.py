@@ -306,6 +306,11 @@ def run_batch(jobs: list[FilmJob], out_dir: str | os.PathLike, *, weights: str |
         raise VidcolorError(f"output '{out_dir}' is a file; batch output must be a folder")
     jobs = resolve_outputs(jobs, out_dir)
     _check_styles(jobs, weights_fingerprint(weights)[1])
+    created = None  # the topmost folder this batch creates, if any
+    if not out_dir.exists():
+        created = out_dir.absolute()
+        while not created.parent.exists():
+            created = created.parent
     out_dir.mkdir(parents=True, exist_ok=True)
     outcomes: dict[int, FilmOutcome] = {}
 
@@ -355,7 +360,18 @@ def run_batch(jobs: list[FilmJob], out_dir: str | os.PathLike, *, weights: str |
     finally:
         if executor is not None:
             executor.close()
+        if created is not None:  # a batch whose every film failed leaves no empty folders behind (work folders stay)
+            _remove_empty_folders(created)
     return [outcomes[k] for k in sorted(outcomes)]
+
+
+def _remove_empty_folders(root: Path) -> None:
+    """Remove ``root`` and the folders below it that hold nothing (deepest first); keep the rest."""
+    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True) + [root]:
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
 
 
 def format_summary(outcomes: list[FilmOutcome]) -> str:
