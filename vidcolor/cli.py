@@ -55,10 +55,8 @@ class _Group(click.Group):
 @click.version_option(package_name="vidcolor")
 def cli(debug: bool) -> None:
     """Colorize and stylize black-and-white film and photos."""
-    if not debug and "OPENCV_LOG_LEVEL" not in os.environ:  # OpenCV's own warnings ("PNG input buffer is
-        import cv2                                          # incomplete") would precede our one Error: line
-
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    if not debug:  # OpenCV's own warnings ("PNG input buffer is incomplete") would precede our one Error: line;
+        os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")  # read when OpenCV loads (not yet: no import cost here)
 
 
 @cli.command()

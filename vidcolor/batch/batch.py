@@ -115,17 +115,15 @@ def _controls(job: FilmJob):
     return c if c else None
 
 
-def _image_exts() -> frozenset:
+def _is_photo(path: Path) -> bool:
     from vidcolor.io.image import IMAGE_EXTS
 
-    return IMAGE_EXTS
+    return path.suffix.lower() in IMAGE_EXTS
 
 
 def _not_a_photo(path: Path, where: str | None = None) -> None:
     """``vidcolor batch`` renders films: a photo is refused before any work, saying what to use."""
-    from vidcolor.io.image import IMAGE_EXTS
-
-    if path.suffix.lower() in IMAGE_EXTS:
+    if _is_photo(path):
         raise VidcolorError(f"{where + ': ' if where else ''}'{path}' is a photo; vidcolor batch renders videos "
                             f"(colorize photos with 'vidcolor process PHOTO... -o FOLDER')")
 
@@ -194,7 +192,7 @@ def read_manifest(path: str | os.PathLike, base: FilmJob) -> list[FilmJob]:
             header = [h.strip() for h in (reader.fieldnames or [])]
             if not any(header):
                 raise VidcolorError(f"manifest '{path}' is empty (it needs a header row: {', '.join(MANIFEST_COLUMNS)})")
-            unknown = [repr(h) if not h else h for h in header if h not in MANIFEST_COLUMNS and h]
+            unknown = [h for h in header if h and h not in MANIFEST_COLUMNS]   # "": a trailing comma, checked per row
             if unknown:
                 raise VidcolorError(f"manifest '{path}' line 1 (the header): unknown column(s) {', '.join(unknown)}; "
                                     f"valid: {', '.join(MANIFEST_COLUMNS)}")
@@ -244,7 +242,7 @@ def collect_jobs(sources: list[str | os.PathLike], base: FilmJob) -> list[FilmJo
             found = sorted(Path(q) for q in glob.glob(text) if Path(q).is_file())
             if not found:
                 raise VidcolorError(f"no files match '{text}'")
-            videos = [q for q in found if q.suffix.lower() not in _image_exts()]  # as a folder: photos are left out
+            videos = [q for q in found if not _is_photo(q)]  # as a folder: photos are left out
             if not videos:
                 _not_a_photo(found[0], f"'{text}' matches only photos")
             jobs.extend(replace(base, input=q) for q in videos)

@@ -25,7 +25,6 @@ import numpy as np
 import torch
 
 from vidcolor.color import rgb_to_gray
-from vidcolor.evaluation.placement import PLACEMENTS, worst_places
 from vidcolor.errors import VidcolorError
 from vidcolor.evaluation.metrics import (
     cdc_from_histograms,
@@ -37,6 +36,7 @@ from vidcolor.evaluation.metrics import (
     ssim,
     warping_error_pair,
 )
+from vidcolor.evaluation.placement import PLACEMENTS, worst_places
 from vidcolor.evaluation.report import SheetRow
 from vidcolor.io.image import IMAGE_EXTS, read_image
 from vidcolor.io.video import VideoReader
@@ -263,7 +263,7 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
         "weights": source,
         "render_size": render_size, "seed": seed, "styles": list(styles), "count": len(entries), "images": entries, "mean": mean,
         **({"hint_points": hint_points, "hint_placement": hint_placement} if hint_points > 0 else {}),
-        **({"saturation": sat} if (sat := getattr(colorizer, "saturation", 1.0) if out_dir is None else 1.0) != 1.0 else {}),
+        **({"saturation": colorizer.saturation} if colorizer is not None and colorizer.saturation != 1.0 else {}),
         "semantic": None if checker is None else {"classifier": checker.name, "input_size": checker.size}, "notes": notes,
     }, sheet_rows=rows)
 
