@@ -12,7 +12,8 @@
   without recoloring the rest). PSNR vs the original for gray, automatic and
   hinted output (the CLI's own code path: Controls → hint map → Colorizer).
 * ``videos``: each color video, its gray luma as input, the true frame 0 as ``--reference 0=…``.
-  Mean PSNR on frames 1…N−1 for gray, automatic, reference, and a *static copy* of frame 0's chroma
+  Mean PSNR on frames 1…N−1 for gray (the original's L* with no chroma; ``gray_film``: the gray
+  film itself, its luma as R = G = B), automatic, reference, and a *static copy* of frame 0's chroma
   onto every frame of the gray film (what motion compensation must beat; lightness from the film's
   luma exactly as vidcolor decodes it from the file, so only the chroma differs — round 7; until then
   it took the BT.601 luma of the original RGB frames, which differs from the file's decoded luma by
@@ -21,7 +22,9 @@
   vs the original. For scale: ``static_copy_true_lightness``
   (frame 0's chroma on the original's own L*, which no tool given the gray film can know) and
   ``true_chroma_on_film`` (the true chroma on the film's lightness: the ceiling of any chroma
-  method here). Warping error (Lai et al.) of automatic and
+  method here). Round 8 (plain colorization keeps the film's luma Y′): ``static_copy_kept_luma`` and
+  ``true_chroma_kept_luma``, the same two finished the way vidcolor now finishes (the stronger
+  static copy, which the reference output must beat too). Warping error (Lai et al.) of automatic and
   reference outputs. Plus a film with a cut (video A then video B): PSNR on B's frames, reference of
   A's frame 0 vs automatic (the reference must not hurt the next shot).
 * ``roundtrip``: the videos concatenated (resized to the first one's size) into a film with cuts;
@@ -73,16 +76,20 @@ def with_chroma(rgb: np.ndarray, ref_rgb: np.ndarray) -> np.ndarray:
     return (np.clip(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB), 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
-def with_film_lightness(rgb: np.ndarray, ab_rgb: np.ndarray, luma: np.ndarray | None = None) -> np.ndarray:
+def with_film_lightness(rgb: np.ndarray, ab_rgb: np.ndarray, luma: np.ndarray | None = None, keep: str | None = None) -> np.ndarray:
     """The gray film's lightness (luma → L*, :func:`vidcolor.color.luma_lut`) with the chroma of
     ``ab_rgb``: what copying ``ab_rgb``'s chroma onto the gray film gives. ``luma``: the film's luma
     ``(H, W)`` uint8 as vidcolor decodes it; default: BT.601 luma of ``rgb`` (which differs from a
-    video file's decoded luma by ±1 code value on ~20 % of pixels: the file stores Y in limited range)."""
-    from vidcolor.color import luma_lut
+    video file's decoded luma by ±1 code value on ~20 % of pixels: the file stores Y in limited range).
+    ``keep``: a YCbCr matrix name: the copy then keeps the film's luma Y′ with that matrix's weights,
+    as vidcolor's plain colorization does since round 8 (:func:`vidcolor.color.keep_luma`)."""
+    from vidcolor.color import lab_to_rgb_u8, luma_lut
 
-    L = luma_lut(8)[cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if luma is None else luma] * 100.0
+    y = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if luma is None else luma
     lab = cv2.cvtColor(ab_rgb.astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
-    lab[..., 0] = L
+    lab[..., 0] = luma_lut(8)[y] * 100.0
+    if keep:
+        return lab_to_rgb_u8(lab, y, keep)
     return (np.clip(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB), 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
@@ -149,7 +156,7 @@ def photos(args) -> dict:
             row = {"photo": f.name, "gray": psnr(gray_of(rgb), rgb), "automatic": psnr(auto, rgb), "hints": psnr(hint, rgb)}
             rows.append(row)
             print(f"{f.name:40s} gray {row['gray']:6.2f}  auto {row['automatic']:6.2f}  hints {row['hints']:6.2f}", flush=True)
-    mean = {k: float(np.mean([r[k] for r in rows])) for k in ("gray", "automatic", "hints")}
+    mean = {k: float(np.mean([r[k] for r in rows])) for k in ("gray", "gray_film", "automatic", "hints")}
     worse = int(sum(r["hints"] < r["automatic"] - 0.05 for r in rows))
     print(f"{args.points} points placed {args.placement}; photos more than 0.05 dB worse with hints than automatic: {worse} of {len(rows)}")
     print(f"MEAN over {len(rows)}: gray {mean['gray']:.2f}  automatic {mean['automatic']:.2f}  hints {mean['hints']:.2f}  "
@@ -183,7 +190,11 @@ def videos(args) -> dict:
             pg = [psnr(gray_of(f), f) for f in frames[1:]]
             with VideoReader(src, fmt="gray") as r:   # the film's luma exactly as vidcolor decodes it
                 lumas = [f.image for f in r.frames()]
+                matrix = r.info.matrix
             ps = [psnr(with_film_lightness(f, frames[0], y), f) for f, y in zip(frames[1:], lumas[1:])]
+            pg_film = [psnr(np.dstack([y] * 3), f) for f, y in zip(frames[1:], lumas[1:])]
+            ps_keep = [psnr(with_film_lightness(f, frames[0], y, matrix), f) for f, y in zip(frames[1:], lumas[1:])]
+            po_keep = [psnr(with_film_lightness(f, f, y, matrix), f) for f, y in zip(frames[1:], lumas[1:])]
             ps_rgb = [psnr(with_film_lightness(f, frames[0]), f) for f in frames[1:]]
             ps_true = [psnr(with_chroma(f, frames[0]), f) for f in frames[1:]]
             po = [psnr(with_film_lightness(f, f, y), f) for f, y in zip(frames[1:], lumas[1:])]
@@ -195,10 +206,13 @@ def videos(args) -> dict:
                 ab_ref.append(float(np.sqrt(np.mean((_lab(o)[..., 1:] - t) ** 2))))
                 ab_static.append(float(np.sqrt(np.mean((_lab(with_film_lightness(f, frames[0], y))[..., 1:] - t) ** 2))))
             row = {"video": v.name, "frames": len(frames), "size": list(frames[0].shape[1::-1]), "gray": float(np.mean(pg)),
+                   "gray_film": float(np.mean(pg_film)),
                    "automatic": float(np.mean(pa)), "reference": float(np.mean(pr)), "static_copy": float(np.mean(ps)),
                    "static_copy_rgb_luma": float(np.mean(ps_rgb)),
                    "static_copy_true_lightness": float(np.mean(ps_true)), "true_chroma_on_film": float(np.mean(po)),
                    "frames_beating_static_copy": float(np.mean(np.array(er["vs_reference"]["psnr_per_frame"][1:]) > np.array(ps))),
+                   "static_copy_kept_luma": float(np.mean(ps_keep)), "true_chroma_kept_luma": float(np.mean(po_keep)),
+                   "frames_beating_static_copy_kept_luma": float(np.mean(np.array(er["vs_reference"]["psnr_per_frame"][1:]) > np.array(ps_keep))),
                    "chroma_rmse_reference": float(np.mean(ab_ref)), "chroma_rmse_static_copy": float(np.mean(ab_static)),
                    "warping_error_automatic": ea["warping_error"]["mean"], "warping_error_reference": er["warping_error"]["mean"],
                    "warping_error_original": ea["reference_warping_error"]["mean"]}
@@ -218,10 +232,12 @@ def videos(args) -> dict:
             cut = {"film": f"{Path(args.videos[0]).name} + {Path(args.videos[1]).name}", "after_cut_automatic": float(np.mean(pa)),
                    "after_cut_reference": float(np.mean(pr)), "difference_db": float(np.mean(pr) - np.mean(pa))}
             print(json.dumps(cut), flush=True)
-    mean = {k: float(np.mean([r[k] for r in rows])) for k in ("gray", "automatic", "reference", "static_copy", "static_copy_rgb_luma",
+    mean = {k: float(np.mean([r[k] for r in rows])) for k in ("gray", "gray_film", "automatic", "reference", "static_copy", "static_copy_rgb_luma",
+                                                              "static_copy_kept_luma", "true_chroma_kept_luma",
                                                               "static_copy_true_lightness", "true_chroma_on_film",
                                                               "chroma_rmse_reference", "chroma_rmse_static_copy")}
     mean["gain_over_gray"] = mean["reference"] - mean["gray"]
+    mean["gain_over_gray_film"] = mean["reference"] - mean["gray_film"]
     print("MEAN", json.dumps(mean))
     return {"videos": rows, "mean": mean, "cut": cut}
 

@@ -70,17 +70,17 @@ def test_process_images_8_and_16_bit(tmp_path, tiny_weights):
 
 
 def test_plain_colorization_keeps_luminance(tmp_path, tiny_weights):
+    """The photo's gray values come back as the output's Rec.601 luma (what PIL/OpenCV take to turn it gray)."""
     from vidcolor.process import process_image
 
-    g = np.tile(np.linspace(20, 235, 64, dtype=np.float32), (48, 1)).astype(np.uint8)
+    g = np.tile(np.linspace(40, 215, 64, dtype=np.float32), (48, 1)).astype(np.uint8)
     write_image(tmp_path / "g.png", g)
     process_image(tmp_path / "g.png", tmp_path / "c.png", "none", weights=str(tiny_weights), device="cpu")
     import cv2
 
     c = read_image(tmp_path / "c.png")
-    L_in = cv2.cvtColor(np.dstack([g, g, g]), cv2.COLOR_RGB2Lab)[..., 0].astype(int)
-    L_out = cv2.cvtColor(c, cv2.COLOR_RGB2Lab)[..., 0].astype(int)
-    assert np.abs(L_in - L_out).mean() < 2.0
+    assert c.std(axis=2).mean() > 1.0
+    assert (np.abs(cv2.cvtColor(c, cv2.COLOR_RGB2GRAY).astype(int) - g) <= 1).mean() > 0.95
 
 
 def test_saturation_option(tmp_path, tiny_weights):

@@ -245,8 +245,12 @@ def batch(ctx, sources, output, style, weights, device, render_size, codec, crf,
               help="Where the hint points go: random, or where a user would put them (the largest automatic color errors first).")
 @click.option("--saturation", default=1.0, show_default=True, type=click.FloatRange(0, 4),
               help="Score what 'vidcolor process --saturation S' renders (1 = the model's calibrated colors).")
+@click.option("--gray", "gray_model", type=click.Choice(["lightness", "luma"]), default="lightness", show_default=True,
+              help="How the originals are turned gray: their CIE L*, or their Rec.601 luma (as PIL, OpenCV and FFmpeg do).")
+@click.option("--preserve", type=click.Choice(["luma", "lightness"]), default="luma", show_default=True,
+              help="What plain colorization keeps of the gray input: its luma (as 'vidcolor process' does) or its L*.")
 def eval_(ref_dir, out_dir, video, ref_video, weights, style_list, render_size, device, report_dir, as_json, semantic, hint_points,
-          hint_placement, saturation):
+          hint_placement, saturation, gray_model, preserve):
     """Score colorizations: PSNR/SSIM/colorfulness on photos, warping error and CDC on a video."""
     from vidcolor.evaluation import evaluate_images, evaluate_video, format_summary, to_json, write_report
 
@@ -260,12 +264,14 @@ def eval_(ref_dir, out_dir, video, ref_video, weights, style_list, render_size, 
         raise VidcolorError("--weights is only used to colorize now; leave it out with --out")
     if (out_dir or not ref_dir) and saturation != 1.0:
         raise VidcolorError("--saturation is only used to colorize photos now (--ref without --out)")
+    if (out_dir or not ref_dir) and preserve != "luma":
+        raise VidcolorError("--preserve is only used to colorize photos now (--ref without --out)")
     results = {}
     if ref_dir:
         names = tuple(s.strip() for s in style_list.split(",") if s.strip())
         results["images"] = evaluate_images(ref_dir, out_dir, weights=weights, styles=names, device=device, render_size=render_size,
                                             semantic=semantic, hint_points=hint_points, hint_placement=hint_placement,
-                                            saturation=saturation)
+                                            saturation=saturation, gray_model=gray_model, preserve=preserve)
     if video:
         results["video"] = evaluate_video(video, ref_video)
     index = write_report(results, report_dir) if report_dir else None

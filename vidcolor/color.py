@@ -82,14 +82,57 @@ def luma_lut(bits: int = 8):
     return _LUT[bits]
 
 
-def lab_to_rgb_u8(lab):
+LUMA_WEIGHTS: dict[str, tuple[float, float, float]] = {
+    "bt601": (0.299, 0.587, 0.114),
+    "bt709": (0.2126, 0.7152, 0.0722),
+    "smpte240m": (0.212, 0.701, 0.087),
+    "bt2020": (0.2627, 0.6780, 0.0593),
+}
+"""Luma weights ``Y′ = wr·R′ + wg·G′ + wb·B′`` (gamma-encoded values) of each YCbCr matrix. Photos and
+untagged SD video use BT.601 (JPEG, PIL, OpenCV, FFmpeg's default)."""
+
+
+def luma_weights(matrix: str | None) -> tuple[float, float, float]:
+    """:data:`LUMA_WEIGHTS` of a matrix name (``VideoInfo.matrix``); BT.601 when unknown."""
+    return LUMA_WEIGHTS.get(matrix or "bt601", LUMA_WEIGHTS["bt601"])
+
+
+def keep_luma(rgb: torch.Tensor, luma: torch.Tensor, matrix: str | None = "bt601") -> torch.Tensor:
+    """Give colors the gray input's luma back, keeping their color difference signals.
+
+    ``rgb [N,3,H,W]`` sRGB in [0,1], ``luma [N,1,H,W]`` the input's gray values Y′ in [0,1] →
+    ``clip(rgb + (Y′ − w·rgb))``, ``w`` the matrix's luma weights (:data:`LUMA_WEIGHTS`). As the
+    weights sum to 1, adding one value to R′, G′ and B′ moves Y′ by that value and leaves Cb and Cr
+    unchanged: the result has the predicted hue and saturation and exactly the input's luma
+    (except where clipping at black or white intervenes), so turned gray again, by any tool that
+    takes luma (a video's Y plane, PIL, OpenCV, FFmpeg), it gives back the input. Colorization
+    that keeps CIE L* instead (L* = f(Y′), exact only for neutral grays) darkens saturated colors:
+    a red whose luma is 76/255 has L* 53, not the 32 of a gray of luma 76.
+    """
+    w = torch.tensor(luma_weights(matrix), dtype=rgb.dtype, device=rgb.device).view(1, 3, 1, 1)
+    return (rgb + (luma.to(rgb.dtype) - (rgb * w).sum(1, keepdim=True))).clamp(0, 1)
+
+
+def _keep_luma_matrix(matrix: str | None):
+    """``3×4`` matrix taking ``(R′, G′, B′, Y′_in)`` to :func:`keep_luma`'s result (before clipping)."""
+    import numpy as np
+
+    w = np.asarray(luma_weights(matrix), np.float32)
+    return np.hstack([np.eye(3, dtype=np.float32) - w[None, :], np.ones((3, 1), np.float32)])
+
+
+def lab_to_rgb_u8(lab, luma=None, matrix: str | None = "bt601"):
     """Lab ``(H, W, 3)`` float32 numpy (L∈[0,100]) → sRGB ``(H, W, 3)`` uint8, via OpenCV (fast, multi-threaded).
 
     Same CIE formulas as :func:`lab_to_rgb` (D65, sRGB transfer); results agree within one code value
-    except for out-of-gamut colors, which both clip.
+    except for out-of-gamut colors, which both clip. ``luma``: the gray input's ``(H, W)`` uint8
+    values Y′; the result then keeps them (:func:`keep_luma`, with ``matrix``'s weights).
     """
     import cv2
     import numpy as np
 
     rgb = cv2.cvtColor(np.ascontiguousarray(lab, dtype=np.float32), cv2.COLOR_Lab2RGB)
+    if luma is not None:
+        y = luma.astype(np.float32) * np.float32(1.0 / 255.0) if luma.dtype == np.uint8 else np.asarray(luma, np.float32)
+        rgb = cv2.transform(cv2.merge([rgb, y]), _keep_luma_matrix(matrix))
     return cv2.convertScaleAbs(rgb, alpha=255.0)

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from vidcolor.batch.segments import AUTO_SEGMENT_AFTER, process_video_segmented
-from vidcolor.color import luma_to_lightness, rgb_to_gray
+from vidcolor.color import LUMA_WEIGHTS, luma_to_lightness
 from vidcolor.control.apply import Controls, image_hint_map, plan_video
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import IMAGE_EXTS, IMAGE_EXTS_ALPHA, has_color, read_alpha, read_image, write_image
@@ -81,6 +81,7 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
 def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frames, deinterlace=False):
     with VideoReader(inp, fmt="gray", deinterlace=deinterlace, alpha=holds_alpha(codec)) as reader:
         info = reader.info
+        fp.matrix = info.matrix
         total = info.frame_count if max_frames is None else min(max_frames, info.frame_count or max_frames)
         if batch_size is None:
             batch_size = col.suggest_batch_size(info.height, info.width)
@@ -138,7 +139,8 @@ def process_image(input: str | os.PathLike, output: str | os.PathLike, style: st
     s_idx = col.style_index(style)
     scale = 65535.0 if img.dtype == np.uint16 else 255.0
     t = torch.from_numpy(img.astype(np.float32) / scale)
-    gray = rgb_to_gray(t.permute(2, 0, 1)[None]) if t.dim() == 3 else luma_to_lightness(t[None, None])
+    # a color photo is taken as its Rec.601 luma, like a video's Y plane (the luma plain colorization keeps)
+    gray = luma_to_lightness((t @ torch.tensor(LUMA_WEIGHTS["bt601"]) if t.dim() == 3 else t)[None, None])
     hints = image_hint_map(controls, tuple(gray.shape[-2:]), col) if controls else None
     rgb = col.colorize(gray, s_idx, hints)[0].permute(1, 2, 0).cpu().numpy()
     depth = 16 if img.dtype == np.uint16 and out.suffix.lower() in {".png", ".tif", ".tiff"} else 8

@@ -18,15 +18,25 @@ def test_working_size_short_side_and_multiple():
     assert working_size(100, 90, 256, 16) == (96, 96)  # never upscales beyond rounding
 
 
-def test_colorize_full_resolution_and_plain_keeps_L(tiny_weights):
+def test_colorize_full_resolution_and_plain_keeps_the_inputs_luma(tiny_weights):
+    """Plain colorization keeps the gray input's luma Y′ (default) or its L* (``preserve="lightness"``)."""
+    from vidcolor.color import LUMA_WEIGHTS, lightness_to_luma, rgb_to_lab
+
+    gray = 0.2 + 0.6 * torch.rand(2, 1, 75, 101)   # away from black and white, where clipping may take over
     col = Colorizer(tiny_weights, device="cpu", precision="fp32", render_size=32)
-    gray = torch.rand(2, 1, 75, 101)
     rgb = col.colorize(gray, 0)
     assert rgb.shape == (2, 3, 75, 101)
-    from vidcolor.color import rgb_to_lab
-
-    L = rgb_to_lab(rgb)[:, :1] / 100
-    assert (L - gray).abs().mean() < 0.02
+    y = (rgb * torch.tensor(LUMA_WEIGHTS["bt601"]).view(1, 3, 1, 1)).sum(1, keepdim=True)
+    err = (y - lightness_to_luma(gray)).abs()
+    assert (err < 1e-4).float().mean() > 0.9   # all but out-of-gamut colors (the untrained net's are wild), clipped
+    assert rgb.std(1).mean() > 0.01   # colors, not gray
+    col_l = Colorizer(tiny_weights, device="cpu", precision="fp32", render_size=32, preserve="lightness")
+    rgb_l = col_l.colorize(gray, 0)
+    assert (rgb_to_lab(rgb_l)[:, :1] / 100 - gray).abs().mean() < 0.01
+    y_l = (rgb_l * torch.tensor(LUMA_WEIGHTS["bt601"]).view(1, 3, 1, 1)).sum(1, keepdim=True)
+    assert err.mean() < 0.25 * (y_l - lightness_to_luma(gray)).abs().mean()   # L* kept: saturated colors darker
+    with pytest.raises(VidcolorError, match="preserve must be one of luma, lightness"):
+        Colorizer(tiny_weights, device="cpu", preserve="chroma")
 
 
 def test_bf16_matches_fp32_within_tolerance(tiny_weights):
@@ -49,7 +59,7 @@ def test_unknown_precision_and_cuda_without_gpu(tiny_weights):
 
 def test_frame_processor_cpu_finish_matches_torch_upsampling(tiny_weights):
     """The NumPy/OpenCV finishing path equals the batched torch path (within 8-bit rounding)."""
-    from vidcolor.color import lab_to_rgb, luma_lut
+    from vidcolor.color import keep_luma, lab_to_rgb, luma_lut
     from vidcolor.io.video import DecodedFrame
 
     col = Colorizer(tiny_weights, device="cpu", precision="fp32", render_size=32)
@@ -61,7 +71,8 @@ def test_frame_processor_cpu_finish_matches_torch_upsampling(tiny_weights):
     full = torch.from_numpy(luma_lut()[img])[None, None]
     low = torch.from_numpy(prep.low)[None, None]
     lab = torch.from_numpy(r.lab_low).permute(2, 0, 1)[None]
-    ref = (lab_to_rgb(col.upsample(lab, low, full, 0))[0].permute(1, 2, 0).numpy() * 255)
+    ref = (keep_luma(lab_to_rgb(col.upsample(lab, low, full, 0)), torch.from_numpy(img / 255.0)[None, None].float())
+           [0].permute(1, 2, 0).numpy() * 255)
     assert u8.shape == (60, 90, 3)
     assert np.abs(u8.astype(float) - ref).mean() < 1.5
 

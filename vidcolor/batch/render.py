@@ -96,6 +96,7 @@ def render_segment(colorizer: Colorizer, job: SegmentJob, progress: Callable[[in
 
             plan = HintPlan.load(job.hint_plan)
         fp = FrameProcessor(col, col.style_index(job.style), temporal=job.temporal, detect_scenes=True, first_written=start, hint_plan=plan)
+        fp.matrix = info.matrix
         batch_size = job.batch_size or col.suggest_batch_size(info.height, info.width)
         writer = _SegmentWriter(job.path, info, codec=job.codec, crf=job.crf, audio_source=None, alpha=True)
         try:

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 import torch
 
-from vidcolor.color import rgb_to_gray
+from vidcolor.color import LUMA_WEIGHTS, luma_to_lightness, rgb_to_gray
 from vidcolor.errors import VidcolorError
 from vidcolor.evaluation.metrics import (
     cdc_from_histograms,
@@ -111,10 +111,12 @@ def _resize_short(img: np.ndarray, short: int) -> np.ndarray:
     return cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
 
 
-def comparison_row(label: str, original: torch.Tensor, outputs: dict[str, torch.Tensor], height: int = SHEET_HEIGHT) -> SheetRow:
+def comparison_row(label: str, original: torch.Tensor, outputs: dict[str, torch.Tensor], height: int = SHEET_HEIGHT,
+                   gray: torch.Tensor | None = None) -> SheetRow:
     """Sheet row ``original | gray | colorized | <style> …`` from RGB ``[1,3,H,W]`` tensors;
-    ``outputs`` maps style names to results (``none`` is captioned "colorized")."""
-    tiles = [("original", _thumb(original, height)), ("gray", _thumb(gray_baseline(original), height))]
+    ``outputs`` maps style names to results (``none`` is captioned "colorized"); ``gray``: the gray
+    picture shown (default: the original's L*)."""
+    tiles = [("original", _thumb(original, height)), ("gray", _thumb(gray_baseline(original) if gray is None else gray, height))]
     tiles += [("colorized" if s == "none" else s, _thumb(rgb, height)) for s, rgb in outputs.items()]
     return SheetRow(label, tuple(tiles))
 
@@ -149,13 +151,33 @@ def _means(entries: list[dict]) -> dict:
     return {k: float(np.mean(v)) for k, v in values.items()}
 
 
+GRAY_MODELS = ("lightness", "luma")
+"""How :func:`evaluate_images` turns an original gray: its CIE L*, or its Rec.601 luma Y′ (8 bits)."""
+
+
+def _turn_gray(original: torch.Tensor, model: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(gray L*/100 [1,1,H,W] as vidcolor reads the gray picture, gray baseline RGB [1,3,H,W])``."""
+    if model == "lightness":
+        return rgb_to_gray(original), gray_baseline(original)
+    w = torch.tensor(LUMA_WEIGHTS["bt601"], dtype=original.dtype).view(1, 3, 1, 1)
+    y = ((original * w).sum(1, keepdim=True) * 255.0).round().clamp(0, 255) / 255.0
+    return luma_to_lightness(y), y.expand(-1, 3, -1, -1).contiguous()
+
+
 def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | None = None, *, weights: str | os.PathLike | None = None,
                     styles: Sequence[str] = ("none",), device: str = "cpu", render_size: int = 256, seed: int = 0, colorizer=None,
                     sheet_height: int = SHEET_HEIGHT, semantic: bool | None = None, semantic_checker=None, hint_points: int = 0,
-                    hint_placement: str = "random", saturation: float = 1.0) -> EvalResults:
+                    hint_placement: str = "random", saturation: float = 1.0, gray_model: str = "lightness",
+                    preserve: str = "luma") -> EvalResults:
     """Score colorizations of the colour photos in ``ref_dir``.
 
-    Each original (sRGB, 8 or 16 bit) is turned into L*/100 (:func:`vidcolor.color.rgb_to_gray`).
+    Each original (sRGB, 8 or 16 bit) is turned gray as ``gray_model`` says: ``lightness`` (default) its
+    CIE L* (:func:`vidcolor.color.rgb_to_gray`; the gray baseline is that neutral gray), or ``luma``
+    its Rec.601 luma Y′ rounded to 8 bits, as PIL's ``convert("L")``, OpenCV and FFmpeg turn a
+    picture gray (the baseline is that gray image, R = G = B = Y′). Plain colorization keeps the
+    input's luma (``preserve="luma"``, the default of :class:`~vidcolor.pipeline.engine.Colorizer`)
+    or its L* (``"lightness"``); the two protocols favour one each on saturated colors, so a
+    figure says which it used.
     Its results come from ``out_dir`` — ``<stem>.<style>.<ext>``, the names ``vidcolor process
     --style STYLE -o OUT_DIR`` writes — or, when ``out_dir`` is None, from a
     :class:`~vidcolor.pipeline.engine.Colorizer` (``weights`` or the bundled model, ``device``,
@@ -196,11 +218,13 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
         get_style(s)
     if render_size < 0:
         raise VidcolorError(f"render size must be ≥ 0, got {render_size}")
+    if gray_model not in GRAY_MODELS:
+        raise VidcolorError(f"unknown gray conversion '{gray_model}' (choose from {', '.join(GRAY_MODELS)})")
     if hint_placement not in PLACEMENTS:
         raise VidcolorError(f"unknown hint placement '{hint_placement}' (choose from {', '.join(PLACEMENTS)})")
     originals = list_images(ref_dir)
     if out_dir is not None:
-        if weights is not None or colorizer is not None or saturation != 1.0:
+        if weights is not None or colorizer is not None or saturation != 1.0 or preserve != "luma":
             raise VidcolorError("evaluating results from an output folder uses no weights (nor a saturation); give either the folder or weights")
         if not Path(out_dir).is_dir():
             raise VidcolorError(f"results folder '{out_dir}' does not exist")
@@ -211,17 +235,16 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
         if colorizer is None:
             from vidcolor.pipeline.engine import Colorizer
 
-            colorizer = Colorizer(weights, device=device, render_size=render_size, saturation=saturation)
-        elif saturation != 1.0:
-            raise VidcolorError("saturation is set on the given colorizer (Colorizer(saturation=…)), not here")
+            colorizer = Colorizer(weights, device=device, render_size=render_size, saturation=saturation, preserve=preserve)
+        elif saturation != 1.0 or preserve != "luma":
+            raise VidcolorError("saturation and preserve are set on the given colorizer (Colorizer(saturation=…, preserve=…)), not here")
         style_idx = {s: colorizer.style_index(s) for s in styles}
     checker, notes = _semantic_checker(semantic, semantic_checker, device)
 
     entries, rows = [], []
     for path in originals:
         original = read_rgb(path)
-        gray = rgb_to_gray(original)
-        base = gray_baseline(original)
+        gray, base = _turn_gray(original, gray_model)
         entry = {"name": path.name, "width": original.shape[-1], "height": original.shape[-2],
                  "original": {"colorfulness": float(colorfulness(original)[0])}, "gray": _scores(base, original), "styles": {}}
         outputs = {}
@@ -251,7 +274,7 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
         if checker is not None:
             _add_semantic(checker, entry, original, base, outputs)
         entries.append(entry)
-        rows.append(comparison_row(path.name, original, outputs, sheet_height))
+        rows.append(comparison_row(path.name, original, outputs, sheet_height, base))
 
     mean = {"original": _means([e["original"] for e in entries]), "gray": _means([e["gray"] for e in entries])}
     for s in styles:
@@ -264,6 +287,7 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
         "render_size": render_size, "seed": seed, "styles": list(styles), "count": len(entries), "images": entries, "mean": mean,
         **({"hint_points": hint_points, "hint_placement": hint_placement} if hint_points > 0 else {}),
         **({"saturation": colorizer.saturation} if colorizer is not None and colorizer.saturation != 1.0 else {}),
+        "gray_model": gray_model, **({"preserve": colorizer.preserve} if colorizer is not None else {}),
         "semantic": None if checker is None else {"classifier": checker.name, "input_size": checker.size}, "notes": notes,
     }, sheet_rows=rows)
 

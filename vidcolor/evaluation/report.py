@@ -178,7 +178,9 @@ def format_summary(results: Mapping) -> str:
     if "images" in sec:
         r = sec["images"]
         src = f"results in {r['out_dir']}" if r.get("out_dir") else f"weights: {r.get('weights')}, render size {r.get('render_size')}"
-        out.append(f"Photos: {r['count']} original(s) in {r['ref_dir']} ({src}); means:")
+        turned = "" if r.get("gray_model", "lightness") == "lightness" else ", turned gray by luma"
+        kept = f", keeping the input's {r['preserve']}" if r.get("preserve") and r["preserve"] != "luma" else ""
+        out.append(f"Photos: {r['count']} original(s) in {r['ref_dir']} ({src}{turned}{kept}); means:")
         out.append(f"  {'':<14}" + "".join(f"{name:>14}" for _, name, _ in _IMAGE_COLS))
         for label, vals in _image_table(r):
             out.append(f"  {label:<14}" + "".join(f"{v:>14}" for v in vals))

@@ -2,9 +2,10 @@
 
 ``Colorizer.colorize(gray)`` takes luminance ``[N,1,H,W]`` in [0,1] (L*/100) at full resolution, runs
 the network at the working resolution (short side ``render_size``, rounded to the network's
-stride), and returns full-resolution Lab. For plain colorization the output L *is* the input L and
-the predicted ab is upsampled with the fast guided filter on the full-resolution luminance; stylized
-L is upsampled bicubically and its ab guided by that L.
+stride), and returns full-resolution RGB. For plain colorization the predicted ab is upsampled with
+the fast guided filter on the full-resolution luminance and the result keeps the input's luma Y′
+(``preserve="luma"``, :func:`vidcolor.color.keep_luma`) or its L* (``"lightness"``); stylized L is
+upsampled bicubically and its ab guided by that L.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from vidcolor.color import AB_SCALE, lab_to_rgb
+from vidcolor.color import AB_SCALE, keep_luma, lab_to_rgb, lightness_to_luma
 from vidcolor.control.spread import is_sparse, spread_correction
 from vidcolor.errors import VidcolorError
 from vidcolor.models.generator import Generator
@@ -33,6 +34,10 @@ def bundled_weights() -> Path:
 
 
 MAX_SATURATION = 4.0
+
+
+PRESERVE = ("luma", "lightness")
+"""What plain colorization keeps of the gray input (:class:`Colorizer`'s ``preserve``)."""
 
 
 def check_saturation(value: float) -> float:
@@ -66,6 +71,11 @@ class Colorizer:
         saturation: scale of the output's chroma (1 = the model's calibrated colors, 0 = gray,
             > 1 more vivid; at most :data:`MAX_SATURATION`). Colors a user set (hints) or a reference
             carries are kept as given: the scale applies to the network's colors only.
+        preserve: what plain colorization keeps of the gray input: ``luma`` (default) — its luma Y′,
+            so the result turned gray again by any tool that takes luma (a video's Y plane, PIL,
+            OpenCV, FFmpeg) gives back the input exactly (:func:`vidcolor.color.keep_luma`; DeOldify
+            keeps Y′ too) — or ``lightness``: its CIE L* (``L* = f(Y′)``, exact for neutral grays only,
+            so saturated colors come out darker than a color original of that luma).
 
     ``chroma_bias`` (ab, from the metadata, default 0) is subtracted from the predicted ab of plain
     colorization before the gain: ``ab' = gain · (ab − bias)`` — an affine calibration, chosen on
@@ -82,9 +92,12 @@ class Colorizer:
 
     def __init__(self, weights: str | os.PathLike | None = None, device: str = "auto", precision: str = "auto",
                  render_size: int = DEFAULT_RENDER_SIZE, model: Generator | None = None, channels_last: bool = True,
-                 compile: bool = False, saturation: float = 1.0):
+                 compile: bool = False, saturation: float = 1.0, preserve: str = "luma"):
         self.device = resolve_device(device)
         self.saturation = check_saturation(saturation)
+        if preserve not in PRESERVE:
+            raise VidcolorError(f"preserve must be one of {', '.join(PRESERVE)}, not {preserve!r}")
+        self.preserve = preserve
         self.chroma_gain = 1.0
         self.chroma_gain_hints: float | None = None
         self.chroma_bias = (0.0, 0.0)
@@ -296,4 +309,7 @@ class Colorizer:
         if hints is not None:
             hints = resize_hints(hints.to(self.device).float(), tuple(low.shape[-2:]))
         lab = self.upsample(self.predict_low(low, style, hints), low, gray, style)
-        return lab_to_rgb(lab)
+        rgb = lab_to_rgb(lab)
+        if style == 0 and self.preserve == "luma":
+            rgb = keep_luma(rgb, lightness_to_luma(gray))
+        return rgb

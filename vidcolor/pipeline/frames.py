@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 import torch
 
-from vidcolor.color import lab_to_rgb, lab_to_rgb_u8, luma_lut
+from vidcolor.color import keep_luma, lab_to_rgb, lab_to_rgb_u8, lightness_to_luma, luma_lut
 from vidcolor.control.fullres import DecisionSmoother, composite, decide
 from vidcolor.pipeline.engine import Colorizer
 from vidcolor.pipeline.scenes import SceneDetector
@@ -69,6 +69,7 @@ class FrameProcessor:
         self.detector = SceneDetector() if (temporal or detect_scenes) else None
         self.first_written = first_written
         self.lut = luma_lut(8)
+        self.matrix = "bt601"   # the input's YCbCr matrix (VideoInfo.matrix): whose luma weights plain colorization keeps
         self._size: tuple[int, int] | None = None
         self._cuda = colorizer.device.type == "cuda"
         self._copy_stream = torch.cuda.Stream(colorizer.device) if self._cuda else None
@@ -157,10 +158,18 @@ class FrameProcessor:
         low = self._upload(np.stack([p.low for p in batch])[:, None])
         full = self._upload(self.lut[np.stack([p.full_u8 for p in batch])][:, None])
         rgb = lab_to_rgb(self.col.upsample(lab, low, full, self.style))
+        if self.style == 0 and self.col.preserve == "luma":
+            rgb = keep_luma(rgb, lightness_to_luma(full), self.matrix)
         return (rgb * 255 + 0.5).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
 
+    def _luma(self, r: Rendered) -> tuple:
+        """``(luma, matrix)`` arguments of :func:`lab_to_rgb_u8`: plain colorization keeps the input's
+        luma (:func:`vidcolor.color.keep_luma`), a style repaints lightness too."""
+        return (r.full_u8, self.matrix) if self.style == 0 and self.col.preserve == "luma" else (None,)
+
     def finish(self, r: Rendered) -> np.ndarray:
-        """Full-resolution uint8 RGB ``(H, W, 3)`` for a rendered frame."""
+        """Full-resolution uint8 RGB ``(H, W, 3)`` for a rendered frame (plain colorization keeps the
+        input's luma Y′ with the input's matrix, :attr:`matrix`)."""
         if r.rgb is not None:
             return r.rgb
         full, low, lab = self.lut[r.full_u8], r.low, r.lab_low
@@ -168,18 +177,17 @@ class FrameProcessor:
         if lab.shape[:2] == (H, W):
             L = full * 100.0 if self.style == 0 else lab[..., 0]
             ab = composite(lab[..., 1:], self.hint_plan, r.dense) if r.dense else lab[..., 1:]
-            return lab_to_rgb_u8(np.dstack([L, ab]))
+            return lab_to_rgb_u8(np.dstack([L, ab]), *self._luma(r))
         if self.style == 0:
             ab = guided_upsample_np(lab[..., 1:], low, full)
             if r.dense:
                 ab = composite(ab, self.hint_plan, r.dense)
             L = full * 100.0
-        else:
-            l_low = np.ascontiguousarray(lab[..., 0] / 100.0, dtype=np.float32)
-            lf = np.clip(cv2.resize(l_low, (W, H), interpolation=cv2.INTER_CUBIC), 0, 1)
-            ab = guided_upsample_np(lab[..., 1:], l_low, lf)
-            L = lf * 100.0
-        return lab_to_rgb_u8(np.dstack([L.astype(np.float32), ab]))
+            return lab_to_rgb_u8(np.dstack([L.astype(np.float32), ab]), *self._luma(r))
+        l_low = np.ascontiguousarray(lab[..., 0] / 100.0, dtype=np.float32)
+        lf = np.clip(cv2.resize(l_low, (W, H), interpolation=cv2.INTER_CUBIC), 0, 1)
+        ab = guided_upsample_np(lab[..., 1:], l_low, lf)
+        return lab_to_rgb_u8(np.dstack([(lf * 100.0).astype(np.float32), ab]))
 
 
 __all__ = ["FrameProcessor", "Prepared", "Rendered"]
