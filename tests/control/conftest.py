@@ -23,11 +23,11 @@ def frame_rgb(i: int, cut: int | None = CUT) -> np.ndarray:
     different (blue-gray, striped) shot with no square."""
     rng = np.random.default_rng(7)
     tex = rng.integers(0, 40, (H, W), dtype=np.int64)
-    if cut is not None and i >= cut:
+    if cut is not None and i >= cut:   # another shot: its own grain, not shot 1's (a cut shares no pixels)
         img = np.zeros((H, W, 3), np.int64)
         img[:] = (150, 160, 190)
         img[:, ::8] = (60, 60, 90)
-        return np.clip(img + tex[..., None] // 2, 0, 255).astype(np.uint8)
+        return np.clip(img + np.random.default_rng(8).integers(0, 40, (H, W), dtype=np.int64)[..., None] // 2, 0, 255).astype(np.uint8)
     img = np.zeros((H, W, 3), np.int64)
     img[:] = (40, 110, 40)
     img += tex[..., None] // 2
