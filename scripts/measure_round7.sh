@@ -12,7 +12,7 @@ source scripts/measure_env.sh
 if [ "${1:-videos}" = videos ]; then
   $V/python scripts/eval_control.py videos $OCV/vtest.avi $OCV/tree.avi $KIVY $MECA/balle-jbart.mp4 \
       data/cache/root/kphotoalbum/usr/share/kphotoalbum/demo/movie.avi --weights $W --frames 101 \
-      --json $R/r${ROUND:-7}_control_videos.json > $R/r${ROUND:-7}_control_videos.txt 2>&1
+      --json $R/r7_control_videos.json > $R/r7_control_videos.txt 2>&1
 fi
 if [ "${1:-}" = styles ]; then
   { echo "# python scripts/hints_in_styles.py runs/semantic_r3/val_images.txt"

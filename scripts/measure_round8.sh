@@ -3,7 +3,10 @@
 #   bash scripts/measure_round8.sh photos   # plain colorization keeping the input's luma vs its L*, on the three held-out
 #                                           # photo sets turned gray both ways (L* and Rec.601 luma), automatic and with
 #                                           # 10 true-color points (vidcolor eval --gray G --preserve P --hint-points 10)
-#   ROUND=8 bash scripts/measure_round7.sh videos   # reference keyframes on the 5 held-out videos (r8_control_videos.*)
+#   bash scripts/measure_round8.sh videos   # reference keyframes on the 5 held-out videos (r8_control_videos.*), the
+#                                           # keyframe round trip on a 4-shot film (r8_control_roundtrip.*)
+#   bash scripts/measure_round8.sh speed    # 640×480 end to end (bench_pipeline.py) and 768×576 automatic vs reference vs
+#                                           # 10 points (eval_control.py speed): the finishing that keeps luma included
 # Python: $VENV, else ./.venv (scripts/measure_env.sh). Run alone on the machine (2 cores).
 set -x
 cd "$(dirname "$0")/.."
@@ -23,4 +26,15 @@ if [ "${1:-photos}" = photos ]; then
         $V/python scripts/pool_eval.py /tmp/r8p_${gm}_${pres}_heldout_public/metrics.json /tmp/r8p_${gm}_${pres}_heldout_opencv/metrics.json; } >> $out
     done
   done
+fi
+if [ "${1:-}" = videos ]; then
+  $V/python scripts/eval_control.py videos $OCV/vtest.avi $OCV/tree.avi $KIVY $MECA/balle-jbart.mp4 \
+      data/cache/root/kphotoalbum/usr/share/kphotoalbum/demo/movie.avi --weights $W --frames 101 \
+      --json $R/r8_control_videos.json > $R/r8_control_videos.txt 2>&1
+  $V/python scripts/eval_control.py roundtrip $KIVY $OCV/vtest.avi $MECA/balle-jbart.mp4 $OCV/tree.avi --weights $W --frames 60 \
+      --json $R/r8_control_roundtrip.json > $R/r8_control_roundtrip.txt 2>&1
+fi
+if [ "${1:-}" = speed ]; then
+  $V/python scripts/bench_pipeline.py --weights $W --styles none --json $R/r8_bench_pipeline.json > $R/r8_bench_pipeline.txt 2>&1
+  $V/python scripts/eval_control.py speed $OCV/vtest.avi --weights $W --counts 300 --json $R/r8_control_speed.json > $R/r8_control_speed.txt 2>&1
 fi
