@@ -87,7 +87,7 @@ def export_keyframes(film: str | os.PathLike, folder: str | os.PathLike, coloriz
             if sh is None:
                 continue
             gray = torch.from_numpy(lut[fr.image])[None, None]
-            rgb = colorizer.colorize(gray, style)[0].permute(1, 2, 0).cpu().numpy()
+            rgb = colorizer.colorize(gray, style, matrix=reader.info.matrix)[0].permute(1, 2, 0).cpu().numpy()
             bgr = cv2.cvtColor((np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8), cv2.COLOR_RGB2BGR)
             with atomic_output(folder / sh.file) as tmp:
                 if not cv2.imwrite(str(tmp), bgr, [cv2.IMWRITE_PNG_COMPRESSION, 3]):

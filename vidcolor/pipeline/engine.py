@@ -299,9 +299,10 @@ class Colorizer:
         return torch.cat([L * 100.0, ab], 1)
 
     @torch.inference_mode()
-    def colorize(self, gray: torch.Tensor, style: int = 0, hints: torch.Tensor | None = None) -> torch.Tensor:
+    def colorize(self, gray: torch.Tensor, style: int = 0, hints: torch.Tensor | None = None, matrix: str = "bt601") -> torch.Tensor:
         """Full-resolution gray ``[N,1,H,W]`` in [0,1] → full-resolution RGB ``[N,3,H,W]`` in [0,1].
-        ``hints``: optional full-resolution hint map ``[N,3,H,W]``."""
+        ``hints``: optional full-resolution hint map ``[N,3,H,W]``. ``matrix``: whose luma weights
+        plain colorization keeps (a video frame's YCbCr matrix; photos: BT.601)."""
         from vidcolor.models.hints import resize_hints
 
         gray = gray.to(self.device).float()
@@ -311,5 +312,5 @@ class Colorizer:
         lab = self.upsample(self.predict_low(low, style, hints), low, gray, style)
         rgb = lab_to_rgb(lab)
         if style == 0 and self.preserve == "luma":
-            rgb = keep_luma(rgb, lightness_to_luma(gray))
+            rgb = keep_luma(rgb, lightness_to_luma(gray), matrix)
         return rgb
