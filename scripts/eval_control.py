@@ -127,6 +127,8 @@ def even(img: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------- photos
 def photos(args) -> dict:
     col = Colorizer(args.weights)
+    if args.no_nonlocal:
+        args.spread = dict(args.spread or {}, nonlocal_weight=0.0)
     if args.spread:   # another spreading setting, for comparison (e.g. round 2's 1.5,0.1,0.03,0)
         import functools
 
@@ -314,6 +316,7 @@ def main() -> None:
                    help="random points, or where a user would put them (the largest automatic chroma errors first)")
     p.add_argument("--spread", default=None, type=_spread_setting, metavar="SIGMA_S,SIGMA_R,GUIDE_BLUR,GLOBAL_WEIGHT",
                    help="measure another hint-spreading setting (vidcolor/control/spread.py), e.g. round 2's 1.5,0.1,0.03,0")
+    p.add_argument("--no-nonlocal", action="store_true", help="the spreading without its non-local term (round 7's)")
     for name in ("videos", "roundtrip", "speed"):
         q = sub.add_parser(name)
         q.add_argument("videos", nargs="+")

@@ -60,6 +60,14 @@ GLOBAL9 = [dict(global_weight=g, global_count=k, max_short=None) for g in (0.5, 
 JOINT10 = [dict(sigma_s=ss, sigma_r=sr, guide_blur=0.01, global_weight=g, global_count=60.0, max_short=None)
            for ss in (0.3, 0.6) for sr in (0.035, 0.05) for g in (2.0, 4.0)]
 SPEED11 = [dict(max_short=m) for m in (None, 192, 128, 96)]
+# round 8: a non-local term gated by the number of hints (off in round 7); the rest as shipped
+NONLOCAL12 = [dict(nonlocal_weight=g, nonlocal_count=k, nonlocal_l=sl, nonlocal_ab=sab)
+              for g in (2.0, 8.0) for k in (60.0,) for sl in (0.1,) for sab in (12.0, 24.0)]
+NONLOCAL13 = [dict(nonlocal_weight=g, nonlocal_count=k, nonlocal_l=sl, nonlocal_ab=sab)
+              for g in (4.0, 16.0, 64.0) for k in (20.0, 60.0) for sl in (0.05, 0.1, 0.2) for sab in (24.0,)]
+NONLOCAL14 = [dict(nonlocal_weight=g, nonlocal_count=60.0, nonlocal_l=sl, nonlocal_ab=sab)
+              for g in (4.0, 8.0) for sl in (0.03, 0.05) for sab in (12.0, 24.0)]
+
 SETS = {
     "round2": [dict(zip(("sigma_s", "sigma_r", "prior", "guide_blur", "local_sigma", "local_weight"), c), global_weight=0.0, max_short=None)
                for c in CANDIDATES_ROUND2],
@@ -70,6 +78,9 @@ SETS = {
     "joint10": JOINT10,
     "speed11": SPEED11,
     "global_chosen": [dict(global_weight=g, global_count=60.0, max_short=None) for g in (0.0, 2.0, 4.0)],
+    "nonlocal12": [dict(nonlocal_weight=0.0)] + NONLOCAL12,
+    "nonlocal13": [dict(nonlocal_weight=0.0)] + NONLOCAL13,
+    "nonlocal14": [dict(nonlocal_weight=0.0)] + NONLOCAL14,
 }
 
 

@@ -153,3 +153,25 @@ def test_sparse_means_some_but_few_pixels():
     h[1, 2, 10, 10] = 1
     h[2, 2] = 1
     assert is_sparse(h).tolist() == [False, True, False]
+
+
+def test_the_non_local_term_reaches_look_alike_regions_only_with_several_hints():
+    """Ten hints on dark pixels whose network chroma is bluish reach the other dark, bluish island
+    across strong edges (same features), not the bright one; one hint reaches neither."""
+    h, w = 96, 128
+    g = torch.full((1, 1, h, w), 0.75)
+    g[..., :, :40] = 0.25                    # the hinted dark region, left
+    g[..., 30:66, 90:120] = 0.25             # a dark island, right, walled off by bright pixels
+    feats = torch.zeros(1, 2, h, w)
+    feats[:, 1] = torch.where(g[:, 0] < 0.5, -20.0, 10.0)   # the network's b*: bluish where dark
+    corr = torch.zeros(1, 2, h, w)
+    corr[:, 0] = 25.0                        # every hint asks for more a*
+    many = sum(_point(y=y, x=x) for y in (15, 40, 65, 85) for x in (8, 20, 32))[:, :, :, :].clamp(max=1)
+    off = dict(features=feats, nonlocal_weight=0.0)
+    on = dict(features=feats)
+    island, bright = (0, 0, 48, 105), (0, 0, 10, 70)
+    d_on, d_off = spread_correction(g, many, corr, **on), spread_correction(g, many, corr, **off)
+    assert d_on[island] > d_off[island] + 0.1 * 25          # the look-alike island gets more of the correction
+    assert abs(d_on[bright] - d_off[bright]) < 0.02 * 25     # the bright region does not
+    one = _point(x=20)
+    assert torch.allclose(spread_correction(g, one, corr, **on), spread_correction(g, one, corr, **off))

@@ -70,6 +70,21 @@ LOCAL_WEIGHT = 16.0
 #: carried through a video fades out of the global term as it fades)
 GLOBAL_WEIGHT = 4.0
 GLOBAL_COUNT = 60.0
+#: a non-local term (round 8): with several hints, every pixel also gets the corrections of the
+#: hints whose *features* it shares — blurred lightness (σ ``NONLOCAL_L``, in [0, 1]) and the
+#: network's own chroma (σ ``NONLOCAL_AB``, ab units) — wherever it is in the frame, as a pseudo-hint
+#: of weight ``γ_nl(x) = NONLOCAL_WEIGHT·(K−1)/(K−1 + NONLOCAL_COUNT)·max_j w_j(x)``: like the
+#: global term, gated by the number of hints K, because one point says nothing about the rest of
+#: the frame (round 6 tried the term without that gate: ten random points gained, but one point on
+#: a yellow fruit turned the sky yellow — ``docs/results/r6_nonlocal_spread_rejected.txt``). 0: off.
+#: Chosen on the 47 validation photos (``scripts/tune_spread.py --set nonlocal12/13/14``,
+#: ``docs/results/r8_tune_spread_nonlocal*.txt``): the best mean gain over random10 / worst1 / worst3
+#: among the settings that leave no scenario below the term switched off — +2.07 / +0.55 / +0.84 dB
+#: over automatic, against +1.83 / +0.55 / +0.82 without it (with one point the gate is 0: unchanged)
+NONLOCAL_WEIGHT = 8.0
+NONLOCAL_COUNT = 60.0
+NONLOCAL_L = 0.05
+NONLOCAL_AB = 12.0
 #: frames whose short side is longer are spread at this size and the filtered sums upsampled
 #: (None: at the working size): the correction is smooth, and the recursion costs per column. On the
 #: 47 validation photos (``--set speed11``, ``docs/results/r6_tune_spread_speed11.txt``) 96 px was
@@ -164,7 +179,9 @@ def spread_correction(gray: torch.Tensor, conf: torch.Tensor, correction: torch.
                       sigma_r: float = SIGMA_R, prior: float = PRIOR, iterations: int = ITERATIONS,
                       guide_blur: float = GUIDE_BLUR, local_sigma: float = LOCAL_SIGMA,
                       local_weight: float = LOCAL_WEIGHT, global_weight: float = GLOBAL_WEIGHT,
-                      global_count: float = GLOBAL_COUNT, max_short: int | None = MAX_SHORT) -> torch.Tensor:
+                      global_count: float = GLOBAL_COUNT, max_short: int | None = MAX_SHORT, features: torch.Tensor | None = None,
+                      nonlocal_weight: float = NONLOCAL_WEIGHT, nonlocal_count: float = NONLOCAL_COUNT,
+                      nonlocal_l: float = NONLOCAL_L, nonlocal_ab: float = NONLOCAL_AB) -> torch.Tensor:
     """Spread sparse chroma corrections along objects.
 
     ``gray [N,1,H,W]`` in [0, 1] (the frame the edges come from), ``conf [N,1,H,W]`` in [0, 1] (hint
@@ -177,7 +194,9 @@ def spread_correction(gray: torch.Tensor, conf: torch.Tensor, correction: torch.
     are fractions of the short side, so the result does not depend on the working resolution.
     ``max_short``: frames with a longer short side are filtered at that size (hints kept as
     points: confidence max-pooled, corrections confidence-averaged) and the filtered sums upsampled
-    bilinearly; the global term and the division stay at full size."""
+    bilinearly; the global term and the division stay at full size. ``features``: the network's
+    chroma ``[N,2,H,W]`` (ab units), for the non-local term (``nonlocal_*``, module constants; off
+    without ``features`` or at weight 0)."""
     import torch.nn.functional as F
 
     h, w = gray.shape[-2:]
@@ -205,7 +224,46 @@ def spread_correction(gray: torch.Tensor, conf: torch.Tensor, correction: torch.
         others = (count - 1).clamp_min(0)   # a hint's own correction says nothing about the rest of the frame
         gamma = torch.where(others > 0, global_weight * others / (others + global_count).clamp_min(1e-6), 0.0).view(-1, 1, 1, 1)
         num = num + gamma * torch.cat([mean.view(-1, 2, 1, 1), torch.ones_like(gamma)], 1)
+    if nonlocal_weight > 0 and features is not None:
+        num = num + _nonlocal(gray, conf, correction, features, nonlocal_weight, nonlocal_count, nonlocal_l, nonlocal_ab,
+                              guide_blur)
     return num[:, :2] / (num[:, 2:3] + prior)
+
+
+def _nonlocal(gray, conf, correction, features, weight, count, sigma_l, sigma_ab, blur) -> torch.Tensor:
+    """``[N,3,H,W]`` (γ_nl·r_nl, γ_nl) of the non-local term (module docstring): each hint ``j``
+    (8-connected blob of ``conf > 0``) has its correction ``r_j``, peak confidence ``c_j`` and
+    features (blurred lightness ``L_j``, network chroma ``ab_j``, confidence-weighted over the blob);
+    ``w_j(x) = c_j·exp(−(L(x)−L_j)²/2σ_l² − |ab(x)−ab_j|²/2σ_ab²)``, ``r_nl = Σ w_j r_j / Σ w_j``."""
+    import cv2
+    import numpy as np
+
+    n, _, h, w = gray.shape
+    out = torch.zeros(n, 3, h, w, dtype=torch.float32, device=gray.device)
+    lum = _blur(gray.float().contiguous(), blur * min(h, w))
+    for k in range(n):
+        m = conf[k, 0].float()
+        k_blobs, labels = cv2.connectedComponents((m > 0).cpu().numpy().astype(np.uint8), connectivity=8)
+        if k_blobs <= 2:   # K − 1 = 0: no term
+            continue
+        lab = torch.from_numpy(labels).to(gray.device).flatten().long()
+        wm = m.flatten()
+        feats = torch.cat([correction[k].float().flatten(1), lum[k].flatten(1), features[k].float().flatten(1)], 0).t()   # [HW, 5]
+        sums = torch.zeros(k_blobs, 6, device=gray.device).index_add_(0, lab, torch.cat([feats * wm[:, None], wm[:, None]], 1))[1:]
+        peak = torch.zeros(k_blobs, device=gray.device).scatter_reduce_(0, lab, wm, "amax")[1:]
+        per = sums[:, :5] / sums[:, 5:].clamp_min(1e-6)          # [K, 5]: r (2), L, ab (2)
+        K = float(peak.sum())
+        if K <= 1:
+            continue
+        g = weight * (K - 1) / (K - 1 + count)
+        dl = (lum[k, 0][None] - per[:, 2, None, None]) ** 2 / (2 * sigma_l**2)                       # [K, H, W]
+        dab = ((features[k][None].float() - per[:, 3:5, None, None]) ** 2).sum(1) / (2 * sigma_ab**2)
+        wj = peak[:, None, None] * torch.exp(-(dl + dab))
+        r = (wj[:, None] * per[:, :2, None, None]).sum(0) / wj.sum(0).clamp_min(1e-6)                # [2, H, W]
+        gam = g * wj.max(0).values
+        out[k, :2] = gam * r
+        out[k, 2] = gam
+    return out
 
 
 def hint_mean(conf: torch.Tensor, correction: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
