@@ -78,10 +78,13 @@ SETS = {
     "joint10": JOINT10,
     "speed11": SPEED11,
     "global_chosen": [dict(global_weight=g, global_count=60.0, max_short=None) for g in (0.0, 2.0, 4.0)],
-    "nonlocal12": [dict(nonlocal_weight=0.0)] + NONLOCAL12,
+    "nonlocal12": [dict(nonlocal_weight=0.0)] + NONLOCAL12,   # (sets before these ran without the non-local term: see below)
     "nonlocal13": [dict(nonlocal_weight=0.0)] + NONLOCAL13,
     "nonlocal14": [dict(nonlocal_weight=0.0)] + NONLOCAL14,
 }
+
+for _name in ("round2", "local6", "local7", "global8", "global9", "joint10", "speed11", "global_chosen"):   # as they were run
+    SETS[_name] = [dict(c, nonlocal_weight=0.0) for c in SETS[_name]]
 
 
 def to_u8(t: torch.Tensor) -> np.ndarray:

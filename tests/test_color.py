@@ -44,5 +44,18 @@ def test_opencv_path_matches_torch_and_keeps_8bit_luma():
     assert (plain.astype(np.float64) @ np.asarray(luma_weights("bt601")) - y).mean() < -0.3
 
 
+def test_opencv_path_clips_near_black_like_torch():
+    """Near black the luma shift pushes channels below 0: they clip to 0 (not |x|), as on the GPU path."""
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 40, (24, 32)).astype(np.uint8)
+    ab = rng.uniform(-40, 40, (24, 32, 2)).astype(np.float32)
+    lab = np.dstack([luma_lut(8)[y] * 100.0, ab]).astype(np.float32)
+    u8 = lab_to_rgb_u8(lab, y)
+    ref = keep_luma(lab_to_rgb(torch.from_numpy(lab).permute(2, 0, 1)[None]),
+                    torch.from_numpy(y / 255.0)[None, None].float())[0].permute(1, 2, 0).numpy() * 255
+    # (|x| instead of clipping flipped 23 % of these pixels up; the two clip out-of-gamut colors a little differently)
+    assert (np.abs(u8 - ref).max(-1) <= 1.5).mean() > 0.97 and np.abs(u8 - ref).max() < 10
+
+
 def test_unknown_matrix_falls_back_to_bt601():
     assert luma_weights(None) == luma_weights("fcc") == LUMA_WEIGHTS["bt601"]

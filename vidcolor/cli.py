@@ -264,6 +264,8 @@ def eval_(ref_dir, out_dir, video, ref_video, weights, style_list, render_size, 
         raise VidcolorError("--weights is only used to colorize now; leave it out with --out")
     if (out_dir or not ref_dir) and saturation != 1.0:
         raise VidcolorError("--saturation is only used to colorize photos now (--ref without --out)")
+    if not ref_dir and gray_model != "lightness":
+        raise VidcolorError("--gray is about photos (--ref): how the originals are turned gray")
     if (out_dir or not ref_dir) and preserve != "luma":
         raise VidcolorError("--preserve is only used to colorize photos now (--ref without --out)")
     results = {}

@@ -32,8 +32,9 @@ def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
 def rgb_to_gray(rgb: torch.Tensor) -> torch.Tensor:
     """sRGB ``[N,3,H,W]`` → CIE lightness ``L*/100`` as ``[N,1,H,W]`` in [0,1].
 
-    This is the network's input: a black-and-white frame is treated as its L* channel, so a
-    colorized result that keeps the input luminance converts back to exactly the same L*.
+    This is the network's input: a black-and-white frame is treated as its L* channel. (Plain
+    colorization then keeps the input's luma, :func:`keep_luma`, so its result turned gray by luma
+    gives the input back; by L* it does so for neutral colors only.)
     """
     return rgb_to_lab(rgb)[:, :1] / 100.0
 
@@ -134,5 +135,5 @@ def lab_to_rgb_u8(lab, luma=None, matrix: str | None = "bt601"):
     rgb = cv2.cvtColor(np.ascontiguousarray(lab, dtype=np.float32), cv2.COLOR_Lab2RGB)
     if luma is not None:
         y = luma.astype(np.float32) * np.float32(1.0 / 255.0) if luma.dtype == np.uint8 else np.asarray(luma, np.float32)
-        rgb = cv2.transform(cv2.merge([rgb, y]), _keep_luma_matrix(matrix))
+        rgb = cv2.max(cv2.transform(cv2.merge([rgb, y]), _keep_luma_matrix(matrix)), 0.0)   # convertScaleAbs takes |x|
     return cv2.convertScaleAbs(rgb, alpha=255.0)

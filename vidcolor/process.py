@@ -23,7 +23,7 @@ from vidcolor.errors import VidcolorError
 from vidcolor.io.image import IMAGE_EXTS, IMAGE_EXTS_ALPHA, has_color, read_alpha, read_image, write_image
 from vidcolor.io.lock import locks_output
 from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file, probe_video
-from vidcolor.io.video_writer import holds_alpha
+from vidcolor.io.video_writer import holds_alpha, output_matrix
 from vidcolor.outputs import (COLOR_NOTE, PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_clashes, check_codec, check_output,
                               default_output, is_image, video_input_notes)
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, check_saturation
@@ -81,7 +81,7 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
 def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frames, deinterlace=False):
     with VideoReader(inp, fmt="gray", deinterlace=deinterlace, alpha=holds_alpha(codec)) as reader:
         info = reader.info
-        fp.matrix = info.matrix
+        fp.matrix = output_matrix(info.matrix)
         total = info.frame_count if max_frames is None else min(max_frames, info.frame_count or max_frames)
         if batch_size is None:
             batch_size = col.suggest_batch_size(info.height, info.width)

@@ -56,3 +56,9 @@ def test_bad_gray_model_and_preserve(ref, tiny_weights, tmp_path):
     assert r.exit_code == 1 and r.output.startswith("Error: --preserve is only used to colorize photos now")
     r = CliRunner().invoke(cli, ["eval", "--ref", str(ref), "--weights", str(tiny_weights), "--gray", "luma", "--no-semantic"])
     assert r.exit_code == 0 and "turned gray by luma" in r.output
+    clip = tmp_path / "v.mp4"
+    from tests.clips import make_clip
+
+    make_clip(clip, n_frames=3)
+    r = CliRunner().invoke(cli, ["eval", "--video", str(clip), "--gray", "luma"])
+    assert r.exit_code == 1 and r.output.startswith("Error: --gray is about photos (--ref)")

@@ -397,3 +397,9 @@ def test_wrong_frame_shape_is_rejected(tmp_path):
         with VideoWriter(tmp_path / "out.mp4", info) as writer:
             writer.write(np.zeros((48, 63, 3), np.uint8))
     assert not (tmp_path / "out.mp4").exists()
+
+
+def test_output_matrix_keeps_601_and_709_and_writes_others_as_709():
+    from vidcolor.io.video_writer import output_matrix
+
+    assert [output_matrix(m) for m in ("bt601", "bt709", "bt2020", "smpte240m", None)] == ["bt601", "bt709"] + ["bt709"] * 3

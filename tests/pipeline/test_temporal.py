@@ -173,3 +173,20 @@ def test_segments_warm_up_as_long_as_the_style_stabilizer_remembers():
     pencil = TemporalStabilizer.for_style("pencil")
     assert default_warmup("pencil") == pencil.settle_frames() > DEFAULT_WARMUP
     assert max(pencil.strength, pencil.detail_strength) ** default_warmup("pencil") < 0.021
+
+
+def test_a_cut_to_a_flat_frame_stays_a_cut_and_very_wide_frames_are_checked_safely():
+    """Black, a flash or a gray card after a textured shot is a cut (a gain fit could make a flat
+    frame "match" anything); frames 8 px tall at the detector's 96 px (a 12:1 film) do not crash the flow."""
+    from vidcolor.pipeline.scenes import continuity
+
+    a = (_texture(72, 128, 0, sigma=4) * 255).astype(np.uint8)
+    small = SceneDetector._features(a)[0]
+    for level in (0, 128, 255):
+        assert continuity(small, SceneDetector._features(np.full_like(a, level))[0]) == 0.0
+    wide = (_texture(40, 480, 1, sigma=3) * 255).astype(np.uint8)
+    f0, f1 = SceneDetector._features(wide)[0], SceneDetector._features(np.roll(wide, 6, axis=1))[0]
+    assert f0.shape[0] == 8 and continuity(f0, f1) > 0.5
+    frames = [np.roll(wide, 2 * t, axis=1) for t in range(12)] + [np.full_like(wide, 0)] * 4
+    det = SceneDetector()
+    assert [i for i, f in enumerate(frames) if det.update(i, f)] == [12]

@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Iterator
 from vidcolor.batch.journal import file_sha256
 from vidcolor.batch.plan import Segment
 from vidcolor.io.video import VideoReader
-from vidcolor.io.video_writer import VideoWriter, holds_alpha
+from vidcolor.io.video_writer import VideoWriter, holds_alpha, output_matrix
 from vidcolor.outputs import video_input_notes
 from vidcolor.pipeline.engine import Colorizer
 from vidcolor.pipeline.frames import FrameProcessor
@@ -46,6 +46,7 @@ class SegmentJob:
     hint_plan: str | None = None   # folder of a HintPlan (user colors carried through the shots), or None
     deinterlace: bool = False      # deinterlace an interlaced input before colorizing (VideoReader)
     saturation: float = 1.0        # scale of the colors' chroma (Colorizer)
+    preserve: str = "luma"         # what plain colorization keeps of the gray input (Colorizer)
 
 
 class _SegmentWriter(VideoWriter):
@@ -64,15 +65,17 @@ class _SegmentWriter(VideoWriter):
             self.first_time = Fraction(self._last_pts) * self._tb
 
 
-def colorizer_for(colorizer: Colorizer, render_size: int, saturation: float | None = None) -> Colorizer:
+def colorizer_for(colorizer: Colorizer, render_size: int, saturation: float | None = None, preserve: str | None = None) -> Colorizer:
     """``colorizer`` itself, or a shallow copy sharing its model with another working size (and
-    ``saturation``, when given)."""
+    ``saturation`` and ``preserve``, when given)."""
     saturation = colorizer.saturation if saturation is None else saturation
-    if colorizer.render_size == render_size and colorizer.saturation == saturation:
+    preserve = colorizer.preserve if preserve is None else preserve
+    if colorizer.render_size == render_size and colorizer.saturation == saturation and colorizer.preserve == preserve:
         return colorizer
     other = copy.copy(colorizer)
     other.render_size = render_size
     other.saturation = saturation
+    other.preserve = preserve
     return other
 
 
@@ -83,7 +86,7 @@ def render_segment(colorizer: Colorizer, job: SegmentJob, progress: Callable[[in
     """
     t0 = time.time()
     seg = job.segment
-    col = colorizer_for(colorizer, job.render_size, job.saturation)
+    col = colorizer_for(colorizer, job.render_size, job.saturation, job.preserve)
     seeking = seg.warm_pts is not None
     reader = VideoReader(job.input, fmt="gray", start_pts=seg.warm_pts if seeking else None,
                          first_index=seg.warm_frame if seeking else 0, deinterlace=job.deinterlace, alpha=holds_alpha(job.codec))
@@ -96,7 +99,7 @@ def render_segment(colorizer: Colorizer, job: SegmentJob, progress: Callable[[in
 
             plan = HintPlan.load(job.hint_plan)
         fp = FrameProcessor(col, col.style_index(job.style), temporal=job.temporal, detect_scenes=True, first_written=start, hint_plan=plan)
-        fp.matrix = info.matrix
+        fp.matrix = output_matrix(info.matrix)
         batch_size = job.batch_size or col.suggest_batch_size(info.height, info.width)
         writer = _SegmentWriter(job.path, info, codec=job.codec, crf=job.crf, audio_source=None, alpha=True)
         try:

@@ -172,6 +172,12 @@ def _open_journal(work: Path, inp: Path, settings: dict, resume: bool, segment_s
     return Journal.create(work / "journal.json", identity, settings, plan_to_dict(index, segments)), False
 
 
+RENDER_VERSION = 8
+"""What a frame looks like for given settings changed in round 8 (plain colorization keeps the
+film's luma, scene cuts are checked against motion, hints spread non-locally): a work folder from
+an earlier version starts over instead of joining old segments to new ones."""
+
+
 @locks_output
 def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *,
                             segment_seconds: float | None = None, warmup: int | None = None, resume: bool = True,
@@ -238,7 +244,7 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
             colorizer = Colorizer(weights, device=device, render_size=render_size, saturation=1.0 if saturation is None else saturation)
         colorizer.style_index(style)
         fingerprint = render_fingerprint(colorizer.model, colorizer.calibration)
-    settings = {"style": style, "weights": fingerprint,
+    settings = {"style": style, "weights": fingerprint, "render": RENDER_VERSION,
                 "render_size": render_size, "temporal": temporal, "codec": codec, "crf": crf,
                 "segment_seconds": float(segment_seconds), "warmup": warmup}
     if deinterlace:  # only when set, so journals written before the option still match
@@ -246,6 +252,9 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     saturation = check_saturation(saturation if saturation is not None else colorizer.saturation if colorizer is not None else 1.0)
     if saturation != 1.0:  # likewise
         settings["saturation"] = saturation
+    preserve = colorizer.preserve if colorizer is not None else "luma"
+    if preserve != "luma":
+        settings["preserve"] = preserve
     if controls:
         from vidcolor.control.apply import controls_fingerprint
 
@@ -277,7 +286,8 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     if controls:
         hint_dir = _install_plan(work, planned)
     jobs = [SegmentJob(str(inp.resolve()), str(_segment_file(work, s.index, ext).resolve()), s, style, temporal, codec, crf,
-                       render_size, batch_size, hint_dir, deinterlace=deinterlace, saturation=saturation) for s in pending]
+                       render_size, batch_size, hint_dir, deinterlace=deinterlace, saturation=saturation, preserve=preserve)
+            for s in pending]
     total = journal.plan.get("frames")
     done_frames = sum(journal.done(i)["frames"] for i in reused)
     partial = [0]  # frames of the segment in progress (warm-up included), for the progress bar

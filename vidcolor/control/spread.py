@@ -234,7 +234,8 @@ def _nonlocal(gray, conf, correction, features, weight, count, sigma_l, sigma_ab
     """``[N,3,H,W]`` (γ_nl·r_nl, γ_nl) of the non-local term (module docstring): each hint ``j``
     (8-connected blob of ``conf > 0``) has its correction ``r_j``, peak confidence ``c_j`` and
     features (blurred lightness ``L_j``, network chroma ``ab_j``, confidence-weighted over the blob);
-    ``w_j(x) = c_j·exp(−(L(x)−L_j)²/2σ_l² − |ab(x)−ab_j|²/2σ_ab²)``, ``r_nl = Σ w_j r_j / Σ w_j``."""
+    ``w_j(x) = c_j·exp(−(L(x)−L_j)²/2σ_l² − |ab(x)−ab_j|²/2σ_ab²)``, ``r_nl = Σ w_j r_j / Σ w_j``.
+    Sparse hint maps only (≤ :data:`SPARSE_FRACTION` of the frame): dense ones reach everywhere anyway."""
     import cv2
     import numpy as np
 
@@ -243,6 +244,8 @@ def _nonlocal(gray, conf, correction, features, weight, count, sigma_l, sigma_ab
     lum = _blur(gray.float().contiguous(), blur * min(h, w))
     for k in range(n):
         m = conf[k, 0].float()
+        if float((m > 0).float().mean()) > SPARSE_FRACTION:   # dense hints (a reference, a painted area) cover the frame already
+            continue
         k_blobs, labels = cv2.connectedComponents((m > 0).cpu().numpy().astype(np.uint8), connectivity=8)
         if k_blobs <= 2:   # K − 1 = 0: no term
             continue
@@ -256,12 +259,19 @@ def _nonlocal(gray, conf, correction, features, weight, count, sigma_l, sigma_ab
         if K <= 1:
             continue
         g = weight * (K - 1) / (K - 1 + count)
-        dl = (lum[k, 0][None] - per[:, 2, None, None]) ** 2 / (2 * sigma_l**2)                       # [K, H, W]
-        dab = ((features[k][None].float() - per[:, 3:5, None, None]) ** 2).sum(1) / (2 * sigma_ab**2)
-        wj = peak[:, None, None] * torch.exp(-(dl + dab))
-        r = (wj[:, None] * per[:, :2, None, None]).sum(0) / wj.sum(0).clamp_min(1e-6)                # [2, H, W]
-        gam = g * wj.max(0).values
-        out[k, :2] = gam * r
+        sw = torch.zeros(h, w, device=gray.device)
+        swr = torch.zeros(2, h, w, device=gray.device)
+        wmax = torch.zeros(h, w, device=gray.device)
+        for j0 in range(0, per.shape[0], 16):   # hints in chunks: memory stays 16 frames' worth, however many
+            p, c = per[j0:j0 + 16], peak[j0:j0 + 16]
+            dl = (lum[k, 0][None] - p[:, 2, None, None]) ** 2 / (2 * sigma_l**2)                        # [k, H, W]
+            dab = ((features[k][None].float() - p[:, 3:5, None, None]) ** 2).sum(1) / (2 * sigma_ab**2)
+            wj = c[:, None, None] * torch.exp(-(dl + dab))
+            sw += wj.sum(0)
+            swr += (wj[:, None] * p[:, :2, None, None]).sum(0)
+            wmax = torch.maximum(wmax, wj.max(0).values)
+        gam = g * wmax
+        out[k, :2] = gam * swr / sw.clamp_min(1e-6)
         out[k, 2] = gam
     return out
 

@@ -177,7 +177,9 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
     picture gray (the baseline is that gray image, R = G = B = Y′). Plain colorization keeps the
     input's luma (``preserve="luma"``, the default of :class:`~vidcolor.pipeline.engine.Colorizer`)
     or its L* (``"lightness"``); the two protocols favour one each on saturated colors, so a
-    figure says which it used.
+    figure says which it used. With ``out_dir`` the results were made elsewhere: ``gray_model``
+    then only sets the gray baseline (and the sheets' gray column) to compare them with — it should
+    be how their inputs were turned gray.
     Its results come from ``out_dir`` — ``<stem>.<style>.<ext>``, the names ``vidcolor process
     --style STYLE -o OUT_DIR`` writes — or, when ``out_dir`` is None, from a
     :class:`~vidcolor.pipeline.engine.Colorizer` (``weights`` or the bundled model, ``device``,
@@ -225,7 +227,8 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
     originals = list_images(ref_dir)
     if out_dir is not None:
         if weights is not None or colorizer is not None or saturation != 1.0 or preserve != "luma":
-            raise VidcolorError("evaluating results from an output folder uses no weights (nor a saturation); give either the folder or weights")
+            raise VidcolorError("evaluating results from an output folder uses no weights (nor a saturation or preserve); "
+                                "give either the folder or weights")
         if not Path(out_dir).is_dir():
             raise VidcolorError(f"results folder '{out_dir}' does not exist")
         results_for = {p: {s: find_result(out_dir, p, s) for s in styles} for p in originals}  # fail before any work

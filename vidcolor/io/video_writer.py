@@ -59,6 +59,13 @@ ALPHA_CODECS: dict[str, str] = {".mov": "prores", ".mkv": "ffv1", ".avi": "ffv1"
 """Output extension -> the codec that keeps an input's alpha channel there (ProRes 4444, FFV1 BGRA)."""
 
 
+def output_matrix(matrix: str | None) -> str:
+    """The YCbCr matrix the writer encodes an input of ``matrix`` with: BT.601 and BT.709 are kept,
+    others (SMPTE 240M, BT.2020) written as BT.709. Plain colorization keeps luma with these weights,
+    so the output's Y plane is the input's."""
+    return matrix if matrix in _COLOR_TAGS else "bt709"
+
+
 def holds_alpha(codec: str) -> bool:
     """True if the writer keeps an alpha channel in ``codec`` (prores: 4444 with alpha; ffv1: BGRA)."""
     spec = _CODECS.get(codec)
@@ -219,7 +226,7 @@ class VideoWriter:
             ctx.codec_tag = "hvc1"  # what Apple players expect
         if info.sample_aspect_ratio:
             ctx.sample_aspect_ratio = info.sample_aspect_ratio
-        self._matrix = info.matrix if info.matrix in _COLOR_TAGS else "bt709"
+        self._matrix = output_matrix(info.matrix)
         if self._pix_fmt.startswith("yuv"):
             ctx.colorspace, ctx.color_primaries, ctx.color_trc = _COLOR_TAGS[self._matrix]
             ctx.color_range = 1  # tv

@@ -69,7 +69,7 @@ class FrameProcessor:
         self.detector = SceneDetector() if (temporal or detect_scenes) else None
         self.first_written = first_written
         self.lut = luma_lut(8)
-        self.matrix = "bt601"   # the input's YCbCr matrix (VideoInfo.matrix): whose luma weights plain colorization keeps
+        self.matrix = "bt601"   # the output's YCbCr matrix (output_matrix(VideoInfo.matrix)): whose luma weights plain colorization keeps
         self._size: tuple[int, int] | None = None
         self._cuda = colorizer.device.type == "cuda"
         self._copy_stream = torch.cuda.Stream(colorizer.device) if self._cuda else None

@@ -41,6 +41,9 @@ cut candidate to count as motion instead (module docstring)."""
 MATCH_TOLERANCE = 8.0
 """Difference (gray levels of 255, on the detector's blurred 96-px frames) under which a pixel of the
 new frame matches the previous one moved onto it, after the exposure fit."""
+FLAT = 2.0
+"""A new frame whose gray levels (0–255, blurred 96-px frame) vary less than this (standard deviation)
+is flat — black, a flash, a gray card — and cannot show continuity: the candidate stays a cut."""
 FB_TOLERANCE = 1.0
 """Forward-backward flow disagreement (pixels of the 96-px frames) under which a match counts: flow
 between unrelated pictures can still pair up texture locally, but not consistently both ways."""
@@ -55,6 +58,12 @@ def continuity(prev_small: np.ndarray, small: np.ndarray) -> float:
     from vidcolor.flow.dis import compute_flow, pixel_grid
 
     a, b = prev_small.astype(np.float32), small.astype(np.float32)
+    if float(b.std()) < FLAT:   # a flat frame (black, a white flash, a gray card) shows nothing that moved: a new shot
+        return 0.0
+    if min(b.shape) < 32:   # DIS needs room for its pyramid (it crashes on frames 8–15 px tall: very wide films)
+        k = 32.0 / min(b.shape)
+        size = (round(b.shape[1] * k), round(b.shape[0] * k))
+        a, b = cv2.resize(a, size, interpolation=cv2.INTER_LINEAR), cv2.resize(b, size, interpolation=cv2.INTER_LINEAR)
     a8, b8 = np.clip(a, 0, 255).astype(np.uint8), np.clip(b, 0, 255).astype(np.uint8)
     flow, back = compute_flow(b8, a8, "medium"), compute_flow(a8, b8, "medium")
     h, w = b.shape
@@ -68,6 +77,9 @@ def continuity(prev_small: np.ndarray, small: np.ndarray) -> float:
     keep = np.ones(x.size, bool)
     for _ in range(2):   # exposure: b ≈ g·moved + o, fitted on all pixels, then on the better-matching half
         g, o = np.polyfit(x[keep], y[keep], 1) if x[keep].std() > 1e-3 else (1.0, float(np.mean(y[keep] - x[keep])))
+        if not 0.5 <= g <= 2.0:   # an exposure change, not a fade to flat: keep the gain plausible
+            g = float(np.clip(g, 0.5, 2.0))
+            o = float(np.median(y[keep] - g * x[keep]))
         r = np.abs(y - (g * x + o))
         keep = r <= np.median(r)
     gx, gy = cv2.Sobel(b, cv2.CV_32F, 1, 0), cv2.Sobel(b, cv2.CV_32F, 0, 1)
