@@ -11,6 +11,8 @@ Conversions use :mod:`kornia.color` so they run batched on any device.
 
 from __future__ import annotations
 
+import functools
+
 import torch
 from kornia.color import lab_to_rgb as _lab_to_rgb
 from kornia.color import rgb_to_lab as _rgb_to_lab
@@ -114,12 +116,16 @@ def keep_luma(rgb: torch.Tensor, luma: torch.Tensor, matrix: str | None = "bt601
     return (rgb + (luma.to(rgb.dtype) - (rgb * w).sum(1, keepdim=True))).clamp(0, 1)
 
 
+@functools.lru_cache(maxsize=8)
 def _keep_luma_matrix(matrix: str | None):
-    """``3×4`` matrix taking ``(R′, G′, B′, Y′_in)`` to :func:`keep_luma`'s result (before clipping)."""
+    """``3×4`` matrix taking ``(R′, G′, B′, Y′_in)`` to :func:`keep_luma`'s result (before clipping);
+    built once per matrix (finishing asks for it every frame), read-only."""
     import numpy as np
 
     w = np.asarray(luma_weights(matrix), np.float32)
-    return np.hstack([np.eye(3, dtype=np.float32) - w[None, :], np.ones((3, 1), np.float32)])
+    m = np.hstack([np.eye(3, dtype=np.float32) - w[None, :], np.ones((3, 1), np.float32)])
+    m.flags.writeable = False
+    return m
 
 
 def lab_to_rgb_u8(lab, luma=None, matrix: str | None = "bt601"):

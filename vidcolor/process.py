@@ -17,10 +17,10 @@ import numpy as np
 import torch
 
 from vidcolor.batch.segments import AUTO_SEGMENT_AFTER, process_video_segmented
-from vidcolor.color import LUMA_WEIGHTS, luma_to_lightness
+from vidcolor.color import luma_to_lightness
 from vidcolor.control.apply import Controls, image_hint_map, plan_video
 from vidcolor.errors import VidcolorError
-from vidcolor.io.image import IMAGE_EXTS, IMAGE_EXTS_ALPHA, has_color, read_alpha, read_image, write_image
+from vidcolor.io.image import IMAGE_EXTS, IMAGE_EXTS_ALPHA, has_color, luma601, read_alpha, read_image, write_image
 from vidcolor.io.lock import locks_output
 from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file, probe_video
 from vidcolor.io.video_writer import holds_alpha, output_matrix
@@ -140,7 +140,7 @@ def process_image(input: str | os.PathLike, output: str | os.PathLike, style: st
     scale = 65535.0 if img.dtype == np.uint16 else 255.0
     t = torch.from_numpy(img.astype(np.float32) / scale)
     # a color photo is taken as its Rec.601 luma, like a video's Y plane (the luma plain colorization keeps)
-    gray = luma_to_lightness((t @ torch.tensor(LUMA_WEIGHTS["bt601"]) if t.dim() == 3 else t)[None, None])
+    gray = luma_to_lightness((torch.from_numpy(luma601(img) / np.float32(scale)) if t.dim() == 3 else t)[None, None])
     hints = image_hint_map(controls, tuple(gray.shape[-2:]), col) if controls else None
     rgb = col.colorize(gray, s_idx, hints)[0].permute(1, 2, 0).cpu().numpy()
     depth = 16 if img.dtype == np.uint16 and out.suffix.lower() in {".png", ".tif", ".tiff"} else 8

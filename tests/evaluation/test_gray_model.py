@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from tests.photos import write_photos
 from vidcolor.cli import cli
 from vidcolor.errors import VidcolorError
 from vidcolor.evaluation import evaluate_images
@@ -14,14 +15,7 @@ from vidcolor.evaluation import evaluate_images
 
 @pytest.fixture
 def ref(tmp_path):
-    folder = tmp_path / "ref"
-    folder.mkdir()
-    rng = np.random.default_rng(1)
-    for i in range(2):   # saturated blobs: where luma and L* disagree most
-        img = cv2.GaussianBlur(rng.integers(0, 255, (40, 56, 3), dtype=np.uint8), (9, 9), 0)
-        img = cv2.cvtColor(cv2.cvtColor(img, cv2.COLOR_BGR2HSV) | np.array([0, 160, 0], np.uint8), cv2.COLOR_HSV2BGR)
-        cv2.imwrite(str(folder / f"p{i}.png"), img)
-    return folder
+    return write_photos(tmp_path / "ref", (40, 56), 9, seed=1, saturate=True)   # saturated blobs: where luma and L* disagree most
 
 
 def _psnr(a, b):

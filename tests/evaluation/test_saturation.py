@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import cv2
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from tests.photos import write_photos
 from vidcolor.cli import cli
 from vidcolor.errors import VidcolorError
 from vidcolor.evaluation import evaluate_images
@@ -14,13 +13,7 @@ from vidcolor.evaluation import evaluate_images
 
 @pytest.fixture
 def ref(tmp_path):
-    folder = tmp_path / "ref"
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    for i in range(2):
-        img = cv2.GaussianBlur(rng.integers(0, 255, (40, 56, 3), dtype=np.uint8), (5, 5), 0)
-        cv2.imwrite(str(folder / f"p{i}.png"), img)
-    return folder
+    return write_photos(tmp_path / "ref", (40, 56), 5, seed=0)
 
 
 def test_saturation_scales_the_scored_colors(ref, tiny_weights):

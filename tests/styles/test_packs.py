@@ -14,6 +14,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
+from tests.photos import write_photos
 from vidcolor.cli import cli
 from vidcolor.color import rgb_to_lab
 from vidcolor.errors import VidcolorError
@@ -53,13 +54,7 @@ def painting(tmp_path):
 
 @pytest.fixture
 def photos(tmp_path):
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    for i in range(2):
-        img = cv2.GaussianBlur(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8), (7, 7), 0)
-        cv2.imwrite(str(folder / f"p{i}.jpg"), img)
-    return folder
+    return write_photos(tmp_path / "photos", (48, 64), 7, seed=0, ext=".jpg")
 
 
 def _learn(name, painting, photos, weights, **kw):

@@ -236,27 +236,18 @@ def _nonlocal(gray, conf, correction, features, weight, count, sigma_l, sigma_ab
     features (blurred lightness ``L_j``, network chroma ``ab_j``, confidence-weighted over the blob);
     ``w_j(x) = c_j·exp(−(L(x)−L_j)²/2σ_l² − |ab(x)−ab_j|²/2σ_ab²)``, ``r_nl = Σ w_j r_j / Σ w_j``.
     Sparse hint maps only (≤ :data:`SPARSE_FRACTION` of the frame): dense ones reach everywhere anyway."""
-    import cv2
-    import numpy as np
-
     n, _, h, w = gray.shape
     out = torch.zeros(n, 3, h, w, dtype=torch.float32, device=gray.device)
     lum = _blur(gray.float().contiguous(), blur * min(h, w))
     for k in range(n):
-        m = conf[k, 0].float()
-        if float((m > 0).float().mean()) > SPARSE_FRACTION:   # dense hints (a reference, a painted area) cover the frame already
+        if float((conf[k, 0] > 0).float().mean()) > SPARSE_FRACTION:   # dense hints (a reference, a painted area) cover the frame already
             continue
-        k_blobs, labels = cv2.connectedComponents((m > 0).cpu().numpy().astype(np.uint8), connectivity=8)
-        if k_blobs <= 2:   # K − 1 = 0: no term
+        got = _blobs(conf[k, 0], torch.cat([correction[k].float(), lum[k], features[k].float()], 0))
+        if got is None:
             continue
-        lab = torch.from_numpy(labels).to(gray.device).flatten().long()
-        wm = m.flatten()
-        feats = torch.cat([correction[k].float().flatten(1), lum[k].flatten(1), features[k].float().flatten(1)], 0).t()   # [HW, 5]
-        sums = torch.zeros(k_blobs, 6, device=gray.device).index_add_(0, lab, torch.cat([feats * wm[:, None], wm[:, None]], 1))[1:]
-        peak = torch.zeros(k_blobs, device=gray.device).scatter_reduce_(0, lab, wm, "amax")[1:]
-        per = sums[:, :5] / sums[:, 5:].clamp_min(1e-6)          # [K, 5]: r (2), L, ab (2)
+        per, peak = got                                           # [K, 5]: r (2), L, ab (2); [K]
         K = float(peak.sum())
-        if K <= 1:
+        if K <= 1:   # K − 1 = 0: no term
             continue
         g = weight * (K - 1) / (K - 1 + count)
         sw = torch.zeros(h, w, device=gray.device)
@@ -282,23 +273,33 @@ def hint_mean(conf: torch.Tensor, correction: torch.Tensor) -> tuple[torch.Tenso
     over its pixels, its weight its peak confidence ``c_j``): ``mean = Σ c_j r_j / Σ c_j`` and
     ``count = Σ c_j`` (the number of hints when all are fully trusted; hints carried through a video
     count less as their confidence fades). ``conf [N,1,H,W]`` in [0, 1], ``correction [N,2,H,W]``."""
-    import cv2
-    import numpy as np
-
     n = conf.shape[0]
     mean = torch.zeros(n, 2, dtype=torch.float32, device=conf.device)
     count = torch.zeros(n, dtype=torch.float32, device=conf.device)
     for k in range(n):
-        m = conf[k, 0].float()
-        k_blobs, labels = cv2.connectedComponents((m > 0).cpu().numpy().astype(np.uint8), connectivity=8)
-        if k_blobs <= 1:
+        got = _blobs(conf[k, 0], correction[k].float())
+        if got is None:
             continue
-        lab = torch.from_numpy(labels).to(conf.device).flatten().long()
-        w = m.flatten()
-        weighted = torch.cat([correction[k].float().flatten(1).t() * w[:, None], w[:, None]], 1)   # [HW, 3]
-        sums = torch.zeros(k_blobs, 3, device=conf.device).index_add_(0, lab, weighted)[1:]
-        peak = torch.zeros(k_blobs, device=conf.device).scatter_reduce_(0, lab, w, "amax")[1:]
-        r = sums[:, :2] / sums[:, 2:].clamp_min(1e-6)
+        r, peak = got
         count[k] = peak.sum()
         mean[k] = (peak[:, None] * r).sum(0) / count[k].clamp_min(1e-6)
     return mean, count
+
+
+def _blobs(m: torch.Tensor, values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The separate hints of one confidence map ``m [H,W]`` (8-connected blobs of ``m > 0``):
+    ``(means [K,C], peaks [K])`` — each blob's ``m``-weighted mean of ``values [C,H,W]`` and its
+    peak confidence — or None without hints."""
+    import cv2
+    import numpy as np
+
+    m = m.float()
+    k_blobs, labels = cv2.connectedComponents((m > 0).cpu().numpy().astype(np.uint8), connectivity=8)
+    if k_blobs <= 1:
+        return None
+    lab = torch.from_numpy(labels).to(m.device).flatten().long()
+    w = m.flatten()
+    weighted = torch.cat([values.flatten(1).t() * w[:, None], w[:, None]], 1)   # [HW, C+1]
+    sums = torch.zeros(k_blobs, weighted.shape[1], device=m.device).index_add_(0, lab, weighted)[1:]
+    peak = torch.zeros(k_blobs, device=m.device).scatter_reduce_(0, lab, w, "amax")[1:]
+    return sums[:, :-1] / sums[:, -1:].clamp_min(1e-6), peak

@@ -259,7 +259,7 @@ class Colorizer:
                 # area in a style only part of the way (17–19 ab units from the painted color, 7.5 in
                 # plain colorization), the smooth correction keeps the style's texture
                 i = spread.nonzero()[:, 0]
-                out[i, 1:] += spread_correction(x[i].float(), conf[i], hint_ab[i] - out[i, 1:], features=out[i, 1:].clone())
+                out[i, 1:] += spread_correction(x[i].float(), conf[i], hint_ab[i] - out[i, 1:], features=out[i, 1:])   # (indexing by i copies)
             if style == 0:
                 out[:, 1:] = out[:, 1:] + conf * (hint_ab - out[:, 1:])
         return out
