@@ -90,7 +90,7 @@ def test_log_events(full_run):
     assert {"g_rec", "g_total"} <= by_stage["pretrain"].keys()
     assert {"d_real", "d_fake", "g_adv"} <= by_stage["adversarial"].keys()
     assert {"td_real", "td_fake", "g_temp", "g_tadv"} <= by_stage["temporal"].keys()
-    evals = {e["when"]: e["heldout_synthetic_warping_error"] for e in log if e["event"] == "eval"}
+    evals = {e["when"]: e["val_synthetic_warping_error"] for e in log if e["event"] == "eval"}
     assert evals.keys() == {"before", "after"}
     assert all(isinstance(v, float) and v >= 0 for v in evals.values())
 

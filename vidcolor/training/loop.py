@@ -187,7 +187,8 @@ def _samples(trainer: GANTrainer, val, cfg: TrainConfig, path: Path) -> None:
 
 @torch.no_grad()
 def _clip_warping_error(trainer: GANTrainer, val, cfg: TrainConfig, n_clips: int) -> float:
-    """Mean warping error of the EMA generator on held-back synthetic clips (exact flows, masks)."""
+    """Mean warping error of the EMA generator on synthetic clips (exact flows, masks) made from the
+    validation images: held back from training, not a held-out test."""
     ds = SyntheticClipDataset(val, ("none",), cfg.data.crop, 3, plain_fraction=1.0, occluders=True)
     errs = []
     for i in range(n_clips):
@@ -283,7 +284,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
                 clip = name == "temporal"
                 if clip and ctx.is_main and start == 0:
                     before = _clip_warping_error(trainer, val, cfg, cfg.eval_clips)
-                    log({"event": "eval", "stage": name, "when": "before", "heldout_synthetic_warping_error": before})
+                    log({"event": "eval", "stage": name, "when": "before", "val_synthetic_warping_error": before})
                 ds = SyntheticClipDataset(entries, tuple(cfg.data.styles), cfg.data.crop, cfg.data.clip_len, cfg.data.plain_fraction, cfg.data.occluders) if clip \
                     else PairDataset(entries, tuple(cfg.data.styles), cfg.data.crop, cfg.data.plain_fraction, cfg.data.scale_jitter)
                 if clip and video_clips:
@@ -316,7 +317,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
                     plot_losses(out / "log.jsonl", out / "loss_curves.png")
                 if clip and ctx.is_main:
                     after = _clip_warping_error(trainer, val, cfg, cfg.eval_clips)
-                    log({"event": "eval", "stage": name, "when": "after", "heldout_synthetic_warping_error": after})
+                    log({"event": "eval", "stage": name, "when": "after", "val_synthetic_warping_error": after})
                 if until == name:
                     break
         final = out / "generator_ema.safetensors"
