@@ -402,4 +402,7 @@ def bench(input, style, weights, device, render_size, frames, batch, no_temporal
 
 
 def main() -> None:
+    from vidcolor.openmp import apply_openmp_defaults
+
+    apply_openmp_defaults()  # before anything imports torch
     cli(prog_name="vidcolor")

@@ -23,6 +23,7 @@ from typing import Iterable, Iterator
 
 from vidcolor.batch.render import SegmentJob, render_segment
 from vidcolor.errors import VidcolorError
+from vidcolor.openmp import openmp_env
 
 INSTALL_HINT = "pip install 'vidcolor[ray]'"
 
@@ -92,6 +93,8 @@ class RayExecutor:
         self.retries = retries
         self._weights = str(Path(weights).resolve()) if weights is not None else None
         self._threads = threads
+        # workers share their nodes: OpenMP threads that sleep rather than spin (vidcolor.openmp)
+        self._options["runtime_env"] = {"env_vars": openmp_env()}
         self._actor_class = ray.remote(max_restarts=retries, max_task_retries=retries)(SegmentWorker)
         self.actors = [self._spawn() for _ in range(count)]
         self.replaced = 0  # actors started to replace dead ones
