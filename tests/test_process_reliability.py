@@ -21,6 +21,8 @@ from click.testing import CliRunner
 from tests.batch.conftest import decoded, make_gop_clip, video_pts
 from tests.clips import make_clip
 from vidcolor.cli import cli
+from vidcolor.errors import VidcolorError
+from vidcolor.outputs import check_side_output
 
 ROOT = Path(__file__).parents[1]
 SLOW = """
@@ -161,7 +163,8 @@ def test_name_clash_is_refused_before_any_work(tmp_path, tiny_weights, overwrite
                                  "--weights", str(tiny_weights), "-q", *extra])
     assert r.exit_code == 1
     assert "would both be written to" in r.output and "clip.none.mp4" in r.output
-    assert list(out.iterdir()) == []
+    assert "vidcolor batch" in r.output  # advice a process user can follow
+    assert not out.exists()  # refused before the output folder was made
 
 
 def test_existing_outputs_are_all_named_before_any_work(tmp_path, tiny_weights):
@@ -239,3 +242,96 @@ def test_identical_runs_write_identical_bytes(tmp_path, tiny_weights, clip):
         r = CliRunner().invoke(cli, args(clip, out, tiny_weights, "--resume", "--segment-seconds", "0.5"))
         assert r.exit_code == 0, r.output
     assert segs[0].read_bytes() == segs[1].read_bytes()
+
+
+def _process(*args, weights):
+    return CliRunner().invoke(cli, ["process", *map(str, args), "--weights", str(weights), "-q"])
+
+
+def test_scenes_file_is_checked_before_any_work(tmp_path, tiny_weights):
+    clip = make_clip(tmp_path / "film.mp4", n_frames=4)
+    before = clip.read_bytes()
+    out = tmp_path / "out.mp4"
+    other = tmp_path / "notes.csv"
+    other.write_text("mine\n")
+    cases = [
+        ([clip, "-o", out, "--scenes", clip], "is the input file"),
+        ([clip, "-o", out, "--scenes", out], "is the output file"),
+        ([clip, "-o", out, "--scenes", other], "already exists"),
+        ([clip, "-o", out, "--scenes", tmp_path / "nodir" / "cuts.csv"], "does not exist"),
+    ]
+    for args, message in cases:
+        r = _process(*args, weights=tiny_weights)
+        assert r.exit_code == 1 and message in r.output and "--scenes" in r.output, (args, r.output)
+        assert not out.exists() and clip.read_bytes() == before and other.read_text() == "mine\n"
+    with pytest.raises(VidcolorError, match="is a folder"):
+        check_side_output(tmp_path, "--scenes", [(clip, out)], overwrite=True)
+    r = _process(clip, "-o", out, "--scenes", other, "--overwrite", weights=tiny_weights)
+    assert r.exit_code == 0, r.output
+    assert other.read_text().startswith("scene,start_frame") and out.exists()
+
+
+def test_scenes_needs_one_video(tmp_path, tiny_weights):
+    a, b = make_clip(tmp_path / "a.mp4", n_frames=4), make_clip(tmp_path / "b.mp4", n_frames=4)
+    r = _process(a, b, "-o", tmp_path / "out", "--scenes", tmp_path / "cuts.csv", weights=tiny_weights)
+    assert r.exit_code == 1 and "single video" in r.output
+    assert not (tmp_path / "out").exists() and not (tmp_path / "cuts.csv").exists()
+
+
+def test_several_inputs_need_an_output_folder(tmp_path, tiny_weights):
+    a, b = make_clip(tmp_path / "a.mp4", n_frames=4), make_clip(tmp_path / "b.mp4", n_frames=4)
+    r = _process(a, b, "-o", tmp_path / "single.mp4", weights=tiny_weights)
+    assert r.exit_code == 1 and "looks like a file name" in r.output
+    assert not (tmp_path / "single.mp4").exists()
+    same = _process(a, a, "-o", tmp_path / "out", weights=tiny_weights)
+    assert same.exit_code == 1 and "is given twice" in same.output and not (tmp_path / "out").exists()
+
+
+def test_output_named_with_a_trailing_slash_is_a_folder(tmp_path, tiny_weights):
+    clip = make_clip(tmp_path / "film.mp4", n_frames=4)
+    r = _process(clip, "-o", f"{tmp_path / 'new'}/", weights=tiny_weights)
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "new" / "film.none.mp4").is_file()
+
+
+def test_options_that_would_be_ignored_are_refused(tmp_path, tiny_weights):
+    clip = make_clip(tmp_path / "film.mp4", n_frames=4)
+    out = tmp_path / "out.mov"
+    r = _process(clip, "-o", out, "--codec", "prores", "--crf", "10", weights=tiny_weights)
+    assert r.exit_code == 1 and "--crf has no effect" in r.output and not out.exists()
+    r = _process(clip, "-o", tmp_path / "out.mp4", "--ray-workers", "2", weights=tiny_weights)
+    assert r.exit_code == 1 and "needs --ray" in r.output and not (tmp_path / "out.mp4").exists()
+
+
+def test_output_extension_messages_say_what_to_do(tmp_path, tiny_weights):
+    clip = make_clip(tmp_path / "film.mp4", n_frames=4)
+    r = _process(clip, "-o", tmp_path / "out.avi", weights=tiny_weights)
+    assert r.exit_code == 1 and "--codec" in r.output and "mpeg4" in r.output
+    r = _process(clip, "-o", tmp_path / "out.png", weights=tiny_weights)
+    assert r.exit_code == 1 and "image file name" in r.output
+    r = _process(clip, "-o", tmp_path / "out.webm", weights=tiny_weights)
+    assert r.exit_code == 1 and "cannot write '.webm'" in r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["film.mp4"]
+    r = _process(clip, "-o", tmp_path / "out.avi", "--codec", "mpeg4", weights=tiny_weights)
+    assert r.exit_code == 0, r.output
+
+
+def test_a_cut_off_video_says_so(tmp_path, tiny_weights):
+    full = make_clip(tmp_path / "full.mkv", n_frames=144, codec="mjpeg")  # 6 s, every frame a keyframe
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size * 4 // 10])
+    r = CliRunner().invoke(cli, ["process", str(cut), "-o", str(tmp_path / "out.mkv"), "--weights", str(tiny_weights)])
+    assert r.exit_code == 0, r.output
+    assert "may be truncated" in r.output and "lasts 6.0 s" in r.output
+    r = CliRunner().invoke(cli, ["process", str(full), "-o", str(tmp_path / "whole.mkv"), "--weights", str(tiny_weights)])
+    assert r.exit_code == 0 and "truncated" not in r.output
+
+
+def test_a_cut_off_video_says_so_in_segments_too(tmp_path, tiny_weights):
+    full = make_clip(tmp_path / "full.mkv", n_frames=144, codec="mjpeg")
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size * 4 // 10])
+    r = CliRunner().invoke(cli, ["process", str(cut), "-o", str(tmp_path / "out.mkv"), "--weights", str(tiny_weights),
+                                 "--segment-seconds", "1"])
+    assert r.exit_code == 0, r.output
+    assert "may be truncated" in r.output

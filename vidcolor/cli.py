@@ -107,6 +107,14 @@ class _Progress:
             self.bar.close()
 
 
+def _check_crf(crf: int | None, codec: str | None) -> int:
+    """``--crf`` as given (18 if not), refused with a codec that has no such setting."""
+    if crf is not None and codec in ("prores", "ffv1"):
+        raise VidcolorError(f"--crf has no effect with --codec {codec} ({'lossless' if codec == 'ffv1' else 'a fixed-quality profile'}); "
+                            "leave it out, or use h264/hevc/mpeg4")
+    return 18 if crf is None else crf
+
+
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", type=click.Path(), help="Output file, or folder for several inputs / a folder input.")
@@ -118,8 +126,9 @@ class _Progress:
 @click.option("--render-size", default=256, show_default=True, type=click.IntRange(0), help="Short side the network runs at (0 = full resolution); output is always full resolution.")
 @click.option("--codec", type=click.Choice(["h264", "hevc", "prores", "ffv1", "mpeg4"]),
               help="Video codec (default: h264; for inputs with alpha, prores in .mov and ffv1 in .mkv/.avi, which keep it).")
-@click.option("--crf", default=18, show_default=True, type=click.IntRange(0, 51), help="Quality for h264/hevc (lower is better).")
-@click.option("--scenes", type=click.Path(dir_okay=False), help="Write the detected scene cuts (CSV) here.")
+@click.option("--crf", type=click.IntRange(0, 51), help="Quality for h264/hevc/mpeg4, lower is better (default: 18); prores and ffv1 have none.")
+@click.option("--scenes", type=click.Path(dir_okay=False),
+              help="Also write the scene cuts found in the video to this CSV (scene,start_frame,end_frame,start_time,end_time); one video input.")
 @click.option("--batch-size", type=click.IntRange(1), help="Frames per inference batch (default: 4 on CPU, from free memory on CUDA).")
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the generator (slower start, faster long runs).")
 @click.option("--resume/--no-resume", default=None,
@@ -150,6 +159,9 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
     from vidcolor.control.apply import Controls
     from vidcolor.process import process_paths
 
+    crf = _check_crf(crf, codec)
+    if ray_workers is not None and ray_address is None:
+        raise VidcolorError("--ray-workers sets the number of Ray workers; it needs --ray")
     show = not quiet and sys.stderr.isatty()
     with warnings.catch_warnings():  # the same messages are printed once below, as notes
         warnings.simplefilter("ignore", UserWarning)
@@ -161,7 +173,7 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
                                 saturation=saturation)
     for r in results:
         if not quiet:
-            extra = f", {r.frames} frames at {r.fps:.1f} fps" if r.kind == "video" else ""
+            extra = f", {r.frames} frames in {r.seconds:.1f} s ({r.fps:.1f} frames/s)" if r.kind == "video" else ""
             cuts = f", {len(r.cuts)} scene cut(s)" if r.kind == "video" and r.cuts else ""
             click.echo(f"{r.input} -> {r.output}{extra}{cuts}")
         for note in r.notes:
@@ -177,7 +189,7 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
 @click.option("--render-size", default=256, show_default=True, type=click.IntRange(0), help="Default short side the network runs at.")
 @click.option("--codec", type=click.Choice(["h264", "hevc", "prores", "ffv1", "mpeg4"]),
               help="Default video codec (default: h264; for films with alpha, prores in .mov and ffv1 in .mkv/.avi, which keep it).")
-@click.option("--crf", default=18, show_default=True, type=click.IntRange(0, 51))
+@click.option("--crf", type=click.IntRange(0, 51), help="Default quality for h264/hevc/mpeg4, lower is better (default: 18).")
 @click.option("--no-temporal", is_flag=True, help="Turn off flow-guided stabilization and scene-cut resets.")
 @click.option("--deinterlace", is_flag=True, help="Deinterlace interlaced films (yadif) before colorizing (a manifest may set it per film).")
 @click.option("--saturation", default=1.0, show_default=True, type=click.FloatRange(0, 4),
@@ -205,6 +217,9 @@ def batch(ctx, sources, output, style, weights, device, render_size, codec, crf,
     from vidcolor.pipeline.engine import check_saturation
 
     saturation = check_saturation(saturation)  # once, before any film (click's range lets nan through)
+    crf = _check_crf(crf, codec)
+    if ray_workers is not None and ray_address is None:
+        raise VidcolorError("--ray-workers sets the number of Ray workers; it needs --ray")
     base = FilmJob(Path(), None, style, render_size, codec, crf, not no_temporal, segment_seconds, deinterlace=deinterlace, saturation=saturation)
     jobs = collect_jobs(list(sources), base)
 

@@ -16,8 +16,8 @@ from vidcolor.errors import VidcolorError
 from vidcolor.io.image import IMAGE_EXTS
 from vidcolor.io.video_writer import ALPHA_CODECS, CODEC_EXTENSIONS
 
-__all__ = ["DEFAULT_CODEC", "ProcessResult", "auto_codec", "check_clashes", "check_codec", "check_output", "default_output", "is_image",
-           "same_file_key"]
+__all__ = ["DEFAULT_CODEC", "ProcessResult", "auto_codec", "check_clashes", "check_codec", "check_output", "check_side_output",
+           "default_output", "is_image", "same_file_key"]
 DEFAULT_CODEC = "h264"
 
 
@@ -94,12 +94,41 @@ def check_output(inp: Path, out: Path, overwrite: bool) -> None:
         raise VidcolorError(f"output folder '{out.parent}' does not exist")
 
 
+def check_side_output(path: str | os.PathLike, option: str, pairs: list[tuple[Path, Path]], overwrite: bool) -> Path:
+    """Check a second file a render writes beside its output (``--scenes``' cut list) before any work:
+    VidcolorError if it is one of the ``pairs``' inputs or outputs, a folder, in a folder that does
+    not exist, or exists (without ``overwrite``). ``option`` names it in the message."""
+    side = Path(path)
+    key = same_file_key(side)
+    for inp, out in pairs:
+        if key == same_file_key(inp):
+            raise VidcolorError(f"{option} '{side}' is the input file; choose another name for it")
+        if key == same_file_key(out):
+            raise VidcolorError(f"{option} '{side}' is the output file; choose another name for it")
+    if side.is_dir():
+        raise VidcolorError(f"{option} '{side}' is a folder; give a file name (e.g. cuts.csv)")
+    folder = side.parent if str(side.parent) else Path(".")
+    if not folder.is_dir():
+        raise VidcolorError(f"{option}: folder '{folder}' does not exist")
+    if side.exists() and not overwrite:
+        raise VidcolorError(f"{option} '{side}' already exists (use --overwrite to replace it)")
+    return side
+
+
 def check_codec(out: Path, codec: str, crf: int) -> None:
     """VidcolorError unless ``codec`` is known, fits ``out``'s extension and ``crf`` is in 0..51."""
     if codec not in CODEC_EXTENSIONS:
         raise VidcolorError(f"unknown codec '{codec}'; valid: {', '.join(CODEC_EXTENSIONS)}")
-    if out.suffix.lower() not in CODEC_EXTENSIONS[codec]:
-        raise VidcolorError(f"codec '{codec}' cannot be written to a '{out.suffix or 'no extension'}' file; use {', '.join(CODEC_EXTENSIONS[codec])}")
+    ext = out.suffix.lower()
+    if ext not in CODEC_EXTENSIONS[codec]:
+        containers = ", ".join(sorted({e for exts in CODEC_EXTENSIONS.values() for e in exts}))
+        if ext in IMAGE_EXTS:
+            raise VidcolorError(f"output '{out}' is an image file name; a video needs a video file ({containers})")
+        fits = [c for c, exts in CODEC_EXTENSIONS.items() if ext in exts]
+        if not fits:
+            raise VidcolorError(f"vidcolor cannot write '{ext or 'no extension'}' videos; name the output with one of {containers}")
+        raise VidcolorError(f"codec '{codec}' cannot be written to a '{ext}' file; use {', '.join(CODEC_EXTENSIONS[codec])}, "
+                            f"or --codec {' / '.join(fits)} for {ext}")
     if not 0 <= crf <= 51:
         raise VidcolorError(f"--crf must be in 0..51, got {crf}")
 
@@ -115,11 +144,13 @@ def same_file_key(path: str | os.PathLike) -> str:
     return os.path.normcase(str(p))
 
 
-def check_clashes(pairs: list[tuple[Path, Path]], overwrite: bool = False) -> None:
+def check_clashes(pairs: list[tuple[Path, Path]], overwrite: bool = False,
+                  advice: str = "give one an output of its own in the manifest") -> None:
     """Check every (input, output) pair before any work starts.
 
     VidcolorError if two inputs map to one output, if an output is one of the inputs, or (without
-    ``overwrite``) if an output exists; the message names every clash found, not only the first.
+    ``overwrite``) if an output exists; the message names every clash found, not only the first, and
+    ends a clash of two inputs with ``advice`` (how the caller's user gives them outputs of their own).
     """
     problems: list[str] = []
     seen: dict[str, Path] = {}
@@ -127,7 +158,10 @@ def check_clashes(pairs: list[tuple[Path, Path]], overwrite: bool = False) -> No
     for inp, out in pairs:
         key = same_file_key(out)
         if key in seen:
-            problems.append(f"'{seen[key]}' and '{inp}' would both be written to '{out}'")
+            if same_file_key(seen[key]) == same_file_key(inp):
+                problems.append(f"'{inp}' is given twice")
+            else:
+                problems.append(f"'{seen[key]}' and '{inp}' would both be written to '{out}'")
             continue
         seen[key] = inp
         if key in inputs:
@@ -135,7 +169,7 @@ def check_clashes(pairs: list[tuple[Path, Path]], overwrite: bool = False) -> No
         elif not overwrite and out.exists():
             problems.append(f"output '{out}' already exists (use --overwrite to replace it)")
     if len(problems) == 1:
-        raise VidcolorError(problems[0] + ("; give one an output of its own (-o, or a manifest)" if "both" in problems[0] else ""))
+        raise VidcolorError(problems[0] + (f"; {advice}" if "both" in problems[0] else ""))
     if problems:
         raise VidcolorError(f"{len(problems)} output problems, nothing was rendered:\n  " + "\n  ".join(problems))
 
@@ -143,6 +177,21 @@ def check_clashes(pairs: list[tuple[Path, Path]], overwrite: bool = False) -> No
 COLOR_NOTE = "the input already has color: only its luminance is used, its colors are replaced"
 PROGRESSIVE_NOTE = "--deinterlace: the input is progressive, nothing to deinterlace"
 _FIELDS = {"tff": "top field first", "bff": "bottom field first", "unknown": "field order not stated"}
+
+
+def ended_early_note(info, first_time: float | None, last_time: float | None, frames: int) -> str | None:
+    """A note when the decoded video stops well before the duration the file declares (by more than
+    1 s and 5 %): a file cut off in a copy or a download decodes up to where it ends, which is all
+    there is to render, but the user should hear that it is shorter than it says. None otherwise
+    (also when the header states no duration: nothing to compare with). ``first_time``/``last_time``:
+    seconds of the first and last frame rendered."""
+    if not info.duration or first_time is None or last_time is None:
+        return None
+    span = float(last_time - first_time + 1 / info.frame_rate)
+    if info.duration - span <= max(1.0, 0.05 * info.duration):
+        return None
+    return (f"the video ends after {span:.1f} s, but the file says it lasts {info.duration:.1f} s: it may be truncated "
+            f"or damaged ({frames} frames rendered)")
 
 
 def video_input_notes(info, color_seen: bool = False) -> list[str]:

@@ -25,7 +25,7 @@ from vidcolor.io.lock import locks_output
 from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file, probe_video
 from vidcolor.io.video_writer import holds_alpha, output_matrix
 from vidcolor.outputs import (COLOR_NOTE, PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_clashes, check_codec, check_output,
-                              default_output, is_image, video_input_notes)
+                              check_side_output, default_output, ended_early_note, is_image, video_input_notes)
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, check_saturation
 from vidcolor.pipeline.frames import FrameProcessor
 from vidcolor.pipeline.scenes import write_cut_list
@@ -63,6 +63,8 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     codec = auto_codec(inp, out, codec)
     check_codec(out, codec, crf)
     check_output(inp, out, overwrite)
+    if scenes:
+        check_side_output(scenes, "--scenes", [(inp, out)], overwrite)
     col = colorizer or Colorizer(weights, device=device, render_size=render_size, saturation=saturation)
     s_idx = col.style_index(style)
     t0 = time.time()
@@ -100,8 +102,14 @@ def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frame
                 if progress:
                     progress(done[0], total)
 
-            n = run_pipeline(source(), fp.infer, lambda r: writer.write(fp.finish(r), r.pts, alpha=r.alpha), batch_size=batch_size,
-                             on_batch=on_batch)
+            span = [None, None]  # first and last pts written
+
+            def sink(r):
+                writer.write(fp.finish(r), r.pts, alpha=r.alpha)
+                span[0] = r.pts if span[0] is None else span[0]
+                span[1] = r.pts
+
+            n = run_pipeline(source(), fp.infer, sink, batch_size=batch_size, on_batch=on_batch)
             if n == 0:
                 raise VidcolorError(f"'{inp}' has no decodable frames")
             writer.close()
@@ -113,6 +121,9 @@ def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frame
             notes.append(PROGRESSIVE_NOTE)
         if reader.corrupt_packets:
             notes.append(f"skipped {reader.corrupt_packets} corrupt packet(s) in the input")
+        early = None if max_frames is not None or span[0] is None else ended_early_note(info, span[0] * info.time_base, span[1] * info.time_base, n)
+        if early:
+            notes.append(early)
     return n, info, notes
 
 
@@ -167,16 +178,25 @@ def expand_inputs(inputs: list[str | os.PathLike]) -> list[Path]:
     return out
 
 
-def plan_outputs(inputs: list[Path], output: str | os.PathLike | None, style: str, codec: str | None, several: bool) -> list[Path]:
-    """Output path per input: ``-o`` file (single input), ``-o`` folder (several), or the default name
-    (``codec`` None: chosen per video, :func:`~vidcolor.outputs.default_output`)."""
+def plan_outputs(inputs: list[Path], output: str | os.PathLike | None, style: str, codec: str | None, several: bool) -> tuple[list[Path], Path | None]:
+    """Output path per input: ``-o`` file (single input), ``-o`` folder (several inputs, an existing
+    folder, or a name ending in a path separator), or the default name (``codec`` None: chosen per
+    video, :func:`~vidcolor.outputs.default_output`). Also returns the folder the caller must create
+    (after every check), or None. Creates nothing."""
     if output is None:
-        return [default_output(p, style, codec) for p in inputs]
+        return [default_output(p, style, codec) for p in inputs], None
     o = Path(output)
-    if several or o.is_dir():
-        o.mkdir(parents=True, exist_ok=True)
-        return [default_output(p, style, codec, o) for p in inputs]
-    return [o]
+    folder_meant = str(output).endswith(("/", os.sep))
+    if several or o.is_dir() or folder_meant:
+        if o.exists() and not o.is_dir():
+            raise VidcolorError(f"-o '{o}' is a file, but several inputs need an output folder")
+        if several and not o.exists() and not folder_meant and o.suffix.lower() in IMAGE_EXTS | set(VIDEO_EXTS):
+            raise VidcolorError(f"several inputs need an output folder, and '{o}' looks like a file name; "
+                                f"give a folder (e.g. -o {o.with_suffix('')}/) or render the inputs one at a time")
+        if not o.exists() and not (o.parent if str(o.parent) else Path(".")).is_dir():
+            raise VidcolorError(f"output folder '{o.parent}' does not exist")
+        return [default_output(p, style, codec, o) for p in inputs], (None if o.is_dir() else o)
+    return [o], None
 
 
 def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | None = None, style: str = "none", *, weights: str | None = None,
@@ -201,15 +221,21 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     saturation = check_saturation(saturation)
     files = expand_inputs(inputs)
     several = len(files) > 1 or any(Path(i).is_dir() for i in inputs)
-    outs = plan_outputs(files, output, style, codec, several)
-    check_clashes(list(zip(files, outs)), overwrite)
+    outs, new_folder = plan_outputs(files, output, style, codec, several)
+    check_clashes(list(zip(files, outs)), overwrite,
+                  advice="render them one at a time with -o, or use vidcolor batch with a manifest of outputs")
+    if scenes is not None:
+        if len(files) != 1 or is_image(files[0]):
+            raise VidcolorError("--scenes writes the scene cuts of one video; give a single video input")
+        check_side_output(scenes, "--scenes", list(zip(files, outs)), overwrite)
     if controls and len(files) != 1:
         raise VidcolorError("--hints, --hints-image and --reference apply to one input; give a single video or photo (or use vidcolor batch with a manifest)")
     if resume is False and (segment_seconds is not None or ray_address is not None):
         raise VidcolorError("--no-resume renders in one pass; it cannot be combined with --segment-seconds or --ray")
     codecs = {}
     for f, o in zip(files, outs):
-        check_output(f, o, overwrite)
+        if new_folder is None:  # a folder about to be created holds nothing yet (check_clashes saw the rest)
+            check_output(f, o, overwrite)
         if not is_image(f) and not is_video_file(f, probe=True):
             raise VidcolorError(f"'{f}' is neither a video nor an image vidcolor can read")
         if not is_image(f):
@@ -221,6 +247,18 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     if ray_address is None or any(is_image(f) for f in files):  # with Ray the workers load the model
         col = Colorizer(weights, device=device, render_size=render_size, compile=compile, saturation=saturation)
         col.style_index(style)
+    if new_folder is not None:
+        new_folder.mkdir()
+    try:
+        return _render_all(files, outs, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes, batch_size,
+                           progress_factory, segmented, segment_seconds, ray_address, ray_workers, controls, deinterlace, saturation)
+    finally:
+        if new_folder is not None and new_folder.is_dir() and not any(new_folder.iterdir()):
+            new_folder.rmdir()  # nothing was written: leave no empty folder behind
+
+
+def _render_all(files, outs, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes, batch_size,
+                progress_factory, segmented, segment_seconds, ray_address, ray_workers, controls, deinterlace, saturation):
     results = []
     for f, o in zip(files, outs):
         if is_image(f):
@@ -231,13 +269,13 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
                 if segmented[f]:
                     results.append(process_video_segmented(
                         f, o, style, colorizer=col, weights=weights, device=device, render_size=render_size, temporal=temporal,
-                        codec=codecs[f], crf=crf, overwrite=overwrite, scenes=scenes if len(files) == 1 else None, progress=bar,
+                        codec=codecs[f], crf=crf, overwrite=overwrite, scenes=scenes, progress=bar,
                         batch_size=batch_size, segment_seconds=segment_seconds, resume=True,
                         ray_address=ray_address, ray_workers=ray_workers, controls=controls, deinterlace=deinterlace,
                         saturation=saturation))
                     continue
                 results.append(process_video(f, o, style, colorizer=col, temporal=temporal, codec=codecs[f], crf=crf, overwrite=overwrite,
-                                             scenes=scenes if len(files) == 1 else None, progress=bar, batch_size=batch_size,
+                                             scenes=scenes, progress=bar, batch_size=batch_size,
                                              controls=controls, deinterlace=deinterlace))
             finally:
                 if bar is not None and hasattr(bar, "close"):

@@ -32,7 +32,7 @@ from vidcolor.errors import VidcolorError
 from vidcolor.io.lock import locks_output
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, bundled_weights, check_saturation
 from vidcolor.pipeline.scenes import Cut, write_cut_list
-from vidcolor.outputs import PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_codec, check_output
+from vidcolor.outputs import PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_codec, check_output, check_side_output, ended_early_note
 
 DEFAULT_SEGMENT_SECONDS = 60.0
 AUTO_SEGMENT_AFTER = 120.0  # s of film: `vidcolor process` renders longer videos in segments unless --no-resume
@@ -220,6 +220,8 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     codec = auto_codec(inp, out, codec)
     check_codec(out, codec, crf)
     check_output(inp, out, overwrite)
+    if scenes:
+        check_side_output(scenes, "--scenes", [(inp, out)], overwrite)
     if segment_seconds is None:
         cuda = device == "cuda" or (colorizer is not None and colorizer.device.type == "cuda")
         segment_seconds = auto_segment_seconds(_probe(inp), "cuda" if cuda else "cpu")
@@ -302,7 +304,12 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
         if ray_address is not None:
             from vidcolor.batch.ray_backend import RayExecutor
 
-            executor = own = RayExecutor(ray_address, weights=weights, device=device, workers=ray_workers, max_workers=len(jobs))
+            try:
+                executor = own = RayExecutor(ray_address, weights=weights, device=device, workers=ray_workers, max_workers=len(jobs))
+            except BaseException:
+                if not reused:  # no cluster: a work folder with nothing in it to resume is not left behind
+                    shutil.rmtree(work, ignore_errors=True)
+                raise
         else:
             executor = LocalExecutor(colorizer, on_batch)
     rendered, frames_rendered = [], 0
@@ -340,6 +347,11 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     n = sum(r["frames"] for r in records)
     if total is not None and n != total:
         notes.append(f"rendered {n} frames, the keyframe scan counted {total}")
+    last = records[-1]  # its frames' times, assuming its own frame rate (the note allows 5 %)
+    early = ended_early_note(info, Fraction(records[0]["first_time"]),
+                             Fraction(last["first_time"]) + (last["frames"] - 1) / info.frame_rate, n)
+    if early:
+        notes.append(early)
     cuts = [Cut(f, t, s) for r in records for f, t, s in r.get("cuts", [])]
     if scenes:
         write_cut_list(scenes, cuts, n, info.duration)

@@ -60,6 +60,8 @@ def parse_reference_specs(specs: list[str]) -> list[tuple[Path, int | None, floa
         p = Path(spec)
         if "=" not in spec or p.is_dir():
             if not p.is_dir():
+                if spec.endswith(("/", "\\")) or (not p.exists() and not p.suffix):
+                    raise VidcolorError(f"--reference folder not found: '{spec}'")
                 raise VidcolorError(f"--reference expects FRAME=IMAGE (e.g. 0=frame0.png, 83.2s=shot.png) or a folder, got '{spec}'")
             found = []
             for f in sorted(p.iterdir()):

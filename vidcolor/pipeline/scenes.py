@@ -131,9 +131,12 @@ class SceneDetector:
 
 
 def write_cut_list(path: str | Path, cuts: list[Cut], n_frames: int, duration: float | None) -> None:
-    """CSV of scenes: ``scene,start_frame,end_frame,start_time,end_time`` (end exclusive)."""
+    """CSV of scenes: ``scene,start_frame,end_frame,start_time,end_time`` (end exclusive), written
+    atomically (never half a file under ``path``)."""
+    from vidcolor.io.atomic import atomic_output
+
     starts = [(0, 0.0)] + [(c.frame, c.time) for c in cuts]
-    with open(path, "w", newline="") as fh:
+    with atomic_output(path) as tmp, open(tmp, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["scene", "start_frame", "end_frame", "start_time", "end_time"])
         for i, (f, t) in enumerate(starts):
