@@ -98,6 +98,8 @@ def test_model_in_memory(tiny_weights):
     assert col.styles == TINY.styles
     with pytest.raises(VidcolorError, match="unknown style .vangogh.; built-in: none"):
         col.style_index("vangogh")
+    with pytest.raises(VidcolorError, match=r"unknown style 'Oil' \(did you mean 'oil'\?\)"):
+        col.style_index("Oil")
 
 
 def test_chroma_class_head_serves_automatic_frames_and_hinted_ones_keep_their_calibration(tmp_path):

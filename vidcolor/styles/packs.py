@@ -136,7 +136,11 @@ def check_style_name(name: str) -> None:
     if name in STYLES or is_added_style(name):
         return
     added = added_style_names()
-    raise VidcolorError(f"unknown style {name!r}; built-in: {', '.join(STYLES)}"
+    import difflib
+
+    close = difflib.get_close_matches((name or "").strip().lower(), [*STYLES, *added], n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise VidcolorError(f"unknown style {name!r}{hint}; built-in: {', '.join(STYLES)}"
                         + (f"; added: {', '.join(added)}" if added else "; add one with 'vidcolor styles add NAME --image PAINTING'"))
 
 
