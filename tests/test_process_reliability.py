@@ -316,8 +316,41 @@ def test_output_extension_messages_say_what_to_do(tmp_path, tiny_weights):
     assert r.exit_code == 0, r.output
 
 
+def _video_with_longer_audio(path: Path, video_s: int = 3, audio_s: int = 7, rate: int = 24) -> Path:
+    """An MKV whose audio goes on after the video (Matroska stores no per-stream duration)."""
+    import av
+    from fractions import Fraction
+
+    from tests.clips import frame_image
+
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("mjpeg", rate=rate)
+        vs.width, vs.height, vs.pix_fmt = 64, 48, "yuvj420p"
+        a = out.add_stream("aac", rate=48000)
+        a.layout = "mono"
+        for i in range(video_s * rate):
+            fr = av.VideoFrame.from_ndarray(frame_image(i), format="rgb24").reformat(format="yuvj420p")
+            fr.pts, fr.time_base = i, Fraction(1, rate)
+            out.mux(vs.encode(fr))
+        out.mux(vs.encode(None))
+        for start in range(0, audio_s * 48000, 1024):
+            t = (start + np.arange(1024)) / 48000
+            f = av.AudioFrame.from_ndarray((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None], format="fltp", layout="mono")
+            f.sample_rate, f.pts, f.time_base = 48000, start, Fraction(1, 48000)
+            out.mux(a.encode(f))
+        out.mux(a.encode(None))
+    return path
+
+
+def test_a_video_shorter_than_its_audio_is_not_called_truncated(tmp_path, tiny_weights):
+    src = _video_with_longer_audio(tmp_path / "long_audio.mkv")
+    r = CliRunner().invoke(cli, ["process", str(src), "-o", str(tmp_path / "out.mkv"), "--weights", str(tiny_weights)])
+    assert r.exit_code == 0, r.output
+    assert "truncated" not in r.output
+
+
 def test_a_cut_off_video_says_so(tmp_path, tiny_weights):
-    full = make_clip(tmp_path / "full.mkv", n_frames=144, codec="mjpeg")  # 6 s, every frame a keyframe
+    full = make_clip(tmp_path / "full.mkv", n_frames=144, codec="mjpeg", audio="aac")  # 6 s, every frame a keyframe
     cut = tmp_path / "cut.mkv"
     cut.write_bytes(full.read_bytes()[: full.stat().st_size * 4 // 10])
     r = CliRunner().invoke(cli, ["process", str(cut), "-o", str(tmp_path / "out.mkv"), "--weights", str(tiny_weights)])
@@ -335,3 +368,25 @@ def test_a_cut_off_video_says_so_in_segments_too(tmp_path, tiny_weights):
                                  "--segment-seconds", "1"])
     assert r.exit_code == 0, r.output
     assert "may be truncated" in r.output
+
+
+def test_output_folders_are_made_after_the_checks(tmp_path, tiny_weights):
+    a, b = make_clip(tmp_path / "a.mp4", n_frames=4), make_clip(tmp_path / "b.mp4", n_frames=4)
+    nested = tmp_path / "new" / "nested"
+    r = _process(a, b, "-o", nested, "--scenes", nested / "cuts.csv", weights=tiny_weights)
+    assert r.exit_code == 1 and "single video" in r.output and not (tmp_path / "new").exists()
+    r = _process(a, "-o", f"{nested}/", "--scenes", nested / "cuts.csv", weights=tiny_weights)
+    assert r.exit_code == 0, r.output
+    assert (nested / "a.none.mp4").is_file() and (nested / "cuts.csv").is_file()
+    r = _process(a, b, "-o", tmp_path / "x" / "y", "--style", "nosuchstyle", weights=tiny_weights)
+    assert r.exit_code == 1 and not (tmp_path / "x").exists()
+    r = _process(a, b, "-o", tmp_path / "p" / "q", weights=tiny_weights)
+    assert r.exit_code == 0 and sorted(q.name for q in (tmp_path / "p" / "q").iterdir()) == ["a.none.mp4", "b.none.mp4"]
+
+
+def test_crf_is_refused_when_the_codec_chosen_for_alpha_has_none(tmp_path, tiny_weights):
+    src = make_clip(tmp_path / "alpha.mov", n_frames=4, codec="prores", pix_fmt="yuva444p10le")
+    r = _process(src, "-o", tmp_path / "out.mov", "--crf", "5", weights=tiny_weights)
+    assert r.exit_code == 1 and "--crf has no effect with prores" in r.output and "alpha" in r.output
+    assert not (tmp_path / "out.mov").exists()
+    assert _process(src, "-o", tmp_path / "out.mov", weights=tiny_weights).exit_code == 0

@@ -107,12 +107,12 @@ class _Progress:
             self.bar.close()
 
 
-def _check_crf(crf: int | None, codec: str | None) -> int:
-    """``--crf`` as given (18 if not), refused with a codec that has no such setting."""
+def _check_crf(crf: int | None, codec: str | None) -> int | None:
+    """``--crf`` as given (None if not), refused with a ``--codec`` that has no such setting."""
     if crf is not None and codec in ("prores", "ffv1"):
         raise VidcolorError(f"--crf has no effect with --codec {codec} ({'lossless' if codec == 'ffv1' else 'a fixed-quality profile'}); "
                             "leave it out, or use h264/hevc/mpeg4")
-    return 18 if crf is None else crf
+    return crf
 
 
 @cli.command()
@@ -218,6 +218,7 @@ def batch(ctx, sources, output, style, weights, device, render_size, codec, crf,
 
     saturation = check_saturation(saturation)  # once, before any film (click's range lets nan through)
     crf = _check_crf(crf, codec)
+    crf = 18 if crf is None else crf
     if ray_workers is not None and ray_address is None:
         raise VidcolorError("--ray-workers sets the number of Ray workers; it needs --ray")
     base = FilmJob(Path(), None, style, render_size, codec, crf, not no_temporal, segment_seconds, deinterlace=deinterlace, saturation=saturation)

@@ -94,10 +94,12 @@ def check_output(inp: Path, out: Path, overwrite: bool) -> None:
         raise VidcolorError(f"output folder '{out.parent}' does not exist")
 
 
-def check_side_output(path: str | os.PathLike, option: str, pairs: list[tuple[Path, Path]], overwrite: bool) -> Path:
+def check_side_output(path: str | os.PathLike, option: str, pairs: list[tuple[Path, Path]], overwrite: bool,
+                      pending: list[Path] = ()) -> Path:
     """Check a second file a render writes beside its output (``--scenes``' cut list) before any work:
     VidcolorError if it is one of the ``pairs``' inputs or outputs, a folder, in a folder that does
-    not exist, or exists (without ``overwrite``). ``option`` names it in the message."""
+    not exist (nor is among the ``pending`` ones the render makes first), or exists (without
+    ``overwrite``). ``option`` names it in the message."""
     side = Path(path)
     key = same_file_key(side)
     for inp, out in pairs:
@@ -108,7 +110,7 @@ def check_side_output(path: str | os.PathLike, option: str, pairs: list[tuple[Pa
     if side.is_dir():
         raise VidcolorError(f"{option} '{side}' is a folder; give a file name (e.g. cuts.csv)")
     folder = side.parent if str(side.parent) else Path(".")
-    if not folder.is_dir():
+    if not folder.is_dir() and same_file_key(folder) not in {same_file_key(d) for d in pending}:
         raise VidcolorError(f"{option}: folder '{folder}' does not exist")
     if side.exists() and not overwrite:
         raise VidcolorError(f"{option} '{side}' already exists (use --overwrite to replace it)")
@@ -153,6 +155,7 @@ def check_clashes(pairs: list[tuple[Path, Path]], overwrite: bool = False,
     ends a clash of two inputs with ``advice`` (how the caller's user gives them outputs of their own).
     """
     problems: list[str] = []
+    two_inputs = False  # a clash the advice is about
     seen: dict[str, Path] = {}
     inputs = {same_file_key(i): i for i, _ in pairs}
     for inp, out in pairs:
@@ -162,6 +165,7 @@ def check_clashes(pairs: list[tuple[Path, Path]], overwrite: bool = False,
                 problems.append(f"'{inp}' is given twice")
             else:
                 problems.append(f"'{seen[key]}' and '{inp}' would both be written to '{out}'")
+                two_inputs = True
             continue
         seen[key] = inp
         if key in inputs:
@@ -169,7 +173,7 @@ def check_clashes(pairs: list[tuple[Path, Path]], overwrite: bool = False,
         elif not overwrite and out.exists():
             problems.append(f"output '{out}' already exists (use --overwrite to replace it)")
     if len(problems) == 1:
-        raise VidcolorError(problems[0] + (f"; {advice}" if "both" in problems[0] else ""))
+        raise VidcolorError(problems[0] + (f"; {advice}" if two_inputs else ""))
     if problems:
         raise VidcolorError(f"{len(problems)} output problems, nothing was rendered:\n  " + "\n  ".join(problems))
 
@@ -179,18 +183,15 @@ PROGRESSIVE_NOTE = "--deinterlace: the input is progressive, nothing to deinterl
 _FIELDS = {"tff": "top field first", "bff": "bottom field first", "unknown": "field order not stated"}
 
 
-def ended_early_note(info, first_time: float | None, last_time: float | None, frames: int) -> str | None:
-    """A note when the decoded video stops well before the duration the file declares (by more than
-    1 s and 5 %): a file cut off in a copy or a download decodes up to where it ends, which is all
-    there is to render, but the user should hear that it is shorter than it says. None otherwise
-    (also when the header states no duration: nothing to compare with). ``first_time``/``last_time``:
-    seconds of the first and last frame rendered."""
-    if not info.duration or first_time is None or last_time is None:
+def ended_early_note(info, media_end: float | None, frames: int) -> str | None:
+    """A note when a render's media (video and the audio copied with it:
+    :attr:`~vidcolor.io.video_writer.VideoWriter.media_end`) stop well before the duration the
+    input file declares (by more than 1 s and 5 %): a file cut off in a copy or a download decodes
+    up to where it ends, which is all there is to render, but the user should hear that it is
+    shorter than it says. None otherwise, and when the header states no duration."""
+    if not info.duration or media_end is None or info.duration - media_end <= max(1.0, 0.05 * info.duration):
         return None
-    span = float(last_time - first_time + 1 / info.frame_rate)
-    if info.duration - span <= max(1.0, 0.05 * info.duration):
-        return None
-    return (f"the video ends after {span:.1f} s, but the file says it lasts {info.duration:.1f} s: it may be truncated "
+    return (f"the video ends after {media_end:.1f} s, but the file says it lasts {info.duration:.1f} s: it may be truncated "
             f"or damaged ({frames} frames rendered)")
 
 

@@ -102,14 +102,8 @@ def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frame
                 if progress:
                     progress(done[0], total)
 
-            span = [None, None]  # first and last pts written
-
-            def sink(r):
-                writer.write(fp.finish(r), r.pts, alpha=r.alpha)
-                span[0] = r.pts if span[0] is None else span[0]
-                span[1] = r.pts
-
-            n = run_pipeline(source(), fp.infer, sink, batch_size=batch_size, on_batch=on_batch)
+            n = run_pipeline(source(), fp.infer, lambda r: writer.write(fp.finish(r), r.pts, alpha=r.alpha), batch_size=batch_size,
+                             on_batch=on_batch)
             if n == 0:
                 raise VidcolorError(f"'{inp}' has no decodable frames")
             writer.close()
@@ -121,7 +115,7 @@ def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frame
             notes.append(PROGRESSIVE_NOTE)
         if reader.corrupt_packets:
             notes.append(f"skipped {reader.corrupt_packets} corrupt packet(s) in the input")
-        early = None if max_frames is not None or span[0] is None else ended_early_note(info, span[0] * info.time_base, span[1] * info.time_base, n)
+        early = None if max_frames is not None else ended_early_note(info, writer.media_end, n)
         if early:
             notes.append(early)
     return n, info, notes
@@ -178,29 +172,37 @@ def expand_inputs(inputs: list[str | os.PathLike]) -> list[Path]:
     return out
 
 
-def plan_outputs(inputs: list[Path], output: str | os.PathLike | None, style: str, codec: str | None, several: bool) -> tuple[list[Path], Path | None]:
+def plan_outputs(inputs: list[Path], output: str | os.PathLike | None, style: str, codec: str | None, several: bool) -> tuple[list[Path], list[Path]]:
     """Output path per input: ``-o`` file (single input), ``-o`` folder (several inputs, an existing
     folder, or a name ending in a path separator), or the default name (``codec`` None: chosen per
-    video, :func:`~vidcolor.outputs.default_output`). Also returns the folder the caller must create
-    (after every check), or None. Creates nothing."""
+    video, :func:`~vidcolor.outputs.default_output`). Also returns the folders the caller must
+    create (after every check), outermost first. Creates nothing."""
     if output is None:
-        return [default_output(p, style, codec) for p in inputs], None
+        return [default_output(p, style, codec) for p in inputs], []
     o = Path(output)
     folder_meant = str(output).endswith(("/", os.sep))
     if several or o.is_dir() or folder_meant:
         if o.exists() and not o.is_dir():
-            raise VidcolorError(f"-o '{o}' is a file, but several inputs need an output folder")
+            raise VidcolorError(f"-o '{output}' names a folder, but '{o}' is a file" if folder_meant else
+                                f"-o '{o}' is a file, but several inputs need an output folder")
         if several and not o.exists() and not folder_meant and o.suffix.lower() in IMAGE_EXTS | set(VIDEO_EXTS):
             raise VidcolorError(f"several inputs need an output folder, and '{o}' looks like a file name; "
                                 f"give a folder (e.g. -o {o.with_suffix('')}/) or render the inputs one at a time")
-        if not o.exists() and not (o.parent if str(o.parent) else Path(".")).is_dir():
-            raise VidcolorError(f"output folder '{o.parent}' does not exist")
-        return [default_output(p, style, codec, o) for p in inputs], (None if o.is_dir() else o)
-    return [o], None
+        missing = []
+        d = o
+        while not d.is_dir():
+            if d.exists():
+                raise VidcolorError(f"cannot make output folder '{o}': '{d}' is a file")
+            missing.append(d)
+            if d.parent == d:
+                break
+            d = d.parent
+        return [default_output(p, style, codec, o) for p in inputs], missing[::-1]
+    return [o], []
 
 
 def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | None = None, style: str = "none", *, weights: str | None = None,
-                  device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True, codec: str | None = None, crf: int = 18,
+                  device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True, codec: str | None = None, crf: int | None = None,
                   overwrite: bool = False, scenes: str | None = None, batch_size: int | None = None, compile: bool = False,
                   progress_factory=None, resume: bool | None = None, segment_seconds: float | None = None,
                   ray_address: str | None = None, ray_workers: int | None = None, controls: Controls | None = None,
@@ -214,47 +216,63 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     ``segment_seconds`` or ``ray_address`` (a Ray cluster) is given, or — ``resume=None``, the
     default — when they are longer than :data:`~vidcolor.batch.segments.AUTO_SEGMENT_AFTER`
     seconds; ``resume=False`` always renders in one pass. Every output name is checked (clashes
-    with each other, with inputs, and with existing files unless ``overwrite``) before any work."""
+    with each other, with inputs, and with existing files unless ``overwrite``) before any work;
+    an output folder is made after the checks, and removed again if nothing was written into it.
+    ``crf``: None for the default (18); given, it is refused for a video whose codec has none
+    (prores, ffv1 — also when chosen to keep an alpha channel)."""
     from vidcolor.styles.packs import check_style_name
 
     check_style_name(style)  # built-in or added (vidcolor styles add)
     saturation = check_saturation(saturation)
     files = expand_inputs(inputs)
     several = len(files) > 1 or any(Path(i).is_dir() for i in inputs)
-    outs, new_folder = plan_outputs(files, output, style, codec, several)
+    outs, new_dirs = plan_outputs(files, output, style, codec, several)
     check_clashes(list(zip(files, outs)), overwrite,
                   advice="render them one at a time with -o, or use vidcolor batch with a manifest of outputs")
     if scenes is not None:
         if len(files) != 1 or is_image(files[0]):
             raise VidcolorError("--scenes writes the scene cuts of one video; give a single video input")
-        check_side_output(scenes, "--scenes", list(zip(files, outs)), overwrite)
+        check_side_output(scenes, "--scenes", list(zip(files, outs)), overwrite, pending=new_dirs)
     if controls and len(files) != 1:
         raise VidcolorError("--hints, --hints-image and --reference apply to one input; give a single video or photo (or use vidcolor batch with a manifest)")
     if resume is False and (segment_seconds is not None or ray_address is not None):
         raise VidcolorError("--no-resume renders in one pass; it cannot be combined with --segment-seconds or --ray")
     codecs = {}
     for f, o in zip(files, outs):
-        if new_folder is None:  # a folder about to be created holds nothing yet (check_clashes saw the rest)
+        if not new_dirs:  # a folder about to be created holds nothing yet (check_clashes saw the rest)
             check_output(f, o, overwrite)
         if not is_image(f) and not is_video_file(f, probe=True):
             raise VidcolorError(f"'{f}' is neither a video nor an image vidcolor can read")
         if not is_image(f):
             codecs[f] = auto_codec(f, o, codec)
-            check_codec(o, codecs[f], crf)
+            check_codec(o, codecs[f], 18 if crf is None else crf)
+            if crf is not None and codecs[f] in ("prores", "ffv1"):
+                why = "" if codec else f" (chosen to keep the alpha channel of '{f.name}' in {o.suffix.lower()})"
+                raise VidcolorError(f"--crf has no effect with {codecs[f]}{why}; leave it out, or write .mp4")
+    crf = 18 if crf is None else crf
     explicit = resume or segment_seconds is not None or ray_address is not None
     segmented = {f: explicit or (resume is None and _is_long(f)) for f in files if not is_image(f)}
     col = None
     if ray_address is None or any(is_image(f) for f in files):  # with Ray the workers load the model
         col = Colorizer(weights, device=device, render_size=render_size, compile=compile, saturation=saturation)
         col.style_index(style)
-    if new_folder is not None:
-        new_folder.mkdir()
+    made = []
     try:
+        for d in new_dirs:
+            try:
+                d.mkdir()
+                made.append(d)
+            except FileExistsError:  # made meanwhile, e.g. by a second render into the same new folder
+                if not d.is_dir():
+                    raise VidcolorError(f"cannot make output folder '{d}': a file of that name appeared") from None
         return _render_all(files, outs, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes, batch_size,
                            progress_factory, segmented, segment_seconds, ray_address, ray_workers, controls, deinterlace, saturation)
     finally:
-        if new_folder is not None and new_folder.is_dir() and not any(new_folder.iterdir()):
-            new_folder.rmdir()  # nothing was written: leave no empty folder behind
+        for d in reversed(made):  # nothing was written: leave no empty folder behind
+            try:
+                d.rmdir()  # only if empty (another render may be writing into it)
+            except OSError:
+                break
 
 
 def _render_all(files, outs, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes, batch_size,

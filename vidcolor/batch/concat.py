@@ -27,6 +27,7 @@ import av.error
 from vidcolor.errors import VidcolorError
 from vidcolor.io.video import VideoInfo
 from vidcolor.io.video_writer import VideoWriter
+from vidcolor.outputs import ended_early_note
 
 _MOV_EXTS = frozenset({".mp4", ".m4v", ".mov"})
 
@@ -63,6 +64,8 @@ class SegmentConcat(VideoWriter):
         packet.stream = self._video
         self._out.mux(packet)
         self.frames_written += 1
+        if packet.pts is not None:
+            self._note_video_time(float(packet.pts * packet.time_base))
         if ts is not None:
             self._pump(float(ts * packet.time_base) + 0.5)
 
@@ -130,6 +133,9 @@ def concat_segments(parts: list[tuple[Path, Fraction]], output: Path, info: Vide
         writer.abort(exc)
         raise
     notes.extend(writer.notes)
+    early = ended_early_note(info, writer.media_end, writer.frames_written)
+    if early:
+        notes.append(early)
     if fixed:
         notes.append(f"moved {fixed} decode timestamp(s) at segment joins")
     return notes

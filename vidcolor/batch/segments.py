@@ -32,7 +32,7 @@ from vidcolor.errors import VidcolorError
 from vidcolor.io.lock import locks_output
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, bundled_weights, check_saturation
 from vidcolor.pipeline.scenes import Cut, write_cut_list
-from vidcolor.outputs import PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_codec, check_output, check_side_output, ended_early_note
+from vidcolor.outputs import PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_codec, check_output, check_side_output
 
 DEFAULT_SEGMENT_SECONDS = 60.0
 AUTO_SEGMENT_AFTER = 120.0  # s of film: `vidcolor process` renders longer videos in segments unless --no-resume
@@ -347,11 +347,6 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     n = sum(r["frames"] for r in records)
     if total is not None and n != total:
         notes.append(f"rendered {n} frames, the keyframe scan counted {total}")
-    last = records[-1]  # its frames' times, assuming its own frame rate (the note allows 5 %)
-    early = ended_early_note(info, Fraction(records[0]["first_time"]),
-                             Fraction(last["first_time"]) + (last["frames"] - 1) / info.frame_rate, n)
-    if early:
-        notes.append(early)
     cuts = [Cut(f, t, s) for r in records for f, t, s in r.get("cuts", [])]
     if scenes:
         write_cut_list(scenes, cuts, n, info.duration)

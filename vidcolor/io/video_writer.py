@@ -159,6 +159,8 @@ class VideoWriter:
             raise VidcolorError(f"codec '{codec}' cannot be written to '{ext or 'no extension'}' "
                                 f"files; use one of {', '.join(spec.exts)}")
         self._trim, self._end = trim_audio, None
+        self._video_times: list[float] = []  # first and last frame time written (s), for media_end
+        self._side_end: float | None = None  # end of the audio/subtitle packets muxed (s)
         self._routes: dict[int, tuple[str, object]] = {}
         self._reframers: dict[int, list] = {}  # output stream index → [AudioResampler, next pts]
         self._src, self._held, self._closed = None, None, False
@@ -343,9 +345,28 @@ class VideoWriter:
         frame.pts, frame.time_base = pts, self._tb
         self._out.mux(self._video.encode(frame))
         self.frames_written += 1
+        self._note_video_time(float(pts * self._tb))
         self._end = float((pts + self._step) * self._tb)
         # Audio up to this frame's time (and half a second ahead unless trimming).
         self._pump(float(pts * self._tb) + (0.0 if self._trim else 0.5))
+
+    def _note_video_time(self, t: float) -> None:
+        if not self._video_times:
+            self._video_times = [t, t]
+        self._video_times[1] = max(self._video_times[1], t)
+
+    @property
+    def media_end(self) -> float | None:
+        """Where the written file's media end, in seconds of the source's timeline: the later of
+        the last video frame's end (its time plus the mean frame interval, or one frame at the
+        nominal rate for a single frame) and the end of the audio/subtitle packets copied. None
+        before any frame."""
+        if not self._video_times:
+            return None
+        first, last = self._video_times
+        n = self.frames_written
+        step = (last - first) / (n - 1) if n > 1 and last > first else float(1 / self.info.frame_rate)
+        return max(last + step, self._side_end or 0.0)
 
     def _to_yuv(self, frame: av.VideoFrame) -> av.VideoFrame:
         """RGB/gray frame -> the encoder's YCbCr format, with co-sited ("left") chroma.
@@ -407,6 +428,9 @@ class VideoWriter:
                 return
             if self._trim and t is not None and t >= self._end:
                 continue
+            if t is not None and packet.size:
+                end = t + (float(packet.duration * packet.time_base) if packet.duration else 0.0)
+                self._side_end = end if self._side_end is None else max(self._side_end, end)
             kind, out = self._routes[packet.stream.index]
             if kind == "encode":
                 self._encode_audio(packet, out)
