@@ -15,12 +15,16 @@ def test_defaults_fill_only_what_the_environment_leaves_unset(monkeypatch):
     assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE" and openmp_env() == {"OMP_WAIT_POLICY": "ACTIVE"}
 
 
-def test_the_command_line_sets_them_before_torch_loads():
-    # the entry point, in a fresh interpreter without the variable: torch must not be imported by then
-    code = ("import os, sys; os.environ.pop('OMP_WAIT_POLICY', None); import vidcolor.cli as c; "
-            "assert 'torch' not in sys.modules; sys.argv = ['vidcolor', '--help']; "
-            "import click\n"
-            "try:\n    c.main()\nexcept SystemExit:\n    pass\n"
-            "print(os.environ['OMP_WAIT_POLICY'])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == OPENMP_DEFAULTS["OMP_WAIT_POLICY"]
+def test_render_commands_set_them_before_torch_loads(tmp_path):
+    # a fresh interpreter without the variable; the render fails at once (no such input), after the
+    # command began: torch must not be loaded by then, and train must leave the default alone
+    def run(*args):
+        code = ("import os, sys; os.environ.pop('OMP_WAIT_POLICY', None); import vidcolor.cli as c; "
+                f"sys.argv = ['vidcolor', *{list(args)!r}]\n"
+                "try:\n    c.main()\nexcept SystemExit:\n    pass\n"
+                "print(os.environ.get('OMP_WAIT_POLICY'), 'torch' in sys.modules)")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+        return out.strip().splitlines()[-1]
+
+    assert run("process", "missing.mp4").startswith(OPENMP_DEFAULTS["OMP_WAIT_POLICY"])
+    assert run("train", "--config", "missing.yaml", "--out", "r") == "None False"

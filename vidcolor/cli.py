@@ -156,6 +156,10 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
     """Colorize (and stylize) videos and photos."""
     import warnings
 
+    from vidcolor.openmp import apply_openmp_defaults
+
+    apply_openmp_defaults()  # a render pipeline: before torch loads
+
     from vidcolor.control.apply import Controls
     from vidcolor.process import process_paths
 
@@ -213,6 +217,9 @@ def batch(ctx, sources, output, style, weights, device, render_size, codec, crf,
     Films whose output exists are skipped, interrupted films resume, and a film that fails does
     not stop the others; a summary table follows, and the exit status is 1 if any film failed.
     """
+    from vidcolor.openmp import apply_openmp_defaults
+
+    apply_openmp_defaults()  # a render pipeline: before torch loads
     from vidcolor.batch.batch import FilmJob, collect_jobs, format_summary, run_batch
     from vidcolor.pipeline.engine import check_saturation
 
@@ -350,6 +357,9 @@ def styles_remove(name):
 @click.option("--overwrite", is_flag=True, help="Replace keyframes already in the folder.")
 def keyframes(film, output, weights, device, render_size, overwrite):
     """One auto-colorized frame per shot (shotNNN_fFRAME.png + shots.csv) to correct and pass back with --reference FOLDER."""
+    from vidcolor.openmp import apply_openmp_defaults
+
+    apply_openmp_defaults()  # a render pipeline: before torch loads
     from vidcolor.control.keyframes import export_keyframes
     from vidcolor.pipeline.engine import Colorizer
 
@@ -406,6 +416,9 @@ def bench(input, style, weights, device, render_size, frames, batch, no_temporal
         return
     if input is None:
         raise click.UsageError("INPUT is required (or use --model)")
+    from vidcolor.openmp import apply_openmp_defaults
+
+    apply_openmp_defaults()  # measure the pipeline as `vidcolor process` runs it (torch not loaded yet)
     from vidcolor.bench import format_bench, run_bench, to_json
 
     try:
@@ -418,7 +431,4 @@ def bench(input, style, weights, device, render_size, frames, batch, no_temporal
 
 
 def main() -> None:
-    from vidcolor.openmp import apply_openmp_defaults
-
-    apply_openmp_defaults()  # before anything imports torch
     cli(prog_name="vidcolor")
