@@ -177,7 +177,9 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
                                 saturation=saturation)
     for r in results:
         if not quiet:
-            extra = f", {r.frames} frames in {r.seconds:.1f} s ({r.fps:.1f} frames/s)" if r.kind == "video" else ""
+            now = getattr(r, "frames_rendered", r.frames)
+            resumed = f" ({now} rendered now, the rest resumed)" if now != r.frames else ""
+            extra = f", {r.frames} frames{resumed} in {r.seconds:.1f} s ({r.fps:.1f} frames/s)" if r.kind == "video" else ""
             cuts = f", {len(r.cuts)} scene cut(s)" if r.kind == "video" and r.cuts else ""
             click.echo(f"{r.input} -> {r.output}{extra}{cuts}")
         for note in r.notes:

@@ -58,6 +58,11 @@ class SegmentedResult(ProcessResult):
     frames_rendered: int = 0
     work: Path | None = None
 
+    @property
+    def fps(self) -> float:
+        """Frames rendered in this run per second (reused segments took no time here)."""
+        return self.frames_rendered / self.seconds if self.seconds > 0 else 0.0
+
 
 def default_warmup(style: str, temporal: bool = True) -> int:
     """Warm-up frames for ``style``: :data:`DEFAULT_WARMUP`, or more where the style's stabilizer
