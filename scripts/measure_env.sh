@@ -29,3 +29,37 @@ styles_heldout() {
   done
   $V/python scripts/temporal_table.py "${files[@]}" > $R/${p}_temporal_styles.txt
 }
+
+# saturation_heldout OUT TMP HEADER — held-out PSNR/colorfulness/top-1/top-5 at --saturation 1, 1.14, 1.29 on the
+# own split and the 20 public photos (vidcolor eval, originals turned gray by L*), pooled into OUT.
+saturation_heldout() {
+  local out=$1 tmp=$2
+  echo "$3" > $out
+  for sat in 1 1.14 1.29; do
+    for set in heldout heldout_public heldout_opencv; do
+      $V/vidcolor eval --ref data/$set --weights $W --saturation $sat --report /tmp/${tmp}_${sat}_$set > /tmp/${tmp}_${sat}_$set.txt 2>&1
+    done
+    { echo "# --saturation $sat: own held-out split"; $V/python scripts/pool_eval.py /tmp/${tmp}_${sat}_heldout/metrics.json
+      echo "# --saturation $sat: 20 public photos pooled (scikit-image 5, opencv-doc 15)"
+      $V/python scripts/pool_eval.py /tmp/${tmp}_${sat}_heldout_public/metrics.json /tmp/${tmp}_${sat}_heldout_opencv/metrics.json; } >> $out
+  done
+}
+
+# gray_protocols OUT TMP HEADER — plain colorization keeping the input's luma vs its L*, on the held-out photos turned
+# gray both ways (L* and Rec.601 luma), automatic and with 10 true-color points, pooled into OUT.
+gray_protocols() {
+  local out=$1 tmp=$2
+  echo "$3" > $out
+  for gm in lightness luma; do
+    for pres in luma lightness; do
+      for set in heldout heldout_public heldout_opencv; do
+        $V/vidcolor eval --ref data/$set --weights $W --gray $gm --preserve $pres --hint-points 10 --no-semantic \
+            --report /tmp/${tmp}_${gm}_${pres}_$set > /tmp/${tmp}_${gm}_${pres}_$set.txt 2>&1
+      done
+      { echo "# turned gray by $gm, keeping the input's $pres: own held-out split"
+        $V/python scripts/pool_eval.py /tmp/${tmp}_${gm}_${pres}_heldout/metrics.json
+        echo "# turned gray by $gm, keeping the input's $pres: 20 public photos pooled (scikit-image 5, opencv-doc 15)"
+        $V/python scripts/pool_eval.py /tmp/${tmp}_${gm}_${pres}_heldout_public/metrics.json /tmp/${tmp}_${gm}_${pres}_heldout_opencv/metrics.json; } >> $out
+    done
+  done
+}

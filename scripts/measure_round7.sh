@@ -24,13 +24,6 @@ if [ "${1:-}" = styles ]; then
   # (docs/results/r7_hints_in_styles.txt also holds the "before" figures, measured with round 6's engine.py)
 fi
 if [ "${1:-}" = saturation ]; then
-  echo "# bash scripts/measure_round7.sh saturation   (vidcolor eval --ref data/SET --saturation S --report DIR; scripts/pool_eval.py; semantic check: EfficientNet-Lite2 top-1/top-5)" > $R/r7_saturation_heldout.txt
-  for sat in 1 1.14 1.29; do
-    for set in heldout heldout_public heldout_opencv; do
-      $V/vidcolor eval --ref data/$set --weights $W --saturation $sat --report /tmp/r7sat_${sat}_$set > /tmp/r7sat_${sat}_$set.txt 2>&1
-    done
-    { echo "# --saturation $sat: own held-out split"; $V/python scripts/pool_eval.py /tmp/r7sat_${sat}_heldout/metrics.json
-      echo "# --saturation $sat: 20 public photos pooled (scikit-image 5, opencv-doc 15)"
-      $V/python scripts/pool_eval.py /tmp/r7sat_${sat}_heldout_public/metrics.json /tmp/r7sat_${sat}_heldout_opencv/metrics.json; } >> $R/r7_saturation_heldout.txt
-  done
+  saturation_heldout $R/r7_saturation_heldout.txt r7sat \
+    "# bash scripts/measure_round7.sh saturation   (vidcolor eval --ref data/SET --saturation S --report DIR; scripts/pool_eval.py; semantic check: EfficientNet-Lite2 top-1/top-5)"
 fi

@@ -14,20 +14,8 @@ set -x
 cd "$(dirname "$0")/.."
 source scripts/measure_env.sh
 if [ "${1:-photos}" = photos ]; then
-  out=$R/r8_preserve_luma.txt
-  echo "# bash scripts/measure_round8.sh photos   (vidcolor eval --ref data/SET --gray G --preserve P --hint-points 10 --no-semantic --report DIR; scripts/pool_eval.py)" > $out
-  for gm in lightness luma; do
-    for pres in luma lightness; do
-      for set in heldout heldout_public heldout_opencv; do
-        $V/vidcolor eval --ref data/$set --weights $W --gray $gm --preserve $pres --hint-points 10 --no-semantic \
-            --report /tmp/r8p_${gm}_${pres}_$set > /tmp/r8p_${gm}_${pres}_$set.txt 2>&1
-      done
-      { echo "# turned gray by $gm, keeping the input's $pres: own held-out split"
-        $V/python scripts/pool_eval.py /tmp/r8p_${gm}_${pres}_heldout/metrics.json
-        echo "# turned gray by $gm, keeping the input's $pres: 20 public photos pooled (scikit-image 5, opencv-doc 15)"
-        $V/python scripts/pool_eval.py /tmp/r8p_${gm}_${pres}_heldout_public/metrics.json /tmp/r8p_${gm}_${pres}_heldout_opencv/metrics.json; } >> $out
-    done
-  done
+  gray_protocols $R/r8_preserve_luma.txt r8p \
+    "# bash scripts/measure_round8.sh photos   (vidcolor eval --ref data/SET --gray G --preserve P --hint-points 10 --no-semantic --report DIR; scripts/pool_eval.py)"
 fi
 if [ "${1:-}" = videos ]; then
   $V/python scripts/eval_control.py videos $OCV/vtest.avi $OCV/tree.avi $KIVY $MECA/balle-jbart.mp4 \

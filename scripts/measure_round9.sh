@@ -15,32 +15,12 @@ set -x
 cd "$(dirname "$0")/.."
 source scripts/measure_env.sh
 if [ "${1:-heldout}" = heldout ]; then
-  out=$R/r9_saturation_heldout.txt
-  echo "# bash scripts/measure_round9.sh heldout   (vidcolor eval --ref data/SET --saturation S --report DIR; scripts/pool_eval.py; semantic check: EfficientNet-Lite2 top-1/top-5)" > $out
-  for sat in 1 1.14 1.29; do
-    for set in heldout heldout_public heldout_opencv; do
-      $V/vidcolor eval --ref data/$set --weights $W --saturation $sat --report /tmp/r9sat_${sat}_$set > /tmp/r9sat_${sat}_$set.txt 2>&1
-    done
-    { echo "# --saturation $sat: own held-out split"; $V/python scripts/pool_eval.py /tmp/r9sat_${sat}_heldout/metrics.json
-      echo "# --saturation $sat: 20 public photos pooled (scikit-image 5, opencv-doc 15)"
-      $V/python scripts/pool_eval.py /tmp/r9sat_${sat}_heldout_public/metrics.json /tmp/r9sat_${sat}_heldout_opencv/metrics.json; } >> $out
-  done
+  saturation_heldout $R/r9_saturation_heldout.txt r9sat \
+    "# bash scripts/measure_round9.sh heldout   (vidcolor eval --ref data/SET --saturation S --report DIR; scripts/pool_eval.py; semantic check: EfficientNet-Lite2 top-1/top-5)"
 fi
 if [ "${1:-}" = luma ]; then
-  out=$R/r9_preserve_luma.txt
-  echo "# bash scripts/measure_round9.sh luma   (vidcolor eval --ref data/SET --gray G --preserve P --hint-points 10 --no-semantic --report DIR; scripts/pool_eval.py)" > $out
-  for gm in lightness luma; do
-    for pres in luma lightness; do
-      for set in heldout heldout_public heldout_opencv; do
-        $V/vidcolor eval --ref data/$set --weights $W --gray $gm --preserve $pres --hint-points 10 --no-semantic \
-            --report /tmp/r9p_${gm}_${pres}_$set > /tmp/r9p_${gm}_${pres}_$set.txt 2>&1
-      done
-      { echo "# turned gray by $gm, keeping the input's $pres: own held-out split"
-        $V/python scripts/pool_eval.py /tmp/r9p_${gm}_${pres}_heldout/metrics.json
-        echo "# turned gray by $gm, keeping the input's $pres: 20 public photos pooled (scikit-image 5, opencv-doc 15)"
-        $V/python scripts/pool_eval.py /tmp/r9p_${gm}_${pres}_heldout_public/metrics.json /tmp/r9p_${gm}_${pres}_heldout_opencv/metrics.json; } >> $out
-    done
-  done
+  gray_protocols $R/r9_preserve_luma.txt r9p \
+    "# bash scripts/measure_round9.sh luma   (vidcolor eval --ref data/SET --gray G --preserve P --hint-points 10 --no-semantic --report DIR; scripts/pool_eval.py)"
 fi
 if [ "${1:-}" = pencil ]; then
   mkdir -p /tmp/t9; ls data/heldout/*.jpg | awk 'NR%9==1' | head -6 | xargs -I{} ln -sf $PWD/{} /tmp/t9/
