@@ -89,11 +89,17 @@ class _Progress:
     """tqdm bar (frames, fps, ETA) on a terminal; nothing otherwise."""
 
     def __init__(self, label: str, enabled: bool):
-        self.bar = None
+        self.bar, self.label = None, label
         if enabled:
             from tqdm import tqdm
 
             self.bar = tqdm(desc=label, unit="frame", dynamic_ncols=True, leave=True)
+
+    def stage(self, name: str) -> None:
+        """A new pass over the film (the planning pass of hints/references, then rendering)."""
+        if self.bar is not None:
+            self.bar.reset()
+            self.bar.set_description(f"{self.label} ({name})")
 
     def __call__(self, done: int, total: int | None) -> None:
         if self.bar is None:

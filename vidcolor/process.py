@@ -47,7 +47,8 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     stabilization and scene-cut resets. ``scenes``: write the detected cut list (CSV) there.
     ``controls``: color hints and reference keyframes (:class:`vidcolor.control.apply.Controls`),
     carried through each shot by optical flow in a planning pass before any output is written.
-    ``progress(done, total)`` is called after each batch. ``batch_size``: frames per inference batch
+    ``progress(done, total)`` is called after each batch; one with a ``stage(name)`` method also
+    counts the planning pass of ``controls`` (``stage("planning")``, then ``stage("rendering")``). ``batch_size``: frames per inference batch
     (default: 4 on CPU, sized from free memory on CUDA). ``deinterlace``: an interlaced input is
     deinterlaced (yadif, one frame per frame) before colorizing and written progressive; by default
     its field order is kept (:class:`~vidcolor.io.video.VideoReader`). ``saturation``: scale of the
@@ -71,8 +72,13 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     with contextlib.ExitStack() as stack:
         plan = None
         if controls:
+            stage = getattr(progress, "stage", None)  # a progress display that can show the planning pass as such
+            if stage:
+                stage("planning")
             plan = plan_video(inp, controls, col, stack.enter_context(tempfile.TemporaryDirectory(prefix="vidcolor-hints-")),
-                              deinterlace=deinterlace, max_frames=max_frames)
+                              deinterlace=deinterlace, max_frames=max_frames, progress=progress if stage else None)
+            if stage:
+                stage("rendering")
         fp = FrameProcessor(col, s_idx, temporal=temporal, detect_scenes=scenes is not None, hint_plan=plan)
         n, info, notes = _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frames, deinterlace)
     if scenes:

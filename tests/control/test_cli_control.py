@@ -206,3 +206,33 @@ def test_a_batch_mixing_point_hints_none_and_a_reference_renders_each_frame_as_a
     for k in range(3):
         alone = col.predict_low(gray[k:k + 1], style, hints[k:k + 1] if k != 1 else None)
         assert torch.allclose(together[k:k + 1], alone, atol=1e-2), k   # Lab units: float summation order only
+
+
+class _Stages:
+    """A progress display that records the passes it is told about and what each counted."""
+
+    def __init__(self):
+        self.log: list[list] = [["", 0]]
+
+    def stage(self, name):
+        self.log.append([name, 0])
+
+    def __call__(self, done, total):
+        self.log[-1][1] = done
+
+
+@pytest.mark.parametrize("segmented", [False, True])
+def test_the_planning_pass_shows_its_progress(tmp_path, tiny_hint_weights, segmented):
+    from vidcolor.control.apply import Controls
+    from vidcolor.batch.segments import process_video_segmented
+    from vidcolor.process import process_video
+
+    clip = write_clip(tmp_path / "c.mp4", n=50)
+    cv2.imwrite(str(tmp_path / "f20.png"), cv2.cvtColor(frame_rgb(20), cv2.COLOR_RGB2BGR))
+    shown = _Stages()
+    render = (lambda **kw: process_video_segmented(clip, tmp_path / "o.mkv", segment_seconds=0.5, **kw)) if segmented else \
+        (lambda **kw: process_video(clip, tmp_path / "o.mkv", **kw))
+    render(weights=str(tiny_hint_weights), codec="ffv1", progress=shown, controls=Controls(references=(f"20={tmp_path / 'f20.png'}",)))
+    names = [name for name, _ in shown.log]
+    assert names == ["", "planning", "rendering"]
+    assert shown.log[1][1] >= 8 and shown.log[2][1] == 50  # the plan counted frames, then the render counted all

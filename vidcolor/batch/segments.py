@@ -274,8 +274,8 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
         settings["style_pack"] = hashlib.sha256(pack_path(style).read_bytes()).hexdigest()
     info = _probe(inp)  # a file that is no video fails here, before a work folder exists
     # user colors: planned before a work folder exists, so bad hints leave nothing behind
-    planned = (_plan_controls(work_folder(out), inp, controls, settings["controls"], colorizer, weights, render_size, deinterlace, saturation)
-               if controls else None)
+    planned = (_plan_controls(work_folder(out), inp, controls, settings["controls"], colorizer, weights, render_size, deinterlace, saturation,
+                              progress) if controls else None)
     work = work_folder(out)
     journal, resumed = _open_journal(work, inp, settings, resume, segment_seconds, warmup)
     segments = segments_from_plan(journal.plan)
@@ -364,7 +364,7 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
 
 
 def _plan_controls(work: Path, inp: Path, controls, fingerprint: str, colorizer, weights, render_size: int,
-                   deinterlace: bool = False, saturation: float = 1.0) -> str | None:
+                   deinterlace: bool = False, saturation: float = 1.0, progress=None) -> str | None:
     """Run the hints' planning pass into a temporary folder (moved into the work folder once the
     journal is open: a resumed run plans again, which costs one decode up to the last annotated frame).
     Errors leave nothing behind."""
@@ -378,7 +378,12 @@ def _plan_controls(work: Path, inp: Path, controls, fingerprint: str, colorizer,
         # the plan is at the film's working size: the batch's model with this film's render size
         col = (colorizer_for(colorizer, render_size, saturation) if colorizer is not None
                else Colorizer(weights, device="cpu", render_size=render_size, saturation=saturation))
-        plan_video(inp, controls, col, tmp, deinterlace=deinterlace).finish(fingerprint)
+        stage = getattr(progress, "stage", None)  # see process_video
+        if stage:
+            stage("planning")
+        plan_video(inp, controls, col, tmp, deinterlace=deinterlace, progress=progress if stage else None).finish(fingerprint)
+        if stage:
+            stage("rendering")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

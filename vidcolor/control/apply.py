@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -95,10 +96,12 @@ def video_annotations(controls: Controls, size: tuple[int, int]) -> list[Annotat
 
 
 def plan_video(path: str | os.PathLike, controls: Controls, colorizer, folder: str | os.PathLike,
-               deinterlace: bool = False, max_frames: int | None = None) -> HintPlan | None:
+               deinterlace: bool = False, max_frames: int | None = None,
+               progress: Callable[[int, int | None], None] | None = None) -> HintPlan | None:
     """Validate the controls against the video and run the planning pass into ``folder``, on the
     frames the render will see (``deinterlace``: as the render's reader; ``max_frames``: only the
-    first ones are rendered)."""
+    first ones are rendered). ``progress(done, total)``: frames planned so far (every 8), of the
+    film's frame count (the pass stops after the last shot with a control)."""
     if not controls:
         return None
     _check_model(colorizer)
@@ -110,7 +113,13 @@ def plan_video(path: str | os.PathLike, controls: Controls, colorizer, folder: s
         size = (info.height, info.width)
         anns = video_annotations(controls, size)
         period = float(1 / info.frame_rate) if info.frame_rate else None
-        frames = prefetch(reader.frames())   # decoding overlaps the flow
+        def counted(it):
+            for k, fr in enumerate(it, 1):
+                yield fr
+                if progress is not None and k % 8 == 0:
+                    progress(k, info.frame_count)
+
+        frames = prefetch(counted(reader.frames()))   # decoding overlaps the flow
         try:
             return plan_hints(frames, anns, colorizer.working_size(*size), folder, frame_count=info.frame_count,
                               span=controls.span, frame_period=period, max_frames=max_frames)
