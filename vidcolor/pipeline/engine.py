@@ -130,6 +130,10 @@ class Colorizer:
         self._forward = self.model
         self.packs: dict = {}  # style index → StylePack (vidcolor.styles.packs), see style_index()
         if compile:
+            import logging
+
+            # inductor imports cpp_extension, which warns on a machine without CUDA that it found none: not news on a CPU
+            logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
             self._forward = torch.compile(self.model, dynamic=False)
 
     def _precision(self, precision: str) -> torch.dtype | None:
