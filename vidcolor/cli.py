@@ -113,14 +113,6 @@ class _Progress:
             self.bar.close()
 
 
-def _check_crf(crf: int | None, codec: str | None) -> int | None:
-    """``--crf`` as given (None if not), refused with a ``--codec`` that has no such setting."""
-    if crf is not None and codec in ("prores", "ffv1"):
-        raise VidcolorError(f"--crf has no effect with --codec {codec} ({'lossless' if codec == 'ffv1' else 'a fixed-quality profile'}); "
-                            "leave it out, or use h264/hevc/mpeg4")
-    return crf
-
-
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", type=click.Path(), help="Output file, or folder for several inputs / a folder input.")
@@ -169,7 +161,6 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
     from vidcolor.control.apply import Controls
     from vidcolor.process import process_paths
 
-    crf = _check_crf(crf, codec)
     if ray_workers is not None and ray_address is None:
         raise VidcolorError("--ray-workers sets the number of Ray workers; it needs --ray")
     show = not quiet and sys.stderr.isatty()
@@ -232,7 +223,9 @@ def batch(ctx, sources, output, style, weights, device, render_size, codec, crf,
     from vidcolor.pipeline.engine import check_saturation
 
     saturation = check_saturation(saturation)  # once, before any film (click's range lets nan through)
-    crf = _check_crf(crf, codec)
+    from vidcolor.outputs import check_crf_applies
+
+    check_crf_applies(crf, codec)
     crf = 18 if crf is None else crf
     if ray_workers is not None and ray_address is None:
         raise VidcolorError("--ray-workers sets the number of Ray workers; it needs --ray")

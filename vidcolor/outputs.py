@@ -16,8 +16,8 @@ from vidcolor.errors import VidcolorError
 from vidcolor.io.image import IMAGE_EXTS
 from vidcolor.io.video_writer import ALPHA_CODECS, CODEC_EXTENSIONS
 
-__all__ = ["DEFAULT_CODEC", "ProcessResult", "auto_codec", "check_clashes", "check_codec", "check_output", "check_side_output",
-           "default_output", "is_image", "same_file_key"]
+__all__ = ["DEFAULT_CODEC", "ProcessResult", "auto_codec", "check_clashes", "check_codec", "check_crf_applies", "check_output",
+           "check_side_output", "default_output", "is_image", "same_file_key"]
 DEFAULT_CODEC = "h264"
 
 
@@ -133,6 +133,18 @@ def check_codec(out: Path, codec: str, crf: int) -> None:
                             f"or --codec {' / '.join(fits)} for {ext}")
     if not 0 <= crf <= 51:
         raise VidcolorError(f"--crf must be in 0..51, got {crf}")
+
+
+NO_CRF_CODECS = {"prores": "a fixed-quality profile", "ffv1": "lossless"}
+"""Codecs without a CRF setting, and what they have instead."""
+
+
+def check_crf_applies(crf: int | None, codec: str | None, why: str = "") -> None:
+    """VidcolorError if a ``--crf`` the user gave (None: not given) would be ignored by ``codec``;
+    ``why`` tells how that codec was chosen, when the user did not choose it."""
+    if crf is not None and codec in NO_CRF_CODECS:
+        raise VidcolorError(f"--crf has no effect with {codec}{why} ({NO_CRF_CODECS[codec]}); "
+                            "leave it out, or use h264/hevc/mpeg4")
 
 
 def same_file_key(path: str | os.PathLike) -> str:

@@ -25,7 +25,8 @@ from vidcolor.io.lock import locks_output
 from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file, probe_video
 from vidcolor.io.video_writer import holds_alpha, output_matrix
 from vidcolor.outputs import (COLOR_NOTE, PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_clashes, check_codec, check_output,
-                              check_side_output, default_output, ended_early_note, is_image, video_input_notes)
+                              check_crf_applies, check_side_output, default_output, ended_early_note, is_image,
+                              video_input_notes)
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, check_saturation
 from vidcolor.pipeline.frames import FrameProcessor
 from vidcolor.pipeline.scenes import write_cut_list
@@ -47,8 +48,8 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     stabilization and scene-cut resets. ``scenes``: write the detected cut list (CSV) there.
     ``controls``: color hints and reference keyframes (:class:`vidcolor.control.apply.Controls`),
     carried through each shot by optical flow in a planning pass before any output is written.
-    ``progress(done, total)`` is called after each batch; one with a ``stage(name)`` method also
-    counts the planning pass of ``controls`` (``stage("planning")``, then ``stage("rendering")``). ``batch_size``: frames per inference batch
+    ``progress(done, total)`` is called after each batch (and during the planning pass of
+    ``controls``, if it has a ``stage`` method: :func:`~vidcolor.control.apply.plan_video`). ``batch_size``: frames per inference batch
     (default: 4 on CPU, sized from free memory on CUDA). ``deinterlace``: an interlaced input is
     deinterlaced (yadif, one frame per frame) before colorizing and written progressive; by default
     its field order is kept (:class:`~vidcolor.io.video.VideoReader`). ``saturation``: scale of the
@@ -72,13 +73,8 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     with contextlib.ExitStack() as stack:
         plan = None
         if controls:
-            stage = getattr(progress, "stage", None)  # a progress display that can show the planning pass as such
-            if stage:
-                stage("planning")
             plan = plan_video(inp, controls, col, stack.enter_context(tempfile.TemporaryDirectory(prefix="vidcolor-hints-")),
-                              deinterlace=deinterlace, max_frames=max_frames, progress=progress if stage else None)
-            if stage:
-                stage("rendering")
+                              deinterlace=deinterlace, max_frames=max_frames, progress=progress)
         fp = FrameProcessor(col, s_idx, temporal=temporal, detect_scenes=scenes is not None, hint_plan=plan)
         n, info, notes = _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frames, deinterlace)
     if scenes:
@@ -252,9 +248,7 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
         if not is_image(f):
             codecs[f] = auto_codec(f, o, codec)
             check_codec(o, codecs[f], 18 if crf is None else crf)
-            if crf is not None and codecs[f] in ("prores", "ffv1"):
-                why = "" if codec else f" (chosen to keep the alpha channel of '{f.name}' in {o.suffix.lower()})"
-                raise VidcolorError(f"--crf has no effect with {codecs[f]}{why}; leave it out, or write .mp4")
+            check_crf_applies(crf, codecs[f], "" if codec else f" (chosen to keep the alpha channel of '{f.name}' in {o.suffix.lower()})")
     crf = 18 if crf is None else crf
     explicit = resume or segment_seconds is not None or ray_address is not None
     segmented = {f: explicit or (resume is None and _is_long(f)) for f in files if not is_image(f)}

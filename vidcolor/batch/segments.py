@@ -378,12 +378,7 @@ def _plan_controls(work: Path, inp: Path, controls, fingerprint: str, colorizer,
         # the plan is at the film's working size: the batch's model with this film's render size
         col = (colorizer_for(colorizer, render_size, saturation) if colorizer is not None
                else Colorizer(weights, device="cpu", render_size=render_size, saturation=saturation))
-        stage = getattr(progress, "stage", None)  # see process_video
-        if stage:
-            stage("planning")
-        plan_video(inp, controls, col, tmp, deinterlace=deinterlace, progress=progress if stage else None).finish(fingerprint)
-        if stage:
-            stage("rendering")
+        plan_video(inp, controls, col, tmp, deinterlace=deinterlace, progress=progress).finish(fingerprint)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -100,8 +100,10 @@ def plan_video(path: str | os.PathLike, controls: Controls, colorizer, folder: s
                progress: Callable[[int, int | None], None] | None = None) -> HintPlan | None:
     """Validate the controls against the video and run the planning pass into ``folder``, on the
     frames the render will see (``deinterlace``: as the render's reader; ``max_frames``: only the
-    first ones are rendered). ``progress(done, total)``: frames planned so far (every 8), of the
-    film's frame count (the pass stops after the last shot with a control)."""
+    first ones are rendered). ``progress``: the render's progress display; if it has a
+    ``stage(name)`` method, the pass is shown as ``stage("planning")`` with ``progress(done,
+    total)`` every 8 frames (of the film's frame count: the pass stops after the last shot with a
+    control), then ``stage("rendering")``. Without one it is not told about the pass."""
     if not controls:
         return None
     _check_model(colorizer)
@@ -113,15 +115,22 @@ def plan_video(path: str | os.PathLike, controls: Controls, colorizer, folder: s
         size = (info.height, info.width)
         anns = video_annotations(controls, size)
         period = float(1 / info.frame_rate) if info.frame_rate else None
+        stage = getattr(progress, "stage", None)
+
         def counted(it):
             for k, fr in enumerate(it, 1):
                 yield fr
-                if progress is not None and k % 8 == 0:
+                if stage and k % 8 == 0:
                     progress(k, info.frame_count)
 
+        if stage:
+            stage("planning")
         frames = prefetch(counted(reader.frames()))   # decoding overlaps the flow
         try:
-            return plan_hints(frames, anns, colorizer.working_size(*size), folder, frame_count=info.frame_count,
+            plan = plan_hints(frames, anns, colorizer.working_size(*size), folder, frame_count=info.frame_count,
                               span=controls.span, frame_period=period, max_frames=max_frames)
         finally:
             frames.close()
+        if stage:
+            stage("rendering")
+        return plan
