@@ -145,6 +145,26 @@ def test_manifest_saved_by_a_spreadsheet_with_a_bom_is_read(tmp_path, films):
         read_manifest(bad, BASE)
 
 
+def test_manifest_paths_are_shown_without_dotdot_detours(tmp_path, films):
+    """A manifest in a sub-folder naming '../films/a.mp4' reports 'films/a.mp4', not 'sub/../films/a.mp4';
+    through a symlinked folder (where '..' means something else) the path stays as written."""
+    (tmp_path / "sub").mkdir()
+    manifest = tmp_path / "sub" / "films.csv"
+    manifest.write_text("input,hints\n../films/a.mp4,./h.csv\n")
+    job, = read_manifest(manifest, BASE)
+    assert job.input == tmp_path / "films" / "a.mp4" and ".." not in job.input.parts
+    assert job.hints == str(tmp_path / "sub" / "h.csv")
+    real = tmp_path / "deep" / "real"
+    real.mkdir(parents=True)
+    (tmp_path / "deep" / "films").mkdir()  # link/../films is deep/films: another file than films/a.mp4
+    shutil.copy(films / "a.mp4", tmp_path / "deep" / "films" / "a.mp4")
+    (tmp_path / "link").symlink_to(real)
+    linked = tmp_path / "link" / "films.csv"
+    linked.write_text("input\n../films/a.mp4\n")
+    job, = read_manifest(linked, BASE)
+    assert job.input.exists() and job.input == tmp_path / "link" / ".." / "films" / "a.mp4"
+
+
 def test_a_photo_is_refused_before_any_work_with_what_to_use(tmp_path, films, tiny_weights):
     import cv2
     import numpy as np

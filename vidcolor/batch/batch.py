@@ -128,6 +128,20 @@ def _not_a_photo(path: Path, where: str | None = None) -> None:
                             f"(colorize photos with 'vidcolor process PHOTO... -o FOLDER')")
 
 
+def _under(folder: Path, value: str) -> Path:
+    """``value`` (a manifest cell) relative to the manifest's ``folder``, written without ``x/..`` detours
+    when the shorter path names the same file (not through a symlinked folder), so messages stay readable."""
+    joined = folder / value
+    short = Path(os.path.normpath(joined))
+    if short != joined:
+        try:
+            if not os.path.samefile(short, joined):
+                return joined
+        except OSError:  # missing: say it as written, shortened only when no symlink can be involved
+            return short if ".." not in Path(value).parts else joined
+    return short
+
+
 def _job_from_row(row: dict, base: FilmJob, folder: Path, where: str) -> FilmJob:
     unknown = [k for k in row if k not in MANIFEST_COLUMNS]
     if unknown:
@@ -135,7 +149,7 @@ def _job_from_row(row: dict, base: FilmJob, folder: Path, where: str) -> FilmJob
     values = {k: v for k, v in row.items() if v is not None and str(v).strip() != ""}
     if "input" not in values:
         raise VidcolorError(f"{where}: 'input' is empty")
-    changes: dict = {"input": folder / str(values["input"]).strip()}
+    changes: dict = {"input": _under(folder, str(values["input"]).strip())}
     _not_a_photo(changes["input"], where)
     if "output" in values:
         changes["output"] = Path(str(values["output"]).strip())
@@ -169,16 +183,16 @@ def _job_from_row(row: dict, base: FilmJob, folder: Path, where: str) -> FilmJob
             spec = spec.strip()
             if not spec:
                 continue
-            if "=" in spec and not (folder / spec).is_dir():
+            if "=" in spec and not _under(folder, spec).is_dir():
                 frame, image = spec.split("=", 1)
                 if not image.strip():
                     raise VidcolorError(f"{where}: reference '{spec}' has no image (FRAME=IMAGE, e.g. 0=frame0.png)")
-                specs.append(f"{frame.strip()}={folder / image.strip()}")
+                specs.append(f"{frame.strip()}={_under(folder, image.strip())}")
             else:
-                specs.append(str(folder / spec))
+                specs.append(str(_under(folder, spec)))
         changes["references"] = tuple(specs)
     if "hints" in values:
-        changes["hints"] = str(folder / str(values["hints"]).strip())
+        changes["hints"] = str(_under(folder, str(values["hints"]).strip()))
     return replace(base, **changes)
 
 
