@@ -34,6 +34,14 @@ rows had as ``chroma_bias_hints``: rows with hints use the regression, not the h
 to a calibrated model leaves them exactly as they were.
 
     python scripts/calibrate_chroma.py HEAD.safetensors RUN/val_images.txt --limit 47 --auto-only --write OUT.safetensors
+
+``--rule colorfulness --gain-only`` (round 10) keeps the weights' bias and gain with hints and sets the
+automatic gain so that the outputs' mean colorfulness is ``--target`` × the originals' on the photos
+given (linear interpolation between the two gains of ``--gains`` that bracket it): a rule for
+*unseen* photos — the PSNR rule above needs a PSNR curve that represents novel photos, which a
+validation split sharing backgrounds with training does not give (model card, round 10).
+
+    python scripts/calibrate_chroma.py W.safetensors CALIB_LIST.txt --rule colorfulness --gain-only --write OUT.safetensors
 """
 
 from __future__ import annotations
@@ -110,13 +118,20 @@ def main() -> None:
     ap.add_argument("--auto-only", action="store_true",
                     help="choose only the automatic settings (temperature, bias, gain); keep the gain with hints and the "
                          "bias the hinted rows had (chroma_bias_hints): for a chroma-class head added to a calibrated model")
+    ap.add_argument("--rule", choices=["psnr", "colorfulness"], default="psnr",
+                    help="psnr: the most colorful gain within the margins; colorfulness: the gain giving --target × the originals' colorfulness")
+    ap.add_argument("--target", type=float, default=1.0, help="--rule colorfulness: wanted colorfulness, as a fraction of the originals'")
+    ap.add_argument("--gain-only", action="store_true", help="keep the weights' bias and gain with hints; choose and write only the automatic gain")
     ap.add_argument("--hint-points", type=int, default=10, help="true-color points per photo for the hinted gain (0: no hints)")
     args = ap.parse_args()
     model = load_generator(args.weights)
     col = Colorizer(model=model, device="cpu", render_size=args.render_size)
     meta = weights_info(args.weights)
-    if args.hints_only and args.auto_only:
-        raise SystemExit("Error: --hints-only and --auto-only exclude each other")
+    if sum((args.hints_only, args.auto_only, args.gain_only)) > 1:
+        raise SystemExit("Error: --hints-only, --auto-only and --gain-only exclude each other")
+    if args.gain_only:  # the bias and the hinted calibration stay as they are
+        col.chroma_bias = tuple(float(b) for b in meta.get("chroma_bias", (0.0, 0.0)))
+        args.no_bias, args.hint_points = True, 0
     if args.hints_only:
         if not args.hint_points:
             raise SystemExit("Error: --hints-only needs --hint-points > 0")
@@ -125,7 +140,7 @@ def main() -> None:
         if "chroma_bias_hints" in meta:
             col.chroma_bias_hints = tuple(float(b) for b in meta["chroma_bias_hints"])
         args.no_bias = True
-    else:  # measure from scratch
+    elif not args.gain_only:  # measure from scratch
         col.chroma_gain, col.chroma_gain_hints, col.chroma_bias = 1.0, None, (0.0, 0.0)
     if args.auto_only:
         args.hint_points = 0
@@ -188,6 +203,18 @@ def main() -> None:
         print(f"{'' if t is None else f'T {t:.2f}  '}gain {g:.2f}: PSNR {p:.2f} dB  colorfulness {c:.1f} ({c / np.mean(orig_cf):.0%} of originals)")
     if args.hints_only:
         choice = (temps[0], col.chroma_gain)
+    elif args.rule == "colorfulness":  # the gain whose pooled colorfulness is target × the originals'
+        if len(temps) > 1:
+            raise SystemExit("Error: --rule colorfulness takes one temperature (--temperatures T)")
+        want = args.target * float(np.mean(orig_cf))
+        grid = sorted((g, summary[(temps[0], g)][1]) for g in gains)
+        g_pick = grid[-1][0] if want >= grid[-1][1] else grid[0][0]
+        for (g0, c0), (g1, c1) in zip(grid, grid[1:]):
+            if c0 <= want <= c1:
+                g_pick = round(g0 + (g1 - g0) * (want - c0) / max(c1 - c0, 1e-9), 2)
+                break
+        print(f"colorfulness {args.target:.0%} of the originals' ({want:.1f}) at gain {g_pick}")
+        choice = (temps[0], g_pick)
     else:  # the most colorful setting within the margins (one temperature: the largest gain)
         best = max(p for p, _ in summary.values())
         ok = [k for k, (p, _) in summary.items() if p >= max(best - args.margin, base - args.margin_gray)]
@@ -199,20 +226,24 @@ def main() -> None:
         for g, v in hinted.items():
             print(f"gain {g:.2f} with {args.hint_points} hint points: PSNR {np.mean(v):.2f} dB")
         accurate = max(hinted, key=lambda g: np.mean(hinted[g]))
-    elif args.auto_only:
+    elif args.auto_only or args.gain_only:
         accurate = float(meta.get("chroma_gain_hints", meta.get("chroma_gain", 1.0)))
     else:
         accurate = max((g for (t, g) in summary if t == t_choice), key=lambda g: summary[(t_choice, g)][0])
     print(f"chosen: {'' if t_choice is None else f'temperature {t_choice}, '}gain {g_choice} "
           f"(automatic{', kept' if args.hints_only else ''}); with hints: {accurate} "
-          f"({'kept' if args.auto_only else 'the best PSNR' + (' with hints' if args.hint_points else '')})")
+          f"({'kept' if args.auto_only or args.gain_only else 'the best PSNR' + (' with hints' if args.hint_points else '')})")
     if args.write:
         hinted_cal = {"photos": len(orig_cf), "source": str(args.val_dir), "hint_points": args.hint_points,
                       "table": {str(k): round(float(np.mean(v)), 3) for k, v in hinted.items() if v}}
         auto_cal = {"photos": len(orig_cf), "source": str(args.val_dir), "gray_baseline_psnr": round(base, 3),
                     "margin_db": args.margin, "margin_gray_db": args.margin_gray,
                     "table": {(str(g) if t is None else f"T={t},gain={g}"): [round(v[0], 3), round(v[1], 2)] for (t, g), v in summary.items()}}
-        if args.hints_only:
+        if args.gain_only:
+            auto_cal.update(rule=args.rule, target=args.target, previous_gain=meta.get("chroma_gain"),
+                            previous_calibration=meta.get("chroma_gain_calibration"))
+            info = {**meta, "chroma_gain": g_choice, "chroma_gain_hints": accurate, "chroma_gain_calibration": auto_cal}
+        elif args.hints_only:
             info = {**meta, "chroma_gain_hints": accurate, "chroma_gain_hints_calibration": hinted_cal}
         elif args.auto_only:
             info = {**meta, "chroma_gain": g_choice, "chroma_bias": [round(float(bias[0]), 3), round(float(bias[1]), 3)],

@@ -28,3 +28,11 @@ def test_render_commands_set_them_before_torch_loads(tmp_path):
 
     assert run("process", "missing.mp4").startswith(OPENMP_DEFAULTS["OMP_WAIT_POLICY"])
     assert run("train", "--config", "missing.yaml", "--out", "r") == "None False"
+
+
+def test_a_library_user_can_apply_them_before_torch_loads():
+    """The README's recipe for library users: importing vidcolor.openmp (and vidcolor) loads no torch."""
+    code = ("import sys, vidcolor, vidcolor.openmp as o; loaded = 'torch' in sys.modules; o.apply_openmp_defaults(); "
+            "print(loaded)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
