@@ -9,6 +9,10 @@
 #   bash scripts/measure_round10.sh styles     # none–style distances on the 20 public photos and warping error of
 #                                              # plain colorization and every style (6 camera-move clips), NEW weights
 #   bash scripts/measure_round10.sh videos     # reference keyframes on the 5 held-out videos, NEW weights
+#   bash scripts/measure_round10.sh control    # 10 true-color points on the held-out photos (vidcolor eval --hint-points 10)
+#                                              # and the keyframe round trip on a 4-shot film, NEW weights
+#   bash scripts/measure_round10.sh hints      # round 8's hint protocol (scripts/eval_control.py photos: 10 random
+#                                              # points × 5 seeds, 1 and 3 points on the worst error), NEW weights
 # Python: $VENV, else ./.venv (scripts/measure_env.sh). Run alone on the machine (2 cores).
 set -x
 cd "$(dirname "$0")/.."
@@ -51,4 +55,32 @@ if [ "${1:-}" = videos ]; then
   $V/python scripts/eval_control.py videos $OCV/vtest.avi $OCV/tree.avi $KIVY $MECA/balle-jbart.mp4 \
       data/cache/root/kphotoalbum/usr/share/kphotoalbum/demo/movie.avi --weights $NEW --frames 101 \
       --json $R/r10_control_videos.json > $R/r10_control_videos.txt 2>&1
+fi
+if [ "${1:-}" = control ]; then
+  out=$R/r10_control_photos.txt
+  echo "# bash scripts/measure_round10.sh control   (vidcolor eval --ref data/SET --weights W --hint-points 10 --no-semantic; scripts/pool_eval.py)" > $out
+  for set in heldout_test heldout heldout_public heldout_opencv; do
+    $V/vidcolor eval --ref data/$set --weights $NEW --hint-points 10 --no-semantic --report /tmp/r10c_$set > /tmp/r10c_$set.txt 2>&1
+  done
+  { echo "# test half of the own split (28)"; $V/python scripts/pool_eval.py /tmp/r10c_heldout_test/metrics.json
+    echo "# whole own split (56)"; $V/python scripts/pool_eval.py /tmp/r10c_heldout/metrics.json
+    echo "# 20 public photos pooled (scikit-image 5, opencv-doc 15)"
+    $V/python scripts/pool_eval.py /tmp/r10c_heldout_public/metrics.json /tmp/r10c_heldout_opencv/metrics.json; } >> $out
+  $V/python scripts/eval_control.py roundtrip $KIVY $OCV/vtest.avi $MECA/balle-jbart.mp4 $OCV/tree.avi --weights $NEW --frames 60 \
+      --json $R/r10_control_roundtrip.json > $R/r10_control_roundtrip.txt 2>&1
+fi
+if [ "${1:-}" = hints ]; then
+  out=$R/r10_control_photos_draws.txt
+  : > $out
+  for set in heldout_test heldout_public heldout_opencv; do
+    for seed in 0 1 2 3 4; do
+      echo "== $set round10 random10 seed $seed" >> $out
+      $V/python scripts/eval_control.py photos data/$set --weights $NEW --points 10 --seed $seed 2>&1 | tail -2 >> $out
+    done
+    for n in 1 3; do
+      echo "== $set round10 worst$n" >> $out
+      $V/python scripts/eval_control.py photos data/$set --weights $NEW --points $n --placement worst 2>&1 | tail -2 >> $out
+    done
+  done
+  $V/python scripts/pool_control.py $out > $R/r10_control_photos_summary.txt
 fi
