@@ -134,8 +134,8 @@ def test_chroma_calibration_is_affine_and_skips_hinted_pixels(tiny_hint_weights)
 
 
 def test_frames_with_hints_use_the_accurate_gain(tiny_hint_weights):
-    """``chroma_gain_hints`` applies to the unhinted pixels of frames that have hints; frames of the
-    same batch without hints keep the automatic gain."""
+    """``chroma_gain_hints`` applies to the unhinted pixels of frames that have dense hints (a
+    reference); frames of the same batch without hints keep the automatic gain."""
     from vidcolor.pipeline.engine import Colorizer
 
     col = Colorizer(tiny_hint_weights, device="cpu", precision="fp32")
@@ -150,6 +150,27 @@ def test_frames_with_hints_use_the_accurate_gain(tiny_hint_weights):
     assert torch.allclose(out[0, 1:][free], 0.5 * raw_h[0, 1:][free], atol=1e-4)
     assert torch.allclose(out[1, 1:], 1.5 * raw[1, 1:], atol=1e-4)
     assert torch.allclose(out[0, 1:, :, :16], raw_h[0, 1:, :, :16], atol=1e-4)
+
+
+def test_a_point_hint_keeps_automatic_colors_where_it_does_not_reach(tiny_hint_weights):
+    """Sparse hints switch to the accurate gain only as far as they reach: across a strong edge from
+    a single point the colors stay automatic mode's; at the point's side they take the hinted gain."""
+    from vidcolor.pipeline.engine import Colorizer
+
+    col = Colorizer(tiny_hint_weights, device="cpu", precision="fp32")
+    gray = torch.full((1, 1, 64, 96), 0.25)
+    gray[..., 48:] = 0.85                                  # a strong vertical edge
+    gray += 0.01 * torch.rand_like(gray)
+    col.chroma_gain, col.chroma_gain_hints = 1.5, 0.5
+    auto = col.predict_low(gray, 0)
+    hints = torch.zeros(1, 3, 64, 96)
+    hints[0, :, 32, 10] = torch.tensor([0.0, 0.0, 1.0])    # one neutral point on the dark side
+    out = col.predict_low(gray, 0, hints)
+    everywhere = col.chroma_gain_hints / col.chroma_gain * auto[:, 1:]   # the hinted gain over the whole frame
+    far = (slice(None), slice(None), slice(None), slice(64, None))
+    near = (slice(None), slice(None), slice(24, 40), slice(4, 20))
+    assert (out[:, 1:][far] - auto[:, 1:][far]).abs().mean() < 0.1 * (everywhere[far] - auto[:, 1:][far]).abs().mean()
+    assert (out[:, 1:][near] - auto[:, 1:][near]).abs().mean() > 0.5 * (everywhere[near] - auto[:, 1:][near]).abs().mean()
 
 
 def test_references_reach_the_right_segments(tmp_path, tiny_hint_weights):

@@ -181,7 +181,8 @@ def spread_correction(gray: torch.Tensor, conf: torch.Tensor, correction: torch.
                       local_weight: float = LOCAL_WEIGHT, global_weight: float = GLOBAL_WEIGHT,
                       global_count: float = GLOBAL_COUNT, max_short: int | None = MAX_SHORT, features: torch.Tensor | None = None,
                       nonlocal_weight: float = NONLOCAL_WEIGHT, nonlocal_count: float = NONLOCAL_COUNT,
-                      nonlocal_l: float = NONLOCAL_L, nonlocal_ab: float = NONLOCAL_AB) -> torch.Tensor:
+                      nonlocal_l: float = NONLOCAL_L, nonlocal_ab: float = NONLOCAL_AB,
+                      return_reach: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Spread sparse chroma corrections along objects.
 
     ``gray [N,1,H,W]`` in [0, 1] (the frame the edges come from), ``conf [N,1,H,W]`` in [0, 1] (hint
@@ -196,7 +197,10 @@ def spread_correction(gray: torch.Tensor, conf: torch.Tensor, correction: torch.
     points: confidence max-pooled, corrections confidence-averaged) and the filtered sums upsampled
     bilinearly; the global term and the division stay at full size. ``features``: the network's
     chroma ``[N,2,H,W]`` (ab units), for the non-local term (``nonlocal_*``, module constants; off
-    without ``features`` or at weight 0)."""
+    without ``features`` or at weight 0). ``return_reach``: also return the reach ``[N,1,H,W]`` in
+    [0, 1), ``W / (W + prior)`` with ``W`` the denominator's filtered weight — the share of a hint's
+    correction that arrives at each pixel (≈ 1 along a hinted object, 0 across strong edges far
+    from every hint)."""
     import torch.nn.functional as F
 
     h, w = gray.shape[-2:]
@@ -227,7 +231,10 @@ def spread_correction(gray: torch.Tensor, conf: torch.Tensor, correction: torch.
     if nonlocal_weight > 0 and features is not None:
         num = num + _nonlocal(gray, conf, correction, features, nonlocal_weight, nonlocal_count, nonlocal_l, nonlocal_ab,
                               guide_blur)
-    return num[:, :2] / (num[:, 2:3] + prior)
+    weight = num[:, 2:3] + prior
+    if return_reach:
+        return num[:, :2] / weight, num[:, 2:3] / weight
+    return num[:, :2] / weight
 
 
 def _nonlocal(gray, conf, correction, features, weight, count, sigma_l, sigma_ab, blur) -> torch.Tensor:

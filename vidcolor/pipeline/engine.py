@@ -237,6 +237,7 @@ class Colorizer:
         out = out.float()
         if pack is not None:
             out = pack.adapter(x, out)
+        auto_minus_hinted = None   # [N,2,h,w]: automatic − hinted calibration of unhinted pixels (sparse rows)
         hinted_gain = self.chroma_gain if self.chroma_gain_hints is None else self.chroma_gain_hints
         hinted_bias = self.chroma_bias if self.chroma_bias_hints is None else self.chroma_bias_hints
         if style == 0 and (self.chroma_gain != 1.0 or hinted_gain != 1.0 or self.chroma_bias != (0.0, 0.0) or hinted_bias != (0.0, 0.0)):
@@ -248,9 +249,15 @@ class Colorizer:
                 gain = torch.where(rows, hinted_gain, self.chroma_gain).to(out.dtype)
                 bias = torch.where(rows, torch.tensor(hinted_bias, device=out.device).view(1, 2, 1, 1), bias)
             calibrated = gain * (out[:, 1:] - bias)
+            if isinstance(gain, torch.Tensor) and style == 0 and bool(sparse.any()):
+                # sparse hints: the accurate gain where they reach, the automatic one elsewhere (below)
+                auto_minus_hinted = free * (self.chroma_gain * (out[:, 1:] - torch.tensor(self.chroma_bias, device=out.device).view(1, 2, 1, 1))
+                                            - calibrated)
             out[:, 1:] = out[:, 1:] + free * (calibrated - out[:, 1:])
         if self.saturation != 1.0:  # the user's vividness; hinted colors are composited below, as given
             out[:, 1:] = out[:, 1:] * self.saturation
+            if auto_minus_hinted is not None:
+                auto_minus_hinted = auto_minus_hinted * self.saturation
         spread = None if hints is None else (sparse if style == 0 else has)
         if hints is not None and (style == 0 or bool(spread.any())):
             # where the user (or a reference carried by flow) decided the color, keep that color:
@@ -263,7 +270,13 @@ class Colorizer:
                 # area in a style only part of the way (17–19 ab units from the painted color, 7.5 in
                 # plain colorization), the smooth correction keeps the style's texture
                 i = spread.nonzero()[:, 0]
-                out[i, 1:] += spread_correction(x[i].float(), conf[i], hint_ab[i] - out[i, 1:], features=out[i, 1:])   # (indexing by i copies)
+                corr, reach = spread_correction(x[i].float(), conf[i], hint_ab[i] - out[i, 1:], features=out[i, 1:],
+                                                return_reach=True)   # (indexing by i copies)
+                out[i, 1:] += corr
+                if auto_minus_hinted is not None:
+                    # the frame's hinted gain applies as far as the hints reach: a point on one object
+                    # leaves the colors across a strong edge as automatic mode made them (round 10)
+                    out[i, 1:] += (1 - reach) * auto_minus_hinted[i]
             if style == 0:
                 out[:, 1:] = out[:, 1:] + conf * (hint_ab - out[:, 1:])
         return out
