@@ -81,10 +81,13 @@ class Colorizer:
     colorization before the gain: ``ab' = gain · (ab − bias)`` — an affine calibration, chosen on
     validation photos like the gain, that removes a model's systematic color cast.
     ``chroma_gain`` (from the weights' metadata, default 1) scales the predicted ab of plain
-    colorization: a calibration chosen on validation photos at export time (see
-    ``scripts/calibrate_chroma.py``), never on held-out ones. Frames with color hints use
-    ``chroma_gain_hints`` instead (metadata, default ``chroma_gain``): the gain with the best validation
-    PSNR, since there the user sets the colors and the rest should be accurate rather than vivid —
+    colorization: a calibration chosen at export time on photos kept out of training (see
+    ``scripts/calibrate_chroma.py``; the bundled model's, round 10: the originals' colorfulness on
+    half of its held-out photos, the other half kept for testing). Frames with dense color hints (a
+    reference) use ``chroma_gain_hints`` instead (metadata, default ``chroma_gain``): the gain with
+    the best validation PSNR, since there the user sets the colors and the rest should be accurate
+    rather than vivid; with sparse hints (points, scribbles) that gain applies as far as the hints
+    reach (:func:`~vidcolor.control.spread.spread_correction`'s reach), the automatic one beyond —
     and ``chroma_bias_hints`` (default ``chroma_bias``): with a chroma-class head
     (:mod:`vidcolor.models.chroma_classes`) automatic rows take their chroma from the head and rows
     with hints from the regression, two predictors with their own casts.
