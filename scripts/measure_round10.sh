@@ -13,6 +13,8 @@
 #                                              # and the keyframe round trip on a 4-shot film, NEW weights
 #   bash scripts/measure_round10.sh hints      # round 8's hint protocol (scripts/eval_control.py photos: 10 random
 #                                              # points × 5 seeds, 1 and 3 points on the worst error), NEW weights
+#   bash scripts/measure_round10.sh pack       # a style learned from a painting (GCompris' Van Gogh, 10 CPU-minutes) on
+#                                              # 24 held-out photos: ab-histogram distance and edge correlation, NEW weights
 # Python: $VENV, else ./.venv (scripts/measure_env.sh). Run alone on the machine (2 cores).
 set -x
 cd "$(dirname "$0")/.."
@@ -83,4 +85,8 @@ if [ "${1:-}" = hints ]; then
     done
   done
   $V/python scripts/pool_control.py $out > $R/r10_control_photos_summary.txt
+fi
+if [ "${1:-}" = pack ]; then
+  $V/python scripts/eval_style_pack.py --weights $NEW --minutes 10 --limit 24 --device cpu \
+      --json $R/r10_style_pack_eval.json > $R/r10_style_pack_eval.txt 2>/tmp/r10_style_pack.err
 fi
