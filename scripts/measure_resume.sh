@@ -3,9 +3,9 @@
 # Ctrl-C) at 60 % of the full run's time, then the very same command rerun: time of the rerun vs a full run.
 #   bash scripts/measure_resume.sh /tmp/film3
 set -e
+HERE=$(cd "$(dirname "$0")/.." && pwd)   # before cd: $0 may be relative
 D=${1:-/tmp/film3}; mkdir -p "$D"; cd "$D"
 V=${VENV:-$(dirname "$(command -v python)")}
-HERE=$(cd "$(dirname "$0")/.." && pwd)
 [ -f film.mp4 ] || $V/python -c "
 import sys; sys.path.insert(0, '$HERE')
 from fractions import Fraction
