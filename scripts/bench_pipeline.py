@@ -1,7 +1,8 @@
 """Pipeline benchmark of the issue: a 640×480 grayscale clip, end to end, plain and watercolor.
 
 Builds the clip (a slow pan over a bundled sample photo, gray, H.264) in a temporary folder, then
-runs ``vidcolor bench`` for each style and the peak-RSS check for 50 and 200 frames:
+runs ``vidcolor bench`` for each style and the peak-RSS check for 50 and 200 frames, with the
+process settings ``vidcolor process`` uses (:mod:`vidcolor.openmp`, :mod:`vidcolor.allocator`):
 
     python scripts/bench_pipeline.py [--weights F] [--frames 200] [--json out.json]
 """
@@ -18,7 +19,8 @@ import av
 import cv2
 import numpy as np
 
-from vidcolor.bench import format_bench, run_bench
+from vidcolor.allocator import apply_malloc_defaults
+from vidcolor.openmp import apply_openmp_defaults
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,6 +55,10 @@ def main() -> None:
     ap.add_argument("--render-size", type=int, default=256)
     ap.add_argument("--json")
     args = ap.parse_args()
+    apply_openmp_defaults()  # as `vidcolor process` does, before torch loads
+    apply_malloc_defaults()
+    from vidcolor.bench import format_bench, run_bench
+
     results = []
     with tempfile.TemporaryDirectory() as td:
         clip = make_clip(Path(td) / "gray_640x480.mp4", n=max(args.frames, 200))

@@ -38,7 +38,7 @@ def main() -> None:
     bias, gain0 = np.array(col.chroma_bias), col.chroma_gain
     col.chroma_gain_hints = None
     feats = {}
-    col.model.context.register_forward_hook(
+    col.inference_model.context.register_forward_hook(  # the module that runs (BatchNorm folded)
         lambda m, i, o: feats.__setitem__("f", torch.cat([i[0].float().mean((2, 3)), i[0].float().amax((2, 3))], 1)[0].numpy()))
     val = [Path(line.strip()) for line in Path(args.val_list).read_text().splitlines() if line.strip()]
     val_names = {p.name for p in val}

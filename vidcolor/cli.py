@@ -50,6 +50,16 @@ class _Group(click.Group):
             ctx.exit(1)
 
 
+def _render_defaults() -> None:
+    """Process settings of a render pipeline, set before torch loads: OpenMP threads that sleep
+    rather than spin (:mod:`vidcolor.openmp`), glibc malloc that keeps large blocks for reuse
+    (:mod:`vidcolor.allocator`)."""
+    from vidcolor.allocator import apply_malloc_defaults
+    from vidcolor.openmp import apply_openmp_defaults
+
+    apply_openmp_defaults()
+    apply_malloc_defaults()
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show full tracebacks.")
 @click.version_option(package_name="vidcolor")
@@ -154,9 +164,7 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
     """Colorize (and stylize) videos and photos."""
     import warnings
 
-    from vidcolor.openmp import apply_openmp_defaults
-
-    apply_openmp_defaults()  # a render pipeline: before torch loads
+    _render_defaults()  # a render pipeline: before torch loads
 
     from vidcolor.control.apply import Controls
     from vidcolor.process import process_paths
@@ -216,9 +224,7 @@ def batch(ctx, sources, output, style, weights, device, render_size, codec, crf,
     Films whose output exists are skipped, interrupted films resume, and a film that fails does
     not stop the others; a summary table follows, and the exit status is 1 if any film failed.
     """
-    from vidcolor.openmp import apply_openmp_defaults
-
-    apply_openmp_defaults()  # a render pipeline: before torch loads
+    _render_defaults()  # a render pipeline: before torch loads
     from vidcolor.batch.batch import FilmJob, collect_jobs, format_summary, run_batch
     from vidcolor.pipeline.engine import check_saturation
 
@@ -358,9 +364,7 @@ def styles_remove(name):
 @click.option("--overwrite", is_flag=True, help="Replace keyframes already in the folder.")
 def keyframes(film, output, weights, device, render_size, overwrite):
     """One auto-colorized frame per shot (shotNNN_fFRAME.png + shots.csv) to correct and pass back with --reference FOLDER."""
-    from vidcolor.openmp import apply_openmp_defaults
-
-    apply_openmp_defaults()  # a render pipeline: before torch loads
+    _render_defaults()  # a render pipeline: before torch loads
     from vidcolor.control.keyframes import export_keyframes
     from vidcolor.pipeline.engine import Colorizer
 
@@ -417,9 +421,7 @@ def bench(input, style, weights, device, render_size, frames, batch, no_temporal
         return
     if input is None:
         raise click.UsageError("INPUT is required (or use --model)")
-    from vidcolor.openmp import apply_openmp_defaults
-
-    apply_openmp_defaults()  # measure the pipeline as `vidcolor process` runs it (torch not loaded yet)
+    _render_defaults()  # measure the pipeline as `vidcolor process` runs it (torch not loaded yet)
     from vidcolor.bench import format_bench, run_bench, to_json
 
     try:

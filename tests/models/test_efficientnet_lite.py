@@ -76,3 +76,27 @@ def test_freeze_batchnorm():
     bns = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     assert bns and not any(m.training for m in bns)
     assert net._blocks[0]._depthwise_conv.training  # only the BNs
+
+
+def _tf_same_reference(conv: SameConv2d, x: torch.Tensor) -> torch.Tensor:
+    """TF "SAME" by its definition: pad the input explicitly (smaller half first), then a valid conv."""
+    k, s = conv.kernel_size[0], conv.stride[0]
+    ph, pw = (max((math.ceil(n / s) - 1) * s + k - n, 0) for n in x.shape[-2:])
+    return F.conv2d(F.pad(x, (pw // 2, pw - pw // 2, ph // 2, ph - ph // 2)), conv.weight, conv.bias, s, 0, 1, conv.groups)
+
+
+@pytest.mark.parametrize("k, s, groups", [(1, 1, 1), (1, 2, 1), (3, 1, 4), (3, 2, 1), (3, 2, 4), (5, 1, 4), (5, 2, 4), (7, 2, 1)])
+def test_same_conv_without_input_padding_matches_the_definition_for_every_size(k, s, groups):
+    """SameConv2d pads no input (stride 1: the conv's own padding; stride 2, even size: a zero tap in
+    front of the kernel): values and gradients equal the explicit pad for sizes 1…13, odd and even."""
+    torch.manual_seed(0)
+    conv = SameConv2d(4, 4, k, stride=s, groups=groups, bias=True)
+    for h in range(1, 14):
+        for w in (1, 2, 6, 7, 12, 13):
+            x = torch.randn(2, 4, h, w, requires_grad=True)
+            out, ref = conv(x), _tf_same_reference(conv, x)
+            assert out.shape == ref.shape == (2, 4, math.ceil(h / s), math.ceil(w / s))
+            assert torch.allclose(out, ref, atol=1e-5), (h, w)
+            g_out = torch.autograd.grad(out.square().sum(), (x, conv.weight))
+            g_ref = torch.autograd.grad(ref.square().sum(), (x, conv.weight))
+            assert all(torch.allclose(a, b, atol=1e-4) for a, b in zip(g_out, g_ref)), (h, w)

@@ -41,6 +41,9 @@ class SegmentWorker:
     """The actor: a Colorizer loaded once on the worker's device; renders jobs one at a time."""
 
     def __init__(self, weights: str | None, device: str, threads: int | None):
+        from vidcolor.allocator import apply_malloc_defaults
+
+        apply_malloc_defaults()  # a render process of its own (vidcolor.allocator)
         import torch
 
         from vidcolor.pipeline.engine import Colorizer

@@ -19,6 +19,7 @@ import torch
 from vidcolor.color import AB_SCALE, keep_luma, lab_to_rgb, lightness_to_luma
 from vidcolor.control.spread import is_sparse, spread_correction
 from vidcolor.errors import VidcolorError
+from vidcolor.models.fuse import fold_batchnorm
 from vidcolor.models.generator import Generator
 from vidcolor.models.serialization import load_generator, weights_info
 from vidcolor.pipeline.upsample import guided_upsample, resize
@@ -130,14 +131,17 @@ class Colorizer:
         if render_size < 0:
             raise VidcolorError(f"--render-size must be ≥ 0, got {render_size}")
         self.render_size = render_size
-        self._forward = self.model
+        # what runs: a copy with BatchNorm folded into the convs (same outputs to float rounding, one
+        # pass fewer per layer); self.model keeps the loaded tensors (fingerprints, style packs, config)
+        self.inference_model = fold_batchnorm(self.model)
+        self._forward = self.inference_model
         self.packs: dict = {}  # style index → StylePack (vidcolor.styles.packs), see style_index()
         if compile:
             import logging
 
             # inductor imports cpp_extension, which warns on a machine without CUDA that it found none: not news on a CPU
             logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
-            self._forward = torch.compile(self.model, dynamic=False)
+            self._forward = torch.compile(self._forward, dynamic=False)
 
     def _precision(self, precision: str) -> torch.dtype | None:
         if precision == "fp32":
