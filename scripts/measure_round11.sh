@@ -2,10 +2,12 @@
 # Round-11 figures into docs/results/r11_*: the inference speed work (SAME padding without copying the
 # input, BatchNorm folded into the convs at load, glibc malloc that keeps large blocks), measured side by
 # side with round 10's code (BASE, a git revision, default a10cefc) in one run on one host.
-#   bash scripts/measure_round11.sh speed   # 640×480 end to end, plain and watercolor (bench_pipeline.py), this code and
+#   bash scripts/measure_round11.sh speed   # 640×480 end to end, plain and watercolor (vidcolor bench on bench_pipeline.py's clip), this code and
 #                                           # BASE alternately, two rounds each; the generator alone vs ResNet101 (vidcolor bench --model)
+#   bash scripts/measure_round11.sh heldout # round 10's held-out evaluation (test half, 20 public photos) with this code
 #   bash scripts/measure_round11.sh agree   # the README's command (and --style watercolor) with this code and with BASE:
-#                                           # frame-by-frame PSNR between the two renders (scripts/compare_videos.py)
+#                                           # frame-by-frame PSNR between the two renders (scripts/compare_videos.py), and
+#                                           # how far each version's bf16 network output is from fp32 (scripts/bf16_error.py)
 # Python: $VENV, else ./.venv (scripts/measure_env.sh). Run alone on the machine (2 cores).
 set -x
 cd "$(dirname "$0")/.."
@@ -14,14 +16,22 @@ BASE=${BASE:-a10cefc}
 BT=/tmp/vidcolor_base_$BASE
 [ -d $BT ] || git worktree add --detach $BT $BASE
 if [ "${1:-}" = speed ]; then
+  # each version's own `vidcolor bench` (its command line applies its own process settings, as `vidcolor process` does)
+  T=$(mktemp -d)
+  $V/python -c "import sys; sys.path.insert(0, 'scripts'); from pathlib import Path; from bench_pipeline import make_clip; make_clip(Path('$T/gray_640x480.mp4'))"
   out=$R/r11_bench_pipeline.txt
-  echo "# python scripts/bench_pipeline.py --weights $W --styles none,watercolor: this code (NEW) and round 10's ($BASE, BASE) alternately, $(date -u +%F)" > $out
+  echo "# vidcolor bench gray_640x480.mp4 (scripts/bench_pipeline.py's clip) --frames 200 --weights $W --style S: this code (NEW) and round 10's ($BASE, BASE) alternately, $(date -u +%F)" > $out
   for round in 1 2; do
-    echo "## NEW, round $round" >> $out
-    $V/python scripts/bench_pipeline.py --weights $W --styles none,watercolor >> $out 2>&1
-    echo "## BASE ($BASE), round $round" >> $out
-    (cd $BT && PYTHONPATH=$BT $OLDPWD/$V/python scripts/bench_pipeline.py --weights $OLDPWD/$W --styles none,watercolor) >> $out 2>&1
+    for style in none watercolor; do
+      mem=""; [ $style = none ] && mem="--memory 50,200"
+      echo "## NEW, round $round, --style $style" >> $out
+      (cd $T && $OLDPWD/$V/vidcolor bench gray_640x480.mp4 --frames 200 --weights $OLDPWD/$W --style $style $mem) >> $out 2>&1
+      echo "## BASE ($BASE), round $round, --style $style" >> $out
+      # from $T: `python -m` puts the working folder first on sys.path, and this repository's vidcolor/ would win
+      (cd $T && PYTHONPATH=$BT $OLDPWD/$V/python -m vidcolor bench gray_640x480.mp4 --frames 200 --weights $OLDPWD/$W --style $style $mem) >> $out 2>&1
+    done
   done
+  rm -rf $T
   $V/vidcolor bench --model --weights $W > $R/r11_bench_model.txt 2>&1
 fi
 if [ "${1:-}" = agree ]; then
@@ -29,10 +39,26 @@ if [ "${1:-}" = agree ]; then
   T=$(mktemp -d)
   echo "# vidcolor process samples/sample.mp4 -o OUT [--style S]: this code vs round 10's ($BASE); scripts/compare_videos.py, $(date -u +%F)" > $out
   for style in none watercolor; do
-    $V/vidcolor process samples/sample.mp4 -o $T/new_$style.mp4 --style $style -q
+    $V/vidcolor process samples/sample.mp4 -o $T/new_$style.mp4 --style $style -q --weights $W
     (cd $BT && PYTHONPATH=$BT $OLDPWD/$V/python -m vidcolor process $OLDPWD/samples/sample.mp4 -o $T/base_$style.mp4 --style $style -q --weights $OLDPWD/$W)
     echo "## --style $style" >> $out
     $V/python scripts/compare_videos.py $T/new_$style.mp4 $T/base_$style.mp4 >> $out 2>&1
   done
   rm -rf $T
+  # the network's bf16 output against its fp32 output, each version (fp32: the two agree to 3e-4 Lab)
+  echo "## bf16 vs fp32, NEW (scripts/bf16_error.py)" >> $out
+  $V/python scripts/bf16_error.py --weights $W >> $out 2>&1
+  echo "## bf16 vs fp32, BASE ($BASE)" >> $out
+  PYTHONPATH=$BT $V/python scripts/bf16_error.py --weights $W >> $out 2>&1
+fi
+if [ "${1:-}" = heldout ]; then
+  # round 10's held-out figures with this code (bf16 rounding differs: BatchNorm folded); data as in measure_round10.sh
+  out=$R/r11_eval_heldout.txt
+  echo "# bash scripts/measure_round11.sh heldout   (vidcolor eval --ref data/SET --weights $W --report DIR; scripts/pool_eval.py), round 11's code, $(date -u +%F)" > $out
+  for set in heldout_test heldout_public heldout_opencv; do
+    $V/vidcolor eval --ref data/$set --weights $W --report /tmp/r11h_$set > /tmp/r11h_$set.txt 2>&1
+  done
+  { echo "# test half of the own split (28 photos never used for any choice)"; $V/python scripts/pool_eval.py /tmp/r11h_heldout_test/metrics.json
+    echo "# 20 public photos pooled (scikit-image 5, opencv-doc 15)"
+    $V/python scripts/pool_eval.py /tmp/r11h_heldout_public/metrics.json /tmp/r11h_heldout_opencv/metrics.json; } >> $out
 fi
