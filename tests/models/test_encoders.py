@@ -85,3 +85,17 @@ def test_scratch_encoder_keeps_its_shapes():
     enc = ScratchEncoder((8, 16), hint_channels=HINTS)
     feats = enc(torch.rand(1, 1, 16, 16), torch.zeros(1, HINTS, 16, 16))
     assert [tuple(f.shape) for f in feats] == [(1, 8, 8, 8), (1, 16, 4, 4)]
+
+
+def test_stem_and_first_block_stay_fp32_under_bf16_autocast():
+    """The finest skip comes from fp32 arithmetic (bf16 rounding there desaturated the output);
+    the deeper levels run in bf16 as autocast asks."""
+    torch.manual_seed(0)
+    enc = LiteEncoder(hint_channels=HINTS).eval()
+    gray, hints = torch.rand(2, 1, 32, 48), torch.randn(2, HINTS, 32, 48)
+    with torch.no_grad():
+        ref = enc(gray, hints)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            mixed = enc(gray, hints)
+    assert mixed[0].dtype == torch.float32 and torch.allclose(mixed[0], ref[0], atol=1e-5)
+    assert mixed[-1].dtype == torch.bfloat16
