@@ -5,6 +5,10 @@
 #   bash scripts/measure_round11.sh speed   # 640×480 end to end, plain and watercolor (vidcolor bench on bench_pipeline.py's clip), this code and
 #                                           # BASE alternately, two rounds each; the generator alone vs ResNet101 (vidcolor bench --model)
 #   bash scripts/measure_round11.sh heldout # round 10's held-out evaluation (test half, 20 public photos) with this code
+#   bash scripts/measure_round11.sh control # 10 true-color points per held-out photo, and the styles' separation, with this code
+#   bash scripts/measure_round11.sh parts   # which part of the network made bf16 stray from fp32 (scripts/bf16_parts.py),
+#                                           # on the code before the fix (PREFIX, default 96021f2) and on this code
+#   bash scripts/measure_round11.sh memory  # peak RSS over 50, 300 and 1200 frames in fresh processes, both versions
 #   bash scripts/measure_round11.sh agree   # the README's command (and --style watercolor) with this code and with BASE:
 #                                           # frame-by-frame PSNR between the two renders (scripts/compare_videos.py), and
 #                                           # how far each version's bf16 network output is from fp32 (scripts/bf16_error.py)
@@ -61,4 +65,41 @@ if [ "${1:-}" = heldout ]; then
   { echo "# test half of the own split (28 photos never used for any choice)"; $V/python scripts/pool_eval.py /tmp/r11h_heldout_test/metrics.json
     echo "# 20 public photos pooled (scikit-image 5, opencv-doc 15)"
     $V/python scripts/pool_eval.py /tmp/r11h_heldout_public/metrics.json /tmp/r11h_heldout_opencv/metrics.json; } >> $out
+fi
+if [ "${1:-}" = control ]; then
+  # 10 true-color points (one draw, vidcolor eval --hint-points 10) and the styles' separation, with this code
+  out=$R/r11_control_photos.txt
+  echo "# bash scripts/measure_round11.sh control   (vidcolor eval --ref data/SET --weights $W --hint-points 10 --no-semantic; scripts/pool_eval.py), $(date -u +%F)" > $out
+  for set in heldout_test heldout_public heldout_opencv; do
+    $V/vidcolor eval --ref data/$set --weights $W --hint-points 10 --no-semantic --report /tmp/r11c_$set > /tmp/r11c_$set.txt 2>&1
+  done
+  { echo "# test half of the own split (28)"; $V/python scripts/pool_eval.py /tmp/r11c_heldout_test/metrics.json
+    echo "# 20 public photos pooled (scikit-image 5, opencv-doc 15)"
+    $V/python scripts/pool_eval.py /tmp/r11c_heldout_public/metrics.json /tmp/r11c_heldout_opencv/metrics.json; } >> $out
+  $V/python scripts/style_distances.py data/heldout_public data/heldout_opencv --weights $W > $R/r11_style_distances.txt 2>&1
+fi
+if [ "${1:-}" = parts ]; then
+  # where bf16 strays from fp32: each part in fp32 (scripts/bf16_parts.py), on the code before the fix (PREFIX) and this code
+  PREFIX=${PREFIX:-96021f2}
+  PT=/tmp/vidcolor_prefix_$PREFIX
+  [ -d $PT ] || git worktree add --detach $PT $PREFIX
+  out=$R/r11_bf16_parts.txt
+  echo "# python scripts/bf16_parts.py --weights $W: the code before the fix ($PREFIX, PYTHONPATH) and this code, $(date -u +%F)" > $out
+  echo "## before the fix ($PREFIX)" >> $out
+  PYTHONPATH=$PT $V/python scripts/bf16_parts.py --weights $W >> $out 2>&1
+  echo "## this code (stem and first block in fp32 under autocast)" >> $out
+  $V/python scripts/bf16_parts.py --weights $W >> $out 2>&1
+fi
+if [ "${1:-}" = memory ]; then
+  # peak RSS in fresh processes over 50, 300 and 1200 frames of a 640×480 clip: flat in film length with the
+  # heap kept (vidcolor.allocator)? Both versions.
+  T=$(mktemp -d)
+  $V/python -c "import sys; sys.path.insert(0, 'scripts'); from pathlib import Path; from bench_pipeline import make_clip; make_clip(Path('$T/gray_640x480.mp4'), n=1200)"
+  out=$R/r11_memory.txt
+  echo "# vidcolor bench gray_640x480.mp4 (1200 frames) --frames 50 --memory 50,300,1200 --weights $W: this code and round 10's ($BASE), $(date -u +%F)" > $out
+  echo "## NEW" >> $out
+  (cd $T && $OLDPWD/$V/vidcolor bench gray_640x480.mp4 --frames 50 --memory 50,300,1200 --weights $OLDPWD/$W) 2>&1 | grep -i "rss" >> $out
+  echo "## BASE ($BASE)" >> $out
+  (cd $T && PYTHONPATH=$BT $OLDPWD/$V/python -m vidcolor bench gray_640x480.mp4 --frames 50 --memory 50,300,1200 --weights $OLDPWD/$W) 2>&1 | grep -i "rss" >> $out
+  rm -rf $T
 fi
