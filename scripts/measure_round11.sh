@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Round-11 figures into docs/results/r11_*: the inference speed work (SAME padding without copying the
-# input, BatchNorm folded into the convs at load, glibc malloc that keeps large blocks), measured side by
-# side with round 10's code (BASE, a git revision, default a10cefc) in one run on one host.
+# Round-11 figures into docs/results/r11_*: the inference work (SAME padding without copying the input,
+# BatchNorm folded into the convs at load, glibc malloc that keeps large blocks, the encoder's stem and first
+# block in fp32 under bf16 autocast), measured side by side with round 10's code (BASE, a git revision,
+# default a10cefc) in one run on one host.
 #   bash scripts/measure_round11.sh speed   # 640×480 end to end, plain and watercolor (vidcolor bench on bench_pipeline.py's clip), this code and
 #                                           # BASE alternately, two rounds each; the generator alone vs ResNet101 (vidcolor bench --model)
 #   bash scripts/measure_round11.sh heldout # round 10's held-out evaluation (test half, 20 public photos) with this code
 #   bash scripts/measure_round11.sh control # 10 true-color points per held-out photo, and the styles' separation, with this code
 #   bash scripts/measure_round11.sh parts   # which part of the network made bf16 stray from fp32 (scripts/bf16_parts.py),
 #                                           # on the code before the fix (PREFIX, default 96021f2) and on this code
+#   bash scripts/measure_round11.sh malloc  # the allocator settings alone: BASE with and without glibc's tunables at our values
 #   bash scripts/measure_round11.sh memory  # peak RSS over 50, 300 and 1200 frames in fresh processes, both versions
 #   bash scripts/measure_round11.sh agree   # the README's command (and --style watercolor) with this code and with BASE:
 #                                           # frame-by-frame PSNR between the two renders (scripts/compare_videos.py), and
@@ -101,5 +103,21 @@ if [ "${1:-}" = memory ]; then
   (cd $T && $OLDPWD/$V/vidcolor bench gray_640x480.mp4 --frames 50 --memory 50,300,1200 --weights $OLDPWD/$W) 2>&1 | grep -i "rss" >> $out
   echo "## BASE ($BASE)" >> $out
   (cd $T && PYTHONPATH=$BT $OLDPWD/$V/python -m vidcolor bench gray_640x480.mp4 --frames 50 --memory 50,300,1200 --weights $OLDPWD/$W) 2>&1 | grep -i "rss" >> $out
+  rm -rf $T
+fi
+if [ "${1:-}" = malloc ]; then
+  # the allocator settings alone: round 10's code (which sets none) with and without glibc's own tunables at
+  # vidcolor.allocator's values, alternately, two rounds
+  T=$(mktemp -d)
+  $V/python -c "import sys; sys.path.insert(0, 'scripts'); from pathlib import Path; from bench_pipeline import make_clip; make_clip(Path('$T/gray_640x480.mp4'))"
+  out=$R/r11_malloc_ab.txt
+  echo "# round 10's code ($BASE): vidcolor bench gray_640x480.mp4 --frames 200, glibc defaults vs MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=536870912, $(date -u +%F)" > $out
+  for round in 1 2; do
+    for mode in default tuned; do
+      env=""; [ $mode = tuned ] && env="MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=536870912"
+      echo "## $mode, round $round" >> $out
+      (cd $T && env $env PYTHONPATH=$BT $OLDPWD/$V/python -m vidcolor bench gray_640x480.mp4 --frames 200 --weights $OLDPWD/$W) 2>&1 | grep -E "^(model|pipeline) " >> $out
+    done
+  done
   rm -rf $T
 fi

@@ -7,9 +7,11 @@ maps fresh pages that the kernel zero-fills on first touch: a fill or a copy int
 tensor costs several times what it costs in memory already mapped. Raising the mmap threshold to
 glibc's ceiling (32 MiB on 64-bit) and the trim threshold to 512 MiB keeps those blocks in the
 heap for reuse — the remedy PyTorch's CPU performance guide reaches with jemalloc or tcmalloc,
-without a preloaded library. On the 2-core host: model 26.7–30.3 → 31.4–31.6 fps, the 640×480
-pipeline 18.2–18.9 → 19.8–20.8 fps (``docs/results/r11_speed.txt``). Peak memory is the same
-(the heap is kept at its peak instead of being handed back between batches).
+without a preloaded library. Measured alone (round 10's code with and without glibc's own
+tunables at these values, ``bash scripts/measure_round11.sh malloc``,
+``docs/results/r11_malloc_ab.txt``, two rounds): the model stage 20.5–22.2 → 23.0–23.2
+fps, the 640×480 pipeline 14.3–14.7 → 15.8–16.0 fps (+8–11 %). Peak memory stays flat in film length; the heap is
+kept near its peak instead of being handed back between batches (``r11_memory.txt``).
 
 ``vidcolor process``, ``batch``, ``keyframes``, ``bench INPUT`` and Ray render workers call
 :func:`apply_malloc_defaults`; training and a library user's process keep their own settings. A
