@@ -9,9 +9,9 @@ glibc's ceiling (32 MiB on 64-bit) and the trim threshold to 512 MiB keeps those
 heap for reuse — the remedy PyTorch's CPU performance guide reaches with jemalloc or tcmalloc,
 without a preloaded library. Measured alone (round 10's code with and without glibc's own
 tunables at these values, ``bash scripts/measure_round11.sh malloc``,
-``docs/results/r11_malloc_ab.txt``, two rounds): the model stage 20.5–22.2 → 23.0–23.2
-fps, the 640×480 pipeline 14.3–14.7 → 15.8–16.0 fps (+8–11 %). Peak memory stays flat in film length; the heap is
-kept near its peak instead of being handed back between batches (``r11_memory.txt``).
+``docs/results/r11_malloc_ab.txt``, two rounds): the model stage 20.5–22.2 → 23.0–23.2 fps,
+the 640×480 pipeline 14.3–14.7 → 15.8–16.0 fps (+8–11 %). Peak memory stays flat in film length;
+the heap is kept near its peak instead of being handed back between batches (``r11_memory.txt``).
 
 ``vidcolor process``, ``batch``, ``keyframes``, ``bench INPUT`` and Ray render workers call
 :func:`apply_malloc_defaults`; training and a library user's process keep their own settings. A
