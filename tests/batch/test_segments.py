@@ -214,3 +214,27 @@ def test_saturation_is_a_setting_of_the_render(tmp_path, col, gop_clip):
     r = segmented(gop_clip, out, col, style="none", saturation=1.6)
     assert r.reused == [] and r.rendered == [0, 1, 2, 3]
     assert col.saturation == 1.0  # the shared colorizer is not changed: segments use a copy
+
+
+def test_automatic_segments_take_about_half_a_minute_whatever_the_frame_size():
+    """The network runs at the working size: a small film is not proportionally cheaper per frame,
+    so its segments must not be proportionally longer (round 11: a 320×240 film got 60 s segments,
+    72 s of work each, and a SIGTERM at 60 % kept a third of it)."""
+    from fractions import Fraction
+    from types import SimpleNamespace
+
+    from vidcolor.batch.segments import CPU_FULL_RATE, CPU_MODEL_RATE, WORK_PER_SEGMENT, auto_segment_seconds
+    from vidcolor.pipeline.engine import working_size
+
+    for w, h, rate in ((320, 240, 25), (640, 480, 24), (1280, 720, 30)):
+        info = SimpleNamespace(width=w, height=h, frame_rate=Fraction(rate))
+        seconds = auto_segment_seconds(info)
+        wh, ww = working_size(h, w, 256, 32)
+        work = seconds * rate * (wh * ww / CPU_MODEL_RATE + w * h / CPU_FULL_RATE)
+        assert 10 <= seconds <= 60 and (work <= WORK_PER_SEGMENT * 1.01 or seconds == 10), (w, h, seconds, work)
+    small = SimpleNamespace(width=320, height=240, frame_rate=Fraction(25))
+    assert auto_segment_seconds(small) < 30  # was 60 (pixel count alone)
+    assert auto_segment_seconds(small, "cuda") > auto_segment_seconds(small)
+    assert auto_segment_seconds(small, render_size=0) <= auto_segment_seconds(small) + 2  # full-size network: no cheaper
+    hd = SimpleNamespace(width=1920, height=1080, frame_rate=Fraction(24))
+    assert auto_segment_seconds(hd) == 10.0

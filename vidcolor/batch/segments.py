@@ -30,14 +30,15 @@ from vidcolor.batch.plan import Segment, plan_segments, plan_to_dict, scan_keyfr
 from vidcolor.batch.render import LocalExecutor, SegmentJob, colorizer_for
 from vidcolor.errors import VidcolorError
 from vidcolor.io.lock import locks_output
-from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, bundled_weights, check_saturation
+from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, bundled_weights, check_saturation, working_size
 from vidcolor.pipeline.scenes import Cut, write_cut_list
 from vidcolor.outputs import PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_codec, check_output, check_side_output
 
 DEFAULT_SEGMENT_SECONDS = 60.0
 AUTO_SEGMENT_AFTER = 120.0  # s of film: `vidcolor process` renders longer videos in segments unless --no-resume
 WORK_PER_SEGMENT = 30.0     # s of rendering one automatically sized segment should take (about)
-CPU_PIXEL_RATE = 8e6        # pixels/s end to end on a 2-core CPU (640x480 at 26 fps, README); CUDA: 10x
+CPU_MODEL_RATE = 1.85e6     # working-size pixels/s through the network (and flow) on a 2-core CPU; CUDA: 10x
+CPU_FULL_RATE = 2.1e7       # full-size pixels/s of decoding, finishing and encoding on a 2-core CPU; CUDA: 10x
 DEFAULT_WARMUP = 24  # frames: joins then match a single pass to ±1 code value (README, "Running on a cluster")
 
 WORK_SUFFIX = ".vidcolor-work"
@@ -139,14 +140,23 @@ def weights_fingerprint(weights: str | os.PathLike | None) -> tuple[str, tuple[s
     return _file_fingerprint(str(path.resolve()), st.st_size, st.st_mtime_ns)
 
 
-def auto_segment_seconds(info, device: str = "cpu") -> float:
+def auto_segment_seconds(info, device: str = "cpu", render_size: int = DEFAULT_RENDER_SIZE) -> float:
     """Film seconds per segment so that rendering one takes about :data:`WORK_PER_SEGMENT` s, so
-    an interruption loses at most about that much work: throughput is estimated from the frame
-    size (:data:`CPU_PIXEL_RATE`, ten times that on CUDA); the result is kept in 10..60 s of film
-    (each segment also renders a warm-up, so much shorter ones would cost more than they save).
+    an interruption loses at most about that much work. A frame costs
+    ``working px / CPU_MODEL_RATE + full px / CPU_FULL_RATE`` seconds (ten times faster on CUDA):
+    the network runs at the working size whatever the frame size — a 320×240 film costs nearly as
+    much per frame as a 640×480 one — and decoding, finishing and encoding at full size. Fitted to
+    ``vidcolor bench`` on a 2-core CPU (round 11: 320×240 20.8 fps, 1920×1080 6.2 fps end to end;
+    predicts 640×480 at 15.8 fps, measured 17.9–18.8: on the safe side). The result is kept in
+    10..60 s of film (each segment also renders a warm-up, so much shorter ones would cost more
+    than they save).
 
-    640x480 at 24 fps on a CPU: 32.5 s; 1080p: 10 s."""
-    fps = CPU_PIXEL_RATE * (10 if device == "cuda" else 1) / max(1, info.width * info.height)
+    On a CPU at the default render size: 320×240 at 25 fps 25.0 s; 640×480 at 24 fps 19.7 s;
+    1080p: 10 s (the floor)."""
+    h, w = int(info.height), int(info.width)
+    wh, ww = working_size(h, w, render_size, 32) if render_size else (h, w)
+    speed = 10.0 if device == "cuda" else 1.0
+    fps = speed / (wh * ww / CPU_MODEL_RATE + h * w / CPU_FULL_RATE)
     return round(min(60.0, max(10.0, WORK_PER_SEGMENT * fps / float(info.frame_rate or 25))), 1)
 
 
@@ -229,7 +239,8 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
         check_side_output(scenes, "--scenes", [(inp, out)], overwrite)
     if segment_seconds is None:
         cuda = device == "cuda" or (colorizer is not None and colorizer.device.type == "cuda")
-        segment_seconds = auto_segment_seconds(_probe(inp), "cuda" if cuda else "cpu")
+        segment_seconds = auto_segment_seconds(_probe(inp), "cuda" if cuda else "cpu",
+                                               colorizer.render_size if colorizer is not None else render_size)
     if segment_seconds <= 0:
         raise VidcolorError(f"segment length must be > 0 seconds, got {segment_seconds}")
     if warmup is None:
