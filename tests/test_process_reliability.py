@@ -187,7 +187,7 @@ def test_long_videos_are_resumable_by_default(tmp_path, tiny_weights, monkeypatc
     import vidcolor.process as process
 
     monkeypatch.setattr(process, "AUTO_SEGMENT_AFTER", 1.0)
-    monkeypatch.setattr(segments, "auto_segment_seconds", lambda info, device="cpu": 0.4)
+    monkeypatch.setattr(segments, "auto_segment_seconds", lambda info, device="cpu", render_size=256: 0.4)
     src = make_gop_clip(tmp_path / "in.mp4", n_frames=40, audio="aac")
     out, one = tmp_path / "out.mkv", tmp_path / "one.mkv"  # lossless: frames can be compared with a single pass
     real = render.render_segment
