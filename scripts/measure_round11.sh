@@ -21,20 +21,24 @@ source scripts/measure_env.sh
 BASE=${BASE:-a10cefc}
 BT=/tmp/vidcolor_base_$BASE
 [ -d $BT ] || git worktree add --detach $BT $BASE
+# make_clip N: bench_pipeline.py's gray 640x480 clip of N frames in a new temporary folder, whose path goes to $T
+make_clip() { T=$(mktemp -d); $V/python -c "import sys; sys.path.insert(0, 'scripts'); from pathlib import Path; from bench_pipeline import make_clip; make_clip(Path('$T/gray_640x480.mp4'), n=$1)"; }
+# bench_new ARGS / bench_base ARGS: `vidcolor bench gray_640x480.mp4 --weights W ARGS` in $T with this code / BASE's;
+# from $T because `python -m` puts the working folder first on sys.path, and this repository's vidcolor/ would win
+bench_new() { (cd $T && $OLDPWD/$V/vidcolor bench gray_640x480.mp4 --weights $OLDPWD/$W "$@"); }
+bench_base() { (cd $T && PYTHONPATH=$BT $OLDPWD/$V/python -m vidcolor bench gray_640x480.mp4 --weights $OLDPWD/$W "$@"); }
 if [ "${1:-}" = speed ]; then
   # each version's own `vidcolor bench` (its command line applies its own process settings, as `vidcolor process` does)
-  T=$(mktemp -d)
-  $V/python -c "import sys; sys.path.insert(0, 'scripts'); from pathlib import Path; from bench_pipeline import make_clip; make_clip(Path('$T/gray_640x480.mp4'))"
+  make_clip 240
   out=$R/r11_bench_pipeline.txt
   echo "# vidcolor bench gray_640x480.mp4 (scripts/bench_pipeline.py's clip) --frames 200 --weights $W --style S: this code (NEW) and round 10's ($BASE, BASE) alternately, $(date -u +%F)" > $out
   for round in 1 2; do
     for style in none watercolor; do
       mem=""; [ $style = none ] && mem="--memory 50,200"
       echo "## NEW, round $round, --style $style" >> $out
-      (cd $T && $OLDPWD/$V/vidcolor bench gray_640x480.mp4 --frames 200 --weights $OLDPWD/$W --style $style $mem) >> $out 2>&1
+      bench_new --frames 200 --style $style $mem >> $out 2>&1
       echo "## BASE ($BASE), round $round, --style $style" >> $out
-      # from $T: `python -m` puts the working folder first on sys.path, and this repository's vidcolor/ would win
-      (cd $T && PYTHONPATH=$BT $OLDPWD/$V/python -m vidcolor bench gray_640x480.mp4 --frames 200 --weights $OLDPWD/$W --style $style $mem) >> $out 2>&1
+      bench_base --frames 200 --style $style $mem >> $out 2>&1
     done
   done
   rm -rf $T
@@ -95,28 +99,29 @@ fi
 if [ "${1:-}" = memory ]; then
   # peak RSS in fresh processes over 50, 300 and 1200 frames of a 640×480 clip: flat in film length with the
   # heap kept (vidcolor.allocator)? Both versions.
-  T=$(mktemp -d)
-  $V/python -c "import sys; sys.path.insert(0, 'scripts'); from pathlib import Path; from bench_pipeline import make_clip; make_clip(Path('$T/gray_640x480.mp4'), n=1200)"
+  make_clip 1200
   out=$R/r11_memory.txt
   echo "# vidcolor bench gray_640x480.mp4 (1200 frames) --frames 50 --memory 50,300,1200 --weights $W: this code and round 10's ($BASE), $(date -u +%F)" > $out
   echo "## NEW" >> $out
-  (cd $T && $OLDPWD/$V/vidcolor bench gray_640x480.mp4 --frames 50 --memory 50,300,1200 --weights $OLDPWD/$W) 2>&1 | grep -i "rss" >> $out
+  bench_new --frames 50 --memory 50,300,1200 2>&1 | grep -i "rss" >> $out
   echo "## BASE ($BASE)" >> $out
-  (cd $T && PYTHONPATH=$BT $OLDPWD/$V/python -m vidcolor bench gray_640x480.mp4 --frames 50 --memory 50,300,1200 --weights $OLDPWD/$W) 2>&1 | grep -i "rss" >> $out
+  bench_base --frames 50 --memory 50,300,1200 2>&1 | grep -i "rss" >> $out
   rm -rf $T
 fi
 if [ "${1:-}" = malloc ]; then
   # the allocator settings alone: round 10's code (which sets none) with and without glibc's own tunables at
   # vidcolor.allocator's values, alternately, two rounds
-  T=$(mktemp -d)
-  $V/python -c "import sys; sys.path.insert(0, 'scripts'); from pathlib import Path; from bench_pipeline import make_clip; make_clip(Path('$T/gray_640x480.mp4'))"
+  make_clip 240
   out=$R/r11_malloc_ab.txt
   echo "# round 10's code ($BASE): vidcolor bench gray_640x480.mp4 --frames 200, glibc defaults vs MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=536870912, $(date -u +%F)" > $out
   for round in 1 2; do
     for mode in default tuned; do
-      env=""; [ $mode = tuned ] && env="MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=536870912"
       echo "## $mode, round $round" >> $out
-      (cd $T && env $env PYTHONPATH=$BT $OLDPWD/$V/python -m vidcolor bench gray_640x480.mp4 --frames 200 --weights $OLDPWD/$W) 2>&1 | grep -E "^(model|pipeline) " >> $out
+      if [ $mode = tuned ]; then
+        MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=536870912 bench_base --frames 200 2>&1 | grep -E "^(model|pipeline) " >> $out
+      else
+        bench_base --frames 200 2>&1 | grep -E "^(model|pipeline) " >> $out
+      fi
     done
   done
   rm -rf $T

@@ -154,7 +154,7 @@ def auto_segment_seconds(info, device: str = "cpu", render_size: int = DEFAULT_R
     On a CPU at the default render size: 320×240 at 25 fps 25.0 s; 640×480 at 24 fps 19.7 s;
     1080p: 10 s (the floor)."""
     h, w = int(info.height), int(info.width)
-    wh, ww = working_size(h, w, render_size, 32) if render_size else (h, w)
+    wh, ww = working_size(h, w, render_size, 32) if render_size else (h, w)  # 32: the Lite encoder's multiple (an estimate)
     speed = 10.0 if device == "cuda" else 1.0
     fps = speed / (wh * ww / CPU_MODEL_RATE + h * w / CPU_FULL_RATE)
     return round(min(60.0, max(10.0, WORK_PER_SEGMENT * fps / float(info.frame_rate or 25))), 1)

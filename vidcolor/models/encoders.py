@@ -82,11 +82,10 @@ class LiteEncoder(nn.Module):
             h = net._blocks[0](torch.nn.functional.relu6(h))
         if 0 in taps:
             feats.append(h)
-        for i, block in enumerate(net._blocks):
-            if i:
-                h = block(h)
-                if i in taps:
-                    feats.append(h)
+        for i, block in enumerate(net._blocks[1:], start=1):
+            h = block(h)
+            if i in taps:
+                feats.append(h)
         return feats
 
     def load_pretrained(self, state: dict[str, torch.Tensor]) -> None:
