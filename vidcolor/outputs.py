@@ -200,18 +200,27 @@ def ended_early_note(info, media_end: float | None, frames: int) -> str | None:
     :attr:`~vidcolor.io.video_writer.VideoWriter.media_end`) stop well before the duration the
     input file declares (by more than 1 s and 5 %): a file cut off in a copy or a download decodes
     up to where it ends, which is all there is to render, but the user should hear that it is
-    shorter than it says. None otherwise, and when the header states no duration."""
-    if not info.duration or media_end is None or info.duration - media_end <= max(1.0, 0.05 * info.duration):
+    shorter than it says. None otherwise, and when the header states no duration. Times count from
+    the first frame (``info.start_pts``), as the declared duration does."""
+    if not info.duration or media_end is None:
+        return None
+    media_end -= float(getattr(info, "start_pts", 0) * info.time_base)
+    if info.duration - media_end <= max(1.0, 0.05 * info.duration):
         return None
     return (f"the video ends after {media_end:.1f} s, but the file says it lasts {info.duration:.1f} s: it may be truncated "
             f"or damaged ({frames} frames rendered)")
 
 
-def video_input_notes(info, color_seen: bool = False) -> list[str]:
+def video_input_notes(info, color_seen: bool = False, resized: dict | None = None) -> list[str]:
     """What a render of a video with :class:`~vidcolor.io.video.VideoInfo` ``info`` changed or
     replaced, one line each: deinterlacing, its colours (``color_seen``: the reader saw colour in a
-    sampled frame). Whether its alpha channel was kept is the writer's note."""
+    sampled frame), frames of another size scaled to the first's (``resized``: the reader's
+    :attr:`~vidcolor.io.video.VideoReader.resized`). Whether its alpha channel was kept is the writer's note."""
     notes = []
+    if resized:
+        sizes = ", ".join(f"{w}×{h}" for w, h in sorted(resized))
+        notes.append(f"the frame size changes in the video: {sum(resized.values())} frames of {sizes} were scaled "
+                     f"to {info.width}×{info.height}, the first frame's size")
     if info.deinterlaced:
         notes.append(f"deinterlaced (yadif, {_FIELDS.get(info.field_order, info.field_order)}) before colorizing: "
                      "written progressive, one frame per input frame, same timestamps")

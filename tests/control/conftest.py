@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -37,7 +38,9 @@ def frame_rgb(i: int, cut: int | None = CUT) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def write_clip(path: Path, n: int = 50, cut: int | None = CUT, gray: bool = True) -> Path:
+def write_clip(path: Path, n: int = 50, cut: int | None = CUT, gray: bool = True, start_pts: int = 0) -> Path:
+    """``n`` frames at 25 fps; ``start_pts``: the first frame's pts in 1/25 s (MPEG-TS captures and
+    stream-copied cuts start at 10 s or later, not 0)."""
     with av.open(str(path), "w") as c:
         s = c.add_stream("libx264", rate=25)
         s.width, s.height, s.pix_fmt = W, H, "yuv420p"
@@ -48,7 +51,10 @@ def write_clip(path: Path, n: int = 50, cut: int | None = CUT, gray: bool = True
             if gray:
                 g = (0.299 * img[..., 0] + 0.587 * img[..., 1] + 0.114 * img[..., 2]).astype(np.uint8)
                 img = np.repeat(g[..., None], 3, axis=2)
-            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            if start_pts:
+                frame.pts, frame.time_base = start_pts + i, Fraction(1, 25)
+            for p in s.encode(frame):
                 c.mux(p)
         for p in s.encode():
             c.mux(p)

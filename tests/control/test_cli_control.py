@@ -67,6 +67,27 @@ def test_reference_for_video_and_its_errors(tmp_path, tiny_hint_weights):
         assert not [p for p in tmp_path.iterdir() if p.name.startswith(".bad")]
 
 
+def test_times_count_from_the_first_frame_of_a_film_that_starts_late(tmp_path, tiny_hint_weights):
+    """A film whose first frame is stamped 10 s (an MPEG-TS capture, a stream-copied cut): times in
+    references, hints and the scene/shot lists count from its first frame, as a player shows them."""
+    clip = write_clip(tmp_path / "late.mp4", n=40, start_pts=250)
+    with VideoReader(clip) as rd:
+        times = [f.time for f in rd.frames()]
+    assert rd.info.start_pts * rd.info.time_base == 10 and times[0] == 0.0 and times[CUT] == pytest.approx(CUT / 25)
+    cv2.imwrite(str(tmp_path / "f0.png"), cv2.cvtColor(frame_rgb(0), cv2.COLOR_RGB2BGR))
+    r = run("process", clip, "-o", tmp_path / "o.mp4", "--weights", tiny_hint_weights, "--scenes", tmp_path / "s.csv",
+            "--reference", f"0s={tmp_path / 'f0.png'}", "--reference", f"0.4s={tmp_path / 'f0.png'}")
+    assert r.exit_code == 0, r.output
+    rows = [line.split(",") for line in (tmp_path / "s.csv").read_text().splitlines()[1:]]
+    assert [(float(a), float(b)) for *_, a, b in rows] == [(0.0, CUT / 25), (CUT / 25, 40 / 25)]
+    (tmp_path / "h.csv").write_text("x,y,color,frame\n10,10,#ff0000,5s\n")
+    r = run("process", clip, "-o", tmp_path / "bad.mp4", "--weights", tiny_hint_weights, "--hints", tmp_path / "h.csv")
+    assert r.exit_code != 0 and "beyond the end" in r.output and not (tmp_path / "bad.mp4").exists()
+    r = run("keyframes", clip, "-o", tmp_path / "kf", "--weights", tiny_hint_weights)
+    rows = [line.split(",") for line in (tmp_path / "kf" / "shots.csv").read_text().splitlines()[1:]]
+    assert [(float(r[3]), float(r[4])) for r in rows] == [(0.0, CUT / 25), (CUT / 25, 40 / 25)]
+
+
 def test_weights_without_hint_inputs_are_refused(photo, tmp_path, tiny_weights):
     (tmp_path / "h.csv").write_text("x,y,color\n1,1,#ff0000\n")
     r = run("process", photo, "-o", tmp_path / "o.png", "--weights", tiny_weights, "--hints", tmp_path / "h.csv")

@@ -79,6 +79,18 @@ def test_ten_bit_source_gives_eight_bit(tmp_path):
     assert np.abs(frames[0].image - luma601(frame_image(0))).mean() < 1.5
 
 
+def test_a_size_change_mid_stream_is_scaled_to_the_first_size(tmp_path):
+    """Two MPEG-TS captures of different sizes joined end to end (``cat a.ts b.ts``): every frame
+    comes back at the first size, and the frames that were scaled are counted."""
+    make_clip(tmp_path / "a.ts", n_frames=6, size=(64, 48), pattern="static")
+    make_clip(tmp_path / "b.ts", n_frames=5, size=(96, 64), pattern="static")
+    joined = tmp_path / "joined.ts"
+    joined.write_bytes((tmp_path / "a.ts").read_bytes() + (tmp_path / "b.ts").read_bytes())
+    with VideoReader(joined, fmt="rgb24") as r:
+        shapes = {f.image.shape for f in r.frames()}
+        assert shapes == {(48, 64, 3)} and r.resized == {(96, 64): 5}
+
+
 def test_chunks_and_persistent_generator(tmp_path):
     path = make_clip(tmp_path / "c.mp4", n_frames=12)
     with VideoReader(path) as reader:

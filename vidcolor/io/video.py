@@ -131,7 +131,9 @@ class VideoInfo:
     first frame has visible chroma (a guess; the reader keeps looking, :attr:`VideoReader.color_seen`).
     ``deinterlaced``: the reader deinterlaces the frames it returns (``VideoReader(deinterlace=True)``
     on an interlaced file; ``interlaced``/``field_order`` still describe the file), so they are
-    progressive and the writer writes them so.
+    progressive and the writer writes them so. ``start_pts``: the first frame's pts (MPEG-TS
+    captures and stream-copied cuts often start at 10 s or more, not 0); frame *times*
+    (:attr:`DecodedFrame.time`) count from it, as players show them.
     """
 
     path: Path
@@ -158,6 +160,8 @@ class VideoInfo:
     has_alpha: bool = False
     has_color: bool = False
     deinterlaced: bool = False
+    start_pts: int = 0
+
 
     @property
     def frame_period(self) -> int:
@@ -168,8 +172,9 @@ class VideoInfo:
 @dataclass(frozen=True)
 class DecodedFrame:
     """One decoded frame: ``image`` uint8 ``(H, W)`` or ``(H, W, 3)``, ``pts`` in ``info.time_base``
-    (extrapolated by one frame period where the file has none), ``time = pts * time_base`` in
-    seconds, ``index`` counting decoded frames from 0. ``alpha``: uint8 ``(H, W)`` alpha plane
+    (extrapolated by one frame period where the file has none), ``time = (pts − info.start_pts) ·
+    time_base`` in seconds from the film's first frame (what a player shows; pts stay the file's own),
+    ``index`` counting decoded frames from 0. ``alpha``: uint8 ``(H, W)`` alpha plane
     (``VideoReader(alpha=True)`` on a file with alpha), else None."""
 
     image: np.ndarray
@@ -200,6 +205,10 @@ class VideoReader:
     Alpha: with ``alpha=True`` and a pixel format that has alpha (:attr:`VideoInfo.has_alpha`),
     every frame also carries its alpha plane (:attr:`DecodedFrame.alpha`), frame by frame.
 
+    Size changes: a stream whose frame size changes part-way (captures joined end to end) is read
+    at its first frame's size: later frames of another size are scaled to it (bicubic), as FFmpeg's
+    own tools do, and counted in :attr:`resized` (``(width, height) → frames``).
+
     Deinterlacing: with ``deinterlace=True`` and a file that is interlaced (:attr:`VideoInfo.field_order`
     not ``progressive``), frames go through FFmpeg's yadif (``mode=send_frame``: one progressive
     frame per frame, same pts; frames flagged interlaced are filtered, others pass unchanged)
@@ -218,6 +227,7 @@ class VideoReader:
         self.corrupt_packets = 0
         self.corrupt_frames = 0
         self.color_seen = False  # a sampled frame (first, then every 48th, 40 at most) showed colour
+        self.resized: dict[tuple[int, int], int] = {}  # (width, height) → frames of another size, scaled to info's
         self._sws = VideoReformatter()  # keeps its swscale context between frames
         self._sws_alpha = VideoReformatter()
         self._container = _open_input(self.path)
@@ -295,7 +305,7 @@ class VideoReader:
             has_alpha=fmt.name.startswith(_ALPHA_PREFIXES), has_color=frame_has_color(first),
             sample_aspect_ratio=s.sample_aspect_ratio or None,
             matrix=_matrix(first.colorspace, first.height) if _is_yuv(fmt) else "bt601",
-            container=c.format.name, metadata=dict(c.metadata),
+            container=c.format.name, metadata=dict(c.metadata), start_pts=int(first.pts or 0),
         )
 
     # -- decoding -----------------------------------------------------------------------------
@@ -374,6 +384,12 @@ class VideoReader:
                       "interpolation": _SWS_TO_RGB if self.fmt == "rgb24" else None}
         elif frame.color_range == 1:  # gray or RGB explicitly tagged limited range
             kwargs = {"src_color_range": "MPEG"}
+        size = (frame.width, frame.height)
+        if size != (self.info.width, self.info.height):   # joined captures: the size changes mid-stream
+            self.resized[size] = self.resized.get(size, 0) + 1
+            kwargs.update(width=self.info.width, height=self.info.height)
+            if kwargs.get("interpolation") is None:
+                kwargs["interpolation"] = "BICUBIC"
         frame = self._sws.reformat(frame, format=self.fmt, dst_color_range="JPEG", **kwargs)
         image = frame.to_ndarray()
         if not image.flags.writeable or not image.flags.c_contiguous:
@@ -384,7 +400,8 @@ class VideoReader:
         """uint8 ``(H, W)`` alpha of a frame (None if this frame's format has none)."""
         if not frame.format.name.startswith(_ALPHA_PREFIXES):
             return None
-        return np.array(self._sws_alpha.reformat(frame, format="rgba").to_ndarray()[..., 3], order="C")
+        return np.array(self._sws_alpha.reformat(frame, format="rgba", width=self.info.width, height=self.info.height)
+                        .to_ndarray()[..., 3], order="C")
 
     def _seek(self, start_pts: int, first: av.VideoFrame) -> av.VideoFrame | None:
         """Position the decoder on the first frame with ``pts >= start_pts`` and return it (None
@@ -420,7 +437,7 @@ class VideoReader:
         return frame
 
     def _generate(self, first: av.VideoFrame | None, first_index: int = 0) -> Iterator[DecodedFrame]:
-        tb, period = self.info.time_base, self.info.frame_period
+        tb, period, start = self.info.time_base, self.info.frame_period, self.info.start_pts
         last_pts = None
         index = first_index
         frame = first
@@ -434,7 +451,7 @@ class VideoReader:
                 pts = 0 if last_pts is None else last_pts + period
             last_pts = pts
             alpha = self._alpha_of(frame) if self._alpha else None
-            yield DecodedFrame(self._to_array(frame), pts, float(pts * tb), index, alpha)
+            yield DecodedFrame(self._to_array(frame), pts, float((pts - start) * tb), index, alpha)
             index += 1
             frame = next(self._av_frames, None)
 
