@@ -321,6 +321,15 @@ def test_pcm_into_mp4_is_reencoded_with_one_warning(tmp_path):
         assert float(audio.duration * audio.time_base) == pytest.approx(12 * 1001 / 24000, abs=0.05)
 
 
+def test_flac_into_mov_is_reencoded(tmp_path):
+    """FFmpeg's mov muxer accepts a FLAC stream and then refuses the header: re-encode, with a note."""
+    src = make_clip(tmp_path / "in.mkv", n_frames=12, audio="flac")
+    with pytest.warns(UserWarning, match=r"#1 \(flac\).*\.mov.*re-encoding to AAC"):
+        transcode(src, tmp_path / "out.mov")
+    with av.open(str(tmp_path / "out.mov")) as out:
+        assert [s.codec_context.name for s in out.streams.audio] == ["aac"] and out.streams.video[0].frames == 12
+
+
 def test_without_audio_source_the_output_is_silent(tmp_path):
     src = make_clip(tmp_path / "in.mp4", n_frames=6, audio="aac")
     transcode(src, tmp_path / "out.mp4", audio_source=None)

@@ -72,6 +72,9 @@ def holds_alpha(codec: str) -> bool:
     return spec is not None and spec.alpha_pix_fmt is not None
 # Audio codecs stream-copied into MP4 (FFmpeg also muxes e.g. PCM there, but few players play it).
 _MP4_AUDIO = frozenset({"aac", "mp3", "mp2", "ac3", "eac3", "alac", "flac", "opus"})
+# QuickTime (.mov) holds fewer: FFmpeg's mov muxer takes FLAC, Opus and Vorbis as streams but then
+# refuses to write the header ("returned 22"), so those are re-encoded.
+_MOV_AUDIO = frozenset({"aac", "mp3", "mp2", "ac3", "eac3", "alac"})
 _DROP_METADATA = frozenset({"encoder", "major_brand", "minor_version", "compatible_brands", "duration"})
 _LAYOUTS = {1: "mono", 2: "stereo", 3: "3.0", 4: "quad", 5: "5.0", 6: "5.1", 8: "7.1"}
 _INPUT = "<input>"  # default audio_source: the file the frames were read from
@@ -263,7 +266,8 @@ class VideoWriter:
     def _open_source(self, source: Path, copy_subtitles: bool) -> None:
         self._src = _open_input(source)
         self._stack.callback(self._src.close)
-        mp4 = self.path.suffix.lower() in (".mp4", ".m4v")
+        suffix = self.path.suffix.lower()
+        mp4, mov = suffix in (".mp4", ".m4v"), suffix == ".mov"
         reencoded, wanted = [], []
         with contextlib.suppress(AttributeError, ValueError, av.error.FFmpegError):  # PyAV < 15
             self._out.set_chapters(self._src.chapters())
@@ -275,7 +279,8 @@ class VideoWriter:
             name, out, kind = s.codec_context.codec.canonical_name, None, "copy"
             if s.type == "subtitle" and not copy_subtitles:
                 continue
-            if not (mp4 and s.type == "audio" and name not in _MP4_AUDIO):
+            refused = (mp4 and name not in _MP4_AUDIO) or (mov and name not in _MOV_AUDIO and not name.startswith("pcm_"))
+            if not (s.type == "audio" and refused):
                 with contextlib.suppress(ValueError):  # the muxer refuses this codec
                     out = self._out.add_stream_from_template(s)
             if out is None and s.type == "subtitle":
