@@ -16,7 +16,7 @@ from tests import clips
 from tests.clips import frame_image, make_clip
 from vidcolor.batch.segments import process_video_segmented
 from vidcolor.cli import cli
-from vidcolor.io.image import has_color, read_alpha, read_image, write_image
+from vidcolor.io.image import has_color, luma601, read_alpha, read_image, write_image
 from vidcolor.io.probe import describe
 from vidcolor.io.video import probe_video
 from vidcolor.outputs import COLOR_NOTE, PROGRESSIVE_NOTE
@@ -73,6 +73,22 @@ def test_alpha_survives_every_format_that_holds_it_and_is_named_where_it_cannot(
     r = process_image(src, tmp_path / "o.jpg", "none", colorizer=col)
     assert any("alpha channel dropped: .jpg" in n for n in r.notes)
     assert read_alpha(tmp_path / "o.jpg") is None and read_alpha(tmp_path / "in.png") is not None
+
+
+def test_rgba_tiff_colors_are_read_straight_not_premultiplied(tmp_path, col):
+    """PIL and GIMP write RGBA TIFFs with unassociated alpha; OpenCV's reader multiplies the colours
+    by alpha (a half-transparent gray 120 read as 24). Colours and alpha come back as stored, and a
+    colorized TIFF keeps the input's lightness under its alpha."""
+    from PIL import Image
+
+    rgb, alpha = rgba()
+    src = tmp_path / "in.tiff"
+    Image.fromarray(np.dstack([rgb, alpha])).save(src)
+    assert np.array_equal(read_image(src), rgb) and np.array_equal(read_alpha(src), alpha)
+    process_image(src, tmp_path / "out.tiff", "none", colorizer=col)
+    out = read_image(tmp_path / "out.tiff")
+    assert np.array_equal(read_alpha(tmp_path / "out.tiff"), alpha)
+    assert abs(luma601(out).mean() - luma601(rgb).mean()) < 2
 
 
 def test_gray_plus_alpha_and_plain_images(tmp_path):

@@ -62,9 +62,30 @@ def read_image(path: str | Path) -> np.ndarray:
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[..., 0]
     elif image.ndim == 3:
+        straight = _tiff_rgba(path) if image.dtype == np.uint8 else None
+        if straight is not None and straight.shape[:2] == image.shape[:2]:
+            return np.ascontiguousarray(straight[..., :3])
         code = cv2.COLOR_BGRA2RGB if image.shape[2] == 4 else cv2.COLOR_BGR2RGB
         image = cv2.cvtColor(image, code)
     return np.ascontiguousarray(image)
+
+
+def _tiff_rgba(path: Path) -> np.ndarray | None:
+    """An 8-bit RGBA TIFF as straight (not premultiplied) ``(H, W, 4)`` uint8, EXIF-oriented; None
+    for anything else. OpenCV reads 8-bit RGBA TIFFs through libtiff's RGBA interface, which
+    multiplies the colours by alpha (a half-transparent gray 120 comes back as 24); Pillow returns
+    the stored values, and un-premultiplies files that declare associated alpha."""
+    if path.suffix.lower() not in (".tif", ".tiff"):
+        return None
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(path) as im:
+            if im.mode not in ("RGBA", "RGBa"):
+                return None
+            return np.asarray(ImageOps.exif_transpose(im).convert("RGBA"))
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
 
 
 def _orientations(a: np.ndarray):
@@ -79,6 +100,9 @@ def read_alpha(path: str | Path) -> np.ndarray | None:
     """The alpha channel of an image as ``(H, W)`` ``uint8``/``uint16`` as stored, oriented like
     :func:`read_image`'s array; None if the image has none. Raises like :func:`read_image`."""
     image = read_image(path)
+    straight = _tiff_rgba(Path(path))
+    if straight is not None and straight.shape[:2] == image.shape[:2]:
+        return np.ascontiguousarray(straight[..., 3])
     raw = cv2.imdecode(np.fromfile(Path(path), dtype=np.uint8), cv2.IMREAD_UNCHANGED)
     if raw is None or raw.ndim != 3 or raw.shape[2] not in (2, 4):
         return None
