@@ -271,6 +271,25 @@ def test_scenes_file_is_checked_before_any_work(tmp_path, tiny_weights):
     assert other.read_text().startswith("scene,start_frame") and out.exists()
 
 
+def test_unwritable_folders_are_refused_before_any_work(tmp_path, tiny_weights):
+    """A --scenes list (or an output) in a folder this user cannot write: refused up front, not after
+    the render (which left the finished video behind and exited 1)."""
+    clip = make_clip(tmp_path / "film.mp4", n_frames=4)
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        if os.access(ro, os.W_OK):
+            pytest.skip("running as a user who can write to read-only folders (root)")
+        for args, message in (([clip, "-o", tmp_path / "out.mp4", "--scenes", ro / "cuts.csv"], "--scenes: folder"),
+                              ([clip, "-o", ro / "out.mp4"], "output folder")):
+            r = _process(*args, weights=tiny_weights)
+            assert r.exit_code == 1 and message in r.output and "not writable" in r.output, (args, r.output)
+            assert not (tmp_path / "out.mp4").exists()
+    finally:
+        ro.chmod(0o700)
+
+
 def test_scenes_needs_one_video(tmp_path, tiny_weights):
     a, b = make_clip(tmp_path / "a.mp4", n_frames=4), make_clip(tmp_path / "b.mp4", n_frames=4)
     r = _process(a, b, "-o", tmp_path / "out", "--scenes", tmp_path / "cuts.csv", weights=tiny_weights)

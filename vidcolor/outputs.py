@@ -92,6 +92,14 @@ def check_output(inp: Path, out: Path, overwrite: bool) -> None:
         raise VidcolorError(f"output '{out}' is a folder")
     if not out.parent.exists():
         raise VidcolorError(f"output folder '{out.parent}' does not exist")
+    _check_writable(out.parent, "output folder")
+
+
+def _check_writable(folder: Path, what: str) -> None:
+    """VidcolorError if ``folder`` exists but this process cannot create files in it (permissions,
+    a read-only mount): found before any work, not after the render."""
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        raise VidcolorError(f"{what} '{folder}' is not writable")
 
 
 def check_side_output(path: str | os.PathLike, option: str, pairs: list[tuple[Path, Path]], overwrite: bool,
@@ -114,6 +122,7 @@ def check_side_output(path: str | os.PathLike, option: str, pairs: list[tuple[Pa
         raise VidcolorError(f"{option}: folder '{folder}' does not exist")
     if side.exists() and not overwrite:
         raise VidcolorError(f"{option} '{side}' already exists (use --overwrite to replace it)")
+    _check_writable(folder, f"{option}: folder")
     return side
 
 
