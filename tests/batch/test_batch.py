@@ -119,6 +119,23 @@ def test_batch_errors_before_anything_runs(tmp_path, films, tiny_weights):
         run_batch(collect_jobs([clash], BASE), tmp_path / "o", weights=tiny_weights)
 
 
+def test_a_batch_into_its_own_folder_can_be_run_again(tmp_path, gop_clip, tiny_weights):
+    """``vidcolor batch films -o films`` twice: the second run finds its own results in the folder;
+    they are not new films (nor a clash): every film is skipped, nothing is rendered."""
+    films = tmp_path / "films"
+    films.mkdir()
+    shutil.copy(gop_clip, films / "a.mp4")
+    args = [str(films), "-o", str(films), "--weights", str(tiny_weights), "--segment-seconds", str(SEGMENT_SECONDS)]
+    r = run(args)
+    assert r.exit_code == 0, r.output
+    made = (films / "a.none.mp4").read_bytes()
+    r = run(args)
+    assert r.exit_code == 0 and "the output of 'a.mp4' in this batch" in r.output, r.output
+    assert "0 done, 2 skipped" in r.output and (films / "a.none.mp4").read_bytes() == made
+    named = CliRunner().invoke(cli, ["batch", str(films / "a.mp4"), str(films / "a.none.mp4"), "-o", str(films), "--weights", str(tiny_weights)])
+    assert named.exit_code == 1 and "is the input file" in named.output   # named one by one: still a clash
+
+
 def test_ray_not_installed_is_a_clear_error(tmp_path, films, tiny_weights, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
     with pytest.raises(VidcolorError, match=r"pip install 'vidcolor\[ray\]'"):

@@ -60,6 +60,7 @@ class FilmJob:
     hints: str | None = None              # a hints CSV (x,y,color[,frame])
     deinterlace: bool = False             # deinterlace an interlaced film before colorizing
     saturation: float = 1.0               # scale of the colors' chroma (1 = the model's; Colorizer)
+    scanned: bool = False                 # found in a folder or by a glob (not named one by one)
 
 
 @dataclass
@@ -246,7 +247,7 @@ def collect_jobs(sources: list[str | os.PathLike], base: FilmJob) -> list[FilmJo
             found = sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(".") and q.suffix.lower() in VIDEO_EXTS)
             if not found:
                 raise VidcolorError(f"folder '{p}' has no videos")
-            jobs.extend(replace(base, input=q) for q in found)
+            jobs.extend(replace(base, input=q, scanned=True) for q in found)
         elif p.is_file() and p.suffix.lower() in MANIFEST_EXTS:
             jobs.extend(read_manifest(p, base))
         elif p.exists():
@@ -259,22 +260,31 @@ def collect_jobs(sources: list[str | os.PathLike], base: FilmJob) -> list[FilmJo
             videos = [q for q in found if not _is_photo(q)]  # as a folder: photos are left out
             if not videos:
                 _not_a_photo(found[0], f"'{text}' matches only photos")
-            jobs.extend(replace(base, input=q) for q in videos)
+            jobs.extend(replace(base, input=q, scanned=True) for q in videos)
         else:
             jobs.append(replace(base, input=p))  # reported as failed (not found) when its turn comes
     return jobs
 
 
-def resolve_outputs(jobs: list[FilmJob], out_dir: Path) -> list[FilmJob]:
+def resolve_outputs(jobs: list[FilmJob], out_dir: Path) -> tuple[list[FilmJob], list[tuple[FilmJob, FilmJob]]]:
     """Fill in output paths (relative ones go into ``out_dir``); two films may not share one, and
     no output may be an input (checked for all films before any is rendered). Outputs that exist
-    are not an error here: a batch skips them (:func:`run_batch`)."""
-    from vidcolor.outputs import check_clashes, default_output
+    are not an error here: a batch skips them (:func:`run_batch`).
+
+    Returns ``(jobs, earlier)``: a film found in a folder or by a glob that is *another film's
+    output* in this batch (``vidcolor batch films -o films`` run a second time finds its own
+    results there) is not a new film: it goes to ``earlier`` as ``(that job, the film it is the
+    output of)``, not to ``jobs``. Named one by one, such a file is still a clash."""
+    from vidcolor.outputs import check_clashes, default_output, same_file_key
 
     resolved = [replace(job, output=default_output(job.input, job.style, job.codec, out_dir) if job.output is None else
                         (job.output if job.output.is_absolute() else out_dir / job.output)) for job in jobs]
-    check_clashes([(job.input, job.output) for job in resolved], overwrite=True)
-    return resolved
+    produced = {same_file_key(job.output): job for job in resolved}
+    earlier = [(job, produced[same_file_key(job.input)]) for job in resolved
+               if job.scanned and same_file_key(job.input) in produced and produced[same_file_key(job.input)] is not job]
+    kept = [job for job in resolved if all(job is not e for e, _ in earlier)]
+    check_clashes([(job.input, job.output) for job in kept], overwrite=True)
+    return kept, earlier
 
 
 def _check_styles(jobs: list[FilmJob], styles: tuple[str, ...]) -> None:
@@ -316,7 +326,7 @@ def run_batch(jobs: list[FilmJob], out_dir: str | os.PathLike, *, weights: str |
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise VidcolorError(f"output '{out_dir}' is a file; batch output must be a folder")
-    jobs = resolve_outputs(jobs, out_dir)
+    jobs, earlier = resolve_outputs(jobs, out_dir)
     _check_styles(jobs, weights_fingerprint(weights)[1])
     created = None  # the topmost folder this batch creates, if any
     if not out_dir.exists():
@@ -331,6 +341,11 @@ def run_batch(jobs: list[FilmJob], out_dir: str | os.PathLike, *, weights: str |
         if on_film:
             on_film(outcome)
 
+    for job, source in earlier:  # reported after the films, in the order found
+        outcome = FilmOutcome(job.input, None, "skipped", f"the output of '{source.input.name}' in this batch, not a film to color")
+        outcomes[len(jobs) + len(outcomes)] = outcome
+        if on_film:
+            on_film(outcome)
     todo = []
     for k, job in enumerate(jobs):
         if not overwrite and output_complete(job.output):
