@@ -201,6 +201,16 @@ def test_read_only_run_folder(tmp_path):
 
 # ---------------------------------------------------------------------- (d) resume / reuse mistakes
 
+def test_bad_init_weights_are_refused_before_the_run_folder_is_made(tmp_path, full_run):
+    import pickle
+
+    (tmp_path / "evil.pt").write_bytes(pickle.dumps({"w": 1}))
+    (tmp_path / "cut.safetensors").write_bytes((full_run / "generator_ema.safetensors").read_bytes()[:5000])
+    for name, match in (("evil.pt", "safetensors"), ("cut.safetensors", "cut.safetensors"), ("none.safetensors", "not found")):
+        assert_clean_error(train(tmp_path / "run", "--init", str(tmp_path / name)), match)
+        assert not (tmp_path / "run").exists(), name   # no run folder, no generated data
+
+
 def test_resume_without_checkpoint(tmp_path):
     assert_clean_error(train(tmp_path / "fresh", "--resume"), "--resume: no checkpoint in")
     assert not (tmp_path / "fresh").exists()  # nothing was created for a run that cannot start

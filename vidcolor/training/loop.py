@@ -199,15 +199,23 @@ def _clip_warping_error(trainer: GANTrainer, val, cfg: TrainConfig, n_clips: int
     return float(sum(errs) / len(errs))
 
 
-def _init_generator(trainer: GANTrainer, path: Path) -> None:
+def _load_init(cfg: TrainConfig, path: Path):
+    """The ``--init`` generator, checked against the config (file, format, architecture and style
+    list) before the run folder or any data is made: VidcolorError otherwise."""
     from vidcolor.models.serialization import load_generator
+    from vidcolor.training.trainer import generator_config
 
     src = load_generator(path)
     heads = ("ab_classes", "ab_temperature", "ab_class_width")
     base = lambda c: dataclasses.replace(c, **{k: getattr(GeneratorConfig(), k) for k in heads})  # noqa: E731
-    if base(src.config) != base(trainer.g_raw.config):
+    mine = generator_config(cfg)
+    if base(src.config) != base(mine):
         raise VidcolorError(f"--init weights '{path}' have a different architecture or style list than the config "
-                            f"({src.config.widths}, {list(src.config.styles)} vs {trainer.g_raw.config.widths}, {list(trainer.g_raw.config.styles)})")
+                            f"({src.config.widths}, {list(src.config.styles)} vs {mine.widths}, {list(mine.styles)})")
+    return src
+
+
+def _init_generator(trainer: GANTrainer, src, path: Path) -> None:
     state = src.state_dict()
     mine = trainer.g_raw.ab_classifier
     if mine is None or src.ab_classifier is None or not torch.equal(src.ab_classifier.bins.to(mine.bins), mine.bins):
@@ -233,6 +241,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
         raise VidcolorError(f"unknown stage '{until}'; valid: {', '.join(STAGE_NAMES)}")
     if resume and ckpt.latest_checkpoint(out) is None:  # before any data work or files written
         raise VidcolorError(f"--resume: no checkpoint in '{out / 'checkpoints'}'")
+    src = _load_init(cfg, Path(init)) if init is not None and not resume else None
     ctx = init_distributed(cfg.device)
     try:
         if cfg.threads > 0:
@@ -246,8 +255,8 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
         trainer = GANTrainer(cfg, ctx, amp, ab_weights=_ab_weights(cfg, entries, log), class_bins=class_bins(cfg, entries, log))
         progress = {"stage": STAGE_NAMES[0], "step_in_stage": 0, "global_step": 0, "stage_done": False}
         opt_state = None
-        if init is not None and not resume:
-            _init_generator(trainer, Path(init))
+        if src is not None:
+            _init_generator(trainer, src, Path(init))
             log({"event": "init", "weights": str(init)})
         if resume:
             last = ckpt.latest_checkpoint(out)
