@@ -100,6 +100,23 @@ def test_saturation_option(tmp_path, tiny_weights):
     assert r.exit_code == 2 and "--saturation" in r.output and not (tmp_path / "x.png").exists()
 
 
+@pytest.mark.parametrize("args, needle", [
+    (["process", "IN", "-o", "x.png", "--saturation", "9"], "Invalid value for '--saturation'"),
+    (["process", "--hints", "."], "is a directory"),
+    (["process"], "Missing argument 'INPUTS...'"),
+    (["batch", "IN", "-o", "o", "--resume"], "No such option '--resume'"),
+    (["nosuch"], "No such command 'nosuch'"),
+])
+def test_usage_errors_are_one_error_line(tmp_path, args, needle):
+    """A bad option or argument is one ``Error: …`` line (exit 2) that says where the help is, like
+    every other error — not Click's usage block."""
+    write_image(tmp_path / "g.png", np.zeros((8, 8), np.uint8))
+    r = CliRunner().invoke(cli, [str(tmp_path / "g.png") if a == "IN" else a for a in args])
+    lines = r.stderr.splitlines()
+    assert r.exit_code == 2 and len(lines) == 1 and lines[0].startswith("Error: ") and needle in lines[0], r.output
+    assert "--help')" in lines[0] and not (tmp_path / "x.png").exists()
+
+
 def _assert_error(r, out_path=None, needle=None):
     assert r.exit_code != 0
     assert r.output.startswith("Error:"), r.output

@@ -15,7 +15,21 @@ import click
 from vidcolor.errors import VidcolorError
 
 
+def _one_line(exc: click.UsageError) -> click.UsageError:
+    """``exc`` shown as one ``Error: …`` line (exit status 2) ending with where the help is, instead
+    of Click's usage block, hint line and blank line before it."""
+    if exc.ctx is None:
+        return exc
+    return click.UsageError(f"{exc.format_message()} (see '{exc.ctx.command_path} --help')")
+
+
 class _Group(click.Group):
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
+
     def invoke(self, ctx):
         from vidcolor.signals import EXIT_TERMINATED, Terminated, terminate_as_interrupt
 
@@ -41,6 +55,8 @@ class _Group(click.Group):
             where = f" ('{exc.filename}')" if getattr(exc, "filename", None) else ""
             click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
             ctx.exit(1)
+        except click.UsageError as exc:  # a bad option or argument: one line, as every other error
+            raise _one_line(exc) from None
         except (click.exceptions.Exit, click.ClickException):
             raise
         except Exception as exc:  # a bug: one line, the traceback only with --debug
