@@ -88,6 +88,37 @@ def test_times_count_from_the_first_frame_of_a_film_that_starts_late(tmp_path, t
     assert [(float(r[3]), float(r[4])) for r in rows] == [(0.0, CUT / 25), (CUT / 25, 40 / 25)]
 
 
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_a_rotated_film_takes_its_controls_upright(tmp_path, tiny_hint_weights, rotation):
+    """A film stored sideways with a display rotation (phone videos): keyframes are written upright,
+    as a player shows the film; a reference and hint coordinates are taken upright and land on the
+    stored pixels they show."""
+    from tests.clips import make_clip
+    from vidcolor.control.apply import Controls, video_annotations
+    from vidcolor.io.video import quarter_turns
+
+    clip = make_clip(tmp_path / "r.mp4", n_frames=6, size=(64, 48), rotation=rotation)
+    with VideoReader(clip) as rd:
+        assert rd.info.rotation == rotation and quarter_turns(rotation) == rotation // 90
+    k = rotation // 90
+    shown = (48, 64) if k % 2 == 0 else (64, 48)            # (H, W) as a player shows it
+    r = run("keyframes", clip, "-o", tmp_path / "kf", "--weights", tiny_hint_weights)
+    assert r.exit_code == 0, r.output
+    kf = next((tmp_path / "kf").glob("shot*_f*.png"))
+    assert cv2.imread(str(kf)).shape[:2] == shown
+    marker = np.zeros((48, 64)); marker[5, 40] = 1             # a stored pixel ...
+    y, x = np.argwhere(np.rot90(marker, k))[0]                  # ... where the viewer sees it
+    (tmp_path / "h.csv").write_text(f"x,y,color,frame\n{x},{y},#ff0000,0\n")
+    ref = np.zeros(shown + (3,), np.uint8); ref[..., 2] = 200   # an upright, red reference frame (BGR)
+    cv2.imwrite(str(tmp_path / "ref.png"), ref)
+    anns = video_annotations(Controls(hints=str(tmp_path / "h.csv"), references=(f"0={tmp_path / 'ref.png'}",)), (48, 64), rotation)
+    assert [a.conf.shape for a in anns] == [(48, 64), (48, 64)]
+    ys, xs = np.nonzero(anns[0].conf)                           # the point's small square, centred on it
+    assert (ys.mean(), xs.mean()) == pytest.approx((5, 40), abs=0.01)
+    r = run("process", clip, "-o", tmp_path / "o.mp4", "--weights", tiny_hint_weights, "--reference", f"0={tmp_path / 'ref.png'}")
+    assert r.exit_code == 0, r.output
+
+
 def test_weights_without_hint_inputs_are_refused(photo, tmp_path, tiny_weights):
     (tmp_path / "h.csv").write_text("x,y,color\n1,1,#ff0000\n")
     r = run("process", photo, "-o", tmp_path / "o.png", "--weights", tiny_weights, "--hints", tmp_path / "h.csv")

@@ -14,6 +14,7 @@ from vidcolor.control.hints_io import Annotation, read_hints_csv, read_hints_ima
 from vidcolor.control.propagate import DEFAULT_SPAN, HintPlan, plan_hints
 from vidcolor.control.reference import load_references
 from vidcolor.errors import VidcolorError
+from vidcolor.io.video import quarter_turns
 from vidcolor.models.hints import make_hints
 
 
@@ -84,14 +85,23 @@ def image_hint_map(controls: Controls, size: tuple[int, int], colorizer) -> torc
     return make_hints(torch.from_numpy(ab).permute(2, 0, 1)[None], torch.from_numpy(conf)[None, None])
 
 
-def video_annotations(controls: Controls, size: tuple[int, int]) -> list[Annotation]:
+def video_annotations(controls: Controls, size: tuple[int, int], rotation: int = 0) -> list[Annotation]:
+    """The controls of a video whose frames are stored at ``size = (H, W)`` and shown turned by
+    ``rotation`` (:attr:`~vidcolor.io.video.VideoInfo.rotation`, degrees counter-clockwise): the
+    user's points, scribbles and reference frames are in the picture as a player shows it (what
+    ``vidcolor keyframes`` writes), and come back in the stored orientation the frames are read in."""
+    turns = quarter_turns(rotation)
+    shown = size[::-1] if turns % 2 else size
     anns: list[Annotation] = []
     if controls.hints:
-        anns += read_hints_csv(controls.hints, size, is_video=True)
+        anns += read_hints_csv(controls.hints, shown, is_video=True)
     if controls.hints_image:
-        anns.append(read_hints_image(controls.hints_image, size))  # frame 0, carried through its shot
+        anns.append(read_hints_image(controls.hints_image, shown))  # frame 0, carried through its shot
     if controls.references:
-        anns += load_references(list(controls.references), size)
+        anns += load_references(list(controls.references), shown)
+    for a in anns:
+        if turns:
+            a.ab, a.conf = (np.ascontiguousarray(np.rot90(x, -turns)) for x in (a.ab, a.conf))
     return anns
 
 
@@ -113,7 +123,7 @@ def plan_video(path: str | os.PathLike, controls: Controls, colorizer, folder: s
     with VideoReader(Path(path), fmt="gray", deinterlace=deinterlace) as reader:
         info = reader.info
         size = (info.height, info.width)
-        anns = video_annotations(controls, size)
+        anns = video_annotations(controls, size, info.rotation)
         period = float(1 / info.frame_rate) if info.frame_rate else None
         stage = getattr(progress, "stage", None)
 

@@ -5,7 +5,9 @@ shots are exactly those ``vidcolor process`` resets at), colorizes the middle fr
 resolution and writes ``shot{k:03d}_f{index:06d}.png`` plus ``shots.csv``
 (``shot,start_frame,end_frame,start_time,end_time,keyframe,file``; end exclusive). The corrected
 PNGs go back with ``vidcolor process FILM --reference FOLDER``: each file is keyed by the frame
-index in its name, so nobody counts frames by hand.
+index in its name, so nobody counts frames by hand. A film with a display rotation (phone videos)
+gets upright keyframes, as a player shows them; references and hint coordinates are taken upright too
+(:func:`vidcolor.control.apply.video_annotations`).
 
 Two streaming passes over the film (cuts, then the chosen frames): memory is flat in its length.
 """
@@ -24,7 +26,7 @@ import torch
 from vidcolor.color import luma_lut
 from vidcolor.errors import VidcolorError
 from vidcolor.io.atomic import atomic_output
-from vidcolor.io.video import VideoReader
+from vidcolor.io.video import VideoReader, quarter_turns
 from vidcolor.pipeline.scenes import SceneDetector
 
 
@@ -88,6 +90,7 @@ def export_keyframes(film: str | os.PathLike, folder: str | os.PathLike, coloriz
                 continue
             gray = torch.from_numpy(lut[fr.image])[None, None]
             rgb = colorizer.colorize(gray, style, matrix=reader.info.matrix)[0].permute(1, 2, 0).cpu().numpy()
+            rgb = np.rot90(rgb, quarter_turns(reader.info.rotation))   # upright, as a player shows it
             bgr = cv2.cvtColor((np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8), cv2.COLOR_RGB2BGR)
             with atomic_output(folder / sh.file) as tmp:
                 if not cv2.imwrite(str(tmp), bgr, [cv2.IMWRITE_PNG_COMPRESSION, 3]):

@@ -506,6 +506,13 @@ def _alpha_decoder(stream):
     return ctx
 
 
+def quarter_turns(rotation: int) -> int:
+    """``rotation`` (:attr:`VideoInfo.rotation`, degrees counter-clockwise) as quarter turns 0..3:
+    the picture a player shows is ``np.rot90(stored, quarter_turns(rotation))``. Angles that are
+    not a multiple of 90° count as 0 (players ignore them too)."""
+    return (int(rotation) // 90) % 4 if int(rotation) % 90 == 0 else 0
+
+
 def probe_video(path: str | Path) -> VideoInfo:
     """:class:`VideoInfo` of ``path`` (opens it and decodes one frame); VidcolorError if unusable."""
     with VideoReader(path) as reader:
