@@ -140,6 +140,9 @@ def test_keyframes_round_trip(tmp_path, tiny_hint_weights):
     assert r.exit_code == 0, r.output
     r = run("keyframes", clip, "-o", tmp_path / "kf", "--weights", tiny_hint_weights)
     assert r.exit_code != 0 and "already holds keyframes" in r.output
+    cv2.imwrite(str(tmp_path / "p.png"), frame_rgb(0))
+    r = run("keyframes", tmp_path / "p.png", "-o", tmp_path / "kfp", "--weights", tiny_hint_weights)
+    assert r.exit_code != 0 and "is a photo" in r.output and not (tmp_path / "kfp").exists()
 
 
 def test_eval_scores_true_color_point_hints(tmp_path, tiny_hint_weights):

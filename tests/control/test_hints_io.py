@@ -44,10 +44,16 @@ def test_video_hints_are_grouped_by_frame_or_time(tmp_path):
     ("", "empty"),
     ("x,y,color\na,1,#ff0000\n", "numbers"),
     ("x,y,color,frame\n1,1,#ff0000,3\n", "photo"),
+    ("x,y,color\n1,1,#ff0000,5\n", "needs a 'frame' column"),
 ])
 def test_bad_hint_files_name_the_problem(tmp_path, text, msg):
     with pytest.raises(VidcolorError, match=msg):
         read_hints_csv(_csv(tmp_path, text), (48, 64), is_video=False)
+
+
+def test_empty_trailing_cells_from_a_spreadsheet_are_fine(tmp_path):
+    (ann,) = read_hints_csv(_csv(tmp_path, "x,y,color\n1,1,#ff0000,,\n"), (48, 64), is_video=False)
+    assert ann.conf.max() == 1.0
 
 
 def test_bad_frame_values_in_video_hints(tmp_path):

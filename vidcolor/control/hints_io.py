@@ -97,6 +97,9 @@ def read_hints_csv(path: str | Path, size: tuple[int, int], is_video: bool) -> l
         where = f"{path.name} line {line}"
         if len(row) < len(header):
             raise VidcolorError(f"{where}: expected {len(header)} values ({','.join(header)}), got {len(row)}")
+        if any(c.strip() for c in row[len(header):]):   # empty trailing cells (spreadsheets) are fine
+            raise VidcolorError(f"{where}: {len(row)} values, but the header has {len(header)} ({','.join(header)}); "
+                                "a frame number needs a 'frame' column in the header")
         try:
             x, y = float(row[col["x"]]), float(row[col["y"]])
         except ValueError:

@@ -26,7 +26,7 @@ import torch
 from vidcolor.color import luma_lut
 from vidcolor.errors import VidcolorError
 from vidcolor.io.atomic import atomic_output
-from vidcolor.io.video import VideoReader, quarter_turns
+from vidcolor.io.video import VideoReader, is_image_file, quarter_turns
 from vidcolor.pipeline.scenes import SceneDetector
 
 
@@ -68,6 +68,9 @@ def export_keyframes(film: str | os.PathLike, folder: str | os.PathLike, coloriz
     film, folder = Path(film), Path(folder)
     if not film.is_file():
         raise VidcolorError(f"input not found: '{film}'")
+    if is_image_file(film):
+        raise VidcolorError(f"'{film}' is a photo: keyframes are for films (a photo takes --hints or --hints-image "
+                            "with 'vidcolor process')")
     if folder.exists() and not folder.is_dir():
         raise VidcolorError(f"output '{folder}' exists and is not a folder")
     if folder.is_dir() and not overwrite and any(folder.glob("shot*_f*.png")):
