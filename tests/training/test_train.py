@@ -211,6 +211,29 @@ def test_bad_init_weights_are_refused_before_the_run_folder_is_made(tmp_path, fu
         assert not (tmp_path / "run").exists(), name   # no run folder, no generated data
 
 
+@pytest.mark.parametrize("sig, code, word", [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])
+def test_a_stopped_run_exits_non_zero_with_its_checkpoint(tmp_path, sig, code, word):
+    """SIGTERM (a scheduler's preemption) or Ctrl-C: the step ends, a checkpoint is written, and the
+    exit status says the run did not finish (``train && process --weights …`` must not go on)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    run = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "vidcolor", "train", "--config", TINY, "--out", str(run),
+                             "--set", "stages.pretrain.steps=100000", "--set", "log_every=1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.time() + 120
+    while time.time() < deadline and '"step"' not in ((run / "log.jsonl").read_text() if (run / "log.jsonl").exists() else ""):
+        time.sleep(0.2)
+    proc.send_signal(getattr(signal, sig))
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code and err.startswith(f"Error: {word}") and "--resume" in err, err
+    assert any((run / "checkpoints").iterdir())
+
+
 def test_resume_without_checkpoint(tmp_path):
     assert_clean_error(train(tmp_path / "fresh", "--resume"), "--resume: no checkpoint in")
     assert not (tmp_path / "fresh").exists()  # nothing was created for a run that cannot start

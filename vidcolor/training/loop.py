@@ -35,6 +35,7 @@ class _Interrupt:
 
     def __init__(self):
         self.hit = False
+        self.signum = None
         self._old = {}
 
     def __enter__(self):
@@ -45,10 +46,11 @@ class _Interrupt:
                 pass
         return self
 
-    def _handle(self, *_):
+    def _handle(self, signum, _frame):
         if self.hit:
             raise KeyboardInterrupt
         self.hit = True
+        self.signum = signum
 
     def __exit__(self, *exc):
         for sig, old in self._old.items():
@@ -335,6 +337,13 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
             plot_losses(out / "log.jsonl", out / "loss_curves.png")
             log({"event": "done" if not interrupted else "stopped", "step": gstep, "weights": str(final)})
         ctx.barrier()
+        if interrupted:   # the caller (a shell, a scheduler) must not take a stopped run for a finished one
+            from vidcolor.signals import Terminated
+
+            exc = Terminated() if stop.signum == signal.SIGTERM else KeyboardInterrupt()
+            exc.vidcolor_notes = [f"checkpoint saved after step {gstep}; continue with the same command and --resume "
+                                  f"('{final}' holds the weights so far)"]
+            raise exc
         return final
     finally:
         cleanup(ctx)
