@@ -192,11 +192,38 @@ def test_bad_pack_files(home, tiny_weights, kind):
     assert listing.exit_code == 0 and "evil" in listing.output and "unreadable" in listing.output
 
 
+def test_a_pack_with_nan_numbers_is_refused_as_damaged(vgg_available, home, painting, photos, tiny_weights):
+    from safetensors.torch import load_file, save_file
+
+    from vidcolor.pipeline.engine import Colorizer
+
+    path = _learn("mine", painting, photos, tiny_weights)
+    state = load_file(str(path))
+    name = next(k for k in state if k.startswith("adapter."))
+    state[name] = torch.full_like(state[name], float("nan"))
+    from safetensors import safe_open
+
+    with safe_open(str(path), "pt") as f:
+        meta = f.metadata()
+    save_file(state, str(path), metadata=meta)
+    with pytest.raises(VidcolorError, match="NaN"):
+        Colorizer(tiny_weights, device="cpu").style_index("mine")
+
+
+def test_a_styles_folder_that_cannot_be_written_is_found_before_learning(home, painting, photos, tiny_weights):
+    home.parent.mkdir(parents=True, exist_ok=True)
+    home.write_text("a file where the styles folder should be")
+    with pytest.raises(VidcolorError, match="not a writable folder"):
+        _learn("mine", painting, photos, tiny_weights)
+
+
 def test_bad_inputs_write_nothing(home, painting, photos, tiny_weights, tmp_path):
     text = tmp_path / "notes.png"
     text.write_text("this is not a picture")
     with pytest.raises(VidcolorError, match="built-in"):
         _learn("oil", painting, photos, tiny_weights)
+    with pytest.raises(VidcolorError, match="is the built-in style 'oil'"):
+        _learn("OIL", painting, photos, tiny_weights)     # differs from a built-in only in case
     with pytest.raises(VidcolorError, match="invalid style name"):
         _learn("../x", painting, photos, tiny_weights)
     with pytest.raises(VidcolorError, match="cannot read image"):

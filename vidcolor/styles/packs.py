@@ -112,8 +112,9 @@ def pack_path(name: str) -> Path:
 
 def check_new_name(name: str, base_styles: tuple[str, ...] = ()) -> None:
     """VidcolorError unless ``name`` can name a new style (letters, digits, ``_``, ``-``; no built-in)."""
-    if name in STYLES or name in base_styles:
-        raise VidcolorError(f"'{name}' is a built-in style; choose another name for the new style")
+    clash = next((b for b in (*STYLES, *base_styles) if b.lower() == (name or "").lower()), None)
+    if clash is not None:   # 'OIL' beside 'oil' would make two styles that differ only in case
+        raise VidcolorError(f"'{name}' is the built-in style '{clash}'; choose another name for the new style")
     if not _NAME.match(name or ""):
         raise VidcolorError(f"invalid style name {name!r}: use 1-40 letters, digits, '_' or '-', starting with a letter or digit")
 
@@ -196,6 +197,8 @@ def read_pack(path: str | os.PathLike) -> StylePack:
         adapter.load_state_dict({k[len("adapter."):]: v.float() for k, v in state.items() if k.startswith("adapter.")}, strict=True)
     except RuntimeError:
         raise VidcolorError(f"style pack '{path}' is damaged (its tensors do not match its adapter config)") from None
+    if not all(bool(torch.isfinite(t).all()) for t in (vector, *adapter.state_dict().values())):
+        raise VidcolorError(f"style pack '{path}' is damaged (it holds NaN or infinite numbers); add the style again")
     return StylePack(meta.get("name", path.stem), vector.float(), adapter.eval(), meta, path)
 
 
@@ -378,6 +381,17 @@ class _Bar:
             self.bar.close()
 
 
+def _check_styles_folder(folder: Path) -> None:
+    """VidcolorError, before minutes of learning, unless the style pack can be saved in ``folder``
+    (created if missing): it or its nearest existing parent must be a writable folder."""
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise VidcolorError(f"cannot save styles in '{folder}': '{probe}' is not a writable folder "
+                            "(set VIDCOLOR_HOME to a folder of your own)")
+
+
 def learn_style(name: str, image: str | os.PathLike, *, minutes: float = 10.0, steps: int | None = None,
                 weights: str | os.PathLike | None = None, photos: str | os.PathLike | None = None, device: str = "auto",
                 overwrite: bool = False, progress: bool = False, settings: LearnSettings | None = None,
@@ -406,6 +420,7 @@ def learn_style(name: str, image: str | os.PathLike, *, minutes: float = 10.0, s
     dest = pack_path(name)
     if dest.exists() and not overwrite:
         raise VidcolorError(f"style '{name}' already exists ('{dest}'); use --overwrite, or 'vidcolor styles remove {name}' first")
+    _check_styles_folder(dest.parent)
     image = Path(image)
     painting = _rgb_float(image)
     wpath = Path(weights) if weights else bundled_weights()
