@@ -409,3 +409,18 @@ def test_crf_is_refused_when_the_codec_chosen_for_alpha_has_none(tmp_path, tiny_
     assert r.exit_code == 1 and "--crf has no effect with prores" in r.output and "alpha" in r.output
     assert not (tmp_path / "out.mov").exists()
     assert _process(src, "-o", tmp_path / "out.mov", weights=tiny_weights).exit_code == 0
+
+
+def test_library_calls_with_wrong_values_raise_vidcolor_error(tmp_path, tiny_weights):
+    """From Python: a batch size below 1 hung forever at 100 % CPU; a render size that is not a whole
+    number raised TypeError; one path given as a string was read as a list of its characters."""
+    from vidcolor.process import process_paths, process_video
+
+    clip = make_clip(tmp_path / "film.mp4", n_frames=4)
+    for kwargs, match in (({"batch_size": 0}, "batch size"), ({"batch_size": -2}, "batch size"),
+                          ({"render_size": "abc"}, "render-size")):
+        with pytest.raises(VidcolorError, match=match):
+            process_video(clip, tmp_path / "o.mp4", weights=tiny_weights, **kwargs)
+        assert not (tmp_path / "o.mp4").exists() and not list(tmp_path.glob(".o.mp4*"))
+    results = process_paths(str(clip), tmp_path / "out.mp4", weights=tiny_weights)
+    assert (tmp_path / "out.mp4").is_file() and len(results) == 1

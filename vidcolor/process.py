@@ -36,6 +36,14 @@ __all__ = ["ProcessResult", "check_codec", "default_output", "expand_inputs", "p
 _check_output = check_output  # the name before vidcolor.outputs existed
 
 
+def check_batch_size(batch_size) -> None:
+    """VidcolorError unless ``batch_size`` is None (automatic) or a whole number ≥ 1."""
+    import numbers
+
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1):
+        raise VidcolorError(f"batch size must be a whole number ≥ 1 (or None: automatic), got {batch_size!r}")
+
+
 @locks_output
 def process_video(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *, colorizer: Colorizer | None = None,
                   weights: str | None = None, device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True,
@@ -62,6 +70,7 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     inp, out = Path(input), Path(output)
     if not inp.is_file():
         raise VidcolorError(f"input not found: '{inp}'")
+    check_batch_size(batch_size)
     codec = auto_codec(inp, out, codec)
     check_codec(out, codec, crf)
     check_output(inp, out, overwrite)
@@ -226,6 +235,9 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
 
     check_style_name(style)  # built-in or added (vidcolor styles add)
     saturation = check_saturation(saturation)
+    if isinstance(inputs, (str, os.PathLike)):   # one path, not a list of its characters
+        inputs = [inputs]
+    check_batch_size(batch_size)
     files = expand_inputs(inputs)
     several = len(files) > 1 or any(Path(i).is_dir() for i in inputs)
     outs, new_dirs = plan_outputs(files, output, style, codec, several)

@@ -122,6 +122,22 @@ def test_out_dir_names_match_vidcolor_process(originals, weights, tmp_path):
         assert a["styles"]["none"]["psnr"] == pytest.approx(b["styles"]["none"]["psnr"], abs=0.2)  # 8-bit rounding only
 
 
+def test_too_small_to_score_is_a_clear_error(weights, tmp_path):
+    """An 8×8 photo or a 320×8 video: SSIM's window and the flow cannot run on them — one clear
+    error naming the file (was an internal error)."""
+    (tmp_path / "ref").mkdir()
+    write_image(tmp_path / "ref" / "tiny.png", np.full((8, 8, 3), 90, np.uint8))
+    with pytest.raises(VidcolorError, match="tiny.png.*too small"):
+        evaluate_images(tmp_path / "ref", weights=weights, semantic=False)
+    thin = make_clip(tmp_path / "thin.mkv", n_frames=3, size=(320, 8), codec="ffv1")
+    with pytest.raises(VidcolorError, match="thin.mkv.*too small"):
+        evaluate_video(thin)
+    short = make_clip(tmp_path / "one.mkv", n_frames=1, size=(48, 32), codec="ffv1")
+    longer = make_clip(tmp_path / "long.mkv", n_frames=4, size=(48, 32), codec="ffv1")
+    with pytest.raises(VidcolorError, match="one.mkv' has 1 decodable"):   # the short one is named
+        evaluate_video(longer, short)
+
+
 def test_evaluate_images_errors(originals, weights, tmp_path):
     with pytest.raises(VidcolorError, match="unknown style 'bogus'"):
         evaluate_images(originals, weights=weights, styles=("bogus",))

@@ -139,6 +139,10 @@ def teacher_distance(result: torch.Tensor, target: np.ndarray, render_size: int)
     return {"teacher_mad": float((rt.double() - tt.double()).abs().mean()), "teacher_psnr": psnr(rt, tt)}
 
 
+MIN_EVAL_SIDE = 16
+"""Smallest side scored: SSIM's window is 11 px, OpenCV's DIS flow needs 12 and its pyramid more."""
+
+
 def _scores(result: torch.Tensor, original: torch.Tensor) -> dict:
     return {"psnr": float(psnr(result, original)[0]), "ssim": float(ssim(result, original)[0]), "colorfulness": float(colorfulness(result)[0])}
 
@@ -247,6 +251,9 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
     entries, rows = [], []
     for path in originals:
         original = read_rgb(path)
+        if min(original.shape[-2:]) < 11:
+            raise VidcolorError(f"'{path}' is {original.shape[-1]}×{original.shape[-2]}: too small to score (SSIM needs at "
+                                "least 11 px a side); move it out of the folder")
         gray, base = _turn_gray(original, gray_model)
         entry = {"name": path.name, "width": original.shape[-1], "height": original.shape[-2],
                  "original": {"colorfulness": float(colorfulness(original)[0])}, "gray": _scores(base, original), "styles": {}}
@@ -383,6 +390,9 @@ def evaluate_video(video: str | os.PathLike, reference: str | os.PathLike | None
         if rr is not None and (rr.info.width, rr.info.height) != (rv.info.width, rv.info.height):
             raise VidcolorError(f"'{video}' is {rv.info.width}×{rv.info.height} but the reference '{reference}' is "
                                 f"{rr.info.width}×{rr.info.height}")
+        if min(rv.info.width, rv.info.height) < MIN_EVAL_SIDE:
+            raise VidcolorError(f"'{video}' is {rv.info.width}×{rv.info.height}: too small to score (optical flow and SSIM "
+                                f"need at least {MIN_EVAL_SIDE} px on each side)")
         frames = itertools.zip_longest(rv.frames(), rr.frames()) if rr is not None else ((f, None) for f in rv.frames())
         for fo, fr in frames:
             if max_frames is not None and n >= max_frames:
@@ -408,7 +418,8 @@ def evaluate_video(video: str | os.PathLike, reference: str | os.PathLike | None
         if rv.corrupt_packets:
             notes.append(f"skipped {rv.corrupt_packets} corrupt packet(s) in the video")
     if n < 2:
-        raise VidcolorError(f"'{video}' has {n} decodable frame(s); temporal metrics need at least 2")
+        short = reference if rr is not None and any("the reference has fewer" in m for m in notes) else video
+        raise VidcolorError(f"'{short}' has {n} decodable frame(s); temporal metrics need at least 2")
     res = {"kind": "video", "video": str(video), "reference": None if reference is None else str(reference), "frames": n,
            "width": rv.info.width, "height": rv.info.height, "fps": float(rv.info.frame_rate),
            "flow_on": "reference" if reference is not None else "video", "warping_error": _warp_summary(we),

@@ -138,8 +138,10 @@ class Colorizer:
         if channels_last:
             self.model.to(memory_format=torch.channels_last)
         self.dtype = self._precision(precision)
-        if render_size < 0:
-            raise VidcolorError(f"--render-size must be ≥ 0, got {render_size}")
+        import numbers
+
+        if isinstance(render_size, bool) or not isinstance(render_size, numbers.Integral) or render_size < 0:
+            raise VidcolorError(f"--render-size must be a whole number ≥ 0, got {render_size!r}")
         self.render_size = render_size
         # what runs: a copy with BatchNorm folded into the convs (same outputs to float rounding, one
         # pass fewer per layer); self.model keeps the loaded tensors (fingerprints, style packs, config)
