@@ -328,3 +328,22 @@ def test_bad_class_settings_are_clean_errors(tmp_path):
     assert_clean_error(train(tmp_path / "a", "--set", "stages.pretrain.cls=-1"), "loss weights must be ≥ 0")
     assert_clean_error(train(tmp_path / "b", "--set", "losses.class_rebalance=2"), "losses.class_rebalance must be in [0, 1]")
     assert_clean_error(train(tmp_path / "c", "--set", "stages.pretrain.cls=1"), "needs ≥ 3 encoder levels")  # the tiny preset has 2
+
+
+@pytest.mark.parametrize("setting, match", [
+    ("log_every=0", "log_every must be ≥ 1"), ("stages.pretrain.betas=[2,3]", "betas must be two numbers"),
+    ("model.d_base=0", "model.d_base"), ("model.d_scales=0", "model.d_scales"), ("threads=-1", "must be ≥ 0"),
+])
+def test_values_the_trainer_cannot_use_are_refused_up_front(tmp_path, setting, match):
+    """Each used to pass the config check and fail in the trainer as an internal error, after the
+    run folder was made."""
+    assert_clean_error(train(tmp_path / "run", "--set", setting), match)
+    assert not (tmp_path / "run").exists()
+
+
+def test_config_files_that_are_not_utf8_or_indent_with_tabs(tmp_path):
+    (tmp_path / "bin.yaml").write_bytes(b"\xff\xfe\x00")
+    (tmp_path / "tabs.yaml").write_text("seed: 0\n\tlog_every: 5\n")
+    for name, match in (("bin.yaml", "not UTF-8"), ("tabs.yaml", "line 2, column 1")):
+        res = CliRunner().invoke(cli, ["train", "--config", str(tmp_path / name), "--out", str(tmp_path / "run")])
+        assert_clean_error(res, match)

@@ -202,6 +202,11 @@ def _validate(cfg: TrainConfig) -> None:
     need(cfg.amp in ("auto", "bf16", "fp16", "none"), f"amp must be one of auto, bf16, fp16, none; got '{cfg.amp}'")
     need(cfg.losses.adv_mode in MODES, f"losses.adv_mode must be one of {', '.join(MODES)}; got '{cfg.losses.adv_mode}'")
     need(0 <= cfg.ema_decay < 1, f"ema_decay must be in [0, 1), got {cfg.ema_decay}")
+    need(cfg.log_every >= 1, f"log_every must be ≥ 1, got {cfg.log_every}")
+    need(min(cfg.sample_every, cfg.checkpoint_every, cfg.threads, cfg.eval_clips) >= 0,
+         "sample_every, checkpoint_every, threads and eval_clips must be ≥ 0 (0 = off / default)")
+    need(min(cfg.model.d_base, cfg.model.d_scales, cfg.model.td_base) >= 1,
+         f"model.d_base, model.d_scales and model.td_base must be ≥ 1, got {cfg.model.d_base}, {cfg.model.d_scales}, {cfg.model.td_base}")
     need(cfg.data.crop >= 16 and cfg.data.crop % 16 == 0, f"data.crop must be a multiple of 16 ≥ 16, got {cfg.data.crop}")
     need(cfg.data.teach_size >= cfg.data.crop, f"data.teach_size ({cfg.data.teach_size}) must be ≥ data.crop ({cfg.data.crop})")
     need(cfg.data.clips_per_video >= 1, f"data.clips_per_video must be ≥ 1, got {cfg.data.clips_per_video}")
@@ -233,6 +238,7 @@ def _validate(cfg: TrainConfig) -> None:
         st: StageConfig = getattr(cfg.stages, name)
         need(st.steps >= 0 and st.batch_size >= 1 and st.d_steps >= 1 and st.d_warmup >= 0, f"stages.{name}: steps, batch_size, d_steps, d_warmup must be non-negative (batch_size, d_steps ≥ 1)")
         need(st.lr_g > 0 and st.lr_d > 0, f"stages.{name}: learning rates must be > 0")
+        need(len(st.betas) == 2 and all(0 <= b < 1 for b in st.betas), f"stages.{name}.betas must be two numbers in [0, 1), got {list(st.betas)}")
         need(min(st.adv, st.rec, st.per, st.temp, st.tadv, st.tex, st.cls) >= 0, f"stages.{name}: loss weights must be ≥ 0")
         need(st.adv + st.rec + st.per + st.temp + st.tadv + st.cls > 0, f"stages.{name}: all loss weights are 0")
     from vidcolor.training.trainer import generator_config, uses_classes  # the architecture, checked before any work
@@ -286,9 +292,14 @@ def load_config(path: str | Path, overrides: typing.Iterable[str] = ()) -> Train
     if not path.is_file():
         raise VidcolorError(f"config file not found: '{path}'")
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+    except UnicodeDecodeError:
+        raise VidcolorError(f"config '{path}' is not UTF-8 text (save it as UTF-8)") from None
     except yaml.YAMLError as exc:
-        raise VidcolorError(f"cannot parse config '{path}': {str(exc).splitlines()[0]}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        tab = "; YAML indents with spaces, not tabs" if "\t" in path.read_text(encoding="utf-8-sig") else ""
+        raise VidcolorError(f"cannot parse config '{path}'{where}: {str(exc).splitlines()[0]}{tab}") from None
     if not isinstance(data, dict):
         raise VidcolorError(f"config '{path}' must be a YAML mapping")
     return config_from_dict(data, overrides)
