@@ -313,3 +313,15 @@ def test_a_truncated_png_gives_one_error_line_and_no_opencv_warning(tmp_path, ti
                         "--device", "cpu", "-q"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 1 and r.stderr.startswith("Error: ") and r.stderr.count("\n") == 1, r.stderr
     assert not out.exists()
+
+
+def test_import_is_light_and_errors_are_reachable_as_readme_writes_them():
+    """``import vidcolor`` loads no torch, OpenCV or PyAV; ``vidcolor.errors.VidcolorError`` works
+    without importing the submodule first."""
+    import subprocess
+    import sys
+
+    code = ("import sys, vidcolor\nassert vidcolor.errors.VidcolorError is vidcolor.VidcolorError\n"
+            "print(sorted(m for m in ('torch', 'cv2', 'av') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

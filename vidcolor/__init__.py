@@ -32,6 +32,8 @@ _LAZY = {
 def __getattr__(name: str):
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
+    if name == "errors":   # ``vidcolor.errors.VidcolorError`` without importing the submodule first
+        return import_module("vidcolor.errors")
     raise AttributeError(f"module 'vidcolor' has no attribute '{name}'")
 
 
