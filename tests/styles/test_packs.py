@@ -373,3 +373,13 @@ def test_a_hint_recolors_its_region_in_an_added_style(vgg_available, home, paint
     assert near < before / 2, (float(near), float(before))  # the region the hint is in follows it…
     across = (hinted[:, :, 40:] - lab[:, :, 40:]).norm(dim=0).mean()
     assert across < (before - near) / 5, float(across)       # …the region across the edge barely moves
+
+
+def test_eval_scores_an_added_style_without_a_teacher(vgg_available, home, painting, photos, tiny_weights):
+    from vidcolor.evaluation import evaluate_images
+
+    _learn("mine", painting, photos, tiny_weights)
+    res = evaluate_images(photos, weights=tiny_weights, styles=("none", "mine", "mine"), semantic=False)
+    assert list(res["styles"]) == ["none", "mine"]                 # each style once
+    mine = res["mean"]["mine"]
+    assert mine["psnr"] > 0 and "teacher_mad" not in mine          # no teacher to compare with

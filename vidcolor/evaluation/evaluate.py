@@ -215,13 +215,13 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
     "semantic": {classifier, input_size} or None, "notes": [...]}`` with thumbnails for the
     comparison sheets in ``.sheet_rows``.
     """
-    from vidcolor.styles import get_style
+    from vidcolor.styles.packs import check_style_name, is_added_style
 
-    styles = tuple(styles)
+    styles = tuple(dict.fromkeys(styles))   # each once, in the order given
     if not styles:
         raise VidcolorError("no styles to evaluate")
     for s in styles:
-        get_style(s)
+        check_style_name(s)   # built-in or added (vidcolor styles add; scored without a teacher)
     if render_size < 0:
         raise VidcolorError(f"render size must be ≥ 0, got {render_size}")
     if gray_model not in GRAY_MODELS:
@@ -268,7 +268,7 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
             else:
                 result = colorizer.colorize(gray, style_idx[s]).float().cpu()
             scores = _scores(result, original)
-            if s != "none":
+            if s != "none" and not is_added_style(s):
                 scores.update(teacher_distance(result, teacher_target(original, s, render_size, seed), render_size))
             entry["styles"][s] = scores
             outputs[s] = result
