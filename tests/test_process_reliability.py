@@ -214,6 +214,33 @@ def test_long_videos_are_resumable_by_default(tmp_path, tiny_weights, monkeypatc
     assert max(diff) < 0.25  # the joins match a single pass (warm-up) to about a code value
 
 
+def test_no_resume_after_an_interruption_leaves_no_stale_segments(tmp_path, tiny_weights, monkeypatch):
+    """Interrupted resumable render, then the user opts out with --no-resume: the single pass
+    replaces the kept segments, whose work folder is removed (was left beside the output)."""
+    import vidcolor.batch.render as render
+    import vidcolor.batch.segments as segments
+    import vidcolor.process as process
+
+    monkeypatch.setattr(process, "AUTO_SEGMENT_AFTER", 1.0)
+    monkeypatch.setattr(segments, "auto_segment_seconds", lambda info, device="cpu", render_size=256: 0.4)
+    src = make_gop_clip(tmp_path / "in.mp4", n_frames=40)
+    out = tmp_path / "out.mp4"
+    real = render.render_segment
+
+    def ctrl_c_at_segment_2(colorizer, job, progress=None):
+        if job.segment.index == 2:
+            raise KeyboardInterrupt
+        return real(colorizer, job, progress)
+
+    with monkeypatch.context() as m:
+        m.setattr(render, "render_segment", ctrl_c_at_segment_2)
+        assert CliRunner().invoke(cli, args(src, out, tiny_weights)).exit_code == 130
+    assert segments.work_folder(out).is_dir()
+    r = CliRunner().invoke(cli, [a for a in args(src, out, tiny_weights, "--no-resume") if a != "-q"])
+    assert r.exit_code == 0 and "removed 'out.mp4.vidcolor-work'" in r.output, r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "out.mp4"]
+
+
 def test_short_videos_keep_the_single_pass(tmp_path, tiny_weights, clip):
     out = tmp_path / "out.mp4"
     r = CliRunner().invoke(cli, args(clip, out, tiny_weights)[:-1])

@@ -307,10 +307,25 @@ def _render_all(files, outs, style, col, weights, device, render_size, temporal,
                 results.append(process_video(f, o, style, colorizer=col, temporal=temporal, codec=codecs[f], crf=crf, overwrite=overwrite,
                                              scenes=scenes, progress=bar, batch_size=batch_size,
                                              controls=controls, deinterlace=deinterlace))
+                _drop_stale_work(o, results[-1])
             finally:
                 if bar is not None and hasattr(bar, "close"):
                     bar.close()
     return results
+
+
+def _drop_stale_work(out: Path, result: ProcessResult) -> None:
+    """After a single-pass render of ``out`` (``--no-resume``, a short film), the segments of an
+    earlier interrupted resumable render of the same output are of no use: remove their work
+    folder (only one that holds a vidcolor journal), with a note."""
+    import shutil
+
+    from vidcolor.batch.segments import work_folder
+
+    work = work_folder(out)
+    if (work / "journal.json").is_file():
+        shutil.rmtree(work, ignore_errors=True)
+        result.notes.append(f"removed '{work.name}', the segments of an earlier interrupted render of this output")
 
 
 def _is_long(video: Path) -> bool:
