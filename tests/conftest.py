@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A folder this user cannot write into (mode 0500); skips where the user can anyway (root)."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        if os.access(ro, os.W_OK):
+            pytest.skip("running as a user who can write to read-only folders (root)")
+        yield ro
+    finally:
+        ro.chmod(0o700)
 
 
 @pytest.fixture(scope="session")

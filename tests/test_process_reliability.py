@@ -179,17 +179,16 @@ def test_existing_outputs_are_all_named_before_any_work(tmp_path, tiny_weights):
     assert sorted(p.name for p in out.iterdir()) == ["x.none.mp4", "z.none.mp4"]
 
 
-def test_long_videos_are_resumable_by_default(tmp_path, tiny_weights, monkeypatch):
-    """A 'long' video (the threshold lowered for the test) renders in segments without --resume;
-    Ctrl-C keeps the finished ones, and the very same command continues; --no-resume is one pass."""
+@pytest.fixture
+def long_and_interrupted(monkeypatch):
+    """Videos over 1 s count as long (resumable, 0.4 s segments); ``interrupted(args)`` runs the
+    command with Ctrl-C arriving at segment 2."""
     import vidcolor.batch.render as render
     import vidcolor.batch.segments as segments
     import vidcolor.process as process
 
     monkeypatch.setattr(process, "AUTO_SEGMENT_AFTER", 1.0)
     monkeypatch.setattr(segments, "auto_segment_seconds", lambda info, device="cpu", render_size=256: 0.4)
-    src = make_gop_clip(tmp_path / "in.mp4", n_frames=40, audio="aac")
-    out, one = tmp_path / "out.mkv", tmp_path / "one.mkv"  # lossless: frames can be compared with a single pass
     real = render.render_segment
 
     def ctrl_c_at_segment_2(colorizer, job, progress=None):
@@ -197,9 +196,20 @@ def test_long_videos_are_resumable_by_default(tmp_path, tiny_weights, monkeypatc
             raise KeyboardInterrupt
         return real(colorizer, job, progress)
 
-    with monkeypatch.context() as m:
-        m.setattr(render, "render_segment", ctrl_c_at_segment_2)
-        r = CliRunner().invoke(cli, args(src, out, tiny_weights, "--codec", "ffv1"))
+    def interrupted(cli_args):
+        with monkeypatch.context() as m:
+            m.setattr(render, "render_segment", ctrl_c_at_segment_2)
+            return CliRunner().invoke(cli, cli_args)
+
+    return interrupted
+
+
+def test_long_videos_are_resumable_by_default(tmp_path, tiny_weights, long_and_interrupted):
+    """A 'long' video (the threshold lowered for the test) renders in segments without --resume;
+    Ctrl-C keeps the finished ones, and the very same command continues; --no-resume is one pass."""
+    src = make_gop_clip(tmp_path / "in.mp4", n_frames=40, audio="aac")
+    out, one = tmp_path / "out.mkv", tmp_path / "one.mkv"  # lossless: frames can be compared with a single pass
+    r = long_and_interrupted(args(src, out, tiny_weights, "--codec", "ffv1"))
     assert r.exit_code == 130 and "Error: interrupted" in r.output
     assert "2 of 4 segment(s) are kept" in r.output and "run the same command again" in r.output
     assert not out.exists() and not partials(tmp_path)
@@ -214,28 +224,15 @@ def test_long_videos_are_resumable_by_default(tmp_path, tiny_weights, monkeypatc
     assert max(diff) < 0.25  # the joins match a single pass (warm-up) to about a code value
 
 
-def test_no_resume_after_an_interruption_leaves_no_stale_segments(tmp_path, tiny_weights, monkeypatch):
+def test_no_resume_after_an_interruption_leaves_no_stale_segments(tmp_path, tiny_weights, long_and_interrupted):
     """Interrupted resumable render, then the user opts out with --no-resume: the single pass
     replaces the kept segments, whose work folder is removed (was left beside the output)."""
-    import vidcolor.batch.render as render
-    import vidcolor.batch.segments as segments
-    import vidcolor.process as process
+    from vidcolor.batch.segments import work_folder
 
-    monkeypatch.setattr(process, "AUTO_SEGMENT_AFTER", 1.0)
-    monkeypatch.setattr(segments, "auto_segment_seconds", lambda info, device="cpu", render_size=256: 0.4)
     src = make_gop_clip(tmp_path / "in.mp4", n_frames=40)
     out = tmp_path / "out.mp4"
-    real = render.render_segment
-
-    def ctrl_c_at_segment_2(colorizer, job, progress=None):
-        if job.segment.index == 2:
-            raise KeyboardInterrupt
-        return real(colorizer, job, progress)
-
-    with monkeypatch.context() as m:
-        m.setattr(render, "render_segment", ctrl_c_at_segment_2)
-        assert CliRunner().invoke(cli, args(src, out, tiny_weights)).exit_code == 130
-    assert segments.work_folder(out).is_dir()
+    assert long_and_interrupted(args(src, out, tiny_weights)).exit_code == 130
+    assert work_folder(out).is_dir()
     r = CliRunner().invoke(cli, [a for a in args(src, out, tiny_weights, "--no-resume") if a != "-q"])
     assert r.exit_code == 0 and "removed 'out.mp4.vidcolor-work'" in r.output, r.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "out.mp4"]
@@ -298,23 +295,16 @@ def test_scenes_file_is_checked_before_any_work(tmp_path, tiny_weights):
     assert other.read_text().startswith("scene,start_frame") and out.exists()
 
 
-def test_unwritable_folders_are_refused_before_any_work(tmp_path, tiny_weights):
+def test_unwritable_folders_are_refused_before_any_work(tmp_path, tiny_weights, read_only_folder):
     """A --scenes list (or an output) in a folder this user cannot write: refused up front, not after
     the render (which left the finished video behind and exited 1)."""
     clip = make_clip(tmp_path / "film.mp4", n_frames=4)
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o500)
-    try:
-        if os.access(ro, os.W_OK):
-            pytest.skip("running as a user who can write to read-only folders (root)")
-        for args, message in (([clip, "-o", tmp_path / "out.mp4", "--scenes", ro / "cuts.csv"], "--scenes: folder"),
-                              ([clip, "-o", ro / "out.mp4"], "output folder")):
-            r = _process(*args, weights=tiny_weights)
-            assert r.exit_code == 1 and message in r.output and "not writable" in r.output, (args, r.output)
-            assert not (tmp_path / "out.mp4").exists()
-    finally:
-        ro.chmod(0o700)
+    ro = read_only_folder
+    for args, message in (([clip, "-o", tmp_path / "out.mp4", "--scenes", ro / "cuts.csv"], "--scenes: folder"),
+                          ([clip, "-o", ro / "out.mp4"], "output folder")):
+        r = _process(*args, weights=tiny_weights)
+        assert r.exit_code == 1 and message in r.output and "not writable" in r.output, (args, r.output)
+        assert not (tmp_path / "out.mp4").exists()
 
 
 def test_scenes_needs_one_video(tmp_path, tiny_weights):

@@ -213,7 +213,7 @@ def ended_early_note(info, media_end: float | None, frames: int) -> str | None:
     the first frame (``info.start_pts``), as the declared duration does."""
     if not info.duration or media_end is None:
         return None
-    media_end -= float(getattr(info, "start_pts", 0) * info.time_base)
+    media_end -= float(info.start_pts * info.time_base)
     if info.duration - media_end <= max(1.0, 0.05 * info.duration):
         return None
     return (f"the video ends after {media_end:.1f} s, but the file says it lasts {info.duration:.1f} s: it may be truncated "

@@ -7,6 +7,7 @@ on success), so an error or Ctrl-C never leaves a truncated file at the output p
 from __future__ import annotations
 
 import contextlib
+import numbers
 import os
 import tempfile
 import time
@@ -38,8 +39,6 @@ _check_output = check_output  # the name before vidcolor.outputs existed
 
 def check_batch_size(batch_size) -> None:
     """VidcolorError unless ``batch_size`` is None (automatic) or a whole number ≥ 1."""
-    import numbers
-
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1):
         raise VidcolorError(f"batch size must be a whole number ≥ 1 (or None: automatic), got {batch_size!r}")
 

@@ -187,16 +187,8 @@ def test_run_folder_under_a_file(tmp_path):
     assert_clean_error(train(tmp_path / "some_file" / "run"), "cannot write to run folder")
 
 
-def test_read_only_run_folder(tmp_path):
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o500)
-    try:
-        if os.access(ro, os.W_OK):
-            pytest.skip("running as a user who can write to read-only folders (root)")
-        assert_clean_error(train(ro / "run"), "cannot write to run folder")
-    finally:
-        ro.chmod(0o700)
+def test_read_only_run_folder(read_only_folder):
+    assert_clean_error(train(read_only_folder / "run"), "cannot write to run folder")
 
 
 # ---------------------------------------------------------------------- (d) resume / reuse mistakes

@@ -99,8 +99,8 @@ def video_annotations(controls: Controls, size: tuple[int, int], rotation: int =
         anns.append(read_hints_image(controls.hints_image, shown))  # frame 0, carried through its shot
     if controls.references:
         anns += load_references(list(controls.references), shown)
-    for a in anns:
-        if turns:
+    if turns:
+        for a in anns:
             a.ab, a.conf = (np.ascontiguousarray(np.rot90(x, -turns)) for x in (a.ab, a.conf))
     return anns
 

@@ -182,7 +182,7 @@ def spread_correction(gray: torch.Tensor, conf: torch.Tensor, correction: torch.
                       global_count: float = GLOBAL_COUNT, max_short: int | None = MAX_SHORT, features: torch.Tensor | None = None,
                       nonlocal_weight: float = NONLOCAL_WEIGHT, nonlocal_count: float = NONLOCAL_COUNT,
                       nonlocal_l: float = NONLOCAL_L, nonlocal_ab: float = NONLOCAL_AB,
-                      return_reach: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+                      return_reach: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Spread sparse chroma corrections along objects.
 
     ``gray [N,1,H,W]`` in [0, 1] (the frame the edges come from), ``conf [N,1,H,W]`` in [0, 1] (hint
@@ -200,7 +200,7 @@ def spread_correction(gray: torch.Tensor, conf: torch.Tensor, correction: torch.
     without ``features`` or at weight 0). ``return_reach``: also return the reach ``[N,1,H,W]`` in
     [0, 1), ``W / (W + prior)`` with ``W`` the denominator's filtered weight — the share of a hint's
     correction that arrives at each pixel (≈ 1 along a hinted object, 0 across strong edges far
-    from every hint)."""
+    from every hint), and the frame's hint count ``[N]`` (:func:`hint_mean`'s)."""
     import torch.nn.functional as F
 
     h, w = gray.shape[-2:]
@@ -223,8 +223,10 @@ def spread_correction(gray: torch.Tensor, conf: torch.Tensor, correction: torch.
         num = domain_transform(x, guide, sigma_s * short, sigma_r, iterations) / _flat_peak(sigma_s * short, iterations)
     if tuple(num.shape[-2:]) != (h, w):
         num = F.interpolate(num, (h, w), mode="bilinear", align_corners=False)
-    if global_weight > 0:
+    count = None
+    if global_weight > 0 or return_reach:
         mean, count = hint_mean(conf, correction)
+    if global_weight > 0:
         others = (count - 1).clamp_min(0)   # a hint's own correction says nothing about the rest of the frame
         gamma = torch.where(others > 0, global_weight * others / (others + global_count).clamp_min(1e-6), 0.0).view(-1, 1, 1, 1)
         num = num + gamma * torch.cat([mean.view(-1, 2, 1, 1), torch.ones_like(gamma)], 1)
@@ -233,7 +235,7 @@ def spread_correction(gray: torch.Tensor, conf: torch.Tensor, correction: torch.
                               guide_blur)
     weight = num[:, 2:3] + prior
     if return_reach:
-        return num[:, :2] / weight, num[:, 2:3] / weight
+        return num[:, :2] / weight, num[:, 2:3] / weight, count
     return num[:, :2] / weight
 
 

@@ -382,6 +382,7 @@ def evaluate_video(video: str | os.PathLike, reference: str | os.PathLike | None
     """
     video = Path(video)
     n = 0
+    shorter = video   # the file whose frames ran out (named if fewer than 2 were compared)
     hists, ref_hists, we, ref_we, psnrs, ssims, notes = [], [], [], [], [], [], []
     prev = None  # (out, ref or None, flow gray)
     with contextlib.ExitStack() as stack:
@@ -398,6 +399,7 @@ def evaluate_video(video: str | os.PathLike, reference: str | os.PathLike | None
             if max_frames is not None and n >= max_frames:
                 break
             if fo is None or (rr is not None and fr is None):
+                shorter = video if fo is None else reference
                 notes.append(f"{'the video' if fo is None else 'the reference'} has fewer frames; compared the first {n}")
                 break
             out = _frame_tensor(fo.image)
@@ -418,8 +420,7 @@ def evaluate_video(video: str | os.PathLike, reference: str | os.PathLike | None
         if rv.corrupt_packets:
             notes.append(f"skipped {rv.corrupt_packets} corrupt packet(s) in the video")
     if n < 2:
-        short = reference if rr is not None and any("the reference has fewer" in m for m in notes) else video
-        raise VidcolorError(f"'{short}' has {n} decodable frame(s); temporal metrics need at least 2")
+        raise VidcolorError(f"'{shorter}' has {n} decodable frame(s); temporal metrics need at least 2")
     res = {"kind": "video", "video": str(video), "reference": None if reference is None else str(reference), "frames": n,
            "width": rv.info.width, "height": rv.info.height, "fps": float(rv.info.frame_rate),
            "flow_on": "reference" if reference is not None else "video", "warping_error": _warp_summary(we),

@@ -99,10 +99,10 @@ def _orientations(a: np.ndarray):
 def read_alpha(path: str | Path) -> np.ndarray | None:
     """The alpha channel of an image as ``(H, W)`` ``uint8``/``uint16`` as stored, oriented like
     :func:`read_image`'s array; None if the image has none. Raises like :func:`read_image`."""
-    image = read_image(path)
-    straight = _tiff_rgba(Path(path))
-    if straight is not None and straight.shape[:2] == image.shape[:2]:
+    straight = _tiff_rgba(Path(path))   # an RGBA TIFF: read_image's colours come from the same array
+    if straight is not None:
         return np.ascontiguousarray(straight[..., 3])
+    image = read_image(path)
     raw = cv2.imdecode(np.fromfile(Path(path), dtype=np.uint8), cv2.IMREAD_UNCHANGED)
     if raw is None or raw.ndim != 3 or raw.shape[2] not in (2, 4):
         return None

@@ -162,7 +162,6 @@ class VideoInfo:
     deinterlaced: bool = False
     start_pts: int = 0
 
-
     @property
     def frame_period(self) -> int:
         """One frame duration at ``frame_rate``, in ``time_base`` ticks (at least 1)."""

@@ -11,13 +11,14 @@ upsampled bicubically and its ab guided by that L.
 from __future__ import annotations
 
 import contextlib
+import numbers
 import os
 from pathlib import Path
 
 import torch
 
 from vidcolor.color import AB_SCALE, keep_luma, lab_to_rgb, lightness_to_luma
-from vidcolor.control.spread import hint_mean, is_sparse, spread_correction
+from vidcolor.control.spread import is_sparse, spread_correction
 from vidcolor.errors import VidcolorError
 from vidcolor.models.fuse import fold_batchnorm
 from vidcolor.models.generator import Generator
@@ -138,8 +139,6 @@ class Colorizer:
         if channels_last:
             self.model.to(memory_format=torch.channels_last)
         self.dtype = self._precision(precision)
-        import numbers
-
         if isinstance(render_size, bool) or not isinstance(render_size, numbers.Integral) or render_size < 0:
             raise VidcolorError(f"--render-size must be a whole number ≥ 0, got {render_size!r}")
         self.render_size = render_size
@@ -289,14 +288,13 @@ class Colorizer:
                 # area in a style only part of the way (17–19 ab units from the painted color, 7.5 in
                 # plain colorization), the smooth correction keeps the style's texture
                 i = spread.nonzero()[:, 0]
-                corr, reach = spread_correction(x[i].float(), conf[i], hint_ab[i] - out[i, 1:], features=out[i, 1:],
+                corr, reach, count = spread_correction(x[i].float(), conf[i], hint_ab[i] - out[i, 1:], features=out[i, 1:],
                                                 return_reach=True)   # (indexing by i copies)
                 out[i, 1:] += corr
                 if auto_minus_hinted is not None:
                     # the frame's hinted gain applies as far as the hints reach: a point on one object
                     # leaves the colors across a strong edge as automatic mode made them (round 10)
-                    if HINTED_GAIN_HALF_COUNT is not None:
-                        _, count = hint_mean(conf[i], torch.zeros_like(corr))
+                    if HINTED_GAIN_HALF_COUNT is not None:   # and, with many hints, beyond (round 12)
                         others = (count - 1).clamp_min(0).view(-1, 1, 1, 1)
                         rho = others / (others + HINTED_GAIN_HALF_COUNT) if HINTED_GAIN_HALF_COUNT > 0 else (others > 0).float()
                         reach = 1 - (1 - reach) * (1 - rho)
