@@ -325,3 +325,25 @@ def test_import_is_light_and_errors_are_reachable_as_readme_writes_them():
             "print(sorted(m for m in ('torch', 'cv2', 'av') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_float_and_cmyk_images(tmp_path, tiny_weights):
+    """Float TIFFs in 0–1 are colorized (16-bit out), a CMYK TIFF is colorized without the opaque
+    alpha channel OpenCV adds to it, and a float TIFF of 0–255 values is refused with one Error
+    line (it was clipped to a white picture)."""
+    from tests.io.test_probe import odd_images
+    from vidcolor.io.image import read_alpha
+
+    odd_images(tmp_path)
+    for name in ("fgray", "frgb", "cmyk"):
+        out = tmp_path / f"{name}.out.tif"
+        r = CliRunner().invoke(cli, ["process", str(tmp_path / f"{name}.tif"), "-o", str(out), "--weights", str(tiny_weights), "-q"])
+        assert r.exit_code == 0, r.output
+        image = read_image(out)
+        assert image.shape == (30, 40, 3) and image.dtype == (np.uint8 if name == "cmyk" else np.uint16)
+        assert read_alpha(out) is None
+    gray = read_image(tmp_path / "fgray.out.tif").astype(float).mean(axis=(0, 2))
+    assert gray[0] < 0.1 * 65535 and gray[-1] > 0.9 * 65535   # the 0–1 ramp kept, not clipped
+    out = tmp_path / "f255.out.tif"
+    r = CliRunner().invoke(cli, ["process", str(tmp_path / "f255.tif"), "-o", str(out), "--weights", str(tiny_weights)])
+    _assert_error(r, out, "float32 samples run from 0 to 255")

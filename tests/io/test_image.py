@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from vidcolor.errors import VidcolorError
-from vidcolor.io.image import IMAGE_EXTS, luma601, read_gray_float, read_image, write_image
+from vidcolor.io.image import IMAGE_EXTS, color_model, luma601, read_alpha, read_gray_float, read_image, write_image
 
 RNG = np.random.default_rng(0)
 RGB8 = RNG.integers(0, 256, (6, 9, 3), dtype=np.uint8)
@@ -118,3 +118,35 @@ def test_write_is_atomic(tmp_path, monkeypatch):
 
 def test_image_exts():
     assert {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"} == set(IMAGE_EXTS)
+
+
+def test_float_images_are_read_as_0_to_1_or_refused(tmp_path):
+    """Float samples are taken as 0–1; a file beyond that (0–255, HDR) or with NaN is refused
+    rather than clipped to white."""
+    from PIL import Image
+
+    ramp = np.tile(np.linspace(0, 1, 9, dtype=np.float32), (4, 1))
+    Image.fromarray(ramp, mode="F").save(tmp_path / "ok.tif")
+    assert read_image(tmp_path / "ok.tif").tolist()[0] == [round(v * 65535) for v in np.linspace(0, 1, 9)]
+    Image.fromarray(ramp * 255, mode="F").save(tmp_path / "scaled.tif")
+    with pytest.raises(VidcolorError, match="scaled.tif.*run from 0 to 255.*0–1"):
+        read_image(tmp_path / "scaled.tif")
+    Image.fromarray(np.where(ramp > 0.5, np.nan, ramp).astype(np.float32), mode="F").save(tmp_path / "nan.tif")
+    with pytest.raises(VidcolorError, match="NaN"):
+        read_image(tmp_path / "nan.tif")
+
+
+@pytest.mark.parametrize("ext", [".tif", ".jpg"])
+def test_cmyk_is_read_as_rgb_without_alpha(tmp_path, ext):
+    """A CMYK file comes back as RGB; a CMYK TIFF has no alpha channel (OpenCV's fourth channel
+    is an opaque one of its own)."""
+    from PIL import Image
+
+    cmyk = np.zeros((6, 8, 4), np.uint8)
+    cmyk[..., 0], cmyk[..., 2] = 200, 50
+    Image.fromarray(cmyk, mode="CMYK").save(tmp_path / f"c{ext}")
+    assert color_model(tmp_path / f"c{ext}") == "CMYK"
+    rgb = read_image(tmp_path / f"c{ext}")
+    assert rgb.shape == (6, 8, 3) and np.abs(rgb[0, 0].astype(int) - [55, 255, 205]).max() <= 3
+    assert read_alpha(tmp_path / f"c{ext}") is None
+    assert color_model(write_image(tmp_path / f"rgb{ext}", rgb)) is None

@@ -47,3 +47,35 @@ def test_errors_are_vidcolor_errors(tmp_path):
     (tmp_path / "junk.avi").write_text("junk" * 100)
     with pytest.raises(VidcolorError, match="not a video file"):
         describe(tmp_path / "junk.avi")
+
+
+def odd_images(folder):
+    """A float32 gray TIFF (Pillow mode F), a float32 RGB TIFF (OpenCV), 8-bit CMYK TIFF and JPEG
+    (Pillow), and a float TIFF holding 0–255 values."""
+    import cv2
+    from PIL import Image
+
+    ramp = np.tile(np.linspace(0, 1, 40, dtype=np.float32), (30, 1))
+    Image.fromarray(ramp, mode="F").save(folder / "fgray.tif")
+    cv2.imwrite(str(folder / "frgb.tif"), np.dstack([ramp, ramp[::-1], 1 - ramp]))
+    cmyk = np.zeros((30, 40, 4), np.uint8)
+    cmyk[..., 0], cmyk[..., 2] = 200, 50   # cyan and some yellow, no black
+    Image.fromarray(cmyk, mode="CMYK").save(folder / "cmyk.tif")
+    Image.fromarray(cmyk, mode="CMYK").save(folder / "cmyk.jpg")
+    Image.fromarray(ramp * 255, mode="F").save(folder / "f255.tif")
+    return folder
+
+
+def test_describes_float_and_cmyk_images(tmp_path):
+    """Float TIFFs were described as 16-bit (the depth read_image converts them to) and CMYK TIFFs
+    as RGBA (libtiff's opaque alpha), CMYK JPEGs as RGB: the file's own model and sample type now,
+    the float range, and why a 0–255 float file is not usable."""
+    odd_images(tmp_path)
+    line = {name: describe(tmp_path / name).splitlines()[1].strip() for name in ("fgray.tif", "frgb.tif", "cmyk.tif", "cmyk.jpg")}
+    assert line["fgray.tif"] == "40x30, gray, float32, values 0 to 1 (after EXIF orientation)"
+    assert line["frgb.tif"] == "40x30, RGB, float32, values 0 to 1, has color (after EXIF orientation)"
+    for name in ("cmyk.tif", "cmyk.jpg"):
+        assert line[name] == "40x30, CMYK (read as RGB, converted without its colour profile), 8-bit, has color (after EXIF orientation)"
+    text = describe(tmp_path / "f255.tif").splitlines()
+    assert text[1].strip() == "40x30, gray, float32, values 0 to 255 (after EXIF orientation)"
+    assert text[2].strip().startswith("not usable: its float32 samples run from 0 to 255")

@@ -13,6 +13,7 @@ Luminance of a colour image is Rec.601 luma on the gamma-encoded values,
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import cv2
@@ -38,12 +39,11 @@ def _check_ext(path: Path, verb: str) -> str:
     return ext
 
 
-def read_image(path: str | Path) -> np.ndarray:
-    """Read an image as RGB ``(H, W, 3)`` or gray ``(H, W)``, ``uint8`` or ``uint16`` as stored.
-
-    Float images (e.g. 32-bit TIFF) are clipped to ``[0, 1]`` and returned as ``uint16``.
-    Raises :class:`VidcolorError` for a missing, empty, unreadable or unsupported file.
-    """
+def read_samples(path: str | Path) -> np.ndarray:
+    """An image's samples as OpenCV decodes them, EXIF-oriented: BGR ``(H, W, 3)`` or gray ``(H, W)``
+    (a CMYK file already converted to BGR), ``uint8``, ``uint16`` or float exactly as stored —
+    what ``vidcolor info`` reports; :func:`read_image` turns them into what vidcolor works on.
+    Raises :class:`VidcolorError` for a missing, empty, unreadable or unsupported file."""
     path = Path(path)
     _check_ext(path, "read")
     if not path.is_file():
@@ -55,7 +55,23 @@ def read_image(path: str | Path) -> np.ndarray:
     if image is None:
         raise VidcolorError(f"cannot read image '{path}': not a valid {path.suffix.lower()[1:].upper()} "
                             f"image, or damaged")
+    return image
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """Read an image as RGB ``(H, W, 3)`` or gray ``(H, W)``, ``uint8`` or ``uint16`` as stored.
+
+    Float images (e.g. 32-bit TIFF) are taken as ``[0, 1]`` and returned as ``uint16``; one whose
+    samples lie outside it (a 0–255 or HDR float file: clipping would turn it white) or are not
+    finite is refused. A CMYK file (JPEG, TIFF) comes back as RGB, converted by OpenCV without its
+    colour profile. Raises :class:`VidcolorError` for a missing, empty, unreadable or unsupported file.
+    """
+    path = Path(path)
+    image = read_samples(path)
     if image.dtype in (np.float32, np.float64):
+        problem = float_range_problem(image)
+        if problem:
+            raise VidcolorError(f"cannot read image '{path}': {problem}")
         image = (np.clip(image, 0.0, 1.0) * 65535.0 + 0.5).astype(np.uint16)
     if image.dtype not in (np.uint8, np.uint16):
         raise VidcolorError(f"cannot read image '{path}': unsupported sample type {image.dtype}")
@@ -68,6 +84,50 @@ def read_image(path: str | Path) -> np.ndarray:
         code = cv2.COLOR_BGRA2RGB if image.shape[2] == 4 else cv2.COLOR_BGR2RGB
         image = cv2.cvtColor(image, code)
     return np.ascontiguousarray(image)
+
+
+#: How far float samples may stray outside ``[0, 1]`` (rounding in the program that wrote them) and
+#: still be read, clipped: less than half a step of 8 bits.
+FLOAT_SLACK = 1.0 / 512
+
+
+def float_range_problem(samples: np.ndarray) -> str | None:
+    """Why float ``samples`` cannot be read as ``[0, 1]`` values (non-finite, or beyond
+    :data:`FLOAT_SLACK` outside it), or None when they can."""
+    if not np.all(np.isfinite(samples)):
+        return f"its {samples.dtype} samples include NaN or infinite values"
+    lo, hi = float(samples.min()), float(samples.max())
+    if lo < -FLOAT_SLACK or hi > 1.0 + FLOAT_SLACK:
+        return (f"its {samples.dtype} samples run from {lo:g} to {hi:g}, and vidcolor reads float images as 0–1 "
+                f"(clipping would wash it out); convert it to 8 or 16 bits first")
+    return None
+
+
+def color_model(path: str | Path) -> str | None:
+    """``"CMYK"`` for a JPEG or TIFF that stores ink separations (TIFF photometric 5, or what
+    Pillow opens as CMYK), else None. OpenCV hands such a file over as RGB, converted without
+    its colour profile; for a TIFF it reads through libtiff's RGBA interface, which adds an opaque
+    alpha channel that is not in the file. The TIFF tag is read directly, so files Pillow cannot
+    decode (16-bit or float separations) are recognised too."""
+    path = Path(path)
+    from PIL import Image, TiffImagePlugin, UnidentifiedImageError
+
+    try:
+        if path.suffix.lower() in (".tif", ".tiff"):
+            with open(path, "rb") as f:
+                head = f.read(8)
+                if head[2:3] == b"\x2b":   # BigTIFF: a 16-byte header
+                    head += f.read(8)
+                ifd = TiffImagePlugin.ImageFileDirectory_v2(head)
+                f.seek(ifd.next)
+                ifd.load(f)
+            return "CMYK" if ifd.get(262) == 5 else None   # PhotometricInterpretation: 5 = separated
+        if path.suffix.lower() in (".jpg", ".jpeg"):
+            with Image.open(path) as im:
+                return "CMYK" if im.mode == "CMYK" else None
+    except (OSError, ValueError, SyntaxError, struct.error, UnidentifiedImageError):
+        pass
+    return None
 
 
 def _tiff_rgba(path: Path) -> np.ndarray | None:
@@ -103,6 +163,8 @@ def read_alpha(path: str | Path) -> np.ndarray | None:
     if straight is not None:
         return np.ascontiguousarray(straight[..., 3])
     image = read_image(path)
+    if color_model(path) == "CMYK":   # OpenCV's fourth channel is an opaque alpha of its own making
+        return None
     raw = cv2.imdecode(np.fromfile(Path(path), dtype=np.uint8), cv2.IMREAD_UNCHANGED)
     if raw is None or raw.ndim != 3 or raw.shape[2] not in (2, 4):
         return None

@@ -6,9 +6,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import numpy as np
 
 from vidcolor.errors import VidcolorError
-from vidcolor.io.image import has_color, read_alpha, read_image
+from vidcolor.io.image import color_model, float_range_problem, has_color, read_alpha, read_image, read_samples
 from vidcolor.io.video import VideoReader, _open_input, is_image_file
 
 
@@ -33,16 +34,29 @@ def _rate(rate: Fraction | None) -> str:
 
 
 def _describe_image(path: Path) -> str:
-    image = read_image(path)
-    alpha = read_alpha(path)
-    channels = 1 if image.ndim == 2 else image.shape[2]
-    bits = 8 * image.dtype.itemsize
-    kind = ("gray" if channels == 1 else "RGB") + ("A (alpha channel)" if alpha is not None else "")
-    content = "" if channels == 1 else (", has color" if has_color(image) else ", gray content")
-    return "\n".join([
-        f"{path.name}: {path.suffix.lower()[1:].upper()} image, {_size(path.stat().st_size)}",
-        f"  {image.shape[1]}x{image.shape[0]}, {kind}, {bits}-bit{content} (after EXIF orientation)",
-    ])
+    """What the file stores (size, colour model, sample type; float samples with their range) and
+    what vidcolor makes of it; a float image vidcolor refuses gets a line saying why."""
+    samples = read_samples(path)
+    problem = float_range_problem(samples) if samples.dtype.kind == "f" else None
+    image = None if problem else read_image(path)
+    alpha = None if problem else read_alpha(path)
+    channels = 1 if samples.ndim == 2 or samples.shape[2] == 1 else 3
+    if color_model(path) == "CMYK":
+        kind = "CMYK (read as RGB, converted without its colour profile)"
+    else:
+        kind = ("gray" if channels == 1 else "RGB") + ("A (alpha channel)" if alpha is not None else "")
+    if samples.dtype.kind == "f":
+        finite = samples[np.isfinite(samples)]
+        span = f"values {finite.min():.3g} to {finite.max():.3g}" if finite.size else "no finite values"
+        depth = f"{samples.dtype}, {span}"
+    else:
+        depth = f"{8 * samples.dtype.itemsize}-bit"
+    content = "" if image is None or channels == 1 else (", has color" if has_color(image) else ", gray content")
+    lines = [f"{path.name}: {path.suffix.lower()[1:].upper()} image, {_size(path.stat().st_size)}",
+             f"  {samples.shape[1]}x{samples.shape[0]}, {kind}, {depth}{content} (after EXIF orientation)"]
+    if problem:
+        lines.append(f"  not usable: {problem}")
+    return "\n".join(lines)
 
 
 _SCAN = {"progressive": "progressive", "tff": "interlaced, top field first", "bff": "interlaced, bottom field first",
