@@ -272,6 +272,15 @@ def batch(ctx, sources, output, style, weights, device, render_size, codec, crf,
         ctx.exit(1)
 
 
+def _given_options(ctx: click.Context, names: tuple[str, ...]) -> list[str]:
+    """The options among the parameters ``names`` that the command line (or the environment) set,
+    spelled as a user types them, for refusing options that do not apply instead of ignoring them."""
+    from click.core import ParameterSource
+
+    return ["/".join(p.opts + p.secondary_opts) for p in ctx.command.params
+            if p.name in names and ctx.get_parameter_source(p.name) not in (None, ParameterSource.DEFAULT)]
+
+
 @cli.command("eval")
 @click.option("--ref", "ref_dir", type=click.Path(exists=True, file_okay=False), help="Folder of colour originals (photos).")
 @click.option("--out", "out_dir", type=click.Path(exists=True, file_okay=False), help="Results of 'vidcolor process' for --ref (<stem>.<style>.<ext>); default: colorize now.")
@@ -314,6 +323,14 @@ def eval_(ref_dir, out_dir, video, ref_video, weights, style_list, render_size, 
         raise VidcolorError("--gray is about photos (--ref): how the originals are turned gray")
     if (out_dir or not ref_dir) and preserve != "luma":
         raise VidcolorError("--preserve is only used to colorize photos now (--ref without --out)")
+    if not ref_dir:   # a video is scored as it is: it is neither rendered here nor read by the classifier
+        given = _given_options(click.get_current_context(), ("style_list", "hint_points", "hint_placement", "weights",
+                                                             "render_size", "device", "semantic"))
+        if given:
+            raise VidcolorError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} about photos (--ref); "
+                                "--video scores a video as it is")
+    if hint_placement != "random" and not hint_points:
+        raise VidcolorError("--hint-placement places --hint-points; give --hint-points N too")
     results = {}
     if ref_dir:
         names = tuple(s.strip() for s in style_list.split(",") if s.strip())

@@ -173,6 +173,37 @@ def test_evaluate_video_mismatches(clip, tmp_path):
         evaluate_video(clip, reference=other)
 
 
+def test_evaluate_video_notes_a_frame_rate_mismatch(clip, tmp_path):
+    """Frames are paired by index: a reference at another rate (25 vs 23.976 fps, or 24) gets a note
+    saying so (it was silent); the same rate gets none."""
+    for rate in (25, 24):
+        other = make_clip(tmp_path / f"r{rate}.mkv", n_frames=8, size=(48, 32), codec="ffv1", rate=rate)
+        res = evaluate_video(clip, reference=other)
+        assert res["fps"] == pytest.approx(23.976, abs=1e-3) and res["reference_fps"] == rate
+        assert len(res["notes"]) == 1 and f"reference at {rate}.000 fps; frames are compared by index" in res["notes"][0]
+    assert evaluate_video(clip, reference=clip)["notes"] == []
+    r = CliRunner().invoke(cli, ["eval", "--video", str(clip), "--ref-video", str(tmp_path / "r25.mkv")])
+    assert r.exit_code == 0 and "note: the video runs at 23.976 fps and the reference at 25.000 fps" in r.output
+
+
+@pytest.mark.parametrize("args, named", [
+    (["--styles", "none,oil", "--hint-points", "3"], "--styles, --hint-points are"),
+    (["--weights", "{weights}"], "--weights is"),
+    (["--no-semantic", "--render-size", "128", "--device", "cpu", "--hint-placement", "worst"],
+     "--render-size, --device, --semantic/--no-semantic, --hint-placement are"),
+])
+def test_cli_eval_video_refuses_photo_options(args, named, clip, weights):
+    """Options about photos given with --video alone were ignored; one Error line names them."""
+    args = [a.format(weights=weights) for a in args]
+    r = CliRunner().invoke(cli, ["eval", "--video", str(clip)] + args)
+    assert r.exit_code == 1 and r.output == f"Error: {named} about photos (--ref); --video scores a video as it is\n"
+
+
+def test_cli_eval_hint_placement_needs_hint_points(originals, weights):
+    r = CliRunner().invoke(cli, ["eval", "--ref", str(originals), "--weights", str(weights), "--hint-placement", "worst"])
+    assert r.exit_code == 1 and r.output.startswith("Error: --hint-placement places --hint-points")
+
+
 def test_make_sheet_layout():
     red = np.zeros((20, 30, 3), np.uint8)
     red[..., 0] = 255

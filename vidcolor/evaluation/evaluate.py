@@ -364,6 +364,15 @@ def _warp_summary(values: list[float]) -> dict:
     return {"mean": float(np.mean(values)) if values else None, "per_frame": values}
 
 
+RATE_TOLERANCE = 5e-4
+"""Relative difference of two average frame rates taken as a mismatch: above FFmpeg's estimation
+noise, below 24 vs 24000/1001 fps (1e-3)."""
+
+
+def _rates_differ(a, b) -> bool:
+    return bool(a and b) and abs(float(a) - float(b)) > RATE_TOLERANCE * max(float(a), float(b))
+
+
 def evaluate_video(video: str | os.PathLike, reference: str | os.PathLike | None = None, *, max_frames: int | None = None,
                    preset: str = "medium") -> EvalResults:
     """Temporal metrics of a colorized ``video``, streamed frame by frame.
@@ -378,7 +387,9 @@ def evaluate_video(video: str | os.PathLike, reference: str | os.PathLike | None
       reference's own warping error (same flows) and CDC — what a perfectly steady result scores.
 
     Frames are paired by decode order; if the two videos differ in length the extra frames are
-    ignored and a note says so. ``max_frames`` limits the frames read.
+    ignored and a note says so, and so does a note when their frame rates differ (by more than
+    :data:`RATE_TOLERANCE`: 24 vs 23.976 fps counts), since pairing by index is then only right if
+    one is the other re-timed. ``max_frames`` limits the frames read.
     """
     video = Path(video)
     n = 0
@@ -391,6 +402,10 @@ def evaluate_video(video: str | os.PathLike, reference: str | os.PathLike | None
         if rr is not None and (rr.info.width, rr.info.height) != (rv.info.width, rv.info.height):
             raise VidcolorError(f"'{video}' is {rv.info.width}×{rv.info.height} but the reference '{reference}' is "
                                 f"{rr.info.width}×{rr.info.height}")
+        if rr is not None and _rates_differ(rv.info.frame_rate, rr.info.frame_rate):
+            notes.append(f"the video runs at {float(rv.info.frame_rate):.3f} fps and the reference at {float(rr.info.frame_rate):.3f} fps; "
+                         "frames are compared by index, not by time: right if one is the other re-timed, wrong where frames "
+                         "were dropped or repeated to change the rate")
         if min(rv.info.width, rv.info.height) < MIN_EVAL_SIDE:
             raise VidcolorError(f"'{video}' is {rv.info.width}×{rv.info.height}: too small to score (optical flow and SSIM "
                                 f"need at least {MIN_EVAL_SIDE} px on each side)")
@@ -423,6 +438,7 @@ def evaluate_video(video: str | os.PathLike, reference: str | os.PathLike | None
         raise VidcolorError(f"'{shorter}' has {n} decodable frame(s); temporal metrics need at least 2")
     res = {"kind": "video", "video": str(video), "reference": None if reference is None else str(reference), "frames": n,
            "width": rv.info.width, "height": rv.info.height, "fps": float(rv.info.frame_rate),
+           **({"reference_fps": float(rr.info.frame_rate)} if rr is not None else {}),
            "flow_on": "reference" if reference is not None else "video", "warping_error": _warp_summary(we),
            "cdc": cdc_from_histograms(np.stack(hists)),
            "cdc_per_dilation": {str(d): cdc_from_histograms(np.stack(hists), (d,)) for d in (1, 2, 4) if d < n}}
