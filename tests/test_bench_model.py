@@ -129,3 +129,23 @@ def test_cli_bench_model(monkeypatch):
     assert out["comparison"]["ours"]["params"] == count_parameters(Generator(TINY)) and out["comparison"]["ratio"] > 0
     r = CliRunner().invoke(cli, ["bench", "--model", "--preset", "tiny", "--weights", "x.safetensors"])
     assert r.exit_code == 2 and "exclude" in r.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["{clip}", "--model"], "--model times the generator alone on random frames and does not read INPUT ('{clip}')"),
+    (["--model", "--style", "oil", "--frames", "10"], "--style, --frames are about the benchmark on INPUT, not --model"),
+    (["{clip}", "--rounds", "3"], "--rounds is about --model (the generator alone); add --model, or leave it out"),
+])
+def test_cli_bench_refuses_what_it_would_ignore(tmp_path, args, message):
+    """`bench INPUT --model` timed the generator on random frames and never read INPUT; options of
+    one benchmark given to the other were ignored too. Now one Error line, before any work."""
+    from click.testing import CliRunner
+
+    from tests.clips import make_clip
+    from vidcolor.cli import cli
+
+    clip = make_clip(tmp_path / "film.mp4", n_frames=3)
+    r = CliRunner().invoke(cli, ["bench"] + [a.format(clip=clip) for a in args])
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith(f"Error: {message.format(clip=clip)}") and r.output.count("\n") == 1
+    assert r.output.endswith("bench --help')\n")

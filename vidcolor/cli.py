@@ -438,10 +438,19 @@ def info(file):
 @click.option("--rounds", default=5, show_default=True, type=click.IntRange(1), help="With --model: alternating timing rounds of the comparison.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def bench(input, style, weights, device, render_size, frames, batch, no_temporal, codec, memory, model_only, model_preset, rounds, as_json):
-    """Measure decode, model, encode and full-pipeline speed (and peak memory) on INPUT."""
+    """Measure decode, model, encode and full-pipeline speed (and peak memory) on INPUT; or, with
+    --model and no INPUT, the generator alone (fixed sizes, random frames) next to a ResNet101."""
     import json as _json
 
+    ctx = click.get_current_context()
     if model_only:
+        if input is not None:   # --model runs on random frames of fixed sizes: INPUT would be silently unused
+            raise click.UsageError(f"--model times the generator alone on random frames and does not read INPUT ('{input}'); "
+                                   "without --model the benchmark on INPUT includes the generator alone at its working size")
+        given = _given_options(ctx, ("style", "render_size", "frames", "no_temporal", "codec", "memory"))
+        if given:
+            raise click.UsageError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} about the benchmark on INPUT, "
+                                   "not --model (the generator alone at fixed sizes)")
         from vidcolor.bench_model import bench_model, compare_resnet101, format_comparison, format_table, generator_for_bench
 
         if model_preset and weights:
@@ -454,6 +463,10 @@ def bench(input, style, weights, device, render_size, frames, batch, no_temporal
         return
     if input is None:
         raise click.UsageError("INPUT is required (or use --model)")
+    given = _given_options(ctx, ("model_preset", "rounds"))
+    if given:
+        raise click.UsageError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} about --model (the generator alone); "
+                               f"add --model, or leave {'it' if len(given) == 1 else 'them'} out")
     _render_defaults()  # measure the pipeline as `vidcolor process` runs it (torch not loaded yet)
     from vidcolor.bench import format_bench, run_bench, to_json
 
