@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from tests.clips import make_clip
 from vidcolor.cli import cli
 from vidcolor.errors import VidcolorError
-from vidcolor.evaluation import SheetRow, evaluate_images, evaluate_video, make_sheet, write_report
+from vidcolor.evaluation import SheetRow, evaluate_images, evaluate_video, format_summary, make_sheet, write_report
 from vidcolor.io.image import read_image, write_image
 from vidcolor.models import TINY, Generator, save_generator
 
@@ -68,6 +68,7 @@ def check_report(index: Path) -> _Links:
     for src in links.imgs + links.hrefs:
         assert not Path(src).is_absolute() and (index.parent / src).is_file(), src
     json.loads((index.parent / "metrics.json").read_text(encoding="utf-8"))  # strict JSON
+    links.text = index.read_text(encoding="utf-8")
     return links
 
 
@@ -143,6 +144,43 @@ def test_evaluate_images_errors(originals, weights, tmp_path):
         evaluate_images(originals, weights=weights, styles=("bogus",))
     with pytest.raises(VidcolorError, match="no images"):
         evaluate_images(tmp_path, weights=weights)
+
+
+def test_gray_originals_are_left_out_of_the_means(tmp_path):
+    """A gray original scores ~98 dB against its own gray input and swamped the means: it is still
+    scored and shown, but flagged, left out of every mean and named in a note and the report; a
+    folder of gray originals only is refused."""
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    write_image(ref / "a.png", photo(32, 40, 1))
+    write_image(ref / "b.png", photo(40, 32, 2))
+    write_image(ref / "g.png", photo(32, 40, 3).mean(axis=2).astype(np.uint8))            # a gray scan
+    write_image(ref / "h.png", np.repeat(photo(32, 40, 4)[..., 1:2], 3, axis=2))          # gray, stored as RGB
+    from vidcolor.models.config import preset
+
+    weights = save_generator(Generator(preset("tiny_hints")), tmp_path / "hints.safetensors")   # --hint-points needs hint inputs
+    res = evaluate_images(ref, weights=weights, styles=("none", "pencil"), device="cpu", semantic=False, hint_points=2)
+    assert res["count"] == 4 and res["gray_originals"] == ["g.png", "h.png"]
+    flagged = {im["name"]: im.get("gray_original", False) for im in res["images"]}
+    assert flagged == {"a.png": False, "b.png": False, "g.png": True, "h.png": True}
+    colored = [im for im in res["images"] if not im.get("gray_original")]
+    assert min(im["gray"]["psnr"] for im in res["images"] if im.get("gray_original")) > 60
+    for key in ("none", "pencil"):
+        assert res["mean"][key]["psnr"] == pytest.approx(np.mean([im["styles"][key]["psnr"] for im in colored]))
+    assert res["mean"]["gray"]["psnr"] == pytest.approx(np.mean([im["gray"]["psnr"] for im in colored]))
+    assert res["mean"]["hints"]["psnr"] == pytest.approx(np.mean([im["hints"]["psnr"] for im in colored]))
+    assert res["mean"]["original"]["colorfulness"] == pytest.approx(np.mean([im["original"]["colorfulness"] for im in colored]))
+    assert res["notes"] == ["left out of the means: 2 original(s) without color (mean |ab| < 2), which their gray input "
+                            "already matches: g.png, h.png"]
+    assert "; means of the 2 in color:" in format_summary(res) and "note: left out of the means" in format_summary(res)
+    assert "g.png (gray: not in the means)" in check_report(write_report(res, tmp_path / "rep")).text
+
+    for name in ("a.png", "b.png"):
+        (ref / name).unlink()
+    with pytest.raises(VidcolorError, match="are all gray"):
+        evaluate_images(ref, weights=weights, semantic=False)
+    r = CliRunner().invoke(cli, ["eval", "--ref", str(ref), "--weights", str(weights), "--no-semantic"])
+    assert r.exit_code == 1 and r.output.startswith("Error: the originals in") and r.output.count("\n") == 1
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 import torch
 
-from vidcolor.color import LUMA_WEIGHTS, luma_to_lightness, rgb_to_gray
+from vidcolor.color import LUMA_WEIGHTS, luma_to_lightness, rgb_to_gray, rgb_to_lab
 from vidcolor.errors import VidcolorError
 from vidcolor.evaluation.metrics import (
     cdc_from_histograms,
@@ -155,6 +155,14 @@ def _means(entries: list[dict]) -> dict:
     return {k: float(np.mean(v)) for k, v in values.items()}
 
 
+def original_chroma(original: torch.Tensor) -> float:
+    """Mean |a|, |b| (CIE Lab) of an sRGB ``[1,3,H,W]`` original: below
+    :data:`vidcolor.control.reference.GRAY_CHROMA` (2.0) it has no color to score colorization
+    against — its gray input already matches it (~98 dB PSNR) — and :func:`evaluate_images` leaves
+    it out of the means (a gray reference keyframe is refused by the same threshold)."""
+    return float(rgb_to_lab(original)[:, 1:].abs().mean())
+
+
 GRAY_MODELS = ("lightness", "luma")
 """How :func:`evaluate_images` turns an original gray: its CIE L*, or its Rec.601 luma Y′ (8 bits)."""
 
@@ -211,9 +219,15 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
     ``saturation``: as ``vidcolor process --saturation`` (the Colorizer made here scales its chroma
     by it; 1 = the model's calibrated colors).
 
-    Returns ``{"kind": "images", ..., "images": [per image], "mean": {"original", "gray", style…},
-    "semantic": {classifier, input_size} or None, "notes": [...]}`` with thumbnails for the
-    comparison sheets in ``.sheet_rows``.
+    Originals without color (:func:`original_chroma` below ``GRAY_CHROMA``: a gray scan in the
+    folder) are scored and shown like the others, marked ``"gray_original": True``, but left out of
+    every mean — a gray original matches its own gray input and its ~98 dB would swamp the means —
+    and named in ``gray_originals`` and a note; a folder of gray originals only is refused, before
+    any colorizing.
+
+    Returns ``{"kind": "images", ..., "count", "images": [per image], "gray_originals": [names],
+    "mean": {"original", "gray", style…} (over the color originals), "semantic": {classifier,
+    input_size} or None, "notes": [...]}`` with thumbnails for the comparison sheets in ``.sheet_rows``.
     """
     from vidcolor.styles.packs import check_style_name, is_added_style
 
@@ -229,6 +243,19 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
     if hint_placement not in PLACEMENTS:
         raise VidcolorError(f"unknown hint placement '{hint_placement}' (choose from {', '.join(PLACEMENTS)})")
     originals = list_images(ref_dir)
+    from vidcolor.control.reference import GRAY_CHROMA
+
+    gray_originals = []
+    for path in originals:   # fail before any work
+        original = read_rgb(path)
+        if min(original.shape[-2:]) < 11:
+            raise VidcolorError(f"'{path}' is {original.shape[-1]}×{original.shape[-2]}: too small to score (SSIM needs at "
+                                "least 11 px a side); move it out of the folder")
+        if original_chroma(original) < GRAY_CHROMA:
+            gray_originals.append(path.name)
+    if len(gray_originals) == len(originals):
+        raise VidcolorError(f"the originals in '{ref_dir}' are all gray (no color to score colorization against); "
+                            "--ref takes a folder of color photos")
     if out_dir is not None:
         if weights is not None or colorizer is not None or saturation != 1.0 or preserve != "luma":
             raise VidcolorError("evaluating results from an output folder uses no weights (nor a saturation or preserve); "
@@ -251,12 +278,10 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
     entries, rows = [], []
     for path in originals:
         original = read_rgb(path)
-        if min(original.shape[-2:]) < 11:
-            raise VidcolorError(f"'{path}' is {original.shape[-1]}×{original.shape[-2]}: too small to score (SSIM needs at "
-                                "least 11 px a side); move it out of the folder")
         gray, base = _turn_gray(original, gray_model)
         entry = {"name": path.name, "width": original.shape[-1], "height": original.shape[-2],
-                 "original": {"colorfulness": float(colorfulness(original)[0])}, "gray": _scores(base, original), "styles": {}}
+                 "original": {"colorfulness": float(colorfulness(original)[0])}, "gray": _scores(base, original), "styles": {},
+                 **({"gray_original": True} if path.name in gray_originals else {})}
         outputs = {}
         for s in styles:
             if out_dir is not None:
@@ -286,15 +311,20 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
         entries.append(entry)
         rows.append(comparison_row(path.name, original, outputs, sheet_height, base))
 
-    mean = {"original": _means([e["original"] for e in entries]), "gray": _means([e["gray"] for e in entries])}
+    colored = [e for e in entries if not e.get("gray_original")]
+    mean = {"original": _means([e["original"] for e in colored]), "gray": _means([e["gray"] for e in colored])}
     for s in styles:
-        mean[s] = _means([e["styles"][s] for e in entries])
+        mean[s] = _means([e["styles"][s] for e in colored])
     if hint_points > 0:
-        mean["hints"] = _means([e["hints"] for e in entries])
+        mean["hints"] = _means([e["hints"] for e in colored])
+    if gray_originals:
+        notes.append(f"left out of the means: {len(gray_originals)} original(s) without color (mean |ab| < {GRAY_CHROMA:g}), "
+                     f"which their gray input already matches: {', '.join(gray_originals)}")
     return EvalResults({
         "kind": "images", "ref_dir": str(ref_dir), "out_dir": None if out_dir is None else str(out_dir),
         "weights": source,
-        "render_size": render_size, "seed": seed, "styles": list(styles), "count": len(entries), "images": entries, "mean": mean,
+        "render_size": render_size, "seed": seed, "styles": list(styles), "count": len(entries), "images": entries,
+        "gray_originals": gray_originals, "mean": mean,
         **({"hint_points": hint_points, "hint_placement": hint_placement} if hint_points > 0 else {}),
         **({"saturation": colorizer.saturation} if colorizer is not None and colorizer.saturation != 1.0 else {}),
         "gray_model": gray_model, **({"preserve": colorizer.preserve} if colorizer is not None else {}),

@@ -180,7 +180,8 @@ def format_summary(results: Mapping) -> str:
         src = f"results in {r['out_dir']}" if r.get("out_dir") else f"weights: {r.get('weights')}, render size {r.get('render_size')}"
         turned = "" if r.get("gray_model", "lightness") == "lightness" else ", turned gray by luma"
         kept = f", keeping the input's {r['preserve']}" if r.get("preserve") and r["preserve"] != "luma" else ""
-        out.append(f"Photos: {r['count']} original(s) in {r['ref_dir']} ({src}{turned}{kept}); means:")
+        over = f"means of the {r['count'] - len(r['gray_originals'])} in color" if r.get("gray_originals") else "means"
+        out.append(f"Photos: {r['count']} original(s) in {r['ref_dir']} ({src}{turned}{kept}); {over}:")
         out.append(f"  {'':<14}" + "".join(f"{name:>14}" for _, name, _ in _IMAGE_COLS))
         for label, vals in _image_table(r):
             out.append(f"  {label:<14}" + "".join(f"{v:>14}" for v in vals))
@@ -279,7 +280,7 @@ def write_report(results: Mapping, report_dir: str | os.PathLike, sheets: Sequen
             sheets = getattr(r, "sheet_rows", ())
         parts.append(f"<h2>Photos ({r['count']})</h2><p>Originals: {e(str(r['ref_dir']))}; "
                      + (f"results: {e(str(r['out_dir']))}" if r.get("out_dir") else f"weights: {e(str(r.get('weights')))}, render size {r.get('render_size')}")
-                     + ". Means over the photos; the gray baseline is the original's L* with zero chroma.</p>")
+                     + f". Means over the {'color ' if r.get('gray_originals') else ''}photos; the gray baseline is the original's L* with zero chroma.</p>")
         parts.append(_table([""] + [n for _, n, _ in _IMAGE_COLS], [[label] + vals for label, vals in _image_table(r)]))
         if r.get("semantic"):
             parts.append(f"<p>top-1/top-5 agree: how often {e(r['semantic']['classifier'])} (ImageNet, {r['semantic']['input_size']}² centre crop) "
@@ -294,7 +295,8 @@ def write_report(results: Mapping, report_dir: str | os.PathLike, sheets: Sequen
             head += [f"{n} PSNR", f"{n} SSIM", f"{n} colorfulness"] + ([f"{n} teacher MAD"] if s != "none" else []) + ([f"{n} top-1"] if sem else [])
         rows = []
         for im in r["images"]:
-            row = [im["name"], _f(im["original"]["colorfulness"], ".2f"), _f(im["gray"]["psnr"], ".2f"), _f(im["gray"]["ssim"])]
+            name = im["name"] + (" (gray: not in the means)" if im.get("gray_original") else "")
+            row = [name, _f(im["original"]["colorfulness"], ".2f"), _f(im["gray"]["psnr"], ".2f"), _f(im["gray"]["ssim"])]
             row += [str(im.get("imagenet_class", "-")), _f(im["gray"].get("top1_agree"), ".0f")] if sem else []
             for s in r["styles"]:
                 m = im["styles"][s]
