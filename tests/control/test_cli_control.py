@@ -50,6 +50,60 @@ def test_bad_photo_hints_are_one_error_line_and_write_nothing(photo, tmp_path, t
     assert not (tmp_path / "o.png").exists()
 
 
+def _cmyk_tiff(path):
+    from PIL import Image
+
+    Image.fromarray(frame_rgb(0)).convert("CMYK").save(path)   # OpenCV adds an opaque alpha: paint everywhere
+
+
+@pytest.mark.parametrize("name, write, msg", [
+    ("h.tif", _cmyk_tiff, "is a CMYK file"),
+    ("h.tif", lambda p: cv2.imwrite(str(p), np.full((H, W, 3), 200, np.float32)), "0–1"),   # float, 0–255
+    ("h.png", lambda p: p.write_bytes(b"not a png"), "not a readable image"),
+    ("h.png", lambda p: cv2.imwrite(str(p), np.zeros((H, W, 3), np.uint8)), "no transparency"),
+], ids=["cmyk", "float-0-255", "damaged", "no-alpha"])
+def test_unusable_hints_images_are_one_error_line_and_write_nothing(photo, tmp_path, tiny_hint_weights, name, write, msg):
+    write(tmp_path / name)
+    r = run("process", photo, "-o", tmp_path / "o.png", "--weights", tiny_hint_weights, "--hints-image", tmp_path / name)
+    assert r.exit_code != 0 and msg in r.output and r.output.count("\n") == 1 and r.output.startswith("Error:"), r.output
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(("o.", ".o"))]
+
+
+def test_a_palette_png_hints_image_paints_its_strokes(photo, tmp_path, tiny_hint_weights):
+    from PIL import Image
+
+    stroke = np.zeros((H, W), np.uint8)
+    stroke[40:44, 30:60] = 1
+    im = Image.fromarray(stroke, "P")
+    im.putpalette([0, 0, 0, 220, 30, 30] + [0] * 762)
+    im.save(tmp_path / "s.png", transparency=0)
+    rgba = np.zeros((H, W, 4), np.uint8)
+    rgba[40:44, 30:60] = (30, 30, 220, 255)   # the same strokes, BGRA
+    cv2.imwrite(str(tmp_path / "s_rgba.png"), rgba)
+    for hints, out in (("s.png", "pal.png"), ("s_rgba.png", "rgba.png")):
+        r = run("process", photo, "-o", tmp_path / out, "--weights", tiny_hint_weights, "--hints-image", tmp_path / hints)
+        assert r.exit_code == 0, r.output
+    assert run("process", photo, "-o", tmp_path / "auto.png", "--weights", tiny_hint_weights).exit_code == 0
+    pal, rgba_out, auto = (cv2.imread(str(tmp_path / n)).astype(int) for n in ("pal.png", "rgba.png", "auto.png"))
+    np.testing.assert_array_equal(pal, rgba_out)
+    assert np.abs(pal - auto).max() > 10
+
+
+def test_float_and_cmyk_references_for_video(tmp_path, tiny_hint_weights):
+    clip = write_clip(tmp_path / "c.mp4", n=12)
+    rgb = frame_rgb(0)
+    cv2.imwrite(str(tmp_path / "f.tif"), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR).astype(np.float32) / 255)
+    r = run("process", clip, "-o", tmp_path / "o.mp4", "--weights", tiny_hint_weights, "--reference", f"0={tmp_path / 'f.tif'}")
+    assert r.exit_code == 0, r.output
+    cv2.imwrite(str(tmp_path / "f255.tif"), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR).astype(np.float32))
+    _cmyk_tiff(tmp_path / "cmyk.tif")
+    r = run("process", clip, "-o", tmp_path / "bad.mp4", "--weights", tiny_hint_weights,
+            "--reference", f"0={tmp_path / 'cmyk.tif'}", "--reference", f"5={tmp_path / 'f255.tif'}")
+    assert r.exit_code != 0 and r.output.count("\n") == 1 and r.output.startswith("Error:"), r.output
+    assert "f255.tif' is not a readable image" in r.output and "0–1" in r.output   # the CMYK one was read
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(("bad.", ".bad"))]
+
+
 def test_reference_for_video_and_its_errors(tmp_path, tiny_hint_weights):
     clip = write_clip(tmp_path / "c.mp4", n=40)
     cv2.imwrite(str(tmp_path / "f0.png"), cv2.cvtColor(frame_rgb(0), cv2.COLOR_RGB2BGR))

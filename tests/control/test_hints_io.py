@@ -106,3 +106,121 @@ def test_references_sizes_gray_and_folders(tmp_path):
         parse_reference_specs([str(d), f"12={tmp_path / 'ref.png'}"])
     with pytest.raises(VidcolorError, match="two references for time 3.5s"):
         parse_reference_specs([f"3.5s={tmp_path / 'a.png'}", f"3.5s={tmp_path / 'b.png'}"])
+
+
+# --- reference and hints images are read like any input image (vidcolor.io.image) -----------------
+
+def _ref_rgb() -> np.ndarray:
+    rgb = np.zeros((48, 64, 3), np.uint8)
+    rgb[:] = (30, 160, 40)
+    rgb[:, :20] = (200, 40, 40)
+    return rgb
+
+
+def _write_rgb(path, rgb):
+    cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    return path
+
+
+def test_a_float_reference_is_read_as_0_to_1_and_one_beyond_it_is_refused(tmp_path):
+    """A 32-bit float TIFF holds 0–1 values: it was divided by 255 again and refused as gray."""
+    rgb = _ref_rgb()
+    want = load_reference(_write_rgb(tmp_path / "ref.png", rgb), 0, None, (48, 64)).ab
+    got = load_reference(_write_rgb(tmp_path / "ref.tif", rgb.astype(np.float32) / 255), 0, None, (48, 64)).ab
+    np.testing.assert_allclose(got, want, atol=0.05)
+    _write_rgb(tmp_path / "ref255.tif", rgb.astype(np.float32))   # 0–255 in a float file: not guessed
+    with pytest.raises(VidcolorError, match=r"reference '.*ref255.tif' is not a readable image: .*0–1"):
+        load_reference(tmp_path / "ref255.tif", 0, None, (48, 64))
+    nan = rgb.astype(np.float32) / 255
+    nan[0, 0, 0] = np.nan
+    with pytest.raises(VidcolorError, match="NaN"):
+        load_reference(_write_rgb(tmp_path / "nan.tif", nan), 0, None, (48, 64))
+
+
+@pytest.mark.parametrize("ext", [".tif", ".jpg"])
+def test_a_cmyk_reference_is_read_as_its_rgb(tmp_path, ext):
+    from PIL import Image
+
+    rgb = _ref_rgb()
+    Image.fromarray(rgb).convert("CMYK").save(tmp_path / f"ref{ext}", quality=98)
+    got = load_reference(tmp_path / f"ref{ext}", 0, None, (48, 64)).ab
+    np.testing.assert_allclose(got, rgb_to_ab(rgb), atol=2.0)
+
+
+def test_a_16bit_reference_keeps_its_precision(tmp_path):
+    rgb16 = (_ref_rgb().astype(np.uint16) * 257 + 200)   # between 8-bit steps: 200 of 257
+    ann = load_reference(_write_rgb(tmp_path / "ref16.png", rgb16), 0, None, (48, 64))
+    np.testing.assert_allclose(ann.ab, rgb_to_ab(rgb16), atol=1e-3)
+    assert np.abs(ann.ab - rgb_to_ab((rgb16 // 257).astype(np.uint8))).max() > 0.1   # not truncated to 8 bits
+    rgba16 = np.dstack([rgb16, np.full((48, 64), 65535, np.uint16)])   # its alpha dropped
+    cv2.imwrite(str(tmp_path / "ref16a.png"), cv2.cvtColor(rgba16, cv2.COLOR_RGBA2BGRA))
+    np.testing.assert_allclose(load_reference(tmp_path / "ref16a.png", 0, None, (48, 64)).ab, ann.ab, atol=1e-3)
+
+
+def test_a_cmyk_hints_image_is_refused_not_painted_everywhere(tmp_path):
+    """OpenCV reads a CMYK TIFF with an opaque alpha of its own making: every pixel was a hint."""
+    from PIL import Image
+
+    Image.fromarray(_ref_rgb()).convert("CMYK").save(tmp_path / "h.tif")
+    with pytest.raises(VidcolorError, match=r"hints image '.*h.tif' is a CMYK file.*transparent PNG"):
+        read_hints_image(tmp_path / "h.tif", (48, 64))
+
+
+def _stroke_mask():
+    m = np.zeros((48, 64), bool)
+    m[10:14, 5:30] = True
+    return m
+
+
+def _palette_png(path):
+    from PIL import Image
+
+    im = Image.fromarray(_stroke_mask().astype(np.uint8), "P")
+    im.putpalette([0, 0, 0, 220, 30, 30] + [0] * 762)
+    im.save(path, transparency=0)   # palette entry 0 transparent (a tRNS chunk)
+
+
+def _gray_alpha_png(path):
+    from PIL import Image
+
+    la = np.zeros((48, 64, 2), np.uint8)
+    la[_stroke_mask()] = (128, 255)
+    Image.fromarray(la, "LA").save(path)
+
+
+def _rgba16_png(path):
+    bgra = np.zeros((48, 64, 4), np.uint16)
+    bgra[_stroke_mask()] = (30 * 257, 30 * 257, 220 * 257, 40000)   # alpha 61 %: painted
+    bgra[20:22, 5:30] = (30 * 257, 30 * 257, 220 * 257, 32000)      # alpha 49 %: not painted
+    cv2.imwrite(str(path), bgra)
+
+
+def _rgba_tiff_half(path):
+    from PIL import Image
+
+    rgba = np.zeros((48, 64, 4), np.uint8)
+    rgba[_stroke_mask()] = (220, 30, 30, 160)   # 63 % opaque: libtiff's RGBA path premultiplied it
+    Image.fromarray(rgba, "RGBA").save(path)
+
+
+@pytest.mark.parametrize("write, color", [
+    (_palette_png, (220, 30, 30)), (_gray_alpha_png, (128, 128, 128)),
+    (_rgba16_png, (220, 30, 30)), (_rgba_tiff_half, (220, 30, 30)),
+], ids=["palette-trns", "gray-alpha", "rgba16", "rgba-tiff-half-alpha"])
+def test_hints_images_with_transparency_paint_only_their_strokes(tmp_path, write, color):
+    path = tmp_path / ("h.tif" if write is _rgba_tiff_half else "h.png")
+    write(path)
+    a = read_hints_image(path, (48, 64))
+    np.testing.assert_array_equal(a.conf > 0, _stroke_mask())
+    np.testing.assert_allclose(a.ab[12, 10], rgb_to_ab(np.array(color, np.uint8)), atol=0.5)
+
+
+def test_unreadable_hints_images_name_the_reason(tmp_path):
+    (tmp_path / "empty.png").write_bytes(b"")
+    with pytest.raises(VidcolorError, match="not a readable image: file is empty"):
+        read_hints_image(tmp_path / "empty.png", (48, 64))
+    cv2.imwrite(str(tmp_path / "f.tif"), np.full((48, 64, 3), 200, np.float32))   # a float file in 0–255
+    with pytest.raises(VidcolorError, match="not a readable image: .*0–1"):
+        read_hints_image(tmp_path / "f.tif", (48, 64))
+    with pytest.raises(VidcolorError, match="not found"):
+        read_hints_image(tmp_path / "none.png", (48, 64))

@@ -4,7 +4,10 @@
   input (0-based, may be fractional), ``color`` is ``#rrggbb`` (or ``rrggbb``), ``frame`` is a 0-based
   frame index or a time such as ``12.5s`` (videos only; without it a video's hints belong to frame 0).
 * **Scribble image** (``--hints-image``): a PNG with alpha, the size of the input, transparent
-  except where the user painted; every painted pixel (alpha ≥ 50 %) is a hint of its color.
+  except where the user painted; every painted pixel (alpha ≥ 50 %) is a hint of its color. It is
+  read like any input image (:mod:`vidcolor.io.image`: EXIF-oriented, 8/16-bit, palette or gray
+  with transparency, an RGBA TIFF straight); a file without a stored alpha channel, a CMYK file
+  among them (OpenCV's fourth channel for it is an opaque alpha of its own making), is refused.
 
 Both become :class:`Annotation`\\ s: a frame (or time) plus a full-resolution chroma map ``ab
 (H, W, 2)`` in Lab units and a confidence map ``(H, W)`` in [0, 1]. Only the chroma of a hint is
@@ -18,10 +21,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from vidcolor.errors import VidcolorError
+from vidcolor.io.image import ImageReadError, color_model, read_alpha, read_image, to_float
 
 _COLOR = re.compile(r"^#?([0-9a-fA-F]{6})$")
 _TIME = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*s\s*$")
@@ -50,15 +53,16 @@ def parse_frame(text: str, where: str) -> tuple[int | None, float | None]:
     raise VidcolorError(f"{where}: frame must be a 0-based frame index (e.g. 120) or a time in seconds (e.g. 12.5s), got '{text}'")
 
 
-def rgb_to_ab(rgb_u8: np.ndarray) -> np.ndarray:
-    """uint8 RGB ``(..., 3)`` → Lab ab ``(..., 2)`` float32 (:func:`vidcolor.color.rgb_to_lab`)."""
+def rgb_to_ab(rgb: np.ndarray) -> np.ndarray:
+    """RGB ``(..., 3)`` — ``uint8``, ``uint16`` or float in ``[0, 1]`` (:func:`~vidcolor.io.image.to_float`)
+    — → Lab ab ``(..., 2)`` float32 (:func:`vidcolor.color.rgb_to_lab`)."""
     import torch
 
     from vidcolor.color import rgb_to_lab
 
-    flat = torch.from_numpy(np.ascontiguousarray(rgb_u8).reshape(-1, 3).astype(np.float32) / 255.0)
+    flat = torch.from_numpy(to_float(np.ascontiguousarray(rgb)).reshape(-1, 3))
     lab = rgb_to_lab(flat.T.reshape(1, 3, -1, 1))[0, 1:, :, 0].T
-    return lab.numpy().reshape(*rgb_u8.shape[:-1], 2).astype(np.float32)
+    return lab.numpy().reshape(*rgb.shape[:-1], 2).astype(np.float32)
 
 
 def point_radius(h: int, w: int) -> int:
@@ -123,23 +127,23 @@ def read_hints_csv(path: str | Path, size: tuple[int, int], is_video: bool) -> l
 
 
 def read_hints_image(path: str | Path, size: tuple[int, int]) -> Annotation:
-    """Scribbles from an RGBA image the size of the input (transparent where there is no hint)."""
+    """Scribbles from an image with alpha the size of the input (transparent where there is no hint)."""
     path = Path(path)
     if not path.is_file():
         raise VidcolorError(f"hints image not found: '{path}'")
-    data = np.fromfile(str(path), dtype=np.uint8)
-    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
-    if img is None:
-        raise VidcolorError(f"hints image '{path}' is not a readable image")
-    if img.dtype == np.uint16:
-        img = (img // 257).astype(np.uint8)
-    if img.ndim != 3 or img.shape[2] != 4:
-        raise VidcolorError(f"hints image '{path}' has no transparency: paint the hints on a transparent PNG (RGBA) the size of the input")
+    try:
+        rgb, alpha = read_image(path), read_alpha(path)
+    except ImageReadError as e:
+        raise VidcolorError(f"hints image '{path}' is not a readable image: {e.reason}") from None
+    if alpha is None:
+        kind = "is a CMYK file, which vidcolor reads without transparency" if color_model(path) == "CMYK" else "has no transparency"
+        raise VidcolorError(f"hints image '{path}' {kind}: paint the hints on a transparent PNG (RGBA) the size of the input")
     H, W = size
-    if img.shape[:2] != (H, W):
-        raise VidcolorError(f"hints image '{path}' is {img.shape[1]}×{img.shape[0]}, the input is {W}×{H}; they must be the same size")
-    rgb = cv2.cvtColor(img, cv2.COLOR_BGRA2RGB)
-    painted = img[..., 3] >= 128
+    if rgb.shape[:2] != (H, W):
+        raise VidcolorError(f"hints image '{path}' is {rgb.shape[1]}×{rgb.shape[0]}, the input is {W}×{H}; they must be the same size")
+    if rgb.ndim == 2:   # gray paint: hints of no chroma
+        rgb = np.repeat(rgb[..., None], 3, axis=2)
+    painted = to_float(alpha) >= 0.5
     if not painted.any():
         raise VidcolorError(f"hints image '{path}' is fully transparent: no hints painted")
     ab = np.zeros((H, W, 2), np.float32)

@@ -16,7 +16,7 @@ import numpy as np
 
 from vidcolor.control.hints_io import Annotation, parse_frame, rgb_to_ab
 from vidcolor.errors import VidcolorError
-from vidcolor.io.image import IMAGE_EXTS
+from vidcolor.io.image import IMAGE_EXTS, ImageReadError, read_image
 
 _FRAME_IN_NAME = re.compile(r"_f(\d+)(?:\D|$)")
 GRAY_CHROMA = 2.0
@@ -24,17 +24,17 @@ GRAY_CHROMA = 2.0
 
 
 def _read_rgb(path: Path) -> np.ndarray:
-    data = np.fromfile(str(path), dtype=np.uint8) if path.is_file() else None
-    if data is None:
+    """RGB ``(H, W, 3)`` as :func:`~vidcolor.io.image.read_image` reads any input image (``uint8``/``uint16``;
+    float 0–1, CMYK, alpha dropped, EXIF-oriented); a missing, unreadable or gray file is an error."""
+    if not path.is_file():
         raise VidcolorError(f"reference image not found: '{path}'")
-    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
-    if img is None:
-        raise VidcolorError(f"reference '{path}' is not a readable image")
-    if img.dtype == np.uint16:
-        img = (img // 257).astype(np.uint8)
-    if img.ndim == 2 or img.shape[2] == 1:
+    try:
+        img = read_image(path)
+    except ImageReadError as e:
+        raise VidcolorError(f"reference '{path}' is not a readable image: {e.reason}") from None
+    if img.ndim == 2:
         raise VidcolorError(f"reference '{path}' is a gray image; a reference must be a colored frame")
-    return cv2.cvtColor(img, cv2.COLOR_BGRA2RGB if img.shape[2] == 4 else cv2.COLOR_BGR2RGB)
+    return img
 
 
 def load_reference(path: str | Path, frame: int | None, time: float | None, size: tuple[int, int]) -> Annotation:

@@ -31,11 +31,22 @@ IMAGE_EXTS_ALPHA = frozenset({".png", ".tif", ".tiff", ".webp"})
 LUMA_601 = (0.299, 0.587, 0.114)
 
 
+class ImageReadError(VidcolorError):
+    """An image that cannot be read: ``"cannot read image '<path>': <reason>"``. ``reason`` alone lets
+    a caller that reads an image for a purpose (a reference, a hints image) name it its own way."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"cannot read image '{path}': {reason}")
+        self.path, self.reason = path, reason
+
+
 def _check_ext(path: Path, verb: str) -> str:
     ext = path.suffix.lower()
     if ext not in IMAGE_EXTS:
-        raise VidcolorError(f"cannot {verb} image '{path}': unsupported extension "
-                            f"'{ext or '(none)'}'; valid: {', '.join(sorted(IMAGE_EXTS))}")
+        reason = f"unsupported extension '{ext or '(none)'}'; valid: {', '.join(sorted(IMAGE_EXTS))}"
+        if verb == "read":
+            raise ImageReadError(path, reason)
+        raise VidcolorError(f"cannot {verb} image '{path}': {reason}")
     return ext
 
 
@@ -43,18 +54,17 @@ def read_samples(path: str | Path) -> np.ndarray:
     """An image's samples as OpenCV decodes them, EXIF-oriented: BGR ``(H, W, 3)`` or gray ``(H, W)``
     (a CMYK file already converted to BGR), ``uint8``, ``uint16`` or float exactly as stored —
     what ``vidcolor info`` reports; :func:`read_image` turns them into what vidcolor works on.
-    Raises :class:`VidcolorError` for a missing, empty, unreadable or unsupported file."""
+    Raises :class:`ImageReadError` for a missing, empty, unreadable or unsupported file."""
     path = Path(path)
     _check_ext(path, "read")
     if not path.is_file():
-        raise VidcolorError(f"cannot read image '{path}': file not found")
+        raise ImageReadError(path, "file not found")
     data = np.fromfile(path, dtype=np.uint8)
     if data.size == 0:
-        raise VidcolorError(f"cannot read image '{path}': file is empty")
+        raise ImageReadError(path, "file is empty")
     image = cv2.imdecode(data, cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH)
     if image is None:
-        raise VidcolorError(f"cannot read image '{path}': not a valid {path.suffix.lower()[1:].upper()} "
-                            f"image, or damaged")
+        raise ImageReadError(path, f"not a valid {path.suffix.lower()[1:].upper()} image, or damaged")
     return image
 
 
@@ -64,17 +74,17 @@ def read_image(path: str | Path) -> np.ndarray:
     Float images (e.g. 32-bit TIFF) are taken as ``[0, 1]`` and returned as ``uint16``; one whose
     samples lie outside it (a 0–255 or HDR float file: clipping would turn it white) or are not
     finite is refused. A CMYK file (JPEG, TIFF) comes back as RGB, converted by OpenCV without its
-    colour profile. Raises :class:`VidcolorError` for a missing, empty, unreadable or unsupported file.
+    colour profile. Raises :class:`ImageReadError` for a missing, empty, unreadable or unsupported file.
     """
     path = Path(path)
     image = read_samples(path)
     if image.dtype in (np.float32, np.float64):
         problem = float_range_problem(image)
         if problem:
-            raise VidcolorError(f"cannot read image '{path}': {problem}")
+            raise ImageReadError(path, problem)
         image = (np.clip(image, 0.0, 1.0) * 65535.0 + 0.5).astype(np.uint16)
     if image.dtype not in (np.uint8, np.uint16):
-        raise VidcolorError(f"cannot read image '{path}': unsupported sample type {image.dtype}")
+        raise ImageReadError(path, f"unsupported sample type {image.dtype}")
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[..., 0]
     elif image.ndim == 3:
