@@ -122,11 +122,14 @@ def test_cli_bench_model(monkeypatch):
 
     monkeypatch.setattr(bm, "resnet101_trunk", _TinyBackbone)
     real = bm.bench_model
-    monkeypatch.setattr(bm, "bench_model", lambda config, batch: real(config, sizes=((16, 16),), batch=batch, iters=1, warmup=0))
+    monkeypatch.setattr(bm, "bench_model", lambda config, batch, device: real(config, sizes=((16, 16),), batch=batch, iters=1,
+                                                                              warmup=0, device=device))
     r = CliRunner().invoke(cli, ["bench", "--model", "--preset", "tiny", "--batch", "1", "--rounds", "1", "--json"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.output)
     assert out["comparison"]["ours"]["params"] == count_parameters(Generator(TINY)) and out["comparison"]["ratio"] > 0
+    want = "cuda" if torch.cuda.is_available() else "cpu"   # --device auto, as `process` resolves it
+    assert out["comparison"]["device"].startswith(want) and out["generator"][0]["device"].startswith(want)
     r = CliRunner().invoke(cli, ["bench", "--model", "--preset", "tiny", "--weights", "x.safetensors"])
     assert r.exit_code == 2 and "exclude" in r.output
 
@@ -149,3 +152,37 @@ def test_cli_bench_refuses_what_it_would_ignore(tmp_path, args, message):
     assert r.exit_code == 2, r.output
     assert r.output.startswith(f"Error: {message.format(clip=clip)}") and r.output.count("\n") == 1
     assert r.output.endswith("bench --help')\n")
+
+
+def test_bench_model_runs_on_the_given_device(any_device):
+    rows = bm.bench_model(TINY, sizes=((16, 16),), precisions=("fp32",), batch=1, iters=1, warmup=0, device=any_device)
+    assert rows[0]["device"] == str(any_device) and rows[0]["fps"] > 0
+    assert f" {any_device} " in bm.format_table(rows).splitlines()[2]
+    res = bm.compare_resnet101(Generator(TINY), "tiny", size=(16, 16), resnet_size=(16, 16), batch=1, rounds=1, iters=1,
+                               warmup=0, precision="fp32", resnet=_TinyBackbone(), device=any_device)
+    assert res["device"] == str(any_device) and res["ratio"] > 0
+    assert f"one run on {any_device}:" in bm.format_comparison(res)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA: --device cuda is honored there")
+def test_cli_bench_model_on_cuda_without_a_gpu_is_one_error_line(monkeypatch):
+    """`bench --model --device cuda` on a CPU-only machine timed on the CPU without saying so; it is
+    refused as `process --device cuda` is, before any model is built."""
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from vidcolor.cli import cli
+
+    r = subprocess.run([sys.executable, "-m", "vidcolor", "bench", "--model", "--device", "cuda", "--preset", "tiny"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and r.stdout == "", (r.returncode, r.stdout, r.stderr)
+    assert r.stderr.splitlines() == ["Error: device 'cuda' was requested but no CUDA GPU is available (use --device cpu or auto)"]
+
+    def built(*a, **k):
+        raise AssertionError("a model was built")
+
+    monkeypatch.setattr(bm, "generator_for_bench", built)
+    r = CliRunner().invoke(cli, ["bench", "--model", "--device", "cuda"])
+    assert r.exit_code == 1 and r.output.startswith("Error: device 'cuda'") and r.output.count("\n") == 1, r.output

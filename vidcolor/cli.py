@@ -439,7 +439,8 @@ def info(file):
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def bench(input, style, weights, device, render_size, frames, batch, no_temporal, codec, memory, model_only, model_preset, rounds, as_json):
     """Measure decode, model, encode and full-pipeline speed (and peak memory) on INPUT; or, with
-    --model and no INPUT, the generator alone (fixed sizes, random frames) next to a ResNet101."""
+    --model and no INPUT, the generator alone (fixed sizes, random frames) next to a ResNet101, on
+    --device (auto: CUDA when present)."""
     import json as _json
 
     ctx = click.get_current_context()
@@ -452,12 +453,14 @@ def bench(input, style, weights, device, render_size, frames, batch, no_temporal
             raise click.UsageError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} about the benchmark on INPUT, "
                                    "not --model (the generator alone at fixed sizes)")
         from vidcolor.bench_model import bench_model, compare_resnet101, format_comparison, format_table, generator_for_bench
+        from vidcolor.device import resolve_device
 
         if model_preset and weights:
             raise click.UsageError("--preset and --weights exclude each other")
+        dev = resolve_device(device)   # as `process` does: cuda without a GPU is an error, not a CPU run
         model, label = generator_for_bench(weights, model_preset)
-        rows = bench_model(model.config, batch=batch)
-        comparison = compare_resnet101(model, label, batch=batch, rounds=rounds)
+        rows = bench_model(model.config, batch=batch, device=dev)
+        comparison = compare_resnet101(model, label, batch=batch, rounds=rounds, device=dev)
         click.echo(_json.dumps({"generator": rows, "comparison": comparison}, indent=2) if as_json
                    else f"{format_table(rows)}\n\n{format_comparison(comparison)}")
         return
