@@ -1,10 +1,10 @@
-"""The reference composite's temporal smoothing (vidcolor.control.fullres.DecisionSmoother)."""
+"""The reference composite's temporal smoothing (vidcolor.control.fullres.DecisionSmoother, CompositeSmoother)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from vidcolor.control.fullres import Decision, DecisionSmoother
+from vidcolor.control.fullres import CompositeSmoother, Decision, DecisionSmoother
 from vidcolor.flow.dis import pixel_grid
 
 H, W = 24, 32
@@ -52,3 +52,36 @@ def test_no_motion_no_history_and_other_references_are_left_alone():
     assert d.p.max() == 0.0
     (d,) = sm([_decision(ones, ones, key=1)], None)                              # no motion (first frame, a cut)
     assert d.p.min() == 1.0
+
+
+def _edge_chroma(x0: float, scale: int = 1) -> np.ndarray:
+    """Full-size ``(H·s, W·s, 2)`` chroma: a = 40 left of column ``x0`` (in working pixels), 0 right of it."""
+    xs, _ = pixel_grid(H * scale, W * scale)
+    a = np.where(xs < x0 * scale, 40.0, 0.0).astype(np.float32)
+    return np.dstack([a, np.zeros_like(a)]).astype(np.float32)
+
+
+def test_a_jittering_composite_is_held_along_the_motion_at_full_size():
+    """A still scene whose composited chroma edge jumps by a full-size pixel every frame (the
+    reference sampled through noisy composed flow) changes far less from frame to frame once
+    smoothed; working-size motion (scale 3) is upsampled to the full size."""
+    sm = CompositeSmoother(0.85)
+    outs = [sm(_edge_chroma(16 + (t % 2) / 3, scale=3), _motion() if t else None, t) for t in range(20)]
+    raw = np.abs(_edge_chroma(16, 3) - _edge_chroma(16 + 1 / 3, 3)).mean()
+    steps = [np.abs(a - b).mean() for a, b in zip(outs[10:], outs[11:])]
+    assert max(steps) < 0.3 * raw
+    assert outs[0].shape == (H * 3, W * 3, 2) and outs[-1].dtype == np.float32
+
+
+def test_the_smoothed_chroma_follows_the_motion_and_restarts_where_it_must():
+    sm = CompositeSmoother(0.85)
+    sm(_edge_chroma(10, 2), None, 0)
+    out = sm(_edge_chroma(14, 2), _motion(dx=4), 1)        # the edge moved 4 working px (8 full-size px) right
+    assert np.abs(out - _edge_chroma(14, 2)).max() < 1e-3   # carried along: nothing left behind at the old edge
+    new = _edge_chroma(20, 2)
+    assert np.allclose(sm(new, _motion(conf=0.0), 2), new, atol=1e-3)   # occluded / mismatched: the new composite
+    sm(_edge_chroma(10, 2), None, 3)
+    assert np.array_equal(sm(new, _motion(), 5), new)             # a gap in frame indices: no history
+    sm(_edge_chroma(10, 2), None, 6)
+    sm.reset()
+    assert np.array_equal(sm(new, _motion(), 7), new)             # reset (a frame without references)

@@ -112,6 +112,8 @@ def render_segment(colorizer: Colorizer, job: SegmentJob, progress: Callable[[in
             def sink(r):
                 if r.write:
                     writer.write(fp.finish(r), r.pts, alpha=r.alpha)
+                elif r.dense:   # a warm-up frame with references: its composite starts the smoothing a single pass has
+                    fp.finish(r)
 
             run_pipeline(source(), fp.infer, sink, batch_size=batch_size, on_batch=progress)
             frames = writer.frames_written

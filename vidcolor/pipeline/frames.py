@@ -5,9 +5,11 @@
 * :meth:`FrameProcessor.infer` (main thread, batched): the generator on the working-size batch,
   then — in frame order — scene-cut detection, flow-guided stabilization and, where a shot has
   reference keyframes, the working-size decisions of their composite, smoothed along the same flow;
-* :meth:`FrameProcessor.finish` (encoder thread): guided upsampling of the chroma onto the
-  full-resolution luminance, the reference keyframes' full-resolution chroma where a shot has one
-  (:mod:`vidcolor.control.fullres`), and Lab → RGB (OpenCV; NumPy releases the GIL).
+* :meth:`FrameProcessor.finish` (encoder thread, frames in order): guided upsampling of the chroma
+  onto the full-resolution luminance, the reference keyframes' full-resolution chroma where a shot
+  has one (:mod:`vidcolor.control.fullres`), smoothed along the stabilizer's flow, and Lab → RGB
+  (OpenCV; NumPy releases the GIL). A frame that is not written (a segment's warm-up) must still be
+  finished when it carries references, so that this smoothing starts where a single pass's would.
 
 On CUDA, upsampling and color conversion run batched on the GPU inside :meth:`infer` instead, with
 host→device copies from pinned memory on a separate stream — except for batches with reference
@@ -23,7 +25,7 @@ import numpy as np
 import torch
 
 from vidcolor.color import keep_luma, lab_to_rgb, lab_to_rgb_u8, lightness_to_luma, luma_lut
-from vidcolor.control.fullres import DecisionSmoother, composite, decide
+from vidcolor.control.fullres import CompositeSmoother, DecisionSmoother, composite, decide
 from vidcolor.pipeline.engine import Colorizer
 from vidcolor.pipeline.scenes import SceneDetector
 from vidcolor.pipeline.stabilize import TemporalStabilizer
@@ -54,6 +56,7 @@ class Rendered:
     full_u8: np.ndarray | None = None
     alpha: np.ndarray | None = None      # the input frame's alpha plane (Prepared.alpha)
     dense: list | None = None            # the references' composite decisions (vidcolor.control.fullres.Decision)
+    motion: tuple | None = None          # with dense: the stabilizer's (map_x, map_y, conf) onto the previous frame
 
 
 class FrameProcessor:
@@ -66,6 +69,7 @@ class FrameProcessor:
         name = colorizer.styles[style] if style < len(colorizer.styles) else None  # added styles: the defaults
         self.stabilizer = TemporalStabilizer.for_style(name) if temporal else None
         self.ref_smoother = DecisionSmoother() if temporal else None
+        self.composite_smoother = CompositeSmoother() if temporal else None   # encoder thread (finish), frames in order
         self.detector = SceneDetector() if (temporal or detect_scenes) else None
         self.first_written = first_written
         self.lut = luma_lut(8)
@@ -140,16 +144,16 @@ class FrameProcessor:
                     p.dense = self.ref_smoother(p.dense, self.stabilizer.motion)
             elif self.ref_smoother is not None:
                 self.ref_smoother.reset()
-            frames.append(lab)
+            frames.append((lab, self.stabilizer.motion if p.dense and self.stabilizer is not None else None))
         out = []
         if self._cuda and not any(p.dense for p in batch):  # reference frames are composited at full size on the CPU
-            rgb = self._finish_gpu(batch, np.stack(frames))
+            rgb = self._finish_gpu(batch, np.stack([lab for lab, _ in frames]))
             for k, p in enumerate(batch):
                 out.append(Rendered(p.index, p.pts, p.index >= self.first_written, rgb=rgb[k], alpha=p.alpha))
         else:
-            for p, lab in zip(batch, frames):
+            for p, (lab, motion) in zip(batch, frames):
                 out.append(Rendered(p.index, p.pts, p.index >= self.first_written, lab_low=lab, low=p.low, full_u8=p.full_u8,
-                                    alpha=p.alpha, dense=p.dense))
+                                    alpha=p.alpha, dense=p.dense, motion=motion))
         return out
 
     @torch.inference_mode()
@@ -167,6 +171,17 @@ class FrameProcessor:
         luma (:func:`vidcolor.color.keep_luma`), a style repaints lightness too."""
         return (r.full_u8, self.matrix) if self.style == 0 and self.col.preserve == "luma" else (None,)
 
+    def _composite(self, ab: np.ndarray, r: Rendered) -> np.ndarray:
+        """The references' full-size chroma composited onto ``ab`` ``(H, W, 2)``, then smoothed along
+        the motion (:class:`~vidcolor.control.fullres.CompositeSmoother`; frames must come in order)."""
+        out = composite(ab, self.hint_plan, r.dense)
+        if self.composite_smoother is not None:
+            if out is ab:   # no usable reference on this frame: nothing composited to smooth
+                self.composite_smoother.reset()
+            else:
+                out = self.composite_smoother(out, r.motion, r.index)
+        return out
+
     def finish(self, r: Rendered) -> np.ndarray:
         """Full-resolution uint8 RGB ``(H, W, 3)`` for a rendered frame (plain colorization keeps the
         input's luma Y′ with the input's matrix, :attr:`matrix`)."""
@@ -174,14 +189,16 @@ class FrameProcessor:
             return r.rgb
         full, low, lab = self.lut[r.full_u8], r.low, r.lab_low
         H, W = full.shape
+        if not r.dense and self.composite_smoother is not None:
+            self.composite_smoother.reset()
         if lab.shape[:2] == (H, W):
             L = full * 100.0 if self.style == 0 else lab[..., 0]
-            ab = composite(lab[..., 1:], self.hint_plan, r.dense) if r.dense else lab[..., 1:]
+            ab = self._composite(lab[..., 1:], r) if r.dense else lab[..., 1:]
             return lab_to_rgb_u8(_lab(L, ab), *self._luma(r))
         if self.style == 0:
             ab = guided_upsample_np(lab[..., 1:], low, full)
             if r.dense:
-                ab = composite(ab, self.hint_plan, r.dense)
+                ab = self._composite(ab, r)
             L = full * 100.0
             return lab_to_rgb_u8(_lab(L, ab), *self._luma(r))
         l_low = np.ascontiguousarray(lab[..., 0] / 100.0, dtype=np.float32)
