@@ -66,7 +66,8 @@ def test_a_jittering_composite_is_held_along_the_motion_at_full_size():
     reference sampled through noisy composed flow) changes far less from frame to frame once
     smoothed; working-size motion (scale 3) is upsampled to the full size."""
     sm = CompositeSmoother(0.85)
-    outs = [sm(_edge_chroma(16 + (t % 2) / 3, scale=3), _motion() if t else None, t) for t in range(20)]
+    ones = np.ones((H * 3, W * 3), np.float32)
+    outs = [sm(_edge_chroma(16 + (t % 2) / 3, scale=3), ones, _motion() if t else None, t) for t in range(20)]
     raw = np.abs(_edge_chroma(16, 3) - _edge_chroma(16 + 1 / 3, 3)).mean()
     steps = [np.abs(a - b).mean() for a, b in zip(outs[10:], outs[11:])]
     assert max(steps) < 0.3 * raw
@@ -75,13 +76,27 @@ def test_a_jittering_composite_is_held_along_the_motion_at_full_size():
 
 def test_the_smoothed_chroma_follows_the_motion_and_restarts_where_it_must():
     sm = CompositeSmoother(0.85)
-    sm(_edge_chroma(10, 2), None, 0)
-    out = sm(_edge_chroma(14, 2), _motion(dx=4), 1)        # the edge moved 4 working px (8 full-size px) right
+    p = np.ones((H * 2, W * 2), np.float32)
+    sm(_edge_chroma(10, 2), p, None, 0)
+    out = sm(_edge_chroma(14, 2), p, _motion(dx=4), 1)        # the edge moved 4 working px (8 full-size px) right
     assert np.abs(out - _edge_chroma(14, 2)).max() < 1e-3   # carried along: nothing left behind at the old edge
     new = _edge_chroma(20, 2)
-    assert np.allclose(sm(new, _motion(conf=0.0), 2), new, atol=1e-3)   # occluded / mismatched: the new composite
-    sm(_edge_chroma(10, 2), None, 3)
-    assert np.array_equal(sm(new, _motion(), 5), new)             # a gap in frame indices: no history
-    sm(_edge_chroma(10, 2), None, 6)
+    assert np.allclose(sm(new, p, _motion(conf=0.0), 2), new, atol=1e-3)   # occluded / mismatched: the new composite
+    sm(_edge_chroma(10, 2), p, None, 3)
+    assert np.array_equal(sm(new, p, _motion(), 5), new)             # a gap in frame indices: no history
+    sm(_edge_chroma(10, 2), p, None, 6)
     sm.reset()
-    assert np.array_equal(sm(new, _motion(), 7), new)             # reset (a frame without references)
+    assert np.array_equal(sm(new, p, _motion(), 7), new)             # reset (a frame without references)
+
+
+def test_only_the_composited_chroma_is_smoothed():
+    """Where the composite's strength p is 0 the network's chroma (already stabilized) passes
+    unchanged — no second average that would lag and then jump where the references end; where
+    p = 1 it is averaged, in between by p."""
+    sm = CompositeSmoother(0.85)
+    p = np.zeros((H, W), np.float32)
+    p[:, W // 2:] = 1.0
+    for t in range(30):
+        out = sm(np.full((H, W, 2), float(t), np.float32), p, _motion() if t else None, t)
+    assert np.allclose(out[:, : W // 2], 29.0, atol=1e-3)      # p = 0: today's chroma, no lag
+    assert out[:, W // 2:].max() < 29.0 - 3.0                  # p = 1: a moving average of a ramp lags it

@@ -156,13 +156,19 @@ def test_gray_originals_are_left_out_of_the_means(tmp_path):
     write_image(ref / "b.png", photo(40, 32, 2))
     write_image(ref / "g.png", photo(32, 40, 3).mean(axis=2).astype(np.uint8))            # a gray scan
     write_image(ref / "h.png", np.repeat(photo(32, 40, 4)[..., 1:2], 3, axis=2))          # gray, stored as RGB
+    few = np.repeat(photo(32, 40, 5)[..., 1:2], 3, axis=2).astype(np.int16)
+    few[2:8, 2:10] += np.array([30, 0, -12], np.int16)                                    # a gray scene, one small red coat:
+    write_image(ref / "s.png", np.clip(few, 0, 255).astype(np.uint8))                      # mean |ab| < 2, but it has color
     from vidcolor.models.config import preset
 
     weights = save_generator(Generator(preset("tiny_hints")), tmp_path / "hints.safetensors")   # --hint-points needs hint inputs
     res = evaluate_images(ref, weights=weights, styles=("none", "pencil"), device="cpu", semantic=False, hint_points=2)
-    assert res["count"] == 4 and res["gray_originals"] == ["g.png", "h.png"]
+    assert res["count"] == 5 and res["gray_originals"] == ["g.png", "h.png"]
     flagged = {im["name"]: im.get("gray_original", False) for im in res["images"]}
-    assert flagged == {"a.png": False, "b.png": False, "g.png": True, "h.png": True}
+    assert flagged == {"a.png": False, "b.png": False, "g.png": True, "h.png": True, "s.png": False}
+    from vidcolor.color import rgb_to_lab
+    from vidcolor.evaluation.evaluate import read_rgb
+    assert float(rgb_to_lab(read_rgb(ref / "s.png"))[:, 1:].abs().mean()) < 2.0   # the rule this replaced left it out
     colored = [im for im in res["images"] if not im.get("gray_original")]
     assert min(im["gray"]["psnr"] for im in res["images"] if im.get("gray_original")) > 60
     for key in ("none", "pencil"):
@@ -170,12 +176,12 @@ def test_gray_originals_are_left_out_of_the_means(tmp_path):
     assert res["mean"]["gray"]["psnr"] == pytest.approx(np.mean([im["gray"]["psnr"] for im in colored]))
     assert res["mean"]["hints"]["psnr"] == pytest.approx(np.mean([im["hints"]["psnr"] for im in colored]))
     assert res["mean"]["original"]["colorfulness"] == pytest.approx(np.mean([im["original"]["colorfulness"] for im in colored]))
-    assert res["notes"] == ["left out of the means: 2 original(s) without color (mean |ab| < 2), which their gray input "
+    assert res["notes"] == ["left out of the means: 2 original(s) without color (gray or near-gray), which their gray input "
                             "already matches: g.png, h.png"]
-    assert "; means of the 2 in color:" in format_summary(res) and "note: left out of the means" in format_summary(res)
+    assert "; means of the 3 in color:" in format_summary(res) and "note: left out of the means" in format_summary(res)
     assert "g.png (gray: not in the means)" in check_report(write_report(res, tmp_path / "rep")).text
 
-    for name in ("a.png", "b.png"):
+    for name in ("a.png", "b.png", "s.png"):
         (ref / name).unlink()
     with pytest.raises(VidcolorError, match="are all gray"):
         evaluate_images(ref, weights=weights, semantic=False)

@@ -158,10 +158,13 @@ class DecisionSmoother:
 
 
 class CompositeSmoother:
-    """Exponential moving average of the *composited* full-size chroma along the motion:
-    ``ab_t ← ab_t + β·c↑·(W↑(ab_{t−1}) − ab_t)`` with the stabilizer's working-size flow and
-    photometric confidence ``c`` (:attr:`TemporalStabilizer.motion`) upsampled to full size (the
-    flow scaled by W/w, H/h) and ``β`` = :data:`SMOOTHING`, the stabilizer's own.
+    """Exponential moving average of the *composited* full-size chroma along the motion, where the
+    reference was composited: ``ab_t ← ab_t + β·c↑·p·(W↑(ab_{t−1}) − ab_t)`` with the stabilizer's
+    working-size flow and photometric confidence ``c`` (:attr:`TemporalStabilizer.motion`)
+    upsampled to full size (the flow scaled by W/w, H/h), ``p`` the composite's strength
+    (:func:`composite`) and ``β`` = :data:`SMOOTHING`, the stabilizer's own. Where ``p`` = 0 the
+    network's chroma, already stabilized at the working size, is left as it is (no second average,
+    so nothing lags there and nothing jumps where the references end: their fade takes ``p`` to 0).
 
     Why: the stabilizer smooths the network's chroma at the working size, but the reference's
     chroma is composited after it, at full size, sampled anew every frame through a displacement
@@ -180,10 +183,11 @@ class CompositeSmoother:
         self._prev: np.ndarray | None = None
         self._index: int | None = None
 
-    def __call__(self, ab: np.ndarray, motion, index: int) -> np.ndarray:
-        """``ab`` ``(H, W, 2)`` float32 composited chroma of frame ``index``; ``motion``: ``(map_x,
-        map_y, conf)`` ``(h, w)`` float32 of this frame onto the previous one at the working size,
-        or None → the smoothed ``(H, W, 2)`` float32 chroma."""
+    def __call__(self, ab: np.ndarray, p: np.ndarray, motion, index: int) -> np.ndarray:
+        """``ab`` ``(H, W, 2)`` float32 composited chroma of frame ``index`` and ``p`` ``(H, W)``
+        float32 in [0, 1] the composite's strength; ``motion``: ``(map_x, map_y, conf)`` ``(h, w)``
+        float32 of this frame onto the previous one at the working size, or None → the smoothed
+        ``(H, W, 2)`` float32 chroma."""
         prev = self._prev
         if (prev is not None and motion is not None and self._index == index - 1 and prev.shape == ab.shape
                 and self.strength > 0):
@@ -196,6 +200,7 @@ class CompositeSmoother:
             pos = cv2.add(cv2.resize(flow, (W, H), interpolation=cv2.INTER_LINEAR), _grid2(H, W))
             warped = cv2.remap(prev, pos, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             wgt = cv2.resize(np.ascontiguousarray(conf * self.strength, np.float32), (W, H), interpolation=cv2.INTER_LINEAR)
+            wgt = cv2.multiply(wgt, np.ascontiguousarray(p, np.float32))
             ab = cv2.blendLinear(np.ascontiguousarray(ab, np.float32), warped, 1.0 - wgt, wgt)
         self._prev, self._index = ab, index
         return ab
@@ -263,13 +268,15 @@ def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) 
     return _combine(plan, decide(plan, dense, lum_small, (H, W), radius), H, W)
 
 
-def composite(ab: np.ndarray, plan, decisions: list[Decision]) -> np.ndarray:
+def composite(ab: np.ndarray, plan, decisions: list[Decision], strength: bool = False):
     """``ab (H,W,2)`` (the network's upsampled chroma) with the references' full-resolution chroma
     composited on (module docstring) as :func:`decide` (and :class:`DecisionSmoother`) found;
-    unchanged without usable references."""
+    unchanged without usable references. With ``strength``: ``(chroma, p)``, ``p`` ``(H, W)``
+    float32 the composite's strength (None when nothing was composited)."""
     H, W = ab.shape[:2]
     got = _combine(plan, decisions, H, W)
     if got is None:
-        return ab
+        return (ab, None) if strength else ab
     ref_ab, p = got
-    return cv2.blendLinear(np.ascontiguousarray(ab, np.float32), ref_ab, 1.0 - p, p)
+    out = cv2.blendLinear(np.ascontiguousarray(ab, np.float32), ref_ab, 1.0 - p, p)
+    return (out, p) if strength else out

@@ -38,7 +38,7 @@ from vidcolor.evaluation.metrics import (
 )
 from vidcolor.evaluation.placement import PLACEMENTS, worst_places
 from vidcolor.evaluation.report import SheetRow
-from vidcolor.io.image import IMAGE_EXTS, read_image
+from vidcolor.io.image import IMAGE_EXTS, has_color, read_image
 from vidcolor.io.video import VideoReader
 
 #: Thumbnail height (pixels) kept for the comparison sheets.
@@ -155,12 +155,14 @@ def _means(entries: list[dict]) -> dict:
     return {k: float(np.mean(v)) for k, v in values.items()}
 
 
-def original_chroma(original: torch.Tensor) -> float:
-    """Mean |a|, |b| (CIE Lab) of an sRGB ``[1,3,H,W]`` original: below
-    :data:`vidcolor.control.reference.GRAY_CHROMA` (2.0) it has no color to score colorization
-    against — its gray input already matches it (~98 dB PSNR) — and :func:`evaluate_images` leaves
-    it out of the means (a gray reference keyframe is refused by the same threshold)."""
-    return float(rgb_to_lab(original)[:, 1:].abs().mean())
+def is_gray_original(original: torch.Tensor) -> bool:
+    """True if an sRGB ``[1,3,H,W]`` original in [0, 1] shows no color — a gray or near-gray scan,
+    by the rule ``vidcolor info`` uses (:func:`vidcolor.io.image.has_color`: under 2 % of pixels
+    with a channel spread of 24/255). Its gray input already matches it (~98 dB PSNR), so there is
+    no colorization to score, and :func:`evaluate_images` leaves it out of the means. A photo of
+    few colors (snow, overcast, sepia) still has them and is scored."""
+    rgb = (original[0].permute(1, 2, 0).clamp(0, 1) * 255.0 + 0.5).to(torch.uint8).numpy()
+    return not has_color(rgb)
 
 
 GRAY_MODELS = ("lightness", "luma")
@@ -219,7 +221,7 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
     ``saturation``: as ``vidcolor process --saturation`` (the Colorizer made here scales its chroma
     by it; 1 = the model's calibrated colors).
 
-    Originals without color (:func:`original_chroma` below ``GRAY_CHROMA``: a gray scan in the
+    Originals without color (:func:`is_gray_original`: a gray or near-gray scan in the
     folder) are scored and shown like the others, marked ``"gray_original": True``, but left out of
     every mean — a gray original matches its own gray input and its ~98 dB would swamp the means —
     and named in ``gray_originals`` and a note; a folder of gray originals only is refused, before
@@ -243,15 +245,13 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
     if hint_placement not in PLACEMENTS:
         raise VidcolorError(f"unknown hint placement '{hint_placement}' (choose from {', '.join(PLACEMENTS)})")
     originals = list_images(ref_dir)
-    from vidcolor.control.reference import GRAY_CHROMA
-
     gray_originals = []
     for path in originals:   # fail before any work
         original = read_rgb(path)
         if min(original.shape[-2:]) < 11:
             raise VidcolorError(f"'{path}' is {original.shape[-1]}×{original.shape[-2]}: too small to score (SSIM needs at "
                                 "least 11 px a side); move it out of the folder")
-        if original_chroma(original) < GRAY_CHROMA:
+        if is_gray_original(original):
             gray_originals.append(path.name)
     if len(gray_originals) == len(originals):
         raise VidcolorError(f"the originals in '{ref_dir}' are all gray (no color to score colorization against); "
@@ -318,7 +318,7 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
     if hint_points > 0:
         mean["hints"] = _means([e["hints"] for e in colored])
     if gray_originals:
-        notes.append(f"left out of the means: {len(gray_originals)} original(s) without color (mean |ab| < {GRAY_CHROMA:g}), "
+        notes.append(f"left out of the means: {len(gray_originals)} original(s) without color (gray or near-gray), "
                      f"which their gray input already matches: {', '.join(gray_originals)}")
     return EvalResults({
         "kind": "images", "ref_dir": str(ref_dir), "out_dir": None if out_dir is None else str(out_dir),

@@ -174,12 +174,12 @@ class FrameProcessor:
     def _composite(self, ab: np.ndarray, r: Rendered) -> np.ndarray:
         """The references' full-size chroma composited onto ``ab`` ``(H, W, 2)``, then smoothed along
         the motion (:class:`~vidcolor.control.fullres.CompositeSmoother`; frames must come in order)."""
-        out = composite(ab, self.hint_plan, r.dense)
+        out, p = composite(ab, self.hint_plan, r.dense, strength=True)
         if self.composite_smoother is not None:
-            if out is ab:   # no usable reference on this frame: nothing composited to smooth
+            if p is None:   # no usable reference on this frame: nothing composited to smooth
                 self.composite_smoother.reset()
             else:
-                out = self.composite_smoother(out, r.motion, r.index)
+                out = self.composite_smoother(out, p, r.motion, r.index)
         return out
 
     def finish(self, r: Rendered) -> np.ndarray:
