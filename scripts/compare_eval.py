@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Photo by photo, plain colorization of two ``vidcolor eval`` runs on the same photos (``metrics.json``
 files, e.g. ``docs/results/r3_eval_heldout_public.json``): PSNR, colorfulness, top-1 agreement, and
-how many photos each run wins.
+how many photos each run wins. Photos either run flagged as gray originals (``"gray_original"``)
+are left out, as eval's own means do.
 
     python scripts/compare_eval.py A.json B.json [A2.json B2.json …]   # pairs: (A, B) per photo set
 """
@@ -29,6 +30,9 @@ def main() -> None:
         a, b = _images(a_path), _images(b_path)
         for name in sorted(set(a) & set(b)):
             ia, ib = a[name], b[name]
+            if ia.get("gray_original") or ib.get("gray_original"):
+                print(f"{name[:30]:<30} gray original: left out")
+                continue
             na, nb = ia["styles"]["none"], ib["styles"]["none"]
             rows.append((na["psnr"], nb["psnr"], ia["original"]["colorfulness"], na["colorfulness"], nb["colorfulness"],
                          ia["gray"].get("top1_agree", np.nan), na.get("top1_agree", np.nan), nb.get("top1_agree", np.nan)))

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Pool several ``vidcolor eval`` metrics files (``metrics.json``) into one set of means over all their
 photos: PSNR, colorfulness (and its ratio to the originals', ratio of means), top-1/top-5 agreement,
-for gray, plain colorization and hints.
+for gray, plain colorization and hints. Photos that ``vidcolor eval`` flagged as gray originals
+(``"gray_original": true``: nothing to score color against) are left out, as eval's own means do.
 
     python scripts/pool_eval.py docs/results/r3_eval_heldout_public.json docs/results/r3_eval_heldout_opencv.json
 """
@@ -19,6 +20,10 @@ def main() -> None:
     for path in sys.argv[1:]:
         d = json.load(open(path))
         images += d.get("images", d)["images"]
+    gray = [im["name"] for im in images if im.get("gray_original")]
+    images = [im for im in images if not im.get("gray_original")]
+    if gray:
+        print(f"left out {len(gray)} gray originals: {', '.join(gray)}")
     orig = np.mean([im["original"]["colorfulness"] for im in images])
     print(f"{len(images)} photos pooled from {len(sys.argv) - 1} files; originals' colorfulness {orig:.2f}")
     for name, get in (("gray", lambda im: im["gray"]), ("colorized", lambda im: im["styles"]["none"]),

@@ -29,6 +29,7 @@ import time
 
 import torch
 
+from vidcolor.device import cuda_supports_bf16
 from vidcolor.models.config import DEFAULT, GeneratorConfig
 from vidcolor.models.generator import Generator, count_parameters
 
@@ -46,10 +47,7 @@ def cpu_has_bf16() -> bool:
 def bf16_supported(device: torch.device) -> bool:
     """True when ``device`` runs bf16 natively: :func:`cpu_has_bf16` on CPU, the GPU's own check on CUDA."""
     if device.type == "cuda":
-        try:
-            return torch.cuda.is_bf16_supported(including_emulation=False)
-        except TypeError:   # older torch: no such argument
-            return torch.cuda.is_bf16_supported()
+        return cuda_supports_bf16(device)
     return cpu_has_bf16()
 
 

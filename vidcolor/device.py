@@ -26,3 +26,14 @@ def cpu_supports_bf16() -> bool:
     except OSError:
         return False
     return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def cuda_supports_bf16(device: torch.device) -> bool:
+    """True when the CUDA GPU ``device`` has native bf16 (compute capability 8.0 and newer); emulated
+    bf16 on older GPUs is slow, so it does not count. torch's own check reads the *current* device,
+    so it is asked under ``device``."""
+    with torch.cuda.device(device):
+        try:
+            return torch.cuda.is_bf16_supported(including_emulation=False)
+        except TypeError:   # older torch: no such argument
+            return torch.cuda.is_bf16_supported()

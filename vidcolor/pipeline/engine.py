@@ -24,7 +24,7 @@ from vidcolor.models.fuse import fold_batchnorm
 from vidcolor.models.generator import Generator
 from vidcolor.models.serialization import load_generator, weights_info
 from vidcolor.pipeline.upsample import guided_upsample, resize
-from vidcolor.device import cpu_supports_bf16, resolve_device
+from vidcolor.device import cpu_supports_bf16, cuda_supports_bf16, resolve_device
 
 BUNDLED_WEIGHTS = "starter.safetensors"
 DEFAULT_RENDER_SIZE = 256
@@ -166,7 +166,7 @@ class Colorizer:
         if precision != "auto":
             raise VidcolorError(f"unknown precision '{precision}'; valid: auto, fp32, bf16, fp16")
         if self.device.type == "cuda":
-            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+            return torch.bfloat16 if cuda_supports_bf16(self.device) else torch.float16
         return torch.bfloat16 if cpu_supports_bf16() else None
 
     @property

@@ -405,7 +405,7 @@ def learn_style(name: str, image: str | os.PathLike, *, minutes: float = 10.0, s
     Ctrl-C or SIGTERM while learning leaves no file behind.
     """
     from vidcolor.color import AB_SCALE, lab_to_rgb, rgb_to_gray, rgb_to_lab
-    from vidcolor.device import cpu_supports_bf16, resolve_device
+    from vidcolor.device import cpu_supports_bf16, cuda_supports_bf16, resolve_device
     from vidcolor.losses.perceptual import VGGFeatures, gram
     from vidcolor.models.serialization import load_generator
     from vidcolor.pipeline.engine import bundled_weights
@@ -440,7 +440,7 @@ def learn_style(name: str, image: str | os.PathLike, *, minutes: float = 10.0, s
         p.requires_grad_(False)
     vgg = vgg.to(dev)
     gen = torch.Generator().manual_seed(st.seed)
-    bf16 = dev.type == "cuda" or cpu_supports_bf16()
+    bf16 = cuda_supports_bf16(dev) if dev.type == "cuda" else cpu_supports_bf16()
 
     def amp():  # bf16 autocast for the generator and VGG (losses in fp32)
         return torch.autocast(dev.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()

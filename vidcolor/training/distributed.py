@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
-from vidcolor.device import cpu_supports_bf16, resolve_device
+from vidcolor.device import cpu_supports_bf16, cuda_supports_bf16, resolve_device
 from vidcolor.errors import VidcolorError
 
 
@@ -60,7 +60,7 @@ def resolve_amp(pref: str, device: torch.device) -> torch.dtype | None:
             raise VidcolorError("amp fp16 needs a CUDA device; use bf16 or none on CPU")
         return torch.float16
     if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.bfloat16 if cuda_supports_bf16(device) else torch.float16
     return torch.bfloat16 if cpu_supports_bf16() else None
 
 
