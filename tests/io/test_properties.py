@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import struct
 from fractions import Fraction
 from unittest import mock
 
@@ -50,10 +51,12 @@ def rgba(h=37, w=50, dtype=np.uint8):
     return (gray * top).round().astype(dtype), (alpha * top).round().astype(dtype)
 
 
+@pytest.mark.parametrize("ext", [".png", ".tif"])
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
-def test_rgba_png_keeps_its_alpha(tmp_path, col, dtype):
+def test_rgba_png_keeps_its_alpha(tmp_path, col, dtype, ext):
+    """(A 16-bit RGBA TIFF's alpha was read through Pillow, which opens it as 8-bit, until round 13.)"""
     rgb, alpha = rgba(dtype=dtype)
-    src, out = tmp_path / "in.png", tmp_path / "out.png"
+    src, out = tmp_path / f"in{ext}", tmp_path / f"out{ext}"
     write_image(src, rgb, bit_depth=8 * np.dtype(dtype).itemsize, alpha=alpha)
     assert np.array_equal(read_alpha(src), alpha)
     r = process_image(src, out, "none", colorizer=col)
@@ -89,6 +92,49 @@ def test_rgba_tiff_colors_are_read_straight_not_premultiplied(tmp_path, col):
     out = read_image(tmp_path / "out.tiff")
     assert np.array_equal(read_alpha(tmp_path / "out.tiff"), alpha)
     assert abs(luma601(out).mean() - luma601(rgb).mean()) < 2
+
+
+def float_tiff(path, samples, orientation=1):
+    """A minimal little-endian, uncompressed float32 TIFF of ``samples`` ``(H, W, 3|4)`` (RGB, or
+    RGBA with unassociated alpha) carrying the orientation tag 274: what scientific and HDR tools
+    write, and neither OpenCV nor Pillow can write."""
+    h, w, c = samples.shape
+    data = samples.astype("<f4").tobytes()
+    tags = [(256, 4, 1, w), (257, 4, 1, h), (258, 3, c, None), (259, 3, 1, 1), (262, 3, 1, 2),
+            (273, 4, 1, None), (274, 3, 1, orientation), (277, 3, 1, c), (278, 4, 1, h),
+            (279, 4, 1, len(data)), (284, 3, 1, 1), (339, 3, c, None)] + ([(338, 3, 1, 2)] if c == 4 else [])
+    tags.sort()
+    bits_off = 8 + 2 + 12 * len(tags) + 4
+    fmt_off = bits_off + 2 * c
+    data_off = fmt_off + 2 * c
+    out = bytearray(b"II*\x00" + struct.pack("<IH", 8, len(tags)))
+    for tag, typ, count, val in tags:
+        val = {258: bits_off, 339: fmt_off, 273: data_off}.get(tag, val)
+        packed = struct.pack("<HH", val, 0) if typ == 3 and count == 1 else struct.pack("<I", val)
+        out += struct.pack("<HHI", tag, typ, count) + packed
+    out += struct.pack("<I", 0) + struct.pack(f"<{c}H", *[32] * c) + struct.pack(f"<{c}H", *[3] * c) + data
+    path.write_bytes(bytes(out))
+
+
+@pytest.mark.parametrize("orientation", [1, 6, 3])
+def test_float_rgba_tiff_is_read_upright_with_its_alpha(tmp_path, col, orientation):
+    """OpenCV's colour reader refuses a float TIFF with a fourth channel ("not a valid TIF image"
+    until round 13); it is read unchanged instead, upright by its orientation tag, and colorized
+    with its alpha kept."""
+    rng = np.random.default_rng(orientation)
+    samples = rng.random((20, 30, 4)).astype(np.float32)
+    upright = {1: lambda a: a, 6: lambda a: np.rot90(a, -1), 3: lambda a: a[::-1, ::-1]}[orientation]
+    src, out = tmp_path / "in.tif", tmp_path / "out.tif"
+    float_tiff(src, samples, orientation)
+    want = upright((samples[..., :3] * 65535 + 0.5).astype(np.uint16))
+    assert np.array_equal(read_image(src), want)
+    assert np.array_equal(read_alpha(src), upright(samples[..., 3]))
+    float_tiff(tmp_path / "rgb.tif", samples[..., :3], orientation)   # the same samples without alpha agree
+    assert np.array_equal(read_image(tmp_path / "rgb.tif"), want) and read_alpha(tmp_path / "rgb.tif") is None
+    process_image(src, out, "none", colorizer=col)
+    assert read_image(out).shape == want.shape and read_image(out).dtype == np.uint16
+    assert np.array_equal(read_alpha(out), (upright(samples[..., 3]) * 65535 + 0.5).astype(np.uint16))
+    assert "RGBA (alpha channel), float32" in describe(src)
 
 
 def test_gray_plus_alpha_and_plain_images(tmp_path):

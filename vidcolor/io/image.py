@@ -63,6 +63,9 @@ def read_samples(path: str | Path) -> np.ndarray:
     if data.size == 0:
         raise ImageReadError(path, "file is empty")
     image = cv2.imdecode(data, cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH)
+    if image is None and path.suffix.lower() in (".tif", ".tiff"):
+        split = _tiff_with_extra_channel(path, data)
+        image = None if split is None else split[0]
     if image is None:
         raise ImageReadError(path, f"not a valid {path.suffix.lower()[1:].upper()} image, or damaged")
     return image
@@ -120,18 +123,11 @@ def color_model(path: str | Path) -> str | None:
     alpha channel that is not in the file. The TIFF tag is read directly, so files Pillow cannot
     decode (16-bit or float separations) are recognised too."""
     path = Path(path)
-    from PIL import Image, TiffImagePlugin, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError
 
     try:
         if path.suffix.lower() in (".tif", ".tiff"):
-            with open(path, "rb") as f:
-                head = f.read(8)
-                if head[2:3] == b"\x2b":   # BigTIFF: a 16-byte header
-                    head += f.read(8)
-                ifd = TiffImagePlugin.ImageFileDirectory_v2(head)
-                f.seek(ifd.next)
-                ifd.load(f)
-            return "CMYK" if ifd.get(262) == 5 else None   # PhotometricInterpretation: 5 = separated
+            return "CMYK" if _tiff_tag(path, 262) == 5 else None   # PhotometricInterpretation: 5 = separated
         if path.suffix.lower() in (".jpg", ".jpeg"):
             with Image.open(path) as im:
                 return "CMYK" if im.mode == "CMYK" else None
@@ -151,10 +147,40 @@ def _tiff_rgba(path: Path) -> np.ndarray | None:
 
     try:
         with Image.open(path) as im:
-            if im.mode not in ("RGBA", "RGBa"):
-                return None
+            if im.mode not in ("RGBA", "RGBa") or set(im.tag_v2.get(258, (8,))) != {8}:
+                return None   # Pillow opens 16-bit RGBA as 8-bit "RGBA": OpenCV reads those as stored
             return np.asarray(ImageOps.exif_transpose(im).convert("RGBA"))
     except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def _tiff_with_extra_channel(path: Path, data: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """A TIFF that OpenCV decodes only unchanged (float RGBA or gray+alpha: its colour reader
+    refuses the extra float channel) as ``(colour, alpha)``: BGR ``(H, W, 3)`` or gray ``(H, W)``
+    samples as stored, and the ``(H, W)`` alpha, upright (OpenCV's TIFF reader applies the
+    orientation tag in this mode too). None for anything else."""
+    raw = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if raw is None or raw.ndim != 3 or raw.shape[2] not in (2, 4):
+        return None
+    color = raw[..., :3] if raw.shape[2] == 4 else raw[..., 0]
+    return np.ascontiguousarray(color), np.ascontiguousarray(raw[..., -1])
+
+
+def _tiff_tag(path: Path, tag: int):
+    """One tag of a TIFF's first directory, read directly (Pillow cannot open every TIFF that
+    OpenCV can: float or 16-bit separations, float RGBA); None when absent or unreadable."""
+    from PIL import TiffImagePlugin
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+            if head[2:3] == b"\x2b":   # BigTIFF: a 16-byte header
+                head += f.read(8)
+            ifd = TiffImagePlugin.ImageFileDirectory_v2(head)
+            f.seek(ifd.next)
+            ifd.load(f)
+        return ifd.get(tag)
+    except (OSError, ValueError, SyntaxError, struct.error):
         return None
 
 
@@ -175,7 +201,11 @@ def read_alpha(path: str | Path) -> np.ndarray | None:
     image = read_image(path)
     if color_model(path) == "CMYK":   # OpenCV's fourth channel is an opaque alpha of its own making
         return None
-    raw = cv2.imdecode(np.fromfile(Path(path), dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    data = np.fromfile(Path(path), dtype=np.uint8)
+    raw = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if raw is not None and np.issubdtype(raw.dtype, np.floating) and Path(path).suffix.lower() in (".tif", ".tiff"):
+        split = _tiff_with_extra_channel(Path(path), data)
+        return None if split is None else split[1]
     if raw is None or raw.ndim != 3 or raw.shape[2] not in (2, 4):
         return None
     alpha, color = raw[..., -1], raw[..., :-1]
@@ -184,7 +214,7 @@ def read_alpha(path: str | Path) -> np.ndarray | None:
     else:
         color = color[..., 0]
     if color.dtype != image.dtype:
-        return np.ascontiguousarray(alpha)  # float images: no orientation check, as stored
+        return np.ascontiguousarray(alpha)  # other float images: as stored
     # read_image applied the EXIF orientation, IMREAD_UNCHANGED does not: find it on the colours.
     for c, a in zip(_orientations(color), _orientations(alpha)):
         if c.shape == image.shape and np.array_equal(c, image):
