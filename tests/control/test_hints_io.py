@@ -224,3 +224,20 @@ def test_unreadable_hints_images_name_the_reason(tmp_path):
         read_hints_image(tmp_path / "f.tif", (48, 64))
     with pytest.raises(VidcolorError, match="not found"):
         read_hints_image(tmp_path / "none.png", (48, 64))
+
+
+def test_an_exif_rotated_jpeg_reference_is_taken_upright(tmp_path):
+    """A camera or phone JPEG stored sideways with EXIF orientation 6 (turn 90° clockwise to view):
+    the reference is the picture a viewer shows, not the stored array (which here has the other
+    aspect ratio and would be refused)."""
+    from PIL import Image
+
+    upright = _ref_rgb()                      # 48 × 64, red band on the left
+    stored = np.ascontiguousarray(np.rot90(upright, 1))   # 64 × 48: turned a quarter anticlockwise
+    exif = Image.Exif()
+    exif[274] = 6
+    Image.fromarray(stored).save(tmp_path / "ref.jpg", quality=98, exif=exif)
+    got = load_reference(tmp_path / "ref.jpg", 0, None, (48, 64)).ab
+    want = rgb_to_ab(upright)
+    assert np.abs(got - want)[4:-4, 4:-4].mean() < 2.0     # the red band stays on the left
+    assert abs(float(got[:, :16, 0].mean()) - float(want[:, :16, 0].mean())) < 3.0
