@@ -225,7 +225,8 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
 @click.option("--segment-seconds", type=click.FloatRange(min=0, min_open=True),
               help="Segment length in seconds of film, the resume unit and Ray work item (default: sized so one segment takes about 30 s to render).")
 @click.option("--warmup", type=click.IntRange(0),
-              help="Frames before each segment rendered only to settle the stabilizer (default: 24, more for styles whose stabilizer remembers longer, e.g. pencil).")
+              help="Frames before each segment rendered only to settle the stabilizer (default: 24, more for styles whose stabilizer "
+                   "remembers longer, e.g. pencil, and 36 for films with reference keyframes).")
 @click.option("--no-resume", is_flag=True, help="Discard finished segments of interrupted films and start them over.")
 @click.option("--batch-size", type=click.IntRange(1), help="Frames per inference batch.")
 @click.option("--ray", "ray_address", is_flag=False, flag_value="auto", default=None, metavar="[ADDRESS]",

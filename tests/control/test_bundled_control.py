@@ -83,3 +83,25 @@ def test_a_painted_area_takes_its_color_in_a_style(col, style):
     ab = torch.from_numpy(cv2.cvtColor(out[0].permute(1, 2, 0).numpy().astype(np.float32), cv2.COLOR_RGB2LAB)[..., 1:])
     inside = (ab - teal[0, :, 0, 0]).norm(dim=-1)[disc[0, 0] > 0].mean()
     assert inside < 12, float(inside)
+
+
+def test_a_join_inside_a_shot_with_a_reference_matches_a_single_pass(col, tmp_path):
+    """A segment that starts 40 frames into a shot whose reference is its first frame: the warm-up
+    (36 frames with references: the composite is smoothed after the stabilizer, two averages in
+    cascade) settles both, so the join matches a single pass (24 frames left it 5–6 code values off)."""
+    from vidcolor.batch.plan import plan_segments, scan_keyframes
+    from vidcolor.batch.segments import process_video_segmented
+
+    clip = write_clip(tmp_path / "c.mp4", n=50, cut=None)
+    ref = tmp_path / "f0.png"
+    cv2.imwrite(str(ref), cv2.cvtColor(frame_rgb(0, cut=None), cv2.COLOR_RGB2BGR))
+    controls = Controls(references=(f"0={ref}",))
+    assert [s.start_frame for s in plan_segments(scan_keyframes(clip), 1.55, 36)] == [0, 40]   # the warm-up starts mid-shot
+    process_video(clip, tmp_path / "one.mkv", colorizer=col, codec="ffv1", controls=controls)
+    r = process_video_segmented(clip, tmp_path / "seg.mkv", colorizer=col, codec="ffv1", controls=controls, segment_seconds=1.55)
+    assert r.segments == 2
+    with VideoReader(tmp_path / "one.mkv", fmt="rgb24") as a, VideoReader(tmp_path / "seg.mkv", fmt="rgb24") as b:
+        pairs = list(zip(a.frames(), b.frames()))
+    assert len(pairs) == 50
+    steps = [int(np.abs(x.image.astype(int) - y.image.astype(int)).max()) for x, y in pairs[40:]]
+    assert max(steps) <= 1, steps

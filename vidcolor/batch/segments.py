@@ -65,12 +65,21 @@ class SegmentedResult(ProcessResult):
         return self.frames_rendered / self.seconds if self.seconds > 0 else 0.0
 
 
-def default_warmup(style: str, temporal: bool = True) -> int:
+def default_warmup(style: str, temporal: bool = True, references: bool = False) -> int:
     """Warm-up frames for ``style``: :data:`DEFAULT_WARMUP`, or more where the style's stabilizer
-    keeps its state longer (pencil's detail band: :meth:`TemporalStabilizer.settle_frames`)."""
+    keeps its state longer (pencil's detail band: :meth:`TemporalStabilizer.settle_frames`) or,
+    with ``references`` in plain colorization, where their full-size composite is smoothed again
+    after the stabilizer (:meth:`~vidcolor.control.fullres.CompositeSmoother.settle_frames`: 36)."""
+    from vidcolor.control.fullres import CompositeSmoother
     from vidcolor.pipeline.stabilize import TemporalStabilizer
 
-    return max(DEFAULT_WARMUP, TemporalStabilizer.for_style(style).settle_frames()) if temporal else DEFAULT_WARMUP
+    if not temporal:
+        return DEFAULT_WARMUP
+    stabilizer = TemporalStabilizer.for_style(style)
+    frames = max(DEFAULT_WARMUP, stabilizer.settle_frames())
+    if references and style == "none":   # a style takes references as hints only: nothing composited
+        frames = max(frames, CompositeSmoother().settle_frames(stabilizer.strength))
+    return frames
 
 
 def work_folder(output: str | os.PathLike) -> Path:
@@ -209,7 +218,7 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     :func:`auto_segment_seconds`. The output is locked for the run (:mod:`vidcolor.io.lock`): a
     second writer of it, or of its work folder, fails at once.
     ``warmup``: frames before each segment run through the model and stabilizer, not written
-    (None: :func:`default_warmup` of the style).
+    (None: :func:`default_warmup` of the style, longer with reference keyframes).
     ``resume``: reuse the finished segments of an earlier run with the same input and settings
     (otherwise, or when they differ, start over). ``ray_address`` (``"auto"``, ``"local"``,
     ``"host:port"``, ``"ray://..."``): render the segments on a Ray cluster, where the workers load
@@ -244,7 +253,7 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     if segment_seconds <= 0:
         raise VidcolorError(f"segment length must be > 0 seconds, got {segment_seconds}")
     if warmup is None:
-        warmup = default_warmup(style, temporal)
+        warmup = default_warmup(style, temporal, references=bool(controls and controls.references))
     if warmup < 0:
         raise VidcolorError(f"warm-up must be >= 0 frames, got {warmup}")
     t0 = time.time()
