@@ -105,3 +105,23 @@ def test_a_join_inside_a_shot_with_a_reference_matches_a_single_pass(col, tmp_pa
     assert len(pairs) == 50
     steps = [int(np.abs(x.image.astype(int) - y.image.astype(int)).max()) for x, y in pairs[40:]]
     assert max(steps) <= 1, steps
+
+
+def test_a_second_reference_in_a_shot_is_reproduced_on_its_own_frame(col, tmp_path):
+    """Two references of one shot with different colors (frame 0 as filmed, frame 30 repainted):
+    on frame 30 the output has the artist's colors, not a blend smoothed from the frames before
+    (the composite's smoothing restarts on a reference's own frame)."""
+    clip = write_clip(tmp_path / "c.mp4", n=40, cut=None)
+    f0, f30 = tmp_path / "f0.png", tmp_path / "f30.png"
+    cv2.imwrite(str(f0), cv2.cvtColor(frame_rgb(0, cut=None), cv2.COLOR_RGB2BGR))
+    lab = _lab(frame_rgb(30, cut=None))
+    lab[..., 1:] = np.stack([-lab[..., 2], lab[..., 1]], axis=-1)   # every hue turned 90°, lightness kept
+    repainted = (np.clip(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB), 0, 1) * 255 + 0.5).astype(np.uint8)
+    cv2.imwrite(str(f30), cv2.cvtColor(repainted, cv2.COLOR_RGB2BGR))
+    controls = Controls(references=(f"0={f0}", f"30={f30}"))
+    process_video(clip, tmp_path / "o.mkv", colorizer=col, codec="ffv1", controls=controls)
+    with VideoReader(tmp_path / "o.mkv", fmt="rgb24") as r:
+        frames = [f.image for f in r.frames()]
+    got, want = _lab(frames[30])[..., 1:], _lab(repainted)[..., 1:]
+    err = np.linalg.norm(got - want, axis=-1)
+    assert float(np.percentile(err, 95)) < 5.0, float(np.percentile(err, 95))   # 14.8 when smoothed from frame 29

@@ -87,6 +87,10 @@ def test_the_smoothed_chroma_follows_the_motion_and_restarts_where_it_must():
     sm(_edge_chroma(10, 2), p, None, 6)
     sm.reset()
     assert np.array_equal(sm(new, p, _motion(), 7), new)             # reset (a frame without references)
+    sm(_edge_chroma(10, 2), p, None, 8)
+    assert np.array_equal(sm(new, p, _motion(), 9, exact=True), new)  # a reference's own frame: as the artist gave it
+    nxt = sm(_edge_chroma(20, 2), p, _motion(), 10)
+    assert np.abs(nxt - new).max() < 1e-3                              # ...and the smoothing restarts from it
 
 
 def test_only_the_composited_chroma_is_smoothed():

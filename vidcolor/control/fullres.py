@@ -173,7 +173,9 @@ class CompositeSmoother:
     automatic's 2.81 ×10⁻⁵ on a held-out clip (balle-jbart.mp4), 3.56 with this smoothing, whose
     PSNR rose too (34.91 → 35.42 dB); β was not tuned on it (it is the stabilizer's β):
     ``docs/results/r13_reference_flicker.txt``. State: one full-size chroma frame; it restarts
-    (no smoothing) at a frame without references, a cut (no motion) or a gap in frame indices."""
+    (no smoothing) at a frame without references, a cut (no motion), a gap in frame indices, and
+    at a reference's own frame (``exact``: its chroma is the artist's, sampled without composed
+    flow — smoothing it would blur a later reference of the shot into its predecessor)."""
 
     def __init__(self, strength: float | None = None):
         self.strength = SMOOTHING if strength is None else strength
@@ -203,13 +205,14 @@ class CompositeSmoother:
         self._prev: np.ndarray | None = None
         self._index: int | None = None
 
-    def __call__(self, ab: np.ndarray, p: np.ndarray, motion, index: int) -> np.ndarray:
+    def __call__(self, ab: np.ndarray, p: np.ndarray, motion, index: int, exact: bool = False) -> np.ndarray:
         """``ab`` ``(H, W, 2)`` float32 composited chroma of frame ``index`` and ``p`` ``(H, W)``
         float32 in [0, 1] the composite's strength; ``motion``: ``(map_x, map_y, conf)`` ``(h, w)``
-        float32 of this frame onto the previous one at the working size, or None → the smoothed
-        ``(H, W, 2)`` float32 chroma."""
+        float32 of this frame onto the previous one at the working size, or None; ``exact``: the
+        frame has a reference of its own (taken as is, the smoothing restarts from it) → the
+        smoothed ``(H, W, 2)`` float32 chroma."""
         prev = self._prev
-        if (prev is not None and motion is not None and self._index == index - 1 and prev.shape == ab.shape
+        if (not exact and prev is not None and motion is not None and self._index == index - 1 and prev.shape == ab.shape
                 and self.strength > 0):
             mx, my, conf = motion
             h, w = conf.shape

@@ -179,7 +179,8 @@ class FrameProcessor:
             if p is None:   # no usable reference on this frame: nothing composited to smooth
                 self.composite_smoother.reset()
             else:
-                out = self.composite_smoother(out, p, r.motion, r.index)
+                exact = any(d.dist == 0 for d in r.dense)   # a reference's own frame: the artist's colors
+                out = self.composite_smoother(out, p, r.motion, r.index, exact=exact)
         return out
 
     def finish(self, r: Rendered) -> np.ndarray:
