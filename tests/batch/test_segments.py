@@ -238,3 +238,18 @@ def test_automatic_segments_take_about_half_a_minute_whatever_the_frame_size():
     assert auto_segment_seconds(small, render_size=0) <= auto_segment_seconds(small) + 2  # full-size network: no cheaper
     hd = SimpleNamespace(width=1920, height=1080, frame_rate=Fraction(24))
     assert auto_segment_seconds(hd) == 10.0
+
+
+def test_the_colorizers_working_size_is_used_as_process_video_uses_it(tmp_path, tiny_weights, gop_clip):
+    """Library API: ``process_video_segmented(colorizer=col)`` renders at ``col.render_size`` when
+    no ``render_size`` is given, as ``process_video`` does (it rendered at the default size)."""
+    small = Colorizer(tiny_weights, device="cpu", render_size=32)
+    one, seg, default = tmp_path / "one.mkv", tmp_path / "seg.mkv", tmp_path / "default.mkv"
+    process_video(gop_clip, one, "none", colorizer=small, codec="ffv1")
+    r = segmented(gop_clip, seg, small, codec="ffv1", style="none")
+    assert r.segments == 4
+    diff = [float(np.abs(a[1].astype(int) - b[1]).mean()) for a, b in zip(decoded(one), decoded(seg))]
+    assert max(diff) < 0.25, diff
+    segmented(gop_clip, default, small, codec="ffv1", style="none", render_size=64)   # an explicit size still wins
+    other = [float(np.abs(a[1].astype(int) - b[1]).mean()) for a, b in zip(decoded(one), decoded(default))]
+    assert min(other) > 4 * max(diff) + 0.05, other

@@ -206,7 +206,7 @@ an earlier version starts over instead of joining old segments to new ones."""
 def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *,
                             segment_seconds: float | None = None, warmup: int | None = None, resume: bool = True,
                             colorizer: Colorizer | None = None, weights: str | os.PathLike | None = None, device: str = "auto",
-                            render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True, codec: str | None = None, crf: int = 18,
+                            render_size: int | None = None, temporal: bool = True, codec: str | None = None, crf: int = 18,
                             overwrite: bool = False, batch_size: int | None = None, scenes: str | os.PathLike | None = None,
                             progress: Callable[[int, int | None], None] | None = None,
                             ray_address: str | None = None, ray_workers: int | None = None, executor=None,
@@ -228,6 +228,8 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     e.g. shared by a batch. ``on_segment(index, record)`` runs after each segment is journaled.
     ``progress(done_frames, total)`` is called after each batch of frames rendered here (after
     each segment when distributed). ``keep_work``: keep the work folder after success.
+    ``render_size``: the working size (None: the given ``colorizer``'s, as ``process_video``
+    takes it, else :data:`~vidcolor.pipeline.engine.DEFAULT_RENDER_SIZE`).
     ``saturation``: scale of the colors' chroma (:class:`~vidcolor.pipeline.engine.Colorizer`; None:
     the given ``colorizer``'s, else 1); segments render with it whatever the shared colorizer's is,
     and it is part of the journal's settings when it is not 1.
@@ -246,10 +248,12 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     check_output(inp, out, overwrite)
     if scenes:
         check_side_output(scenes, "--scenes", [(inp, out)], overwrite)
+    if render_size is None:
+        given = colorizer if colorizer is not None else executor.colorizer if isinstance(executor, LocalExecutor) else None
+        render_size = given.render_size if given is not None else DEFAULT_RENDER_SIZE
     if segment_seconds is None:
         cuda = device == "cuda" or (colorizer is not None and colorizer.device.type == "cuda")
-        segment_seconds = auto_segment_seconds(_probe(inp), "cuda" if cuda else "cpu",
-                                               colorizer.render_size if colorizer is not None else render_size)
+        segment_seconds = auto_segment_seconds(_probe(inp), "cuda" if cuda else "cpu", render_size)
     if segment_seconds <= 0:
         raise VidcolorError(f"segment length must be > 0 seconds, got {segment_seconds}")
     if warmup is None:
