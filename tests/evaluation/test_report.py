@@ -282,3 +282,17 @@ def test_cli_eval_errors(args, message, originals, weights, clip):
     args = [a.format(clip=clip, ref=originals) for a in args]
     r = CliRunner().invoke(cli, ["eval", "--weights", str(weights), "--device", "cpu"] + args)
     assert r.exit_code == 1 and f"Error: {message}" in r.output
+
+
+def test_out_dir_finds_results_of_originals_with_upper_case_extensions(originals, weights, tmp_path):
+    """``process`` writes ``PHOTO.JPG``'s result as ``PHOTO.none.jpg``; eval --out looked for
+    ``.none.JPG``, then every other extension but ``.jpg``, and refused a folder process had just made."""
+    from vidcolor.process import process_paths
+
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    write_image(ref / "Holiday Photo.JPG", read_image(next(iter(sorted(originals.glob("*.png"))))))
+    process_paths([str(ref)], tmp_path / "out", "none", weights=str(weights), device="cpu")
+    assert (tmp_path / "out" / "Holiday Photo.none.jpg").is_file()
+    res = evaluate_images(ref, tmp_path / "out")
+    assert res["images"][0]["styles"]["none"]["psnr"] > 0

@@ -67,15 +67,17 @@ def list_images(folder: str | os.PathLike) -> list[Path]:
 
 def find_result(out_dir: str | os.PathLike, original: Path, style: str) -> Path:
     """The result ``vidcolor process`` writes for ``original`` and ``style`` into a folder:
-    ``<stem>.<style>.<ext>`` (the original's extension first, then any image extension)."""
+    ``<stem>.<style>.<ext>`` (the original's extension in lower case, as ``process`` writes it, then
+    as given, then any image extension)."""
     out_dir = Path(out_dir)
-    exts = [original.suffix] + sorted(IMAGE_EXTS - {original.suffix.lower()})
-    for ext in exts:
-        p = out_dir / f"{original.stem}.{style}{ext}"
+    ext = original.suffix.lower()
+    exts = list(dict.fromkeys([ext, original.suffix, *sorted(IMAGE_EXTS - {ext})]))
+    for e in exts:
+        p = out_dir / f"{original.stem}.{style}{e}"
         if p.is_file():
             return p
     raise VidcolorError(f"no result for '{original.name}' with style '{style}' in '{out_dir}' "
-                        f"(expected {original.stem}.{style}{original.suffix}, as 'vidcolor process --style {style} -o {out_dir}' writes it)")
+                        f"(expected {original.stem}.{style}{ext}, as 'vidcolor process --style {style} -o {out_dir}' writes it)")
 
 
 def _to_tensor(image: np.ndarray) -> torch.Tensor:
