@@ -162,3 +162,24 @@ def test_max_frames_ends_the_forward_carry_but_not_the_reach_back(clip, tmp_path
     with VideoReader(clip, fmt="gray") as r:
         plan = plan_hints(r.frames(), [_reference(20)], (H, W), tmp_path / "b", frame_count=r.info.frame_count, frame_period=0.04, max_frames=8)
     assert plan.hints(3) is not None and plan.hints(21) is None
+
+
+def test_a_time_lands_on_the_nearest_frame_of_a_variable_rate_film(tmp_path):
+    from tests.clips import make_clip, vfr_pts
+
+    clip = make_clip(tmp_path / "vfr.mp4", n_frames=8, vfr=True, gray=True)   # frames at 0, 40, 120, 160, 280 ms, …
+    assert [vfr_pts(i) for i in range(5)] == [0, 40, 120, 160, 280]
+
+    def landing(seconds):
+        a = Annotation(None, seconds, np.zeros((48, 64, 2), np.float32), np.ones((48, 64), np.float32), source="h")
+        with VideoReader(clip, fmt="gray") as r:
+            period = float(1 / r.info.frame_rate)   # the mean rate's: 68 ms, wider than the 40-ms steps
+            plan_hints(r.frames(), [a], (48, 64), tmp_path / f"p{seconds}", frame_count=8, frame_period=period)
+        return a.frame
+
+    # 0.2 s is 40 ms after the frame at 160 ms and 80 ms before the next (was: the one at 280 ms)
+    assert [landing(t) for t in (0.0, 0.075, 0.08, 0.1, 0.2, 0.23)] == [0, 1, 1, 2, 3, 4]
+    last = vfr_pts(7) / 1000
+    assert landing(last) == landing(last + 0.03) == 7
+    with pytest.raises(VidcolorError, match="beyond the end"):
+        landing(last + 0.05)

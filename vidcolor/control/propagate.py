@@ -247,13 +247,36 @@ class _Propagator:
         return ab2, conf2, disp2
 
 
+def _with_next_time(frames):
+    """``(frame, time of the next frame)`` for each frame in order; None after the last (or unknown)."""
+    it = iter(frames)
+    cur = next(it, None)
+    while cur is not None:
+        nxt = next(it, None)
+        yield cur, (nxt.time if nxt is not None else None)
+        cur = nxt
+
+
+def _nearest(t: float, time: float | None, next_time: float | None, half: float) -> bool:
+    """Is the frame at ``time`` (seconds; None: unknown) the nearest one to ``t``, the next frame
+    being at ``next_time`` (None: this is the last, which takes up to ``half`` a period after it)?
+    Frames come in order, so the first for which this holds is the nearest: halfway between two
+    frames is the boundary, whatever the spacing (a variable-rate film)."""
+    if time is None:
+        return False
+    limit = (time + next_time) / 2 if next_time is not None and next_time > time else time + half
+    return t <= limit + 1e-9
+
+
 def plan_hints(frames, annotations: list[Annotation], working_size: tuple[int, int], folder: str | os.PathLike,
                frame_count: int | None = None, span: int = DEFAULT_SPAN, frame_period: float | None = None,
                max_frames: int | None = None) -> HintPlan:
     """Run the planning pass (see the module docstring) over ``frames``, an iterable of decoded gray
     frames (``.image`` uint8 ``(H,W)``, ``.index``, ``.time``) in order; returns the :class:`HintPlan`.
 
-    Annotations with a ``time`` get the index of the first frame whose time is ≥ time − ½ period.
+    Annotations with a ``time`` get the index of the frame nearest that time, by the frames' own
+    timestamps (a variable-rate film's gaps included; a tie goes to the earlier frame); the last
+    frame takes times up to ½ ``frame_period`` after it, later ones are beyond the end.
     ``max_frames``: only the first ``max_frames`` frames will be rendered, so colors are carried
     forward no further (the pass still reads on to every annotation: a later one reaches back).
     """
@@ -275,7 +298,7 @@ def plan_hints(frames, annotations: list[Annotation], working_size: tuple[int, i
     n_seen = 0
     half = (frame_period or 0.0) / 2
     dense_at: dict[int, str] = {}
-    for fr in frames:
+    for fr, next_time in _with_next_time(frames):
         idx = fr.index
         n_seen = idx + 1
         img = fr.image if fr.image.ndim == 2 else cv2.cvtColor(fr.image, cv2.COLOR_RGB2GRAY)
@@ -301,7 +324,7 @@ def plan_hints(frames, annotations: list[Annotation], working_size: tuple[int, i
         for key, a in enumerate(annotations):
             if key not in pending:
                 continue
-            hit = a.frame == idx if a.frame is not None else (fr.time is not None and fr.time >= a.time - half)
+            hit = a.frame == idx if a.frame is not None else _nearest(a.time, fr.time, next_time, half)
             if not hit:
                 continue
             pending.discard(key)
