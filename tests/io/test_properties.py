@@ -149,6 +149,77 @@ def test_gray_plus_alpha_and_plain_images(tmp_path):
     assert "RGBA (alpha channel)" in describe(tmp_path / "la.png") and "gray content" in describe(tmp_path / "la.png")
 
 
+
+def gray_alpha_tiff(path, gray, alpha, orientation=1):
+    """A minimal little-endian, uncompressed gray+alpha TIFF (two samples per pixel, unassociated
+    alpha, 8 or 16 bits) with the orientation tag: what GIMP writes for a gray layer with
+    transparency; OpenCV cannot write one."""
+    h, w = gray.shape
+    bits = 8 * gray.dtype.itemsize
+    data = np.dstack([gray, alpha]).astype(gray.dtype.newbyteorder("<")).tobytes()
+    tags = sorted([(256, 4, w), (257, 4, h), (259, 3, 1), (262, 3, 1), (273, 4, None), (274, 3, orientation),
+                   (277, 3, 2), (278, 4, h), (279, 4, len(data)), (284, 3, 1), (338, 3, 2)] + [(258, 3, None)])
+    data_off = 8 + 2 + 12 * len(tags) + 4
+    out = bytearray(b"II*\x00" + struct.pack("<IH", 8, len(tags)))
+    for tag, typ, val in tags:
+        if tag == 258:
+            out += struct.pack("<HHIHH", tag, typ, 2, bits, bits)
+            continue
+        val = data_off if tag == 273 else val
+        out += struct.pack("<HHI", tag, typ, 1) + (struct.pack("<HH", val, 0) if typ == 3 else struct.pack("<I", val))
+    path.write_bytes(bytes(out + struct.pack("<I", 0) + data))
+
+
+@pytest.mark.parametrize("dtype,orientation", [(np.uint8, 1), (np.uint16, 1), (np.uint8, 6), (np.uint16, 8)])
+def test_gray_alpha_tiff_keeps_its_alpha_and_depth(tmp_path, col, dtype, orientation):
+    """OpenCV reads a gray+alpha TIFF as 8-bit gray: the alpha channel was lost without a note, and
+    a 16-bit one was cut to 8 bits. Both now come back as stored, upright, and the result keeps them."""
+    gray, alpha = rgba(h=21, w=30, dtype=dtype)
+    gray = np.ascontiguousarray(gray[..., 0])
+    src, out = tmp_path / "in.tif", tmp_path / "out.tif"
+    gray_alpha_tiff(src, gray, alpha, orientation)
+    upright = {1: lambda a: a, 6: lambda a: np.rot90(a, -1), 8: lambda a: np.rot90(a, 1)}[orientation]
+    assert np.array_equal(read_image(src), upright(gray)) and np.array_equal(read_alpha(src), upright(alpha))
+    r = process_image(src, out, "none", colorizer=col)
+    assert np.array_equal(read_alpha(out), upright(alpha)) and read_image(out).dtype == dtype and r.notes == []
+    assert "gray + alpha channel" in describe(src) and f"{8 * np.dtype(dtype).itemsize}-bit" in describe(src)
+
+
+def gray_png(path, gray, depth, key=None):
+    """A gray PNG (colour type 0) of ``depth`` bits with, given ``key``, a tRNS chunk making that
+    gray value transparent: what optipng/oxipng make of a gray+alpha PNG whose alpha is on or off."""
+    import zlib
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    h, w = gray.shape
+    if depth < 8:
+        bits = np.unpackbits(gray.astype(np.uint8)[..., None], axis=2)[..., 8 - depth:].reshape(h, -1)
+        rows = [np.packbits(r).tobytes() for r in bits]
+    else:
+        rows = [r.astype(">u2" if depth == 16 else np.uint8).tobytes() for r in gray]
+    trns = chunk(b"tRNS", struct.pack(">H", key)) if key is not None else b""
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, 0, 0, 0, 0)) + trns
+                     + chunk(b"IDAT", zlib.compress(b"".join(b"\x00" + r for r in rows))) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("depth", [2, 8, 16])
+def test_gray_png_with_a_transparent_value_keeps_its_transparency(tmp_path, col, depth):
+    """OpenCV ignores the tRNS chunk of a gray PNG: its transparent pixels came out opaque, without a
+    note (a palette or RGB PNG's tRNS was already read)."""
+    levels = 2 ** depth
+    gray = (np.arange(12 * 16).reshape(12, 16) * 7 % levels).astype(np.uint16 if depth == 16 else np.uint8)
+    key = int(gray[3, 5])
+    src, out = tmp_path / "in.png", tmp_path / "out.png"
+    gray_png(src, gray, depth, key)
+    top = 65535 if depth == 16 else 255
+    assert np.array_equal(read_alpha(src), np.where(gray == key, 0, top))
+    r = process_image(src, out, "none", colorizer=col)
+    assert np.array_equal(read_alpha(out), np.where(gray == key, 0, top)) and r.notes == []
+    gray_png(tmp_path / "plain.png", gray, depth)
+    assert read_alpha(tmp_path / "plain.png") is None
+
 def alpha_clip(path, n_frames=12, size=(64, 48), rate=Fraction(25), encoder="ffv1", pix_fmt="yuva420p"):
     """A gray clip whose alpha changes every frame (a ramp that moves right by 3 px per frame), so a
     plane that arrives beside the wrong frame shows. ``alpha_plane(i, size)`` is frame ``i``'s."""

@@ -62,6 +62,9 @@ def read_samples(path: str | Path) -> np.ndarray:
     data = np.fromfile(path, dtype=np.uint8)
     if data.size == 0:
         raise ImageReadError(path, "file is empty")
+    gray_alpha = _tiff_gray_alpha(path, data)
+    if gray_alpha is not None:
+        return gray_alpha[0]
     image = cv2.imdecode(data, cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH)
     if image is None and path.suffix.lower() in (".tif", ".tiff"):
         split = _tiff_with_extra_channel(path, data)
@@ -166,6 +169,68 @@ def _tiff_with_extra_channel(path: Path, data: np.ndarray) -> tuple[np.ndarray, 
     return np.ascontiguousarray(color), np.ascontiguousarray(raw[..., -1])
 
 
+#: What an EXIF/TIFF orientation value asks of the stored array to show it upright.
+_UPRIGHT = {1: lambda a: a, 2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+            5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1), 7: lambda a: np.rot90(a, 2).swapaxes(0, 1),
+            8: lambda a: np.rot90(a, 1)}
+
+
+def _tiff_gray_alpha(path: Path, data: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """An integer gray+alpha TIFF (two samples per pixel, 8 or 16 bits: what GIMP and Photoshop
+    write for a gray layer with transparency) as ``(gray, alpha)``, ``(H, W)`` each, as stored and
+    upright by its orientation tag; None for anything else. OpenCV reads these through libtiff's
+    RGBA interface as 8-bit gray: the alpha channel was lost and 16-bit samples cut to 8 bits.
+    FFmpeg's TIFF decoder (PyAV) returns them as stored, without applying the orientation."""
+    if path.suffix.lower() not in (".tif", ".tiff") or _tiff_tag(path, 277) != 2:
+        return None
+    sample_format = _tiff_tag(path, 339) or 1   # 1: unsigned integers; float ones OpenCV reads unchanged
+    if set(sample_format if isinstance(sample_format, tuple) else (sample_format,)) != {1}:
+        return None
+    import io
+
+    import av
+
+    try:
+        with av.open(io.BytesIO(data.tobytes()), format="tiff_pipe") as container:
+            frame = next(container.decode(video=0))
+    except (av.FFmpegError, StopIteration, ValueError):
+        return None
+    dtype = {"ya8": np.dtype(np.uint8), "ya16le": np.dtype("<u2"), "ya16be": np.dtype(">u2")}.get(frame.format.name)
+    if dtype is None:
+        return None
+    plane = frame.planes[0]
+    rows = np.frombuffer(bytes(plane), dtype).reshape(frame.height, plane.line_size // dtype.itemsize)
+    ya = rows[:, :2 * frame.width].reshape(frame.height, frame.width, 2).astype(dtype.newbyteorder("="))
+    orientation = _tiff_tag(path, 274)
+    upright = _UPRIGHT.get(orientation if isinstance(orientation, int) else 1, _UPRIGHT[1])
+    return tuple(np.ascontiguousarray(upright(ya[..., k])) for k in (0, 1))
+
+
+def _png_gray_key(data: np.ndarray) -> int | None:
+    """The transparent gray value of a gray PNG with a tRNS chunk (what optimisers such as optipng
+    make of a gray+alpha PNG whose alpha is only on or off), scaled as OpenCV returns its samples
+    (1, 2 and 4 bits stretched to 8); None for any other file. OpenCV ignores this transparency."""
+    raw = data.tobytes()
+    if raw[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    pos, depth, key = 8, None, None
+    while pos + 8 <= len(raw):
+        length, kind = struct.unpack(">I4s", raw[pos:pos + 8])
+        body = raw[pos + 8:pos + 8 + length]
+        if kind == b"IHDR" and len(body) >= 10:
+            if body[9] != 0:   # colour type 0: gray without alpha
+                return None
+            depth = body[8]
+        elif kind == b"tRNS" and len(body) >= 2:
+            key = struct.unpack(">H", body[:2])[0]
+        elif kind in (b"IDAT", b"IEND"):
+            break
+        pos += 12 + length
+    if depth is None or key is None:
+        return None
+    return key * (255 // (2 ** depth - 1)) if depth < 8 else key
+
+
 def _tiff_tag(path: Path, tag: int):
     """One tag of a TIFF's first directory, read directly (Pillow cannot open every TIFF that
     OpenCV can: float or 16-bit separations, float RGBA); None when absent or unreadable."""
@@ -202,6 +267,12 @@ def read_alpha(path: str | Path) -> np.ndarray | None:
     if color_model(path) == "CMYK":   # OpenCV's fourth channel is an opaque alpha of its own making
         return None
     data = np.fromfile(Path(path), dtype=np.uint8)
+    gray_alpha = _tiff_gray_alpha(Path(path), data)
+    if gray_alpha is not None:
+        return gray_alpha[1]
+    key = _png_gray_key(data) if image.ndim == 2 else None
+    if key is not None:
+        return np.where(image == key, 0, np.iinfo(image.dtype).max).astype(image.dtype)
     raw = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if raw is not None and np.issubdtype(raw.dtype, np.floating) and Path(path).suffix.lower() in (".tif", ".tiff"):
         split = _tiff_with_extra_channel(Path(path), data)

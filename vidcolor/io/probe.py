@@ -44,7 +44,8 @@ def _describe_image(path: Path) -> str:
     if color_model(path) == "CMYK":
         kind = "CMYK (read as RGB, converted without its colour profile)"
     else:
-        kind = ("gray" if channels == 1 else "RGB") + ("A (alpha channel)" if alpha is not None else "")
+        kind = ("gray" if channels == 1 else "RGB") + ((" + alpha channel" if channels == 1 else "A (alpha channel)")
+                                                        if alpha is not None else "")
     if samples.dtype.kind == "f":
         finite = samples[np.isfinite(samples)]
         span = f"values {finite.min():.3g} to {finite.max():.3g}" if finite.size else "no finite values"
