@@ -45,6 +45,7 @@ def test_video_hints_are_grouped_by_frame_or_time(tmp_path):
     ("x,y,color\na,1,#ff0000\n", "numbers"),
     ("x,y,color,frame\n1,1,#ff0000,3\n", "photo"),
     ("x,y,color\n1,1,#ff0000,5\n", "needs a 'frame' column"),
+    ("x,y,color,color\n1,1,#ff0000,#00ff00\n", "header must be"),   # which color? (the last one was taken)
 ])
 def test_bad_hint_files_name_the_problem(tmp_path, text, msg):
     with pytest.raises(VidcolorError, match=msg):
@@ -60,6 +61,21 @@ def test_bad_frame_values_in_video_hints(tmp_path):
     with pytest.raises(VidcolorError, match="frame index"):
         read_hints_csv(_csv(tmp_path, "x,y,color,frame\n1,1,#ff0000,soon\n"), (48, 64), is_video=True)
     assert parse_frame("83.2s", "x") == (None, 83.2) and parse_frame("7", "x") == (7, None)
+    with pytest.raises(VidcolorError, match="frame index"):   # str.isdigit says yes, int() said ValueError
+        parse_frame("²", "x")
+
+
+def test_a_keyframe_folder_takes_names_as_edited_by_hand(tmp_path):
+    color = np.zeros((48, 64, 3), np.uint8)
+    color[:] = (30, 160, 40)
+    d = tmp_path / "kf"
+    d.mkdir()
+    for name in ("shot001_f000012 (1).png", "SHOT002_F000020.PNG", "reel_f2_shot003_f000031.png", "notes.png"):
+        cv2.imwrite(str(d / "x.png"), color)
+        (d / "x.png").rename(d / name)
+    (d / "shot004_f000040.png").mkdir()   # a folder, not an image
+    assert [(p.name, f) for p, f, _ in parse_reference_specs([str(d)])] == [
+        ("SHOT002_F000020.PNG", 20), ("reel_f2_shot003_f000031.png", 31), ("shot001_f000012 (1).png", 12)]
 
 
 def test_scribble_image(tmp_path):

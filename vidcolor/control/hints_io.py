@@ -45,7 +45,7 @@ class Annotation:
 def parse_frame(text: str, where: str) -> tuple[int | None, float | None]:
     """``"12"`` → (12, None); ``"12.5s"`` → (None, 12.5). Anything else is an error naming ``where``."""
     t = text.strip()
-    if t.isdigit():
+    if t.isascii() and t.isdigit():   # not "²", which str.isdigit takes and int() does not
         return int(t), None
     m = _TIME.match(t)
     if m:
@@ -88,7 +88,7 @@ def read_hints_csv(path: str | Path, size: tuple[int, int], is_video: bool) -> l
     header = [c.strip().lower() for c in rows[0]]
     missing = [c for c in ("x", "y", "color") if c not in header]
     unknown = [c for c in header if c not in ("x", "y", "color", "frame")]
-    if missing or unknown:
+    if missing or unknown or len(set(header)) < len(header):
         raise VidcolorError(f"hints file '{path}': header must be x,y,color[,frame]; got {','.join(header)}")
     if "frame" in header and not is_video:
         raise VidcolorError(f"hints file '{path}' has a 'frame' column, but the input is a photo (frames are for videos)")

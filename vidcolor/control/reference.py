@@ -1,7 +1,9 @@
 """Reference keyframes: a colored frame of the film (``--reference FRAME=IMAGE`` or a folder).
 
 ``FRAME`` is a 0-based frame index or a time (``83.2s``). A folder holds images whose names carry
-the frame index as ``_f<digits>`` (what ``vidcolor keyframes`` writes, e.g. ``shot012_f004321.png``).
+the frame index as ``_f<digits>`` (what ``vidcolor keyframes`` writes, e.g. ``shot012_f004321.png``;
+in any case, ``SHOT012_F004321.PNG``, and the last such tag when a name has several); other files,
+hidden ones and subfolders are left out.
 An image of the video's size is used as is; one with the same aspect ratio (within 1 %) is resized
 to it; any other size, or an image without color, is an error. Only its chroma is used.
 """
@@ -18,7 +20,7 @@ from vidcolor.control.hints_io import Annotation, parse_frame, rgb_to_ab
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import IMAGE_EXTS, ImageReadError, read_image
 
-_FRAME_IN_NAME = re.compile(r"_f(\d+)(?:\D|$)")
+_FRAME_IN_NAME = re.compile(r"_f(\d+)(?!\d)", re.IGNORECASE | re.ASCII)
 GRAY_CHROMA = 2.0
 """Mean |ab| below which a reference counts as gray (it carries no color to propagate)."""
 
@@ -65,11 +67,11 @@ def parse_reference_specs(specs: list[str]) -> list[tuple[Path, int | None, floa
                 raise VidcolorError(f"--reference expects FRAME=IMAGE (e.g. 0=frame0.png, 83.2s=shot.png) or a folder, got '{spec}'")
             found = []
             for f in sorted(p.iterdir()):
-                if f.suffix.lower() not in IMAGE_EXTS or f.name.startswith("."):
+                if f.suffix.lower() not in IMAGE_EXTS or f.name.startswith(".") or not f.is_file():
                     continue
-                m = _FRAME_IN_NAME.search(f.stem)
-                if m:
-                    found.append((f, int(m.group(1)), None))
+                tags = _FRAME_IN_NAME.findall(f.stem)   # "reel_f2_shot001_f000010": the keyframe's is the last
+                if tags:
+                    found.append((f, int(tags[-1]), None))
             if not found:
                 raise VidcolorError(f"reference folder '{p}' has no images named with a frame index (like shot003_f000120.png)")
             out.extend(found)
