@@ -57,6 +57,17 @@ def test_empty_trailing_cells_from_a_spreadsheet_are_fine(tmp_path):
     assert ann.conf.max() == 1.0
 
 
+def test_a_csv_from_a_decimal_comma_spreadsheet_reads_as_the_comma_separated_one(tmp_path):
+    want = read_hints_csv(_csv(tmp_path, "x,y,color,frame\n10.6,20,#ff0000,1.5s\n3,4,#00ff00,2\n"), (48, 64), is_video=True)
+    for text in ("\ufeffx;y;color;frame\r\n10,6;20;#ff0000;1,5s\r\n3;4;#00ff00;2\r\n",   # European Excel: was "header must be"
+                 "x\ty\tcolor\tframe\n10.6\t20\t#ff0000\t1.5s\n3\t4\t#00ff00\t2\n"):
+        got = read_hints_csv(_csv(tmp_path, text), (48, 64), is_video=True)
+        assert [(a.frame, a.time) for a in got] == [(a.frame, a.time) for a in want] == [(None, 1.5), (2, None)]
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a.ab, b.ab)
+            np.testing.assert_array_equal(a.conf, b.conf)
+
+
 def test_bad_frame_values_in_video_hints(tmp_path):
     with pytest.raises(VidcolorError, match="frame index"):
         read_hints_csv(_csv(tmp_path, "x,y,color,frame\n1,1,#ff0000,soon\n"), (48, 64), is_video=True)

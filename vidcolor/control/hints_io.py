@@ -3,6 +3,8 @@
 * **CSV** with header ``x,y,color`` and an optional ``frame`` column: ``x``, ``y`` are pixels of the
   input (0-based, may be fractional), ``color`` is ``#rrggbb`` (or ``rrggbb``), ``frame`` is a 0-based
   frame index or a time such as ``12.5s`` (videos only; without it a video's hints belong to frame 0).
+  A file whose header is separated by semicolons or tabs instead (what spreadsheets in locales
+  with a decimal comma save as CSV) is read with that separator, and then ``12,5`` is 12.5.
 * **Scribble image** (``--hints-image``): a PNG with alpha, the size of the input, transparent
   except where the user painted; every painted pixel (alpha ≥ 50 %) is a hint of its color. It is
   read like any input image (:mod:`vidcolor.io.image`: EXIF-oriented, 8/16-bit, palette or gray
@@ -81,7 +83,11 @@ def read_hints_csv(path: str | Path, size: tuple[int, int], is_video: bool) -> l
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise VidcolorError(f"hints file '{path}' is not a text CSV") from None
-    rows = list(csv.reader(text.splitlines()))
+    lines = text.splitlines()
+    first = next((t for t in lines if t.strip()), "")
+    sep = next((c for c in ";\t" if c in first and "," not in first), ",")   # European spreadsheets: "x;y;color", 12,5
+    number = (lambda v: v) if sep == "," else (lambda v: v.replace(",", "."))
+    rows = list(csv.reader(lines, delimiter=sep))
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         raise VidcolorError(f"hints file '{path}' is empty; expected a header x,y,color[,frame]")
@@ -105,7 +111,7 @@ def read_hints_csv(path: str | Path, size: tuple[int, int], is_video: bool) -> l
             raise VidcolorError(f"{where}: {len(row)} values, but the header has {len(header)} ({','.join(header)}); "
                                 "a frame number needs a 'frame' column in the header")
         try:
-            x, y = float(row[col["x"]]), float(row[col["y"]])
+            x, y = float(number(row[col["x"]])), float(number(row[col["y"]]))
         except ValueError:
             raise VidcolorError(f"{where}: x and y must be numbers (pixels), got '{row[col['x']]}', '{row[col['y']]}'") from None
         if not (0 <= x <= W - 1 and 0 <= y <= H - 1) or not (np.isfinite(x) and np.isfinite(y)):
@@ -114,7 +120,7 @@ def read_hints_csv(path: str | Path, size: tuple[int, int], is_video: bool) -> l
         if not m:
             raise VidcolorError(f"{where}: color must be #rrggbb (e.g. #1f3a93), got '{row[col['color']]}'")
         rgb = np.array([int(m.group(1)[i:i + 2], 16) for i in (0, 2, 4)], np.uint8)
-        frame, time = (parse_frame(row[col["frame"]], where) if "frame" in col else (0, None))
+        frame, time = (parse_frame(number(row[col["frame"]]), where) if "frame" in col else (0, None))
         key = (frame, time)
         ann = per_frame.get(key)
         if ann is None:
