@@ -220,6 +220,22 @@ def test_gray_png_with_a_transparent_value_keeps_its_transparency(tmp_path, col,
     gray_png(tmp_path / "plain.png", gray, depth)
     assert read_alpha(tmp_path / "plain.png") is None
 
+
+@pytest.mark.parametrize("ext,what", [(".tif", "3 pages"), (".webp", "3 frames"), (".png", "3 frames")])
+def test_pictures_after_the_first_are_named(tmp_path, col, ext, what):
+    """A multi-page TIFF (a scanned album), an animated WebP or PNG: only the first picture is read;
+    the others were dropped without a word, now a note (and ``vidcolor info``) says so."""
+    from PIL import Image
+
+    pictures = [Image.fromarray(frame_image(i, (24, 16), gray=True)[..., 0]) for i in range(3)]
+    src = tmp_path / f"album{ext}"
+    pictures[0].save(src, save_all=True, append_images=pictures[1:])
+    r = process_image(src, tmp_path / f"out{ext}", "none", colorizer=col)
+    assert [n for n in r.notes if what in n and "only the first" in n] and what in describe(src)
+    pictures[0].save(tmp_path / f"one{ext}")
+    r = process_image(tmp_path / f"one{ext}", tmp_path / f"out1{ext}", "none", colorizer=col)
+    assert r.notes == [] and "only the first" not in describe(tmp_path / f"one{ext}")
+
 def alpha_clip(path, n_frames=12, size=(64, 48), rate=Fraction(25), encoder="ffv1", pix_fmt="yuva420p"):
     """A gray clip whose alpha changes every frame (a ramp that moves right by 3 px per frame), so a
     plane that arrives beside the wrong frame shows. ``alpha_plane(i, size)`` is frame ``i``'s."""

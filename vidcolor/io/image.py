@@ -249,6 +249,53 @@ def _tiff_tag(path: Path, tag: int):
         return None
 
 
+def page_count(path: str | Path) -> int:
+    """How many pictures an image file holds: the pages of a multi-page TIFF (its chain of image
+    directories), the frames of an animated WebP or PNG; 1 for anything else or when it cannot be
+    told. vidcolor reads only the first (what OpenCV decodes)."""
+    path = Path(path)
+    if path.suffix.lower() in (".tif", ".tiff"):
+        return _tiff_pages(path)
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            return max(1, int(getattr(im, "n_frames", 1)))
+    except (OSError, ValueError, SyntaxError, struct.error, UnidentifiedImageError, Image.DecompressionBombError):
+        return 1
+
+
+def multi_picture_note(path: str | Path, pages: int) -> str:
+    """What a render or ``vidcolor info`` says of a file holding ``pages`` > 1 pictures."""
+    what = "pages" if Path(path).suffix.lower() in (".tif", ".tiff") else "frames"
+    return (f"the file holds {pages} {what}; only the first is read and colorized "
+            f"(split it into single images to colorize the others)")
+
+
+def _tiff_pages(path: Path, limit: int = 100_000) -> int:
+    """The number of image directories a TIFF chains (read directly: Pillow cannot open every TIFF
+    OpenCV reads); 1 when it cannot be told. A chain that loops counts each directory once."""
+    from PIL import TiffImagePlugin
+
+    seen: set[int] = set()
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+            if head[2:3] == b"\x2b":   # BigTIFF: a 16-byte header
+                head += f.read(8)
+            ifd = TiffImagePlugin.ImageFileDirectory_v2(head)
+            offset = ifd.next
+            while offset and offset not in seen and len(seen) < limit:
+                seen.add(offset)
+                f.seek(offset)
+                ifd = TiffImagePlugin.ImageFileDirectory_v2(head)
+                ifd.load(f)
+                offset = ifd.next
+    except (OSError, ValueError, SyntaxError, struct.error):
+        pass
+    return max(1, len(seen))
+
+
 def _orientations(a: np.ndarray):
     """The 8 rotations/flips of ``a`` (the transforms an EXIF orientation can ask for)."""
     for k in range(4):
