@@ -213,6 +213,21 @@ def test_globs_leave_photos_out_like_folders_and_spreadsheet_quirks(tmp_path, fi
         read_manifest(ref, BASE)
 
 
+def test_a_yaml_manifest_lists_or_maps_its_references(tmp_path, films):
+    m = tmp_path / "m.yaml"
+    m.write_text("- {input: films/a.mp4, reference: [0=k/a.png, '2.5s=k/b.png']}\n"   # were one garbled spec "['0=…"
+                 "- input: films/a.mp4\n  reference: {0: k/a.png, 12.5s: k/b.png}\n"
+                 "- {input: films/a.mp4, reference: '0=k/a.png; 2.5s=k/b.png'}\n")
+    want = (f"0={tmp_path / 'k/a.png'}", f"2.5s={tmp_path / 'k/b.png'}")
+    assert [j.references for j in read_manifest(m, BASE)] == [want, (want[0], f"12.5s={tmp_path / 'k/b.png'}"), want]
+    m.write_text("- {input: films/a.mp4, reference: {0: }}\n")
+    with pytest.raises(VidcolorError, match="item 1: reference '0=' has no image"):
+        read_manifest(m, BASE)
+    m.write_text("- {input: films/a.mp4, hints: [a.csv, b.csv]}\n")
+    with pytest.raises(VidcolorError, match="item 1: hints must be one CSV file"):
+        read_manifest(m, BASE)
+
+
 def test_a_batch_where_every_film_fails_leaves_no_empty_output_folder(tmp_path, tiny_weights):
     bad = tmp_path / "bad.mp4"
     bad.write_text("not a film")

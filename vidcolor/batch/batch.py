@@ -9,7 +9,8 @@ one film per row and per-film settings::
     reel2.mkv,reel2_oil.mkv,oil,384,h264,16,true,120,0=reel2_f0.png,,true,1.2
 
 ``reference``: reference keyframes as ``FRAME=IMAGE`` (several separated by ``;``) or a folder
-written by ``vidcolor keyframes``; ``hints``: a hints CSV (``x,y,color[,frame]``). Bad hints fail
+written by ``vidcolor keyframes`` — in YAML also a list of those, or a mapping ``FRAME: IMAGE``;
+``hints``: a hints CSV (``x,y,color[,frame]``). Bad hints fail
 that film (with the reason) before any of its frames are rendered. ``codec`` empty: h264, or for a
 film with an alpha channel written to .mov/.mkv/.avi the codec that keeps it (as ``vidcolor
 process``); ``deinterlace``: true to deinterlace an interlaced film (yadif) before colorizing;
@@ -143,6 +144,15 @@ def _under(folder: Path, value: str) -> Path:
     return short
 
 
+def _reference_cells(value) -> list[str]:
+    """A manifest's ``reference`` value as ``FRAME=IMAGE``/folder texts: a cell split at ``;``, or
+    from YAML a list of such cells, or a mapping ``{FRAME: IMAGE}`` (``0: a.png``, ``12.5s: b.png``)."""
+    if isinstance(value, dict):
+        return [f"{frame}={'' if image is None else image}" for frame, image in value.items()]
+    cells = value if isinstance(value, list) else [value]
+    return [spec for cell in cells for spec in str(cell).replace(";", "\n").splitlines()]
+
+
 def _job_from_row(row: dict, base: FilmJob, folder: Path, where: str) -> FilmJob:
     unknown = [k for k in row if k not in MANIFEST_COLUMNS]
     if unknown:
@@ -180,7 +190,7 @@ def _job_from_row(row: dict, base: FilmJob, folder: Path, where: str) -> FilmJob
             raise VidcolorError(f"{where}: {str(exc).replace('--saturation', 'saturation')}") from None
     if "reference" in values:  # "12=a.png; 83.2s=b.png" or a keyframe folder; paths relative to the manifest
         specs = []
-        for spec in str(values["reference"]).replace(";", "\n").splitlines():
+        for spec in _reference_cells(values["reference"]):
             spec = spec.strip()
             if not spec:
                 continue
@@ -193,6 +203,8 @@ def _job_from_row(row: dict, base: FilmJob, folder: Path, where: str) -> FilmJob
                 specs.append(str(_under(folder, spec)))
         changes["references"] = tuple(specs)
     if "hints" in values:
+        if isinstance(values["hints"], (list, dict)):
+            raise VidcolorError(f"{where}: hints must be one CSV file (x,y,color[,frame]), got {values['hints']!r}")
         changes["hints"] = str(_under(folder, str(values["hints"]).strip()))
     return replace(base, **changes)
 
