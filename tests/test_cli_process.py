@@ -67,6 +67,17 @@ def test_process_images_8_and_16_bit(tmp_path, tiny_weights):
     a, b = read_image(out / "a.none.jpg"), read_image(out / "b.none.png")
     assert a.shape == (33, 41, 3) and a.dtype == np.uint8
     assert b.shape == (30, 20, 3) and b.dtype == np.uint16
+    assert "16-bit" not in r.output
+
+
+def test_16_bit_input_written_with_8_bits_is_named(tmp_path, tiny_weights):
+    """A 16-bit scan colorized into a JPEG, WebP or BMP loses half its bits; the alpha channel got a
+    note in that case, the depth did not."""
+    write_image(tmp_path / "scan.tif", (np.random.default_rng(1).random((30, 20)) * 65535).astype(np.uint16), bit_depth=16)
+    r = run(["process", str(tmp_path / "scan.tif"), "-o", str(tmp_path / "scan.jpg"), "--weights", str(tiny_weights)])
+    assert r.exit_code == 0, r.output
+    assert "note: scan.tif: 16-bit input written with 8 bits per sample: .jpg cannot hold more (use .png, .tif, .tiff)" in r.output
+    assert read_image(tmp_path / "scan.jpg").dtype == np.uint8
 
 
 def test_plain_colorization_keeps_luminance(tmp_path, tiny_weights):

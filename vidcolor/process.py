@@ -21,7 +21,7 @@ from vidcolor.batch.segments import AUTO_SEGMENT_AFTER, process_video_segmented
 from vidcolor.color import luma_to_lightness
 from vidcolor.control.apply import Controls, image_hint_map, plan_video
 from vidcolor.errors import VidcolorError
-from vidcolor.io.image import (IMAGE_EXTS, IMAGE_EXTS_ALPHA, has_color, luma601, multi_picture_note, page_count, read_alpha,
+from vidcolor.io.image import (IMAGE_EXTS, IMAGE_EXTS_16BIT, IMAGE_EXTS_ALPHA, has_color, luma601, multi_picture_note, page_count, read_alpha,
                                read_image, write_image)
 from vidcolor.io.lock import locks_output
 from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file, probe_video
@@ -136,7 +136,8 @@ def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frame
 def process_image(input: str | os.PathLike, output: str | os.PathLike, style: str = "none", *, colorizer: Colorizer | None = None,
                   weights: str | None = None, device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, overwrite: bool = False,
                   controls: Controls | None = None, saturation: float = 1.0) -> ProcessResult:
-    """Colorize (and stylize) one photo. 16-bit inputs give 16-bit PNG/TIFF outputs; an alpha
+    """Colorize (and stylize) one photo. 16-bit inputs give 16-bit PNG/TIFF outputs (other formats:
+    8-bit, with a note); an alpha
     channel is carried through unchanged where the output format holds one (PNG, TIFF, WebP;
     otherwise a note says it was dropped). ``controls``: color hints (a CSV of points or a
     scribble image)."""
@@ -153,6 +154,10 @@ def process_image(input: str | os.PathLike, output: str | os.PathLike, style: st
     if alpha is not None and out.suffix.lower() not in IMAGE_EXTS_ALPHA:
         notes.append(f"alpha channel dropped: {out.suffix.lower()} cannot hold one (use {', '.join(sorted(IMAGE_EXTS_ALPHA))})")
         alpha = None
+    depth = 16 if img.dtype == np.uint16 and out.suffix.lower() in IMAGE_EXTS_16BIT else 8
+    if img.dtype == np.uint16 and depth == 8:
+        notes.append(f"16-bit input written with 8 bits per sample: {out.suffix.lower()} cannot hold more "
+                     f"(use {', '.join(sorted(IMAGE_EXTS_16BIT))})")
     t0 = time.time()
     col = colorizer or Colorizer(weights, device=device, render_size=render_size, saturation=saturation)
     s_idx = col.style_index(style)
@@ -162,7 +167,6 @@ def process_image(input: str | os.PathLike, output: str | os.PathLike, style: st
     gray = luma_to_lightness((torch.from_numpy(luma601(img) / np.float32(scale)) if t.dim() == 3 else t)[None, None])
     hints = image_hint_map(controls, tuple(gray.shape[-2:]), col) if controls else None
     rgb = col.colorize(gray, s_idx, hints)[0].permute(1, 2, 0).cpu().numpy()
-    depth = 16 if img.dtype == np.uint16 and out.suffix.lower() in {".png", ".tif", ".tiff"} else 8
     write_image(out, rgb, bit_depth=depth, alpha=alpha)
     return ProcessResult(inp, out, "image", 1, time.time() - t0, notes=notes)
 
