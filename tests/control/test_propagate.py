@@ -153,6 +153,34 @@ def test_the_composite_fades_out_with_the_span_and_weighs_two_references(clip, t
     assert 0.6 < t <= 1.0 and p[80, 80] > 0.8                            # nearer (blue) dominates, both match well
 
 
+def test_a_reference_on_every_frame_is_each_frame_alone(clip, tmp_path):
+    """A reference's own frame is the artist's: the references of its neighbours, carried one frame
+    (they weighed half of it), are left out there, in the hints and in the composite; point hints
+    carried onto it stay. Between references the blend by distance is unchanged."""
+    from vidcolor.color import luma_lut
+    from vidcolor.control.fullres import reference_chroma
+
+    with VideoReader(clip, fmt="gray") as r:
+        grays = {f.index: luma_lut(8)[f.image] for f in r.frames()}
+
+    def flat(frame, rgb, dense=True):
+        return Annotation(frame, None, np.tile(rgb_to_ab(np.array(rgb, np.uint8)), (H, W, 1)), np.ones((H, W), np.float32), f"{rgb}", dense)
+
+    green, blue = flat(10, (0, 200, 0)), flat(11, (0, 0, 220))
+    point = Annotation(9, None, np.zeros((H, W, 2), np.float32), np.zeros((H, W), np.float32), "p")
+    point.ab[5:8, 5:8], point.conf[5:8, 5:8] = rgb_to_ab(np.array([200, 0, 0], np.uint8)), 1.0
+    plan = _plan(clip, [green, blue, point], tmp_path)
+    for frame, own in ((10, green), (11, blue)):
+        hints, dense = plan.controls(frame)
+        assert [d[1] for d in dense] == [0]
+        ab, _ = _ab(plan, frame)
+        np.testing.assert_allclose(ab[:, 60, 100], own.ab[60, 100], atol=0.5)
+        chroma, p = reference_chroma(plan, dense, grays[frame])
+        np.testing.assert_allclose(chroma[60, 100], own.ab[60, 100], atol=0.5)
+    assert _ab(plan, 10)[1][6, 6] > 0.5                                   # the point, carried from frame 9
+    assert len(plan.controls(9)[1]) == 2                                  # frame 9 blends both by distance
+
+
 def test_max_frames_ends_the_forward_carry_but_not_the_reach_back(clip, tmp_path):
     """Rendering only the first frames (a preview): the planning pass carries no further forward,
     yet still reads on to a later reference, whose color reaches back into those frames."""

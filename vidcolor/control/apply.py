@@ -38,7 +38,7 @@ def controls_fingerprint(controls: Controls) -> str:
 
     from vidcolor.control.reference import parse_reference_specs
 
-    h = hashlib.sha256(f"span={controls.span};fullres=4".encode())  # fullres: references composited at full size (3: smoothed along the motion; 4: not on a reference's own frame)
+    h = hashlib.sha256(f"span={controls.span};fullres=5".encode())  # fullres: references composited at full size (3: smoothed along the motion; 4: not on a reference's own frame; 5: nor blended with other references there)
     files = [("hints", controls.hints), ("hints_image", controls.hints_image)]
     files += [(f"ref{f}:{t}", str(p)) for p, f, t in parse_reference_specs(list(controls.references))] if controls.references else []
     for tag, path in files:

@@ -199,12 +199,16 @@ class HintPlan:
         items = self.index.get(frame)
         if not items:
             return None, []
+        arrays = [(path, dist, _f32(_load(path))) for path, dist in items]
+        if any(dist == 0 and arr.shape[-1] == 5 for _, dist, arr in arrays):
+            # a reference's own frame is the artist's: references carried from other frames of the shot
+            # (one frame away, they weighed half of it) are left out; point hints stay
+            arrays = [x for x in arrays if x[1] == 0 or x[2].shape[-1] != 5]
         num = np.zeros(self.size + (2,), np.float32)
         den = np.zeros(self.size, np.float32)
         conf = np.zeros(self.size, np.float32)
         dense = []
-        for path, dist in items:
-            arr = _f32(_load(path))
+        for path, dist, arr in arrays:
             w = arr[..., 2] / (1.0 + dist)
             num += arr[..., :2] * w[..., None]
             den += w
