@@ -236,6 +236,24 @@ def test_pictures_after_the_first_are_named(tmp_path, col, ext, what):
     r = process_image(tmp_path / f"one{ext}", tmp_path / f"out1{ext}", "none", colorizer=col)
     assert r.notes == [] and "only the first" not in describe(tmp_path / f"one{ext}")
 
+
+@pytest.mark.parametrize("ext", [".jpg", ".png", ".tif"])
+def test_a_colour_profile_other_than_srgb_is_named(tmp_path, col, ext):
+    """A photo tagged with another colour space (Adobe RGB, a gray "Dot Gain 20%"; here XYZ, the one
+    Pillow can make) is read as sRGB and written without a profile: a colour-managed viewer shows it
+    differently afterwards, which was not said. An sRGB profile needs no word."""
+    from PIL import Image, ImageCms
+
+    gray = Image.fromarray(frame_image(0, (24, 16), gray=True)[..., 0]).convert("RGB")
+    src = tmp_path / f"tagged{ext}"
+    gray.save(src, icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("XYZ")).tobytes())
+    r = process_image(src, tmp_path / "out.png", "none", colorizer=col)
+    assert [n for n in r.notes if "colour profile 'XYZ identity built-in' is not applied" in n]
+    assert "'XYZ identity built-in' is not applied" in describe(src)
+    gray.save(tmp_path / f"srgb{ext}", icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    r = process_image(tmp_path / f"srgb{ext}", tmp_path / "out_srgb.png", "none", colorizer=col)
+    assert r.notes == [] and "profile" not in describe(tmp_path / f"srgb{ext}")
+
 def alpha_clip(path, n_frames=12, size=(64, 48), rate=Fraction(25), encoder="ffv1", pix_fmt="yuva420p"):
     """A gray clip whose alpha changes every frame (a ramp that moves right by 3 px per frame), so a
     plane that arrives beside the wrong frame shows. ``alpha_plane(i, size)`` is frame ``i``'s."""

@@ -265,6 +265,32 @@ def page_count(path: str | Path) -> int:
         return 1
 
 
+def foreign_profile(path: str | Path) -> str | None:
+    """The name of an ICC colour profile embedded in an image, unless it describes sRGB (what
+    vidcolor takes every file to be); None without one, or when it cannot be read. Samples are
+    read as they are stored and the output carries no profile, so a file in another space (Adobe
+    RGB, a gray "Dot Gain 20%") looks different in a colour-managed viewer once colorized."""
+    import io
+
+    from PIL import Image, ImageCms, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            data = im.info.get("icc_profile")
+        if not data:
+            return None
+        name = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(data))).strip()
+    except (OSError, ValueError, SyntaxError, struct.error, UnidentifiedImageError, ImageCms.PyCMSError,
+            Image.DecompressionBombError):
+        return None
+    return None if "srgb" in name.lower() else (name or "unnamed")
+
+
+def profile_note(name: str) -> str:
+    """What a render or ``vidcolor info`` says of a file with the :func:`foreign_profile` ``name``."""
+    return f"its colour profile '{name}' is not applied: the samples are read as sRGB, and the output carries no profile"
+
+
 def multi_picture_note(path: str | Path, pages: int) -> str:
     """What a render or ``vidcolor info`` says of a file holding ``pages`` > 1 pictures."""
     what = "pages" if Path(path).suffix.lower() in (".tif", ".tiff") else "frames"

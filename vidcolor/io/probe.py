@@ -9,8 +9,8 @@ import av
 import numpy as np
 
 from vidcolor.errors import VidcolorError
-from vidcolor.io.image import (color_model, float_range_problem, has_color, multi_picture_note, page_count, read_alpha, read_image,
-                               read_samples)
+from vidcolor.io.image import (color_model, float_range_problem, foreign_profile, has_color, multi_picture_note, page_count,
+                               profile_note, read_alpha, read_image, read_samples)
 from vidcolor.io.video import VideoReader, _open_input, is_image_file
 
 
@@ -59,6 +59,9 @@ def _describe_image(path: Path) -> str:
     pages = page_count(path)
     if pages > 1:
         lines.append(f"  {multi_picture_note(path, pages)}")
+    profile = foreign_profile(path)
+    if profile:
+        lines.append(f"  {profile_note(profile)}")
     if problem:
         lines.append(f"  not usable: {problem}")
     return "\n".join(lines)
