@@ -213,6 +213,14 @@ def test_globs_leave_photos_out_like_folders_and_spreadsheet_quirks(tmp_path, fi
         read_manifest(ref, BASE)
 
 
+@pytest.mark.parametrize("sep, name", [(";", "semicolons"), ("\t", "tabs")])
+def test_a_manifest_separated_by_semicolons_or_tabs_says_so(tmp_path, films, sep, name):
+    m = tmp_path / "m.csv"   # European spreadsheets save CSV with semicolons: it was "unknown column(s) input;reference"
+    m.write_text(f"input{sep}reference\nfilms/a.mp4{sep}0=k/a.png\n")
+    with pytest.raises(VidcolorError, match=f"separates its columns with {name}; .* separated by commas"):
+        read_manifest(m, BASE)
+
+
 def test_a_yaml_manifest_lists_or_maps_its_references(tmp_path, films):
     m = tmp_path / "m.yaml"
     m.write_text("- {input: films/a.mp4, reference: [0=k/a.png, '2.5s=k/b.png']}\n"   # were one garbled spec "['0=…"

@@ -220,6 +220,11 @@ def read_manifest(path: str | os.PathLike, base: FilmJob) -> list[FilmJob]:
             if not any(header):
                 raise VidcolorError(f"manifest '{path}' is empty (it needs a header row: {', '.join(MANIFEST_COLUMNS)})")
             unknown = [h for h in header if h and h not in MANIFEST_COLUMNS]   # "": a trailing comma, checked per row
+            sep = next((c for c in ";\t" if len(header) == 1 and c in header[0]), None)
+            if sep and all(h.strip() in MANIFEST_COLUMNS for h in header[0].split(sep)):
+                name = "semicolons" if sep == ";" else "tabs"
+                raise VidcolorError(f"manifest '{path}' separates its columns with {name}; a CSV manifest's are separated by "
+                                    "commas (in a spreadsheet: save as 'CSV (comma delimited)'), or write it as YAML")
             if unknown:
                 raise VidcolorError(f"manifest '{path}' line 1 (the header): unknown column(s) {', '.join(unknown)}; "
                                     f"valid: {', '.join(MANIFEST_COLUMNS)}")
