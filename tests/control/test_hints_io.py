@@ -45,7 +45,8 @@ def test_video_hints_are_grouped_by_frame_or_time(tmp_path):
     ("x,y,color\na,1,#ff0000\n", "numbers"),
     ("x,y,color,frame\n1,1,#ff0000,3\n", "photo"),
     ("x,y,color\n1,1,#ff0000,5\n", "needs a 'frame' column"),
-    ("x,y,color,color\n1,1,#ff0000,#00ff00\n", "header must be"),   # which color? (the last one was taken)
+    ("x,y,color,color\n1,1,#ff0000,#00ff00\n", "header must be"),
+    ("x,y,color\n1,1,rgb(255,0,0)\n", r"color must be #rrggbb \(e.g. #1f3a93\), got 'rgb\(255,0,0\)'"),   # was "a frame number needs…"   # which color? (the last one was taken)
 ])
 def test_bad_hint_files_name_the_problem(tmp_path, text, msg):
     with pytest.raises(VidcolorError, match=msg):

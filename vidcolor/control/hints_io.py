@@ -107,6 +107,9 @@ def read_hints_csv(path: str | Path, size: tuple[int, int], is_video: bool) -> l
         where = f"{path.name} line {line}"
         if len(row) < len(header):
             raise VidcolorError(f"{where}: expected {len(header)} values ({','.join(header)}), got {len(row)}")
+        css = next((c for c in row if re.match(r"\s*(rgb|hsl)a?\(", c, re.IGNORECASE)), None)
+        if css is not None and len(row) > len(header):   # rgb(255,0,0) unquoted: its commas split it into cells
+            raise VidcolorError(f"{where}: color must be #rrggbb (e.g. #1f3a93), got '{sep.join(row[row.index(css):])}'")
         if any(c.strip() for c in row[len(header):]):   # empty trailing cells (spreadsheets) are fine
             raise VidcolorError(f"{where}: {len(row)} values, but the header has {len(header)} ({','.join(header)}); "
                                 "a frame number needs a 'frame' column in the header")
