@@ -11,6 +11,7 @@ own warping error.
 
     python scripts/tune_reference.py data/train --photos 6 --settings 50,0.02 20,0.02 5,0.05
     python scripts/tune_reference.py data/train --photos 6 --smoothing 0 0.85 --size 640x480
+    python scripts/tune_reference.py data/train --photos 6 --composite-smoothing 0 0.7 0.85 0.93
 
 Two one-off comparisons were measured with options since removed with the code they switched:
 restricting the still candidate (costs 0.9–1.3 dB, ``r2_tune_reference.txt``) and, at commit 6e9a908,
@@ -48,6 +49,8 @@ def main() -> None:
     ap.add_argument("--settings", nargs="+", default=[f"{fullres.ALPHA:g},{fullres.TOLERANCE:g}"], help="alpha,tolerance pairs (default: the current ones)")
     ap.add_argument("--presets", nargs="+", default=["medium"], help="DIS presets of the planning pass to compare")
     ap.add_argument("--smoothing", nargs="+", type=float, default=[fullres.SMOOTHING], help="β of the decisions' temporal smoothing")
+    ap.add_argument("--composite-smoothing", nargs="+", type=float, default=[fullres.COMPOSITE_SMOOTHING],
+                    help="β of the composited chroma's temporal smoothing (CompositeSmoother; 0: none)")
     ap.add_argument("--size", default="480x320", help="clip size WxH")
     ap.add_argument("--weights")
     args = ap.parse_args()
@@ -55,7 +58,7 @@ def main() -> None:
     photos = sorted(p for p in Path(args.folder).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
     photos = photos[3:: max(1, len(photos) // args.photos)][: args.photos]
     scores: dict = {}
-    defaults = (fullres.ALPHA, fullres.TOLERANCE, fullres.SMOOTHING)
+    defaults = (fullres.ALPHA, fullres.TOLERANCE, fullres.SMOOTHING, fullres.COMPOSITE_SMOOTHING)
     warp: dict = {}
     default_preset = propagate.PRESET
     with tempfile.TemporaryDirectory() as td:
@@ -86,15 +89,17 @@ def main() -> None:
                     propagate.PRESET = preset
                     for setting in args.settings:
                         for beta in args.smoothing:
-                            fullres.ALPHA, fullres.TOLERANCE = (float(x) for x in setting.split(","))
-                            fullres.SMOOTHING = beta
-                            process_video(color, td / "ref.mkv", colorizer=col, codec="ffv1", overwrite=True,
-                                          controls=Controls(references=(f"0={ref}",)))
-                            name = setting + (f" {preset}" if len(args.presets) > 1 else "") + (f" β={beta:g}" if len(args.smoothing) > 1 else "")
-                            scores.setdefault((kind, name), []).append(score(td / "ref.mkv"))
-                            steadiness(td / "ref.mkv", name)
+                            for beta_c in args.composite_smoothing:
+                                fullres.ALPHA, fullres.TOLERANCE = (float(x) for x in setting.split(","))
+                                fullres.SMOOTHING, fullres.COMPOSITE_SMOOTHING = beta, beta_c
+                                process_video(color, td / "ref.mkv", colorizer=col, codec="ffv1", overwrite=True,
+                                              controls=Controls(references=(f"0={ref}",)))
+                                name = (setting + (f" {preset}" if len(args.presets) > 1 else "") + (f" β={beta:g}" if len(args.smoothing) > 1 else "")
+                                        + (f" βc={beta_c:g}" if len(args.composite_smoothing) > 1 else ""))
+                                scores.setdefault((kind, name), []).append(score(td / "ref.mkv"))
+                                steadiness(td / "ref.mkv", name)
                 propagate.PRESET = default_preset
-                fullres.ALPHA, fullres.TOLERANCE, fullres.SMOOTHING = defaults
+                fullres.ALPHA, fullres.TOLERANCE, fullres.SMOOTHING, fullres.COMPOSITE_SMOOTHING = defaults
             print(photo.name, flush=True)
     rows = []
     for (kind, name), vals in scores.items():

@@ -70,6 +70,10 @@ FADE = 0.25
 SMOOTHING = 0.85
 """β of :class:`DecisionSmoother`: the stabilizer's (:class:`~vidcolor.pipeline.stabilize.TemporalStabilizer`)."""
 
+COMPOSITE_SMOOTHING = 0.85
+"""β of :class:`CompositeSmoother`: the stabilizer's too (``scripts/tune_reference.py
+--composite-smoothing`` compares others on clips made from training photos)."""
+
 
 @dataclass
 class Decision:
@@ -162,7 +166,7 @@ class CompositeSmoother:
     reference was composited: ``ab_t ← ab_t + β·c↑·p·(W↑(ab_{t−1}) − ab_t)`` with the stabilizer's
     working-size flow and photometric confidence ``c`` (:attr:`TemporalStabilizer.motion`)
     upsampled to full size (the flow scaled by W/w, H/h), ``p`` the composite's strength
-    (:func:`composite`) and ``β`` = :data:`SMOOTHING`, the stabilizer's own. Where ``p`` = 0 the
+    (:func:`composite`) and ``β`` = :data:`COMPOSITE_SMOOTHING`, the stabilizer's own. Where ``p`` = 0 the
     network's chroma, already stabilized at the working size, is left as it is (no second average,
     so nothing lags there and nothing jumps where the references end: their fade takes ``p`` to 0).
 
@@ -178,7 +182,7 @@ class CompositeSmoother:
     flow — smoothing it would blur a later reference of the shot into its predecessor)."""
 
     def __init__(self, strength: float | None = None):
-        self.strength = SMOOTHING if strength is None else strength
+        self.strength = COMPOSITE_SMOOTHING if strength is None else strength
         self.reset()
 
     def settle_frames(self, upstream: float = SMOOTHING, tolerance: float = 0.021) -> int:
