@@ -194,6 +194,11 @@ def test_keyframes_round_trip(tmp_path, tiny_hint_weights):
     assert r.exit_code == 0, r.output
     r = run("keyframes", clip, "-o", tmp_path / "kf", "--weights", tiny_hint_weights)
     assert r.exit_code != 0 and "already holds keyframes" in r.output
+    (tmp_path / "kf2").mkdir()   # keyframes renamed by hand, in upper case, are keyframes too
+    cv2.imwrite(str(tmp_path / "kf2" / "SHOT001_F000014.PNG"), frame_rgb(14))
+    r = run("keyframes", clip, "-o", tmp_path / "kf2", "--weights", tiny_hint_weights)
+    assert r.exit_code != 0 and "already holds keyframes" in r.output
+    assert [p.name for p in (tmp_path / "kf2").iterdir()] == ["SHOT001_F000014.PNG"]
     cv2.imwrite(str(tmp_path / "p.png"), frame_rgb(0))
     r = run("keyframes", tmp_path / "p.png", "-o", tmp_path / "kfp", "--weights", tiny_hint_weights)
     assert r.exit_code != 0 and "is a photo" in r.output and not (tmp_path / "kfp").exists()

@@ -98,6 +98,8 @@ def test_scribble_image(tmp_path):
     assert a.conf.sum() == 4 * 25 and a.ab[12, 10, 0] > 50
     with pytest.raises(VidcolorError, match="same size"):
         read_hints_image(tmp_path / "s.png", (50, 64))
+    with pytest.raises(VidcolorError, match=r"64×48, the input is 48×64 \(turned a quarter: .*upright"):
+        read_hints_image(tmp_path / "s.png", (64, 48))   # painted on the stored, not the shown, picture
     cv2.imwrite(str(tmp_path / "rgb.png"), img[..., :3])
     with pytest.raises(VidcolorError, match="transparen"):
         read_hints_image(tmp_path / "rgb.png", (48, 64))

@@ -66,7 +66,7 @@ def test_times_and_frames_beyond_the_end(clip, tmp_path):
     assert 10 in plan.annotated
     late = _reference(0)
     late.frame = 500
-    with pytest.raises(VidcolorError, match="beyond the end"):
+    with pytest.raises(VidcolorError, match=r"beyond the end of the video \(\d+ frames: the last is \d+\)"):
         _plan(clip, [late], tmp_path / "x")
     by_time = _reference(0)
     by_time.frame, by_time.time, by_time.source = None, 0.41, "at 0.41s"   # frame 10 at 25 fps, as is ref10

@@ -149,7 +149,10 @@ def read_hints_image(path: str | Path, size: tuple[int, int]) -> Annotation:
         raise VidcolorError(f"hints image '{path}' {kind}: paint the hints on a transparent PNG (RGBA) the size of the input")
     H, W = size
     if rgb.shape[:2] != (H, W):
-        raise VidcolorError(f"hints image '{path}' is {rgb.shape[1]}×{rgb.shape[0]}, the input is {W}×{H}; they must be the same size")
+        turned = (" (turned a quarter: paint on the picture as a viewer shows it, upright — a phone video's display"
+                  " rotation or a photo's EXIF orientation applied)") if rgb.shape[:2] == (W, H) and H != W else ""
+        raise VidcolorError(f"hints image '{path}' is {rgb.shape[1]}×{rgb.shape[0]}, the input is {W}×{H}{turned}; "
+                            "they must be the same size")
     if rgb.ndim == 2:   # gray paint: hints of no chroma
         rgb = np.repeat(rgb[..., None], 3, axis=2)
     painted = to_float(alpha) >= 0.5

@@ -30,6 +30,17 @@ from vidcolor.io.video import VideoReader, is_image_file, quarter_turns
 from vidcolor.pipeline.scenes import SceneDetector
 
 
+def _holds_keyframes(folder: Path) -> bool:
+    """True when ``folder`` has an image that ``--reference FOLDER`` would key by a frame index
+    (any case: a renamed ``SHOT001_F000010.PNG`` beside a new ``shot001_f000010.png`` would give
+    frame 10 two references)."""
+    from vidcolor.control.reference import _FRAME_IN_NAME
+    from vidcolor.io.image import IMAGE_EXTS
+
+    return any(f.suffix.lower() in IMAGE_EXTS and not f.name.startswith(".") and f.is_file()
+               and _FRAME_IN_NAME.search(f.stem) for f in folder.iterdir())
+
+
 @dataclass(frozen=True)
 class Shot:
     number: int
@@ -73,7 +84,7 @@ def export_keyframes(film: str | os.PathLike, folder: str | os.PathLike, coloriz
                             "with 'vidcolor process')")
     if folder.exists() and not folder.is_dir():
         raise VidcolorError(f"output '{folder}' exists and is not a folder")
-    if folder.is_dir() and not overwrite and any(folder.glob("shot*_f*.png")):
+    if folder.is_dir() and not overwrite and _holds_keyframes(folder):
         raise VidcolorError(f"'{folder}' already holds keyframes (use --overwrite to replace them)")
     starts, n, end_time = find_shots(film, colorizer.working_size)
     digits = max(6, len(str(n)))

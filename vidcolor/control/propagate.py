@@ -366,6 +366,6 @@ def plan_hints(frames, annotations: list[Annotation], working_size: tuple[int, i
         a = annotations[min(pending)]
         what = f"frame {a.frame}" if a.frame is not None else f"time {a.time:g}s"
         total = frame_count if frame_count else n_seen
-        raise VidcolorError(f"'{Path(a.source).name}' is for {what}, beyond the end of the video ({total} frames)")
+        raise VidcolorError(f"'{Path(a.source).name}' is for {what}, beyond the end of the video ({total} frame{'' if total == 1 else 's'}: the last is {total - 1})")
     plan.finish()
     return plan
