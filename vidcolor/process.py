@@ -20,6 +20,7 @@ import torch
 from vidcolor.batch.segments import AUTO_SEGMENT_AFTER, process_video_segmented
 from vidcolor.color import luma_to_lightness
 from vidcolor.control.apply import Controls, image_hint_map, plan_video
+from vidcolor.control.reference import unkeyed_reference_notes
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import (IMAGE_EXTS, IMAGE_EXTS_16BIT, IMAGE_EXTS_ALPHA, foreign_profile, has_color, luma601, multi_picture_note,
                                page_count, profile_note, read_alpha, read_image, write_image)
@@ -88,6 +89,8 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
         n, info, notes = _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frames, deinterlace)
     if scenes:
         write_cut_list(scenes, fp.cuts, n, info.duration)
+    if controls:
+        notes += unkeyed_reference_notes(controls.references)
     return ProcessResult(inp, out, "video", n, time.time() - t0, fp.cuts, notes)
 
 

@@ -192,6 +192,13 @@ def test_keyframes_round_trip(tmp_path, tiny_hint_weights):
         cv2.imwrite(str(tmp_path / "kf" / name), cv2.cvtColor(frame_rgb(i), cv2.COLOR_RGB2BGR))
     r = run("process", clip, "-o", tmp_path / "o.mp4", "--weights", tiny_hint_weights, "--reference", tmp_path / "kf")
     assert r.exit_code == 0, r.output
+    assert "left out" not in r.output
+    cv2.imwrite(str(tmp_path / "kf" / "shot002 corrected.png"), frame_rgb(39))   # renamed by hand: not keyed, said so
+    for extra in ((), ("--resume",)):
+        r = run("process", clip, "-o", tmp_path / "o2.mp4", "--weights", tiny_hint_weights, "--reference", tmp_path / "kf",
+                "--overwrite", *extra)
+        assert r.exit_code == 0, r.output
+        assert "left out 1 image(s) with no frame index in the name (like shot003_f000120.png): shot002 corrected.png" in r.output
     r = run("keyframes", clip, "-o", tmp_path / "kf", "--weights", tiny_hint_weights)
     assert r.exit_code != 0 and "already holds keyframes" in r.output
     (tmp_path / "kf2").mkdir()   # keyframes renamed by hand, in upper case, are keyframes too

@@ -383,6 +383,10 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
         shutil.rmtree(work, ignore_errors=True)
     if resumed and reused:
         notes.append(f"resumed: reused {len(reused)} of {len(segments)} segment(s)")
+    if controls:
+        from vidcolor.control.reference import unkeyed_reference_notes
+
+        notes += unkeyed_reference_notes(controls.references)
     return SegmentedResult(inp, out, "video", n, time.time() - t0, cuts, notes, segments=len(segments), rendered=sorted(rendered),
                            reused=reused, frames_rendered=frames_rendered, work=work)
 

@@ -55,6 +55,24 @@ def load_reference(path: str | Path, frame: int | None, time: float | None, size
     return Annotation(frame, time, ab, np.ones((H, W), np.float32), source=str(path), dense=True)
 
 
+def unkeyed_reference_notes(specs) -> list[str]:
+    """Notes naming the images in ``--reference`` folders that have no frame index in their name
+    (``shot003 corrected.png``): :func:`parse_reference_specs` leaves them out, and a user who
+    renamed a keyframe should hear that its colors were not used."""
+    notes = []
+    for spec in specs or ():
+        p = Path(spec)
+        if not p.is_dir():
+            continue
+        left = [f.name for f in sorted(p.iterdir()) if f.suffix.lower() in IMAGE_EXTS and not f.name.startswith(".")
+                and f.is_file() and not _FRAME_IN_NAME.search(f.stem)]
+        if left:
+            shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+            notes.append(f"reference folder '{p}': left out {len(left)} image(s) with no frame index in the name "
+                         f"(like shot003_f000120.png): {shown}")
+    return notes
+
+
 def parse_reference_specs(specs: list[str]) -> list[tuple[Path, int | None, float | None]]:
     """``["120=a.png", "83.2s=b.png", "keyframes/"]`` → ``[(path, frame, time), …]`` (folders expanded)."""
     out = []
