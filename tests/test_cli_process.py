@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from fractions import Fraction
 
 import av
@@ -358,3 +360,36 @@ def test_float_and_cmyk_images(tmp_path, tiny_weights):
     out = tmp_path / "f255.out.tif"
     r = CliRunner().invoke(cli, ["process", str(tmp_path / "f255.tif"), "-o", str(out), "--weights", str(tiny_weights)])
     _assert_error(r, out, "float32 samples run from 0 to 255")
+
+
+def test_libpng_warnings_stay_off_stderr_unless_debug(tmp_path, tiny_weights):
+    """libpng prints its own warnings (a gray PNG tagged with an RGB profile: 'libpng warning: iCCP:
+    … RGB color space not permitted on grayscale PNG'), beyond OpenCV's log level, once per decode —
+    three lines for one photo. Without --debug stderr shows only vidcolor's own lines; with it, they
+    are there; a damaged PNG is the one Error line."""
+    import subprocess
+
+    from PIL import Image, ImageCms
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    src = tmp_path / "g.png"
+    Image.fromarray((np.arange(48 * 64) % 256).reshape(48, 64).astype(np.uint8), "L").save(src, icc_profile=srgb)
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENCV_LOG_LEVEL"}   # as a user's shell has it (in-process runs set it)
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "vidcolor", *args], capture_output=True, text=True, env=env)
+
+    r = cli("process", str(src), "-o", str(tmp_path / "o.png"), "--weights", str(tiny_weights))
+    assert r.returncode == 0 and (tmp_path / "o.png").is_file(), r.stderr
+    assert "libpng warning" not in r.stderr + r.stdout
+    r = cli("--debug", "process", str(src), "-o", str(tmp_path / "d.png"), "--weights", str(tiny_weights))
+    assert r.returncode == 0 and "libpng warning: iCCP" in r.stderr   # not swallowed where the user asked to see all
+    data = bytearray(src.read_bytes())
+    at = data.find(b"IDAT")
+    data[at + 10:at + 40] = b"\xff" * 30   # inside the compressed image data: "libpng error: IDAT: …"
+    (tmp_path / "bad.png").write_bytes(bytes(data))
+    r = cli("process", str(tmp_path / "bad.png"), "-o", str(tmp_path / "b.png"), "--weights", str(tiny_weights))
+    lines = [ln for ln in (r.stdout + r.stderr).splitlines() if ln.strip()]
+    assert r.returncode != 0 and len(lines) == 1 and lines[0].startswith("Error:"), lines
+    assert not (tmp_path / "b.png").exists()

@@ -13,7 +13,10 @@ Luminance of a colour image is Rec.601 luma on the gamma-encoded values,
 
 from __future__ import annotations
 
+import os
 import struct
+import sys
+import threading
 from pathlib import Path
 
 import cv2
@@ -29,6 +32,33 @@ IMAGE_EXTS_16BIT = frozenset({".png", ".tif", ".tiff"})
 IMAGE_EXTS_ALPHA = frozenset({".png", ".tif", ".tiff", ".webp"})
 #: Rec.601 luma weights for R', G', B'.
 LUMA_601 = (0.299, 0.587, 0.114)
+
+
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_STDERR_LOCK = threading.Lock()
+
+
+def _imdecode(data: np.ndarray, flags: int) -> np.ndarray | None:
+    """``cv2.imdecode``. A PNG decoded while OpenCV's log is silenced (``OPENCV_LOG_LEVEL=SILENT``,
+    what the commands set unless ``--debug``) keeps libpng's own warnings off stderr too — libpng
+    prints them itself (``libpng warning: iCCP: known incorrect sRGB profile``, once per decode),
+    beyond OpenCV's log level, and a command decodes a photo several times: stderr (fd 2) points
+    to the null device for the decode, under a lock."""
+    if bytes(data[:8]) != _PNG_MAGIC or os.environ.get("OPENCV_LOG_LEVEL", "").upper() != "SILENT":
+        return cv2.imdecode(data, flags)
+    with _STDERR_LOCK:
+        try:
+            sys.stderr.flush()
+            saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+        except (OSError, ValueError):   # no usable fd 2: nothing to keep clean
+            return cv2.imdecode(data, flags)
+        try:
+            os.dup2(null, 2)
+            return cv2.imdecode(data, flags)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(null)
 
 
 class ImageReadError(VidcolorError):
@@ -65,7 +95,7 @@ def read_samples(path: str | Path) -> np.ndarray:
     gray_alpha = _tiff_gray_alpha(path, data)
     if gray_alpha is not None:
         return gray_alpha[0]
-    image = cv2.imdecode(data, cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH)
+    image = _imdecode(data, cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH)
     if image is None and path.suffix.lower() in (".tif", ".tiff"):
         split = _tiff_with_extra_channel(path, data)
         image = None if split is None else split[0]
@@ -162,7 +192,7 @@ def _tiff_with_extra_channel(path: Path, data: np.ndarray) -> tuple[np.ndarray, 
     refuses the extra float channel) as ``(colour, alpha)``: BGR ``(H, W, 3)`` or gray ``(H, W)``
     samples as stored, and the ``(H, W)`` alpha, upright (OpenCV's TIFF reader applies the
     orientation tag in this mode too). None for anything else."""
-    raw = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    raw = _imdecode(data, cv2.IMREAD_UNCHANGED)
     if raw is None or raw.ndim != 3 or raw.shape[2] not in (2, 4):
         return None
     color = raw[..., :3] if raw.shape[2] == 4 else raw[..., 0]
@@ -346,7 +376,7 @@ def read_alpha(path: str | Path) -> np.ndarray | None:
     key = _png_gray_key(data) if image.ndim == 2 else None
     if key is not None:
         return np.where(image == key, 0, np.iinfo(image.dtype).max).astype(image.dtype)
-    raw = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    raw = _imdecode(data, cv2.IMREAD_UNCHANGED)
     if raw is not None and np.issubdtype(raw.dtype, np.floating) and Path(path).suffix.lower() in (".tif", ".tiff"):
         split = _tiff_with_extra_channel(Path(path), data)
         return None if split is None else split[1]
