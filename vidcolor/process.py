@@ -22,8 +22,8 @@ from vidcolor.color import luma_to_lightness
 from vidcolor.control.apply import Controls, image_hint_map, plan_video
 from vidcolor.control.reference import unkeyed_reference_notes
 from vidcolor.errors import VidcolorError
-from vidcolor.io.image import (IMAGE_EXTS, IMAGE_EXTS_16BIT, IMAGE_EXTS_ALPHA, foreign_profile, has_color, luma601, multi_picture_note,
-                               page_count, profile_note, read_alpha, read_image, write_image)
+from vidcolor.io.image import (IMAGE_EXTS, IMAGE_EXTS_16BIT, IMAGE_EXTS_ALPHA, file_notes, has_color, luma601, read_alpha,
+                               read_image, write_image)
 from vidcolor.io.lock import locks_output
 from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file, probe_video
 from vidcolor.io.video_writer import holds_alpha, output_matrix
@@ -151,12 +151,7 @@ def process_image(input: str | os.PathLike, output: str | os.PathLike, style: st
     img = read_image(inp)
     alpha = read_alpha(inp)
     notes = [COLOR_NOTE] if has_color(img) else []
-    pages = page_count(inp)
-    if pages > 1:
-        notes.append(multi_picture_note(inp, pages))
-    profile = foreign_profile(inp)
-    if profile:
-        notes.append(profile_note(profile))
+    notes += file_notes(inp)
     if alpha is not None and out.suffix.lower() not in IMAGE_EXTS_ALPHA:
         notes.append(f"alpha channel dropped: {out.suffix.lower()} cannot hold one (use {', '.join(sorted(IMAGE_EXTS_ALPHA))})")
         alpha = None

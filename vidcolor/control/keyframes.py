@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from vidcolor.color import luma_lut
+from vidcolor.control.reference import folder_keyframes
 from vidcolor.errors import VidcolorError
 from vidcolor.io.atomic import atomic_output
 from vidcolor.io.video import VideoReader, is_image_file, quarter_turns
@@ -34,11 +35,7 @@ def _holds_keyframes(folder: Path) -> bool:
     """True when ``folder`` has an image that ``--reference FOLDER`` would key by a frame index
     (any case: a renamed ``SHOT001_F000010.PNG`` beside a new ``shot001_f000010.png`` would give
     frame 10 two references)."""
-    from vidcolor.control.reference import _FRAME_IN_NAME
-    from vidcolor.io.image import IMAGE_EXTS
-
-    return any(f.suffix.lower() in IMAGE_EXTS and not f.name.startswith(".") and f.is_file()
-               and _FRAME_IN_NAME.search(f.stem) for f in folder.iterdir())
+    return bool(folder_keyframes(folder)[0])
 
 
 @dataclass(frozen=True)

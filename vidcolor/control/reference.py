@@ -55,6 +55,23 @@ def load_reference(path: str | Path, frame: int | None, time: float | None, size
     return Annotation(frame, time, ab, np.ones((H, W), np.float32), source=str(path), dense=True)
 
 
+def folder_keyframes(folder: Path) -> tuple[list[tuple[Path, int]], list[Path]]:
+    """The images of a reference folder, sorted by name: ``(keyed, unkeyed)`` — ``(path, frame)``
+    for those whose name carries a frame index (the last ``_f<digits>``, any case:
+    ``reel_f2_shot001_F000010.PNG`` is frame 10), and those without one. Hidden files, other
+    files and subfolders are in neither."""
+    keyed, unkeyed = [], []
+    for f in sorted(folder.iterdir()):
+        if f.suffix.lower() not in IMAGE_EXTS or f.name.startswith(".") or not f.is_file():
+            continue
+        tags = _FRAME_IN_NAME.findall(f.stem)
+        if tags:
+            keyed.append((f, int(tags[-1])))
+        else:
+            unkeyed.append(f)
+    return keyed, unkeyed
+
+
 def unkeyed_reference_notes(specs) -> list[str]:
     """Notes naming the images in ``--reference`` folders that have no frame index in their name
     (``shot003 corrected.png``): :func:`parse_reference_specs` leaves them out, and a user who
@@ -64,8 +81,7 @@ def unkeyed_reference_notes(specs) -> list[str]:
         p = Path(spec)
         if not p.is_dir():
             continue
-        left = [f.name for f in sorted(p.iterdir()) if f.suffix.lower() in IMAGE_EXTS and not f.name.startswith(".")
-                and f.is_file() and not _FRAME_IN_NAME.search(f.stem)]
+        left = [f.name for f in folder_keyframes(p)[1]]
         if left:
             shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
             notes.append(f"reference folder '{p}': left out {len(left)} image(s) with no frame index in the name "
@@ -83,13 +99,7 @@ def parse_reference_specs(specs: list[str]) -> list[tuple[Path, int | None, floa
                 if spec.endswith(("/", "\\")) or (not p.exists() and not p.suffix):
                     raise VidcolorError(f"--reference folder not found: '{spec}'")
                 raise VidcolorError(f"--reference expects FRAME=IMAGE (e.g. 0=frame0.png, 83.2s=shot.png) or a folder, got '{spec}'")
-            found = []
-            for f in sorted(p.iterdir()):
-                if f.suffix.lower() not in IMAGE_EXTS or f.name.startswith(".") or not f.is_file():
-                    continue
-                tags = _FRAME_IN_NAME.findall(f.stem)   # "reel_f2_shot001_f000010": the keyframe's is the last
-                if tags:
-                    found.append((f, int(tags[-1]), None))
+            found = [(f, frame, None) for f, frame in folder_keyframes(p)[0]]
             if not found:
                 raise VidcolorError(f"reference folder '{p}' has no images named with a frame index (like shot003_f000120.png)")
             out.extend(found)

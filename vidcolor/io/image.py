@@ -211,9 +211,10 @@ def _tiff_gray_alpha(path: Path, data: np.ndarray) -> tuple[np.ndarray, np.ndarr
     upright by its orientation tag; None for anything else. OpenCV reads these through libtiff's
     RGBA interface as 8-bit gray: the alpha channel was lost and 16-bit samples cut to 8 bits.
     FFmpeg's TIFF decoder (PyAV) returns them as stored, without applying the orientation."""
-    if path.suffix.lower() not in (".tif", ".tiff") or _tiff_tag(path, 277) != 2:
+    first = next(_tiff_directories(path), None) if path.suffix.lower() in (".tif", ".tiff") else None
+    if first is None or first.get(277) != 2:
         return None
-    sample_format = _tiff_tag(path, 339) or 1   # 1: unsigned integers; float ones OpenCV reads unchanged
+    sample_format = first.get(339) or 1   # 1: unsigned integers; float ones OpenCV reads unchanged
     if set(sample_format if isinstance(sample_format, tuple) else (sample_format,)) != {1}:
         return None
     import io
@@ -231,7 +232,7 @@ def _tiff_gray_alpha(path: Path, data: np.ndarray) -> tuple[np.ndarray, np.ndarr
     plane = frame.planes[0]
     rows = np.frombuffer(bytes(plane), dtype).reshape(frame.height, plane.line_size // dtype.itemsize)
     ya = rows[:, :2 * frame.width].reshape(frame.height, frame.width, 2).astype(dtype.newbyteorder("="))
-    orientation = _tiff_tag(path, 274)
+    orientation = first.get(274)
     upright = _UPRIGHT.get(orientation if isinstance(orientation, int) else 1, _UPRIGHT[1])
     return tuple(np.ascontiguousarray(upright(ya[..., k])) for k in (0, 1))
 
@@ -241,7 +242,7 @@ def _png_gray_key(data: np.ndarray) -> int | None:
     make of a gray+alpha PNG whose alpha is only on or off), scaled as OpenCV returns its samples
     (1, 2 and 4 bits stretched to 8); None for any other file. OpenCV ignores this transparency."""
     raw = data.tobytes()
-    if raw[:8] != b"\x89PNG\r\n\x1a\n":
+    if raw[:8] != _PNG_MAGIC:
         return None
     pos, depth, key = 8, None, None
     while pos + 8 <= len(raw):
@@ -261,22 +262,34 @@ def _png_gray_key(data: np.ndarray) -> int | None:
     return key * (255 // (2 ** depth - 1)) if depth < 8 else key
 
 
-def _tiff_tag(path: Path, tag: int):
-    """One tag of a TIFF's first directory, read directly (Pillow cannot open every TIFF that
-    OpenCV can: float or 16-bit separations, float RGBA); None when absent or unreadable."""
+def _tiff_directories(path: Path, limit: int = 100_000):
+    """The image directories (``ImageFileDirectory_v2``, loaded) a TIFF chains, first to last, read
+    directly: Pillow cannot open every TIFF OpenCV reads (float or 16-bit separations, float RGBA).
+    Stops where the file cannot be read on, and at a directory seen before (a chain that loops)."""
     from PIL import TiffImagePlugin
 
+    seen: set[int] = set()
     try:
         with open(path, "rb") as f:
             head = f.read(8)
             if head[2:3] == b"\x2b":   # BigTIFF: a 16-byte header
                 head += f.read(8)
-            ifd = TiffImagePlugin.ImageFileDirectory_v2(head)
-            f.seek(ifd.next)
-            ifd.load(f)
-        return ifd.get(tag)
+            offset = TiffImagePlugin.ImageFileDirectory_v2(head).next
+            while offset and offset not in seen and len(seen) < limit:
+                seen.add(offset)
+                f.seek(offset)
+                ifd = TiffImagePlugin.ImageFileDirectory_v2(head)
+                ifd.load(f)
+                yield ifd
+                offset = ifd.next
     except (OSError, ValueError, SyntaxError, struct.error):
-        return None
+        return
+
+
+def _tiff_tag(path: Path, tag: int):
+    """One tag of a TIFF's first directory; None when absent or unreadable."""
+    first = next(_tiff_directories(path), None)
+    return None if first is None else first.get(tag)
 
 
 def page_count(path: str | Path) -> int:
@@ -328,28 +341,23 @@ def multi_picture_note(path: str | Path, pages: int) -> str:
             f"(split it into single images to colorize the others)")
 
 
-def _tiff_pages(path: Path, limit: int = 100_000) -> int:
-    """The number of image directories a TIFF chains (read directly: Pillow cannot open every TIFF
-    OpenCV reads); 1 when it cannot be told. A chain that loops counts each directory once."""
-    from PIL import TiffImagePlugin
+def file_notes(path: str | Path) -> list[str]:
+    """What the file holds that vidcolor does not use, as a render's notes and ``vidcolor info``'s
+    lines: pictures after the first (:func:`page_count`), a colour profile other than sRGB
+    (:func:`foreign_profile`)."""
+    notes = []
+    pages = page_count(path)
+    if pages > 1:
+        notes.append(multi_picture_note(path, pages))
+    profile = foreign_profile(path)
+    if profile:
+        notes.append(profile_note(profile))
+    return notes
 
-    seen: set[int] = set()
-    try:
-        with open(path, "rb") as f:
-            head = f.read(8)
-            if head[2:3] == b"\x2b":   # BigTIFF: a 16-byte header
-                head += f.read(8)
-            ifd = TiffImagePlugin.ImageFileDirectory_v2(head)
-            offset = ifd.next
-            while offset and offset not in seen and len(seen) < limit:
-                seen.add(offset)
-                f.seek(offset)
-                ifd = TiffImagePlugin.ImageFileDirectory_v2(head)
-                ifd.load(f)
-                offset = ifd.next
-    except (OSError, ValueError, SyntaxError, struct.error):
-        pass
-    return max(1, len(seen))
+
+def _tiff_pages(path: Path) -> int:
+    """The number of image directories a TIFF chains; 1 when it cannot be told."""
+    return max(1, sum(1 for _ in _tiff_directories(path)))
 
 
 def _orientations(a: np.ndarray):
@@ -377,9 +385,6 @@ def read_alpha(path: str | Path) -> np.ndarray | None:
     if key is not None:
         return np.where(image == key, 0, np.iinfo(image.dtype).max).astype(image.dtype)
     raw = _imdecode(data, cv2.IMREAD_UNCHANGED)
-    if raw is not None and np.issubdtype(raw.dtype, np.floating) and Path(path).suffix.lower() in (".tif", ".tiff"):
-        split = _tiff_with_extra_channel(Path(path), data)
-        return None if split is None else split[1]
     if raw is None or raw.ndim != 3 or raw.shape[2] not in (2, 4):
         return None
     alpha, color = raw[..., -1], raw[..., :-1]
@@ -388,7 +393,7 @@ def read_alpha(path: str | Path) -> np.ndarray | None:
     else:
         color = color[..., 0]
     if color.dtype != image.dtype:
-        return np.ascontiguousarray(alpha)  # other float images: as stored
+        return np.ascontiguousarray(alpha)  # float images: as stored (a TIFF's upright: OpenCV applies its orientation tag)
     # read_image applied the EXIF orientation, IMREAD_UNCHANGED does not: find it on the colours.
     for c, a in zip(_orientations(color), _orientations(alpha)):
         if c.shape == image.shape and np.array_equal(c, image):

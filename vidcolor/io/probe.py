@@ -9,8 +9,7 @@ import av
 import numpy as np
 
 from vidcolor.errors import VidcolorError
-from vidcolor.io.image import (color_model, float_range_problem, foreign_profile, has_color, multi_picture_note, page_count,
-                               profile_note, read_alpha, read_image, read_samples)
+from vidcolor.io.image import color_model, file_notes, float_range_problem, has_color, read_alpha, read_image, read_samples
 from vidcolor.io.video import VideoReader, _open_input, is_image_file
 
 
@@ -56,12 +55,7 @@ def _describe_image(path: Path) -> str:
     content = "" if image is None or channels == 1 else (", has color" if has_color(image) else ", gray content")
     lines = [f"{path.name}: {path.suffix.lower()[1:].upper()} image, {_size(path.stat().st_size)}",
              f"  {samples.shape[1]}x{samples.shape[0]}, {kind}, {depth}{content} (after EXIF orientation)"]
-    pages = page_count(path)
-    if pages > 1:
-        lines.append(f"  {multi_picture_note(path, pages)}")
-    profile = foreign_profile(path)
-    if profile:
-        lines.append(f"  {profile_note(profile)}")
+    lines += [f"  {note}" for note in file_notes(path)]
     if problem:
         lines.append(f"  not usable: {problem}")
     return "\n".join(lines)
