@@ -441,3 +441,74 @@ def test_library_calls_with_wrong_values_raise_vidcolor_error(tmp_path, tiny_wei
         assert not (tmp_path / "o.mp4").exists() and not list(tmp_path.glob(".o.mp4*"))
     results = process_paths(str(clip), tmp_path / "out.mp4", weights=tiny_weights)
     assert (tmp_path / "out.mp4").is_file() and len(results) == 1
+
+
+def _photo(path, seed):
+    from vidcolor.io.image import write_image
+
+    write_image(path, np.random.default_rng(seed).random((40, 56, 3), dtype=np.float32))
+    return path
+
+
+def test_one_damaged_file_in_a_folder_does_not_stop_the_others(tmp_path, tiny_weights):
+    """A folder of a restorer's scans with one damaged file: the others are written, the damaged ones
+    are named each on an 'error:' line with nothing written for them, and the exit status is 1;
+    after the fix, --skip-existing renders only what is missing."""
+    src = tmp_path / "scans"
+    src.mkdir()
+    for i in range(3):
+        _photo(src / f"p{i}.png", i)
+    good_png = (src / "p1.png").read_bytes()
+    (src / "p1.png").write_bytes(good_png[: len(good_png) // 2])   # cut off in a copy
+    (src / "film.mp4").write_bytes(b"\0" * 4096)                   # not a video at all
+    make_clip(src / "clip.mp4", n_frames=4)
+    before = {p.name: p.read_bytes() for p in src.iterdir()}
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["process", str(src), "-o", str(out), "--weights", str(tiny_weights)])
+    assert r.exit_code == 1, r.output
+    lines = r.output.splitlines()
+    assert sum(line.startswith("error: ") for line in lines) == 2
+    assert any(line.startswith("error: ") and "p1.png" in line for line in lines)
+    assert any(line.startswith("error: ") and "film.mp4" in line for line in lines)
+    assert lines[-1] == "Error: 2 of 5 inputs failed (named above; nothing was written for them), 3 written"
+    assert sorted(p.name for p in out.iterdir()) == ["clip.none.mp4", "p0.none.png", "p2.none.png"]
+    assert {p.name: p.read_bytes() for p in src.iterdir()} == before
+    assert not list(out.glob(".*"))  # no partial file left beside the outputs
+
+    (src / "p1.png").write_bytes(good_png)
+    (src / "film.mp4").unlink()
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    r = CliRunner().invoke(cli, ["process", str(src), "-o", str(out), "--weights", str(tiny_weights), "--skip-existing"])
+    assert r.exit_code == 0, r.output
+    assert r.output.count("skipped: ") == 3 and f"{src / 'p1.png'} -> {out / 'p1.none.png'}" in r.output
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.name in stamps} == stamps
+    assert read_image_ok(out / "p1.none.png")
+    r = CliRunner().invoke(cli, ["process", str(src), "-o", str(out), "--weights", str(tiny_weights), "--skip-existing", "--overwrite"])
+    assert r.exit_code == 1 and "choose one" in r.output
+
+
+def read_image_ok(path):
+    from vidcolor.io.image import read_image
+
+    return read_image(path).shape == (40, 56, 3)
+
+
+def test_a_single_damaged_input_is_still_one_error_line(tmp_path, tiny_weights):
+    bad = tmp_path / "scan.png"
+    bad.write_bytes(_photo(tmp_path / "good.png", 0).read_bytes()[:200])
+    r = _process(bad, "-o", tmp_path / "out.png", weights=tiny_weights)
+    assert r.exit_code == 1 and r.output.count("\n") == 1 and r.output.startswith("Error: cannot read image")
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_library_reports_each_file_as_it_is_done(tmp_path, tiny_weights):
+    from vidcolor.process import process_paths
+
+    a, b = _photo(tmp_path / "a.png", 0), tmp_path / "b.png"
+    b.write_bytes(a.read_bytes()[:100])
+    seen = []
+    results = process_paths([a, b], tmp_path / "out", weights=tiny_weights, on_result=seen.append)
+    assert [(r.input.name, r.status) for r in results] == [("a.png", "done"), ("b.png", "failed")]
+    assert seen == results and "b.png" in results[1].detail and not results[1].output.exists()
+    with pytest.raises(VidcolorError, match="b.png"):   # one file: raised, as before
+        process_paths([b], tmp_path / "one.png", weights=tiny_weights)

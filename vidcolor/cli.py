@@ -146,6 +146,8 @@ class _Progress:
 @click.option("--weights", type=click.Path(dir_okay=False), help="Generator weights (.safetensors); default: the bundled starter model.")
 @click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
+@click.option("--skip-existing", is_flag=True,
+              help="Leave inputs whose output already exists alone (rerun a folder after fixing or adding files).")
 @click.option("--no-temporal", is_flag=True, help="Turn off flow-guided stabilization and scene-cut resets.")
 @click.option("--render-size", default=256, show_default=True, type=click.IntRange(0), help="Short side the network runs at (0 = full resolution); output is always full resolution.")
 @click.option("--codec", type=click.Choice(["h264", "hevc", "prores", "ffv1", "mpeg4"]),
@@ -175,9 +177,13 @@ class _Progress:
 @click.option("--saturation", default=1.0, show_default=True, type=click.FloatRange(0, 4),
               help="Scale of the colors' saturation: 1 = the model's calibrated colors, 0 = gray, 1.3 = more vivid (0–4); colors from --hints/--reference are kept as given.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
-def process(inputs, output, style, weights, device, overwrite, no_temporal, render_size, codec, crf, scenes, batch_size, compile_,
-            resume, segment_seconds, ray_address, ray_workers, hints_csv, hints_image, references, deinterlace, saturation, quiet):
-    """Colorize (and stylize) videos and photos."""
+def process(inputs, output, style, weights, device, overwrite, skip_existing, no_temporal, render_size, codec, crf, scenes, batch_size,
+            compile_, resume, segment_seconds, ray_address, ray_workers, hints_csv, hints_image, references, deinterlace, saturation, quiet):
+    """Colorize (and stylize) videos and photos.
+
+    With several inputs (or a folder), a file that cannot be read or rendered is named on its own
+    'error:' line and the others go on; the exit status is then 1.
+    """
     import warnings
 
     _render_defaults()  # a render pipeline: before torch loads
@@ -188,23 +194,33 @@ def process(inputs, output, style, weights, device, overwrite, no_temporal, rend
     if ray_workers is not None and ray_address is None:
         raise VidcolorError("--ray-workers sets the number of Ray workers; it needs --ray")
     show = not quiet and sys.stderr.isatty()
-    with warnings.catch_warnings():  # the same messages are printed once below, as notes
+
+    def report(r):  # as each file is done, skipped or failed
+        if r.status == "failed":
+            click.echo(f"error: {r.detail}", err=True)
+        elif not quiet:
+            now = getattr(r, "frames_rendered", r.frames)
+            resumed = f" ({now} rendered now, the rest resumed)" if now != r.frames else ""
+            extra = f", {r.frames} frames{resumed} in {r.seconds:.1f} s ({r.fps:.1f} frames/s)" if r.kind == "video" else ""
+            cuts = f", {len(r.cuts)} scene cut(s)" if r.kind == "video" and r.cuts else ""
+            click.echo(f"skipped: {r.input} ({r.output} exists)" if r.status == "skipped" else f"{r.input} -> {r.output}{extra}{cuts}")
+        for note in r.notes:
+            click.echo(f"note: {r.input.name}: {note}", err=True)
+
+    with warnings.catch_warnings():  # the same messages are printed once, as notes
         warnings.simplefilter("ignore", UserWarning)
         results = process_paths(list(inputs), output, style, weights=weights, device=device, render_size=render_size,
                                 temporal=not no_temporal, codec=codec, crf=crf, overwrite=overwrite, scenes=scenes,
                                 batch_size=batch_size, compile=compile_, progress_factory=lambda f: _Progress(Path(f).name, show),
                                 resume=resume, segment_seconds=segment_seconds, ray_address=ray_address, ray_workers=ray_workers,
                                 controls=Controls(hints_csv, hints_image, tuple(references)), deinterlace=deinterlace,
-                                saturation=saturation)
-    for r in results:
-        if not quiet:
-            now = getattr(r, "frames_rendered", r.frames)
-            resumed = f" ({now} rendered now, the rest resumed)" if now != r.frames else ""
-            extra = f", {r.frames} frames{resumed} in {r.seconds:.1f} s ({r.fps:.1f} frames/s)" if r.kind == "video" else ""
-            cuts = f", {len(r.cuts)} scene cut(s)" if r.kind == "video" and r.cuts else ""
-            click.echo(f"{r.input} -> {r.output}{extra}{cuts}")
-        for note in r.notes:
-            click.echo(f"note: {r.input.name}: {note}", err=True)
+                                saturation=saturation, skip_existing=skip_existing, on_result=report)
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        done = sum(r.status == "done" for r in results)
+        skipped = sum(r.status == "skipped" for r in results)
+        rest = f"{done} written" + (f", {skipped} skipped" if skipped else "")
+        raise VidcolorError(f"{len(failed)} of {len(results)} inputs failed (named above; nothing was written for them), {rest}")
 
 
 @cli.command()

@@ -25,7 +25,9 @@ DEFAULT_CODEC = "h264"
 @dataclass
 class ProcessResult:
     """One rendered file: ``kind`` is ``video`` or ``image``; ``seconds`` wall time; ``cuts`` the
-    detected scene cuts; ``notes`` what could not be kept as it was (one line each)."""
+    detected scene cuts; ``notes`` what could not be kept as it was (one line each). ``status``:
+    ``done``, or — from :func:`vidcolor.process.process_paths` with several inputs — ``skipped``
+    (its output existed, ``skip_existing``) or ``failed`` (``detail`` says why; nothing was written)."""
 
     input: Path
     output: Path
@@ -34,6 +36,8 @@ class ProcessResult:
     seconds: float = 0.0
     cuts: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    status: str = "done"          # "done" | "skipped" | "failed"
+    detail: str = ""
 
     @property
     def fps(self) -> float:

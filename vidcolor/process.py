@@ -28,7 +28,7 @@ from vidcolor.io.lock import locks_output
 from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file, probe_video
 from vidcolor.io.video_writer import holds_alpha, output_matrix
 from vidcolor.outputs import (COLOR_NOTE, PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_clashes, check_codec, check_output,
-                              check_crf_applies, check_side_output, default_output, ended_early_note, is_image,
+                              check_crf_applies, check_side_output, default_output, ended_early_note, is_image, same_file_key,
                               video_input_notes)
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, check_saturation
 from vidcolor.pipeline.frames import FrameProcessor
@@ -173,7 +173,8 @@ def process_image(input: str | os.PathLike, output: str | os.PathLike, style: st
 
 
 def expand_inputs(inputs: list[str | os.PathLike]) -> list[Path]:
-    """Files as given; folders → their videos and images (sorted, not recursive)."""
+    """Files as given; folders → their videos and images (sorted, not recursive). VidcolorError for a
+    path that does not exist or a folder with nothing to render."""
     out: list[Path] = []
     for raw in inputs:
         p = Path(raw)
@@ -185,8 +186,6 @@ def expand_inputs(inputs: list[str | os.PathLike]) -> list[Path]:
                 raise VidcolorError(f"folder '{p}' has no videos or images")
             out.extend(found)
         else:
-            if p.stat().st_size == 0:
-                raise VidcolorError(f"input '{p}' is empty")
             out.append(p)
     return out
 
@@ -225,7 +224,8 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
                   overwrite: bool = False, scenes: str | None = None, batch_size: int | None = None, compile: bool = False,
                   progress_factory=None, resume: bool | None = None, segment_seconds: float | None = None,
                   ray_address: str | None = None, ray_workers: int | None = None, controls: Controls | None = None,
-                  deinterlace: bool = False, saturation: float = 1.0) -> list[ProcessResult]:
+                  deinterlace: bool = False, saturation: float = 1.0, skip_existing: bool = False,
+                  on_result: Callable[[ProcessResult], None] | None = None) -> list[ProcessResult]:
     """Process files and folders (what ``vidcolor process`` does). Validates everything first.
     ``controls`` (hints, references) need a single input. ``deinterlace`` and ``codec`` (None:
     chosen per video): see :func:`process_video`.
@@ -238,7 +238,16 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     with each other, with inputs, and with existing files unless ``overwrite``) before any work;
     an output folder is made after the checks, and removed again if nothing was written into it.
     ``crf``: None for the default (18); given, it is refused for a video whose codec has none
-    (prores, ffv1 — also when chosen to keep an alpha channel)."""
+    (prores, ffv1 — also when chosen to keep an alpha channel).
+
+    With several files (several inputs, or a folder), one that cannot be read or rendered — empty,
+    damaged, not a video, a :class:`~vidcolor.errors.VidcolorError` of its own — does not stop the
+    others: it comes back as a ``failed`` result (``detail`` says why; nothing is written for it),
+    unreadable ones found before any work. Problems of the whole call (options, output names,
+    weights, a full disk) still raise. A single file raises as before. ``skip_existing``: files
+    whose output already exists are left alone (``skipped`` results) instead of refused — rerun a
+    folder after fixing or adding files. ``on_result(result)`` is called as each file is done,
+    skipped or failed; the list of them all is returned."""
     from vidcolor.styles.packs import check_style_name
 
     check_style_name(style)  # built-in or added (vidcolor styles add)
@@ -249,6 +258,13 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     files = expand_inputs(inputs)
     several = len(files) > 1 or any(Path(i).is_dir() for i in inputs)
     outs, new_dirs = plan_outputs(files, output, style, codec, several)
+    report = on_result or (lambda r: None)
+    settled: list[ProcessResult] = []   # skipped and failed before any work
+    if skip_existing:
+        if overwrite:
+            raise VidcolorError("--skip-existing leaves existing outputs alone and --overwrite replaces them; choose one")
+        files, outs, skipped = _without_existing(files, outs)
+        settled += skipped
     check_clashes(list(zip(files, outs)), overwrite,
                   advice="render them one at a time with -o, or use vidcolor batch with a manifest of outputs")
     if scenes is not None:
@@ -260,15 +276,27 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     if resume is False and (segment_seconds is not None or ray_address is not None):
         raise VidcolorError("--no-resume renders in one pass; it cannot be combined with --segment-seconds or --ray")
     codecs = {}
+    readable = []
     for f, o in zip(files, outs):
         if not new_dirs:  # a folder about to be created holds nothing yet (check_clashes saw the rest)
             check_output(f, o, overwrite)
-        if not is_image(f) and not is_video_file(f, probe=True):
-            raise VidcolorError(f"'{f}' is neither a video nor an image vidcolor can read")
+        try:
+            _check_readable(f)
+        except VidcolorError as exc:
+            if not several:
+                raise
+            settled.append(_failed(f, o, exc))
+            continue
+        readable.append((f, o))
         if not is_image(f):
             codecs[f] = auto_codec(f, o, codec)
             check_codec(o, codecs[f], 18 if crf is None else crf)
             check_crf_applies(crf, codecs[f], "" if codec else f" (chosen to keep the alpha channel of '{f.name}' in {o.suffix.lower()})")
+    for r in settled:
+        report(r)
+    if not readable:
+        return settled
+    files, outs = [f for f, _ in readable], [o for _, o in readable]
     crf = 18 if crf is None else crf
     explicit = resume or segment_seconds is not None or ray_address is not None
     segmented = {f: explicit or (resume is None and _is_long(f)) for f in files if not is_image(f)}
@@ -285,8 +313,9 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
             except FileExistsError:  # made meanwhile, e.g. by a second render into the same new folder
                 if not d.is_dir():
                     raise VidcolorError(f"cannot make output folder '{d}': a file of that name appeared") from None
-        return _render_all(files, outs, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes, batch_size,
-                           progress_factory, segmented, segment_seconds, ray_address, ray_workers, controls, deinterlace, saturation)
+        return settled + _render_all(files, outs, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes,
+                                     batch_size, progress_factory, segmented, segment_seconds, ray_address, ray_workers, controls,
+                                     deinterlace, saturation, keep_going=several, report=report)
     finally:
         for d in reversed(made):  # nothing was written: leave no empty folder behind
             try:
@@ -296,30 +325,71 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
 
 
 def _render_all(files, outs, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes, batch_size,
-                progress_factory, segmented, segment_seconds, ray_address, ray_workers, controls, deinterlace, saturation):
+                progress_factory, segmented, segment_seconds, ray_address, ray_workers, controls, deinterlace, saturation,
+                keep_going=False, report=lambda r: None):
     results = []
     for f, o in zip(files, outs):
-        if is_image(f):
-            results.append(process_image(f, o, style, colorizer=col, overwrite=overwrite, controls=controls))
-        else:
-            bar = progress_factory(f) if progress_factory else None
-            try:
-                if segmented[f]:
-                    results.append(process_video_segmented(
-                        f, o, style, colorizer=col, weights=weights, device=device, render_size=render_size, temporal=temporal,
-                        codec=codecs[f], crf=crf, overwrite=overwrite, scenes=scenes, progress=bar,
-                        batch_size=batch_size, segment_seconds=segment_seconds, resume=True,
-                        ray_address=ray_address, ray_workers=ray_workers, controls=controls, deinterlace=deinterlace,
-                        saturation=saturation))
-                    continue
-                results.append(process_video(f, o, style, colorizer=col, temporal=temporal, codec=codecs[f], crf=crf, overwrite=overwrite,
-                                             scenes=scenes, progress=bar, batch_size=batch_size,
-                                             controls=controls, deinterlace=deinterlace))
-                _drop_stale_work(o, results[-1])
-            finally:
-                if bar is not None and hasattr(bar, "close"):
-                    bar.close()
+        try:
+            results.append(_render_one(f, o, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes,
+                                       batch_size, progress_factory, segmented, segment_seconds, ray_address, ray_workers, controls,
+                                       deinterlace, saturation))
+        except VidcolorError as exc:  # this file's own problem (each render cleans up after itself)
+            if not keep_going:
+                raise
+            results.append(_failed(f, o, exc))
+        report(results[-1])
     return results
+
+
+def _render_one(f, o, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes, batch_size,
+                progress_factory, segmented, segment_seconds, ray_address, ray_workers, controls, deinterlace, saturation):
+    if is_image(f):
+        return process_image(f, o, style, colorizer=col, overwrite=overwrite, controls=controls)
+    bar = progress_factory(f) if progress_factory else None
+    try:
+        if segmented[f]:
+            return process_video_segmented(
+                f, o, style, colorizer=col, weights=weights, device=device, render_size=render_size, temporal=temporal,
+                codec=codecs[f], crf=crf, overwrite=overwrite, scenes=scenes, progress=bar,
+                batch_size=batch_size, segment_seconds=segment_seconds, resume=True,
+                ray_address=ray_address, ray_workers=ray_workers, controls=controls, deinterlace=deinterlace,
+                saturation=saturation)
+        result = process_video(f, o, style, colorizer=col, temporal=temporal, codec=codecs[f], crf=crf, overwrite=overwrite,
+                               scenes=scenes, progress=bar, batch_size=batch_size, controls=controls, deinterlace=deinterlace)
+        _drop_stale_work(o, result)
+        return result
+    finally:
+        if bar is not None and hasattr(bar, "close"):
+            bar.close()
+
+
+def _check_readable(f: Path) -> None:
+    """VidcolorError if ``f`` is empty, or is not an image by its name and not a video whose header
+    FFmpeg reads (images are decoded, and refused if damaged, when their turn comes)."""
+    if f.stat().st_size == 0:
+        raise VidcolorError(f"input '{f}' is empty")
+    if not is_image(f):
+        if not is_video_file(f, probe=True):
+            raise VidcolorError(f"'{f}' is neither a video nor an image vidcolor can read")
+        probe_video(f)
+
+
+def _failed(f: Path, o: Path, exc: VidcolorError) -> ProcessResult:
+    return ProcessResult(f, o, "image" if is_image(f) else "video", status="failed", detail=str(exc),
+                         notes=list(getattr(exc, "vidcolor_notes", ())))
+
+
+def _without_existing(files: list[Path], outs: list[Path]) -> tuple[list[Path], list[Path], list[ProcessResult]]:
+    """The (file, output) pairs whose output does not exist yet (or is the input itself: refused
+    later), and a ``skipped`` result for each of the others."""
+    keep, skipped = [], []
+    for f, o in zip(files, outs):
+        if o.is_file() and same_file_key(o) != same_file_key(f):
+            skipped.append(ProcessResult(f, o, "image" if is_image(f) else "video", status="skipped",
+                                         detail="its output exists (--skip-existing)"))
+        else:
+            keep.append((f, o))
+    return [f for f, _ in keep], [o for _, o in keep], skipped
 
 
 def _drop_stale_work(out: Path, result: ProcessResult) -> None:
