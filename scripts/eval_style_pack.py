@@ -88,6 +88,8 @@ def edge_correlation(rgb01: np.ndarray, gray01: np.ndarray) -> float:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--painting", type=Path, help="painting image (default: GCompris' Van Gogh, Auvers)")
+    ap.add_argument("--gcompris", default="gogh_auvert",
+                    help="another GCompris puzzle painting by its file prefix (HokusaiBridge, MonaLisa, kandinky, …)")
     ap.add_argument("--heldout", type=Path, default=ROOT / "data" / "heldout")
     ap.add_argument("--limit", type=int, default=0, help="use N evenly spaced held-out photos (0 = all)")
     ap.add_argument("--minutes", type=float, default=10.0)
@@ -112,8 +114,10 @@ def main(argv=None) -> int:
         painting = read_image(args.painting)
         painting_path, painting_name = args.painting, args.painting.name
     else:
-        painting = gcompris_painting()
-        painting_path, painting_name = home / "gogh_auvert.png", "GCompris paintings.rcc: gogh_auvert (Van Gogh, Village Street in Auvers, 1890)"
+        painting = gcompris_painting(args.gcompris)
+        painting_path = home / f"{args.gcompris}.png"
+        painting_name = (f"GCompris paintings.rcc: {args.gcompris}" +
+                         (" (Van Gogh, Village Street in Auvers, 1890)" if args.gcompris == "gogh_auvert" else ""))
         cv2.imwrite(str(painting_path), painting[..., ::-1])
     if painting.ndim == 2:
         painting = np.repeat(painting[..., None], 3, 2)

@@ -78,6 +78,28 @@ def test_alpha_survives_every_format_that_holds_it_and_is_named_where_it_cannot(
     assert read_alpha(tmp_path / "o.jpg") is None and read_alpha(tmp_path / "in.png") is not None
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_rgba_tiff_states_its_alpha_as_such(tmp_path, col, dtype):
+    """OpenCV's TIFF writer left out ExtraSamples, so Photoshop and libtiff programs saw an unnamed
+    fourth channel, not transparency; the written TIFF says 'unassociated alpha' (2), and another
+    reader (Pillow, 8 bits) gets the same straight colours and alpha."""
+    from PIL import Image
+
+    from vidcolor.io.image import _tiff_tag
+
+    rgb, alpha = rgba(dtype=dtype)
+    out = tmp_path / "out.tif"
+    write_image(tmp_path / "in.png", rgb, bit_depth=8 * np.dtype(dtype).itemsize, alpha=alpha)
+    process_image(tmp_path / "in.png", out, "none", colorizer=col)
+    assert _tiff_tag(out, 338) == (2,)
+    assert np.array_equal(read_alpha(out), alpha)
+    if dtype == np.uint8:
+        with Image.open(out) as im:
+            assert im.mode == "RGBA"
+            pil = np.asarray(im)
+        assert np.array_equal(pil[..., 3], alpha) and np.array_equal(pil[..., :3], read_image(out))
+
+
 def test_rgba_tiff_colors_are_read_straight_not_premultiplied(tmp_path, col):
     """PIL and GIMP write RGBA TIFFs with unassociated alpha; OpenCV's reader multiplies the colours
     by alpha (a half-transparent gray 120 read as 24). Colours and alpha come back as stored, and a

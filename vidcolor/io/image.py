@@ -496,9 +496,29 @@ def write_image(path: str | Path, image: np.ndarray, bit_depth: int = 8, quality
         params = [cv2.IMWRITE_JPEG_QUALITY, int(quality)]
     elif ext == ".webp":
         params = [cv2.IMWRITE_WEBP_QUALITY, int(quality)]
-    ok, encoded = cv2.imencode(ext, pixels, params)
-    if not ok:
-        raise VidcolorError(f"cannot write '{path}': OpenCV could not encode it as {ext}")
+    if alpha is not None and ext in (".tif", ".tiff"):
+        encoded = _tiff_rgba_bytes(pixels)
+    else:
+        ok, encoded = cv2.imencode(ext, pixels, params)
+        if not ok:
+            raise VidcolorError(f"cannot write '{path}': OpenCV could not encode it as {ext}")
+        encoded = encoded.tobytes()
     with atomic_output(path) as tmp:
-        tmp.write_bytes(encoded.tobytes())
+        tmp.write_bytes(encoded)
     return path
+
+
+def _tiff_rgba_bytes(bgra: np.ndarray) -> bytes:
+    """An RGBA TIFF (LZW) of ``bgra`` ``(H, W, 4)`` uint8/uint16, written by FFmpeg's TIFF encoder:
+    it states the fourth sample as unassociated alpha (ExtraSamples = 2), which OpenCV's writer
+    leaves out — without it, Photoshop and libtiff-based programs take the channel as an unnamed
+    extra one, not transparency."""
+    import av
+
+    fmt = "rgba" if bgra.dtype == np.uint8 else "rgba64le"
+    rgba = np.ascontiguousarray(bgra[..., [2, 1, 0, 3]])
+    frame = av.VideoFrame.from_ndarray(rgba if fmt == "rgba" else rgba.astype("<u2"), format=fmt)
+    ctx = av.CodecContext.create("tiff", "w")
+    ctx.width, ctx.height, ctx.pix_fmt = rgba.shape[1], rgba.shape[0], fmt
+    ctx.options = {"compression_algo": "lzw"}
+    return b"".join(bytes(p) for p in [*ctx.encode(frame), *ctx.encode(None)])
