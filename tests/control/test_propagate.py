@@ -211,3 +211,15 @@ def test_a_time_lands_on_the_nearest_frame_of_a_variable_rate_film(tmp_path):
     assert landing(last) == landing(last + 0.03) == 7
     with pytest.raises(VidcolorError, match="beyond the end"):
         landing(last + 0.05)
+
+
+def test_shot_list_of_a_variable_rate_film_ends_one_step_after_its_last_frame(tmp_path):
+    """shots.csv's end time: the last frame lasts as long as the step before it (the average rate's
+    period put the end of a variable-rate film elsewhere)."""
+    from tests.clips import make_clip, vfr_pts
+    from vidcolor.control.keyframes import find_shots
+
+    clip = make_clip(tmp_path / "vfr.mp4", n_frames=8, vfr=True, gray=True)
+    starts, n, end = find_shots(clip, lambda h, w: (h, w))
+    assert n == 8 and starts[0] == (0, 0.0)
+    assert end == pytest.approx((vfr_pts(7) + vfr_pts(7) - vfr_pts(6)) / 1000, abs=1e-6)

@@ -50,10 +50,12 @@ class Shot:
 
 
 def find_shots(path: str | os.PathLike, working_size) -> tuple[list[tuple[int, float | None]], int, float | None]:
-    """``([(first_frame, time), …], frame_count, end_time)`` with the renderer's scene detector."""
+    """``([(first_frame, time), …], frame_count, end_time)`` with the renderer's scene detector. The
+    last frame lasts as long as the step before it (on a variable-rate film the average rate's
+    period can be far off), or the stated rate's period for a one-frame film."""
     det = SceneDetector()
     starts = [(0, 0.0)]
-    n, last_time, period = 0, None, None
+    n, last_time, step = 0, None, None
     with VideoReader(Path(path), fmt="gray") as reader:
         size = None
         for fr in reader.frames():
@@ -64,11 +66,14 @@ def find_shots(path: str | os.PathLike, working_size) -> tuple[list[tuple[int, f
             if det.update(fr.index, u8, fr.time):
                 starts.append((fr.index, fr.time))
             n = fr.index + 1
+            if last_time is not None and fr.time is not None and fr.time > last_time:
+                step = fr.time - last_time
             last_time = fr.time
-        period = float(1 / reader.info.frame_rate) if reader.info.frame_rate else 0.0
+        if step is None:
+            step = float(1 / reader.info.frame_rate) if reader.info.frame_rate else 0.0
     if n == 0:
         raise VidcolorError(f"'{path}' has no decodable frames")
-    return starts, n, (last_time + period) if last_time is not None else None
+    return starts, n, (last_time + step) if last_time is not None else None
 
 
 def export_keyframes(film: str | os.PathLike, folder: str | os.PathLike, colorizer, style: int = 0, overwrite: bool = False) -> list[Shot]:
