@@ -130,3 +130,19 @@ def test_a_segment_warm_up_with_references_settles_both_averages():
         left.append(float(smoother(np.ascontiguousarray(ab), ones, stabilizer.motion, t).max()))
     assert left[10 + warm] < 2.1 < left[10 + DEFAULT_WARMUP]
     assert left[10 + DEFAULT_WARMUP] > 6.0
+
+
+def test_the_robust_weight_smooths_jitter_and_follows_a_real_change(monkeypatch):
+    """COMPOSITE_ROBUST (off in the shipped settings): a change of a few ab units is averaged, one of
+    many units (a new object) is taken at once."""
+    import vidcolor.control.fullres as fr
+
+    monkeypatch.setattr(fr, "COMPOSITE_ROBUST", 4.0)
+    p = np.ones((H, W), np.float32)
+    base = np.zeros((H, W, 2), np.float32)
+    for delta, kept in ((2.0, (0.05, 0.6)), (30.0, (0.99, 1.0))):
+        sm = CompositeSmoother(0.85)
+        sm(base, p, None, 0)
+        out = sm(base + np.float32(delta), p, _motion(), 1)
+        share = float(out[..., 0].mean()) / delta     # how much of the change came through
+        assert kept[0] <= share <= kept[1], (delta, share)
