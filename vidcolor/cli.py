@@ -203,7 +203,7 @@ def process(inputs, output, style, weights, device, overwrite, skip_existing, no
             resumed = f" ({now} rendered now, the rest resumed)" if now != r.frames else ""
             extra = f", {r.frames} frames{resumed} in {r.seconds:.1f} s ({r.fps:.1f} frames/s)" if r.kind == "video" else ""
             cuts = f", {len(r.cuts)} scene cut(s)" if r.kind == "video" and r.cuts else ""
-            click.echo(f"skipped: {r.input} ({r.output} exists)" if r.status == "skipped" else f"{r.input} -> {r.output}{extra}{cuts}")
+            _echo_out(f"skipped: {r.input} ({r.detail})" if r.status == "skipped" else f"{r.input} -> {r.output}{extra}{cuts}")
         for note in r.notes:
             click.echo(f"note: {r.input.name}: {note}", err=True)
 
@@ -220,7 +220,18 @@ def process(inputs, output, style, weights, device, overwrite, skip_existing, no
         done = sum(r.status == "done" for r in results)
         skipped = sum(r.status == "skipped" for r in results)
         rest = f"{done} written" + (f", {skipped} skipped" if skipped else "")
-        raise VidcolorError(f"{len(failed)} of {len(results)} inputs failed (named above; nothing was written for them), {rest}")
+        raise VidcolorError(f"{len(failed)} of {len(results)} inputs failed (named above; no output file was written for them), {rest}")
+
+
+def _echo_out(line: str) -> None:
+    """A line on stdout; if its reader has gone (``vidcolor process … | head -1``), stdout goes to the
+    null device and the work goes on (the files are what matter, and errors still reach stderr)."""
+    try:
+        click.echo(line)
+    except BrokenPipeError:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
 
 
 @cli.command()

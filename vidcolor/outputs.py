@@ -172,12 +172,14 @@ def same_file_key(path: str | os.PathLike) -> str:
 
 
 def check_clashes(pairs: list[tuple[Path, Path]], overwrite: bool = False,
-                  advice: str = "give one an output of its own in the manifest") -> None:
+                  advice: str = "give one an output of its own in the manifest",
+                  exists_advice: str = "use --overwrite to replace it") -> None:
     """Check every (input, output) pair before any work starts.
 
     VidcolorError if two inputs map to one output, if an output is one of the inputs, or (without
     ``overwrite``) if an output exists; the message names every clash found, not only the first, and
-    ends a clash of two inputs with ``advice`` (how the caller's user gives them outputs of their own).
+    ends a clash of two inputs with ``advice`` (how the caller's user gives them outputs of their own)
+    and an existing output with ``exists_advice``.
     """
     problems: list[str] = []
     two_inputs = False  # a clash the advice is about
@@ -193,10 +195,13 @@ def check_clashes(pairs: list[tuple[Path, Path]], overwrite: bool = False,
                 two_inputs = True
             continue
         seen[key] = inp
-        if key in inputs:
+        if key in inputs and same_file_key(inputs[key]) == same_file_key(inp):
             problems.append(f"output '{out}' is the input file '{inputs[key]}'")
+        elif key in inputs:
+            problems.append(f"output '{out}' of '{inp}' is also an input (a result of an earlier run among the inputs? "
+                            "write the outputs to another folder with -o)")
         elif not overwrite and out.exists():
-            problems.append(f"output '{out}' already exists (use --overwrite to replace it)")
+            problems.append(f"output '{out}' already exists ({exists_advice})")
     if len(problems) == 1:
         raise VidcolorError(problems[0] + (f"; {advice}" if two_inputs else ""))
     if problems:

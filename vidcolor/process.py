@@ -24,11 +24,11 @@ from vidcolor.control.reference import unkeyed_reference_notes
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import (IMAGE_EXTS, IMAGE_EXTS_16BIT, IMAGE_EXTS_ALPHA, file_notes, has_color, luma601, read_alpha,
                                read_image, write_image)
-from vidcolor.io.lock import locks_output
+from vidcolor.io.lock import OutputBusy, locks_output
 from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file, probe_video
 from vidcolor.io.video_writer import holds_alpha, output_matrix
 from vidcolor.outputs import (COLOR_NOTE, PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_clashes, check_codec, check_output,
-                              check_crf_applies, check_side_output, default_output, ended_early_note, is_image, same_file_key,
+                              check_crf_applies, check_side_output, default_output, ended_early_note, is_image,
                               video_input_notes)
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, check_saturation
 from vidcolor.pipeline.frames import FrameProcessor
@@ -242,12 +242,14 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
 
     With several files (several inputs, or a folder), one that cannot be read or rendered — empty,
     damaged, not a video, a :class:`~vidcolor.errors.VidcolorError` of its own — does not stop the
-    others: it comes back as a ``failed`` result (``detail`` says why; nothing is written for it),
-    unreadable ones found before any work. Problems of the whole call (options, output names,
-    weights, a full disk) still raise. A single file raises as before. ``skip_existing``: files
-    whose output already exists are left alone (``skipped`` results) instead of refused — rerun a
-    folder after fixing or adding files. ``on_result(result)`` is called as each file is done,
-    skipped or failed; the list of them all is returned."""
+    others: it comes back as a ``failed`` result (``detail`` says why; no output file is written
+    for it), unreadable ones found before any work. Problems of the whole call (options, output
+    names, weights, a full disk or quota) still raise. A single file raises as before.
+    ``skip_existing``: files whose output already exists, or is being written by another vidcolor
+    process, are left alone (``skipped`` results) instead of refused — rerun a folder after fixing
+    or adding files, or after an interruption; name clashes are still refused.
+    ``on_result(result)`` is called as each file is done, skipped or failed (those found before
+    any work first); the list of them all is returned in the order of the files."""
     from vidcolor.styles.packs import check_style_name
 
     check_style_name(style)  # built-in or added (vidcolor styles add)
@@ -259,25 +261,28 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     several = len(files) > 1 or any(Path(i).is_dir() for i in inputs)
     outs, new_dirs = plan_outputs(files, output, style, codec, several)
     report = on_result or (lambda r: None)
-    settled: list[ProcessResult] = []   # skipped and failed before any work
-    if skip_existing:
-        if overwrite:
-            raise VidcolorError("--skip-existing leaves existing outputs alone and --overwrite replaces them; choose one")
-        files, outs, skipped = _without_existing(files, outs)
-        settled += skipped
-    check_clashes(list(zip(files, outs)), overwrite,
-                  advice="render them one at a time with -o, or use vidcolor batch with a manifest of outputs")
+    if skip_existing and overwrite:
+        raise VidcolorError("--skip-existing leaves existing outputs alone and --overwrite replaces them; choose one")
+    check_clashes(list(zip(files, outs)), overwrite or skip_existing,
+                  advice="render them one at a time with -o, or use vidcolor batch with a manifest of outputs",
+                  exists_advice="use --overwrite to replace it, or --skip-existing to leave it")
+    skip = {f for f, o in zip(files, outs) if skip_existing and _finished(f, o)}
     if scenes is not None:
         if len(files) != 1 or is_image(files[0]):
             raise VidcolorError("--scenes writes the scene cuts of one video; give a single video input")
-        check_side_output(scenes, "--scenes", list(zip(files, outs)), overwrite, pending=new_dirs)
+        if not skip:
+            check_side_output(scenes, "--scenes", list(zip(files, outs)), overwrite, pending=new_dirs)
     if controls and len(files) != 1:
         raise VidcolorError("--hints, --hints-image and --reference apply to one input; give a single video or photo (or use vidcolor batch with a manifest)")
     if resume is False and (segment_seconds is not None or ray_address is not None):
         raise VidcolorError("--no-resume renders in one pass; it cannot be combined with --segment-seconds or --ray")
+    order = {f: i for i, f in enumerate(files)}
+    settled: list[ProcessResult] = [_skipped(f, o, f"'{o}' exists") for f, o in zip(files, outs) if f in skip]
     codecs = {}
     readable = []
     for f, o in zip(files, outs):
+        if f in skip:
+            continue
         if not new_dirs:  # a folder about to be created holds nothing yet (check_clashes saw the rest)
             check_output(f, o, overwrite)
         try:
@@ -292,6 +297,7 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
             codecs[f] = auto_codec(f, o, codec)
             check_codec(o, codecs[f], 18 if crf is None else crf)
             check_crf_applies(crf, codecs[f], "" if codec else f" (chosen to keep the alpha channel of '{f.name}' in {o.suffix.lower()})")
+    settled.sort(key=lambda r: order.get(r.input, len(order)))
     for r in settled:
         report(r)
     if not readable:
@@ -313,9 +319,11 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
             except FileExistsError:  # made meanwhile, e.g. by a second render into the same new folder
                 if not d.is_dir():
                     raise VidcolorError(f"cannot make output folder '{d}': a file of that name appeared") from None
-        return settled + _render_all(files, outs, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes,
-                                     batch_size, progress_factory, segmented, segment_seconds, ray_address, ray_workers, controls,
-                                     deinterlace, saturation, keep_going=several, report=report)
+        rendered = _render_all(files, outs, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes,
+                               batch_size, progress_factory, segmented, segment_seconds, ray_address, ray_workers, controls,
+                               deinterlace, saturation, keep_going=several, skip_busy=skip_existing, report=report,
+                               earlier=len(settled))
+        return sorted(settled + rendered, key=lambda r: order.get(r.input, len(order)))
     finally:
         for d in reversed(made):  # nothing was written: leave no empty folder behind
             try:
@@ -326,19 +334,67 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
 
 def _render_all(files, outs, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes, batch_size,
                 progress_factory, segmented, segment_seconds, ray_address, ray_workers, controls, deinterlace, saturation,
-                keep_going=False, report=lambda r: None):
+                keep_going=False, skip_busy=False, report=lambda r: None, earlier=0):
+    """Render the pairs in order. ``keep_going``: a file's own :class:`VidcolorError` becomes a
+    ``failed`` result and the next file follows — but not a full disk or quota, which stops the
+    run; ``skip_busy``: an output another process is writing is ``skipped``. ``earlier``: files
+    already settled (skipped, failed) before, for the note an interruption gets."""
     results = []
     for f, o in zip(files, outs):
         try:
-            results.append(_render_one(f, o, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes,
-                                       batch_size, progress_factory, segmented, segment_seconds, ray_address, ray_workers, controls,
-                                       deinterlace, saturation))
-        except VidcolorError as exc:  # this file's own problem (each render cleans up after itself)
-            if not keep_going:
+            try:
+                result = _render_one(f, o, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes,
+                                     batch_size, progress_factory, segmented, segment_seconds, ray_address, ray_workers, controls,
+                                     deinterlace, saturation)
+            except OSError as exc:
+                if not _writing(exc, o):
+                    raise
+                raise VidcolorError(f"cannot write '{o}': {exc.strerror or exc}") from exc   # not the hidden partial's name
+        except OutputBusy as exc:
+            if not skip_busy:
                 raise
-            results.append(_failed(f, o, exc))
-        report(results[-1])
+            result = _skipped(f, o, str(exc).split(";")[0])
+        except VidcolorError as exc:  # this file's own problem (each render cleans up after itself)
+            if not keep_going or _out_of_space(exc):
+                _note_progress(exc, results, earlier, keep_going)
+                raise
+            result = _failed(f, o, exc)
+        except KeyboardInterrupt as exc:
+            _note_progress(exc, results, earlier, keep_going)
+            raise
+        results.append(result)
+        report(result)
     return results
+
+
+def _note_progress(exc: BaseException, results: list[ProcessResult], earlier: int, several: bool) -> None:
+    """With several files, tell an interrupted or stopped run how to go on: the finished outputs
+    are complete and ``--skip-existing`` leaves them alone (a plain rerun would refuse them)."""
+    done = sum(r.status == "done" for r in results)
+    if several and done:
+        notes = list(getattr(exc, "vidcolor_notes", ()))
+        notes.append(f"{done} of the files were written in full before this; add --skip-existing to the same command "
+                     f"to go on with the rest")
+        exc.vidcolor_notes = notes
+
+
+def _writing(exc: OSError, out: Path) -> bool:
+    """True if ``exc`` came from writing ``out`` or its hidden temporary file (``.NAME.partial-…``)."""
+    name = Path(str(exc.filename)).name if exc.filename else ""
+    return name == out.name or name.startswith(f".{out.name}.partial-") or name.startswith(f".{out.stem}.partial-")
+
+
+def _out_of_space(exc: BaseException) -> bool:
+    """True if ``exc`` or what caused it is a full disk or an exhausted quota: every later file
+    would fail the same way, so the run stops."""
+    import errno
+
+    seen = 0
+    while exc is not None and seen < 8:
+        if getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def _render_one(f, o, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes, batch_size,
@@ -379,17 +435,16 @@ def _failed(f: Path, o: Path, exc: VidcolorError) -> ProcessResult:
                          notes=list(getattr(exc, "vidcolor_notes", ())))
 
 
-def _without_existing(files: list[Path], outs: list[Path]) -> tuple[list[Path], list[Path], list[ProcessResult]]:
-    """The (file, output) pairs whose output does not exist yet (or is the input itself: refused
-    later), and a ``skipped`` result for each of the others."""
-    keep, skipped = [], []
-    for f, o in zip(files, outs):
-        if o.is_file() and same_file_key(o) != same_file_key(f):
-            skipped.append(ProcessResult(f, o, "image" if is_image(f) else "video", status="skipped",
-                                         detail="its output exists (--skip-existing)"))
-        else:
-            keep.append((f, o))
-    return [f for f, _ in keep], [o for _, o in keep], skipped
+def _finished(f: Path, o: Path) -> bool:
+    """``o`` exists as a file and is not ``f`` itself (``--skip-existing`` leaves such outputs alone)."""
+    try:
+        return o.is_file() and o.resolve() != f.resolve()
+    except OSError:
+        return False
+
+
+def _skipped(f: Path, o: Path, why: str) -> ProcessResult:
+    return ProcessResult(f, o, "image" if is_image(f) else "video", status="skipped", detail=why)
 
 
 def _drop_stale_work(out: Path, result: ProcessResult) -> None:

@@ -133,7 +133,7 @@ def test_a_batch_into_its_own_folder_can_be_run_again(tmp_path, gop_clip, tiny_w
     assert r.exit_code == 0 and "the output of 'a.mp4' in this batch" in r.output, r.output
     assert "0 done, 2 skipped" in r.output and (films / "a.none.mp4").read_bytes() == made
     named = CliRunner().invoke(cli, ["batch", str(films / "a.mp4"), str(films / "a.none.mp4"), "-o", str(films), "--weights", str(tiny_weights)])
-    assert named.exit_code == 1 and "is the input file" in named.output   # named one by one: still a clash
+    assert named.exit_code == 1 and "is also an input" in named.output   # named one by one: still a clash
 
 
 def test_ray_not_installed_is_a_clear_error(tmp_path, films, tiny_weights, monkeypatch):
