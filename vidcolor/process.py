@@ -278,26 +278,9 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
         raise VidcolorError("--no-resume renders in one pass; it cannot be combined with --segment-seconds or --ray")
     order = {f: i for i, f in enumerate(files)}
     settled: list[ProcessResult] = [_skipped(f, o, f"'{o}' exists") for f, o in zip(files, outs) if f in skip]
-    codecs = {}
-    readable = []
-    for f, o in zip(files, outs):
-        if f in skip:
-            continue
-        if not new_dirs:  # a folder about to be created holds nothing yet (check_clashes saw the rest)
-            check_output(f, o, overwrite)
-        try:
-            _check_readable(f)
-        except VidcolorError as exc:
-            if not several:
-                raise
-            settled.append(_failed(f, o, exc))
-            continue
-        readable.append((f, o))
-        if not is_image(f):
-            codecs[f] = auto_codec(f, o, codec)
-            check_codec(o, codecs[f], 18 if crf is None else crf)
-            check_crf_applies(crf, codecs[f], "" if codec else f" (chosen to keep the alpha channel of '{f.name}' in {o.suffix.lower()})")
-    settled.sort(key=lambda r: order.get(r.input, len(order)))
+    readable, codecs, unreadable = _check_files([(f, o) for f, o in zip(files, outs) if f not in skip], codec, crf, overwrite,
+                                                several, pending=bool(new_dirs))
+    settled = sorted(settled + unreadable, key=lambda r: order.get(r.input, len(order)))
     for r in settled:
         report(r)
     if not readable:
@@ -417,6 +400,31 @@ def _render_one(f, o, style, col, weights, device, render_size, temporal, codecs
     finally:
         if bar is not None and hasattr(bar, "close"):
             bar.close()
+
+
+def _check_files(pairs: list[tuple[Path, Path]], codec: str | None, crf: int | None, overwrite: bool, several: bool,
+                 pending: bool) -> tuple[list[tuple[Path, Path]], dict[Path, str], list[ProcessResult]]:
+    """Each (file, output) pair's own checks before any work: ``(readable pairs, codec per video,
+    failed results)``. An output problem or a codec that does not fit raises; a file that cannot be
+    read (:func:`_check_readable`) raises alone (not ``several``) or becomes a ``failed`` result.
+    ``pending``: the output folder is yet to be made (nothing in it to check)."""
+    readable, codecs, failed = [], {}, []
+    for f, o in pairs:
+        if not pending:
+            check_output(f, o, overwrite)
+        try:
+            _check_readable(f)
+        except VidcolorError as exc:
+            if not several:
+                raise
+            failed.append(_failed(f, o, exc))
+            continue
+        readable.append((f, o))
+        if not is_image(f):
+            codecs[f] = auto_codec(f, o, codec)
+            check_codec(o, codecs[f], 18 if crf is None else crf)
+            check_crf_applies(crf, codecs[f], "" if codec else f" (chosen to keep the alpha channel of '{f.name}' in {o.suffix.lower()})")
+    return readable, codecs, failed
 
 
 def _check_readable(f: Path) -> None:
