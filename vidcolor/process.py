@@ -24,6 +24,7 @@ from vidcolor.control.reference import unkeyed_reference_notes
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import (IMAGE_EXTS, IMAGE_EXTS_16BIT, IMAGE_EXTS_ALPHA, file_notes, has_color, luma601, read_alpha,
                                read_image, write_image)
+from vidcolor.io.atomic import partial_pattern
 from vidcolor.io.lock import OutputBusy, locks_output
 from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file, probe_video
 from vidcolor.io.video_writer import holds_alpha, output_matrix
@@ -278,7 +279,7 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
         raise VidcolorError("--no-resume renders in one pass; it cannot be combined with --segment-seconds or --ray")
     order = {f: i for i, f in enumerate(files)}
     settled: list[ProcessResult] = [_skipped(f, o, f"'{o}' exists") for f, o in zip(files, outs) if f in skip]
-    readable, codecs, unreadable = _check_files([(f, o) for f, o in zip(files, outs) if f not in skip], codec, crf, overwrite,
+    readable, codecs, infos, unreadable = _check_files([(f, o) for f, o in zip(files, outs) if f not in skip], codec, crf, overwrite,
                                                 several, pending=bool(new_dirs))
     settled = sorted(settled + unreadable, key=lambda r: order.get(r.input, len(order)))
     for r in settled:
@@ -288,7 +289,7 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     files, outs = [f for f, _ in readable], [o for _, o in readable]
     crf = 18 if crf is None else crf
     explicit = resume or segment_seconds is not None or ray_address is not None
-    segmented = {f: explicit or (resume is None and _is_long(f)) for f in files if not is_image(f)}
+    segmented = {f: explicit or (resume is None and _is_long(infos[f])) for f in files if not is_image(f)}
     col = None
     if ray_address is None or any(is_image(f) for f in files):  # with Ray the workers load the model
         col = Colorizer(weights, device=device, render_size=render_size, compile=compile, saturation=saturation)
@@ -304,8 +305,7 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
                     raise VidcolorError(f"cannot make output folder '{d}': a file of that name appeared") from None
         rendered = _render_all(files, outs, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes,
                                batch_size, progress_factory, segmented, segment_seconds, ray_address, ray_workers, controls,
-                               deinterlace, saturation, keep_going=several, skip_busy=skip_existing, report=report,
-                               earlier=len(settled))
+                               deinterlace, saturation, keep_going=several, skip_busy=skip_existing, report=report)
         return sorted(settled + rendered, key=lambda r: order.get(r.input, len(order)))
     finally:
         for d in reversed(made):  # nothing was written: leave no empty folder behind
@@ -317,11 +317,10 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
 
 def _render_all(files, outs, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes, batch_size,
                 progress_factory, segmented, segment_seconds, ray_address, ray_workers, controls, deinterlace, saturation,
-                keep_going=False, skip_busy=False, report=lambda r: None, earlier=0):
+                keep_going=False, skip_busy=False, report=lambda r: None):
     """Render the pairs in order. ``keep_going``: a file's own :class:`VidcolorError` becomes a
     ``failed`` result and the next file follows — but not a full disk or quota, which stops the
-    run; ``skip_busy``: an output another process is writing is ``skipped``. ``earlier``: files
-    already settled (skipped, failed) before, for the note an interruption gets."""
+    run; ``skip_busy``: an output another process is writing is ``skipped``."""
     results = []
     for f, o in zip(files, outs):
         try:
@@ -336,21 +335,21 @@ def _render_all(files, outs, style, col, weights, device, render_size, temporal,
         except OutputBusy as exc:
             if not skip_busy:
                 raise
-            result = _skipped(f, o, str(exc).split(";")[0])
+            result = _skipped(f, o, f"'{o}' is being written by another vidcolor process (pid {exc.pid or 'unknown'})")
         except VidcolorError as exc:  # this file's own problem (each render cleans up after itself)
             if not keep_going or _out_of_space(exc):
-                _note_progress(exc, results, earlier, keep_going)
+                _note_progress(exc, results, keep_going)
                 raise
             result = _failed(f, o, exc)
         except KeyboardInterrupt as exc:
-            _note_progress(exc, results, earlier, keep_going)
+            _note_progress(exc, results, keep_going)
             raise
         results.append(result)
         report(result)
     return results
 
 
-def _note_progress(exc: BaseException, results: list[ProcessResult], earlier: int, several: bool) -> None:
+def _note_progress(exc: BaseException, results: list[ProcessResult], several: bool) -> None:
     """With several files, tell an interrupted or stopped run how to go on: the finished outputs
     are complete and ``--skip-existing`` leaves them alone (a plain rerun would refuse them)."""
     done = sum(r.status == "done" for r in results)
@@ -364,7 +363,7 @@ def _note_progress(exc: BaseException, results: list[ProcessResult], earlier: in
 def _writing(exc: OSError, out: Path) -> bool:
     """True if ``exc`` came from writing ``out`` or its hidden temporary file (``.NAME.partial-…``)."""
     name = Path(str(exc.filename)).name if exc.filename else ""
-    return name == out.name or name.startswith(f".{out.name}.partial-") or name.startswith(f".{out.stem}.partial-")
+    return name == out.name or partial_pattern(out).fullmatch(name) is not None
 
 
 def _out_of_space(exc: BaseException) -> bool:
@@ -403,43 +402,46 @@ def _render_one(f, o, style, col, weights, device, render_size, temporal, codecs
 
 
 def _check_files(pairs: list[tuple[Path, Path]], codec: str | None, crf: int | None, overwrite: bool, several: bool,
-                 pending: bool) -> tuple[list[tuple[Path, Path]], dict[Path, str], list[ProcessResult]]:
+                 pending: bool) -> tuple[list[tuple[Path, Path]], dict[Path, str], dict, list[ProcessResult]]:
     """Each (file, output) pair's own checks before any work: ``(readable pairs, codec per video,
-    failed results)``. An output problem or a codec that does not fit raises; a file that cannot be
+    probed info per video, failed results)``. An output problem or a codec that does not fit raises; a file that cannot be
     read (:func:`_check_readable`) raises alone (not ``several``) or becomes a ``failed`` result.
     ``pending``: the output folder is yet to be made (nothing in it to check)."""
-    readable, codecs, failed = [], {}, []
+    readable, codecs, infos, failed = [], {}, {}, []
     for f, o in pairs:
         if not pending:
             check_output(f, o, overwrite)
         try:
-            _check_readable(f)
+            info = _check_readable(f)
         except VidcolorError as exc:
             if not several:
                 raise
             failed.append(_failed(f, o, exc))
             continue
         readable.append((f, o))
-        if not is_image(f):
+        if info is not None:
+            infos[f] = info
             codecs[f] = auto_codec(f, o, codec)
             check_codec(o, codecs[f], 18 if crf is None else crf)
             check_crf_applies(crf, codecs[f], "" if codec else f" (chosen to keep the alpha channel of '{f.name}' in {o.suffix.lower()})")
-    return readable, codecs, failed
+    return readable, codecs, infos, failed
 
 
-def _check_readable(f: Path) -> None:
-    """VidcolorError if ``f`` is empty, or is not an image by its name and not a video whose header
-    FFmpeg reads (images are decoded, and refused if damaged, when their turn comes)."""
+def _check_readable(f: Path):
+    """A video's probed :class:`~vidcolor.io.video.VideoInfo` (None for an image); VidcolorError if
+    ``f`` is empty, or is not an image by its name and not a video whose header FFmpeg reads
+    (images are decoded, and refused if damaged, when their turn comes)."""
     if f.stat().st_size == 0:
         raise VidcolorError(f"input '{f}' is empty")
-    if not is_image(f):
-        if not is_video_file(f, probe=True):
-            raise VidcolorError(f"'{f}' is neither a video nor an image vidcolor can read")
-        probe_video(f)
+    if is_image(f):
+        return None
+    if not is_video_file(f, probe=True):
+        raise VidcolorError(f"'{f}' is neither a video nor an image vidcolor can read")
+    return probe_video(f)
 
 
 def _failed(f: Path, o: Path, exc: VidcolorError) -> ProcessResult:
-    return ProcessResult(f, o, "image" if is_image(f) else "video", status="failed", detail=str(exc),
+    return ProcessResult(f, o, _kind(f), status="failed", detail=str(exc),
                          notes=list(getattr(exc, "vidcolor_notes", ())))
 
 
@@ -452,7 +454,11 @@ def _finished(f: Path, o: Path) -> bool:
 
 
 def _skipped(f: Path, o: Path, why: str) -> ProcessResult:
-    return ProcessResult(f, o, "image" if is_image(f) else "video", status="skipped", detail=why)
+    return ProcessResult(f, o, _kind(f), status="skipped", detail=why)
+
+
+def _kind(f: Path) -> str:
+    return "image" if is_image(f) else "video"
 
 
 def _drop_stale_work(out: Path, result: ProcessResult) -> None:
@@ -469,9 +475,9 @@ def _drop_stale_work(out: Path, result: ProcessResult) -> None:
         result.notes.append(f"removed '{work.name}', the segments of an earlier interrupted render of this output")
 
 
-def _is_long(video: Path) -> bool:
-    """Longer than :data:`~vidcolor.batch.segments.AUTO_SEGMENT_AFTER` (resumable by default)."""
-    info = probe_video(video)
+def _is_long(info) -> bool:
+    """A video of this probed ``info`` is longer than :data:`~vidcolor.batch.segments.AUTO_SEGMENT_AFTER`
+    (resumable by default)."""
     if info.duration is None and info.frame_count:
         return info.frame_count / float(info.frame_rate) > AUTO_SEGMENT_AFTER
     return info.duration is not None and info.duration > AUTO_SEGMENT_AFTER

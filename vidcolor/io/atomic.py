@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +37,13 @@ def partial_path(path: str | os.PathLike) -> Path:
         candidate = path.with_name(f".{path.stem}.partial-{os.getpid()}-{secrets.token_hex(4)}{path.suffix}")
         if not candidate.exists():
             return candidate
+
+
+def partial_pattern(path: str | os.PathLike) -> re.Pattern:
+    """What the names :func:`partial_path` gives ``path`` look like (also the older format without
+    a PID): match a file name with ``fullmatch``."""
+    path = Path(path)
+    return re.compile(rf"\.{re.escape(path.stem)}\.partial-(?:\d+-)?[0-9a-f]{{8}}{re.escape(path.suffix)}")
 
 
 @contextlib.contextmanager

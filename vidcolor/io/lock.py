@@ -20,12 +20,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import re
 import threading
 from pathlib import Path
 
 from vidcolor.errors import VidcolorError
-from vidcolor.io.atomic import live_partials
+from vidcolor.io.atomic import live_partials, partial_pattern
 
 try:
     import fcntl
@@ -73,7 +72,7 @@ def leftover_partials(output: str | os.PathLike) -> list[Path]:
     formats) that this process is not writing now."""
     out = Path(output)
     folder = out.parent if str(out.parent) else Path(".")
-    pattern = re.compile(rf"\.{re.escape(out.stem)}\.partial-(?:\d+-)?[0-9a-f]{{8}}{re.escape(out.suffix)}")
+    pattern = partial_pattern(out)
     live = live_partials()
     try:
         names = os.listdir(folder)
