@@ -228,3 +228,92 @@ def test_an_output_another_process_is_writing_is_skipped_with_skip_existing(tmp_
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_recursive_mirrors_the_subfolders_and_leaves_out_hidden_work_and_output_folders(tmp_path, tiny_weights, monkeypatch):
+    """A restorer's tree of reels: --recursive renders every level into the same subfolders of the
+    output folder; hidden folders, a segmented render's work folder and the output folder itself
+    (inside the tree) are not inputs; without --recursive, a folder of folders says so."""
+    src = tmp_path / "reels"
+    (src / "r1" / "scans").mkdir(parents=True)
+    (src / "r2").mkdir()
+    (src / ".thumbs").mkdir()
+    (src / "old.mp4.vidcolor-work").mkdir()
+    (src / "empty").mkdir()
+    _photo(src / "r1" / "scans" / "p.png", 0)
+    _photo(src / "r2" / "p.png", 1)          # same name in another reel: no clash, its own subfolder
+    _photo(src / ".thumbs" / "t.png", 2)
+    make_clip(src / "old.mp4.vidcolor-work" / "seg_00000.mp4", n_frames=2)
+    make_clip(src / "r1" / "clip.mp4", n_frames=3)
+    r = CliRunner().invoke(cli, ["process", str(src), "-o", str(tmp_path / "o"), "--weights", str(tiny_weights)])
+    assert r.exit_code == 1 and "has no videos or images (add --recursive to look inside its folders)" in r.output
+    assert not (tmp_path / "o").exists()
+
+    out = src / "colored"
+    r = CliRunner().invoke(cli, ["process", str(src), "-r", "-o", str(out), "--weights", str(tiny_weights)])
+    assert r.exit_code == 0, r.output
+    made = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert made == ["r1/clip.none.mp4", "r1/scans/p.none.png", "r2/p.none.png"]
+    assert not (out / "empty").exists()
+    # the same command again: the output folder inside the tree is not an input
+    r = CliRunner().invoke(cli, ["process", str(src), "-r", "-o", str(out), "--weights", str(tiny_weights), "--skip-existing"])
+    assert r.exit_code == 0 and r.output.count("skipped: ") == 4, r.output
+    assert f"skipped: {out} (the output folder: the files in it are not inputs)" in r.output
+    # -o an input subfolder: its own files are not inputs then, and the run says so
+    r = CliRunner().invoke(cli, ["process", str(src), "-r", "-o", str(src / "r2"), "--weights", str(tiny_weights)])
+    assert r.exit_code == 0 and f"skipped: {src / 'r2'} (the output folder" in r.output, r.output
+    assert not (src / "r2" / "r2").exists() and (src / "r2" / "r1" / "clip.none.mp4").is_file()
+    # without -o the tree is mirrored in the current folder
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(cli, ["process", "reels/r1", "-r", "--weights", str(tiny_weights)])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "clip.none.mp4").is_file() and (tmp_path / "scans" / "p.none.png").is_file()
+    assert "reels/r1/scans/p.png -> scans/p.none.png" in r.output
+
+
+def test_recursive_output_folders_are_made_after_the_checks_and_only_where_something_is_written(tmp_path, tiny_weights):
+    src = tmp_path / "tree"
+    (src / "a").mkdir(parents=True)
+    (src / "b").mkdir()
+    _photo(src / "a" / "p.png", 0)
+    (src / "b" / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)   # damaged: fails when its turn comes
+    out = tmp_path / "out"
+    (tmp_path / "taken").write_text("x")
+    r = CliRunner().invoke(cli, ["process", str(src), "-r", "-o", str(tmp_path / "taken" / "x"), "--weights", str(tiny_weights)])
+    assert r.exit_code == 1 and "is a file" in r.output
+    r = CliRunner().invoke(cli, ["process", str(src), "-r", "-o", str(out), "--weights", str(tiny_weights)])
+    assert r.exit_code == 1 and "1 of 2 inputs failed" in r.output
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == ["a", "a/p.none.png"]
+
+
+def test_recursive_refuses_a_file_found_twice_and_a_tree_copied_into_itself(tmp_path, tiny_weights, monkeypatch):
+    src = tmp_path / "reels"
+    (src / "r1").mkdir(parents=True)
+    _photo(src / "r1" / "a.png", 0)
+    _photo(src / "b.png", 1)
+    for args in ([src, src / "r1"], [src / "r1" / "a.png", src]):
+        r = CliRunner().invoke(cli, ["process", *map(str, args), "-r", "-o", str(tmp_path / "o"), "--weights", str(tiny_weights)])
+        assert r.exit_code == 1 and "is among the inputs twice" in r.output and "give each folder or file once" in r.output, r.output
+        assert not (tmp_path / "o").exists()
+    monkeypatch.chdir(src / "r1")
+    r = CliRunner().invoke(cli, ["process", "..", "-r", "--weights", str(tiny_weights)])
+    assert r.exit_code == 1 and "the current folder is inside the input folder '..'" in r.output and "-o" in r.output
+    assert sorted(p.name for p in (src / "r1").iterdir()) == ["a.png"]
+
+
+def test_recursive_passes_by_a_folder_it_cannot_read(tmp_path, tiny_weights, monkeypatch):
+    """lost+found on a drive's root (root-only): the rest of the tree is rendered, the folder named."""
+    import os
+
+    src = tmp_path / "drive"
+    (src / "lost+found").mkdir(parents=True)
+    (src / "films").mkdir()
+    _photo(src / "films" / "a.png", 0)
+    _photo(src / "lost+found" / "x.png", 1)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: "lost+found" not in str(p) and real_access(p, mode, **kw))
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["process", str(src), "-r", "-o", str(out), "--weights", str(tiny_weights)])
+    assert r.exit_code == 0, r.output
+    assert f"skipped: {src / 'lost+found'} (cannot be read (permission denied))" in r.output
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*.png")) == ["films/a.none.png"]

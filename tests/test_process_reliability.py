@@ -347,6 +347,66 @@ def test_a_cut_off_video_says_so(tmp_path, tiny_weights):
     assert r.exit_code == 0 and "truncated" not in r.output
 
 
+@pytest.mark.parametrize("n_frames", [6, 20, 48])
+def test_a_cut_off_short_clip_says_so(tmp_path, tiny_weights, n_frames):
+    """Under a second or two of film, a missing half is well under the 1 s that is slack for films."""
+    full = make_clip(tmp_path / "full.mkv", n_frames=n_frames, codec="mjpeg")
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    for src, truncated in ((cut, True), (full, False)):
+        r = CliRunner().invoke(cli, ["process", str(src), "-o", str(tmp_path / f"out_{src.stem}.mkv"), "--weights", str(tiny_weights)])
+        assert r.exit_code == 0, r.output
+        assert ("may be truncated" in r.output) == truncated, r.output
+
+
+def _timed_clip(path: Path, durations_ms: list[int], video_start_ms: int = 0, audio_ms: int = 0) -> Path:
+    """MJPEG frames of the given lengths (packet durations stated), the first at ``video_start_ms``;
+    with ``audio_ms``, a silent AAC track from 0 (before the video, as in captures)."""
+    import av
+    from fractions import Fraction
+
+    from tests.clips import frame_image
+
+    tb = Fraction(1, 1000)
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("mjpeg", rate=round(1000 * len(durations_ms) / sum(durations_ms)))
+        vs.width, vs.height, vs.pix_fmt = 64, 48, "yuvj420p"
+        vs.time_base = vs.codec_context.time_base = tb
+        if audio_ms:  # every stream before the first packet
+            a = out.add_stream("aac", rate=48000)
+            a.layout = "mono"
+        t = video_start_ms
+        for i, d in enumerate(durations_ms):
+            fr = av.VideoFrame.from_ndarray(frame_image(i, (64, 48)), format="rgb24").reformat(format="yuvj420p")
+            fr.pts, fr.time_base, fr.duration = t, tb, d
+            for p in vs.encode(fr):
+                p.duration = d
+                out.mux(p)
+            t += d
+        out.mux(vs.encode(None))
+        if audio_ms:
+            for start in range(0, audio_ms * 48, 1024):
+                f = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+                f.sample_rate, f.pts, f.time_base = 48000, start, Fraction(1, 48000)
+                out.mux(a.encode(f))
+            out.mux(a.encode(None))
+    return path
+
+
+@pytest.mark.parametrize("case", ["long last frame", "audio starts first"])
+def test_a_whole_short_clip_is_not_called_truncated(tmp_path, tiny_weights, case):
+    """A slideshow's last frame that stays 0.8 s (its stated duration, not the mean interval), and a
+    capture whose audio starts 0.3 s before the video (Matroska's duration counts from there)."""
+    if case == "long last frame":
+        src = _timed_clip(tmp_path / "slides.mkv", [40] * 50 + [800])
+    else:
+        src = _timed_clip(tmp_path / "capture.mkv", [40] * 20, video_start_ms=300, audio_ms=1000)
+    for extra in ([], ["--segment-seconds", "0.5"]):
+        r = CliRunner().invoke(cli, ["process", str(src), "-o", str(tmp_path / f"out{len(extra)}.mkv"), "--weights", str(tiny_weights), *extra])
+        assert r.exit_code == 0, r.output
+        assert "truncated" not in r.output, r.output
+
+
 def test_a_cut_off_video_says_so_in_segments_too(tmp_path, tiny_weights):
     full = make_clip(tmp_path / "full.mkv", n_frames=144, codec="mjpeg")
     cut = tmp_path / "cut.mkv"

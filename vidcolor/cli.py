@@ -148,6 +148,8 @@ class _Progress:
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 @click.option("--skip-existing", is_flag=True,
               help="Leave inputs whose output already exists alone (rerun a folder after fixing or adding files).")
+@click.option("-r", "--recursive", is_flag=True,
+              help="Folder inputs: also render the videos and photos in their subfolders; outputs keep the same subfolders.")
 @click.option("--no-temporal", is_flag=True, help="Turn off flow-guided stabilization and scene-cut resets.")
 @click.option("--render-size", default=256, show_default=True, type=click.IntRange(0), help="Short side the network runs at (0 = full resolution); output is always full resolution.")
 @click.option("--codec", type=click.Choice(["h264", "hevc", "prores", "ffv1", "mpeg4"]),
@@ -177,7 +179,7 @@ class _Progress:
 @click.option("--saturation", default=1.0, show_default=True, type=click.FloatRange(0, 4),
               help="Scale of the colors' saturation: 1 = the model's calibrated colors, 0 = gray, 1.3 = more vivid (0–4); colors from --hints/--reference are kept as given.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
-def process(inputs, output, style, weights, device, overwrite, skip_existing, no_temporal, render_size, codec, crf, scenes, batch_size,
+def process(inputs, output, style, weights, device, overwrite, skip_existing, recursive, no_temporal, render_size, codec, crf, scenes, batch_size,
             compile_, resume, segment_seconds, ray_address, ray_workers, hints_csv, hints_image, references, deinterlace, saturation, quiet):
     """Colorize (and stylize) videos and photos.
 
@@ -205,7 +207,7 @@ def process(inputs, output, style, weights, device, overwrite, skip_existing, no
             cuts = f", {len(r.cuts)} scene cut(s)" if r.kind == "video" and r.cuts else ""
             _echo_out(f"skipped: {r.input} ({r.detail})" if r.status == "skipped" else f"{r.input} -> {r.output}{extra}{cuts}")
         for note in r.notes:
-            click.echo(f"note: {r.input.name}: {note}", err=True)
+            click.echo(f"note: {r.input if recursive else r.input.name}: {note}", err=True)
 
     with warnings.catch_warnings():  # the same messages are printed once, as notes
         warnings.simplefilter("ignore", UserWarning)
@@ -214,7 +216,7 @@ def process(inputs, output, style, weights, device, overwrite, skip_existing, no
                                 batch_size=batch_size, compile=compile_, progress_factory=lambda f: _Progress(Path(f).name, show),
                                 resume=resume, segment_seconds=segment_seconds, ray_address=ray_address, ray_workers=ray_workers,
                                 controls=Controls(hints_csv, hints_image, tuple(references)), deinterlace=deinterlace,
-                                saturation=saturation, skip_existing=skip_existing, on_result=report)
+                                saturation=saturation, skip_existing=skip_existing, recursive=recursive, on_result=report)
     failed = [r for r in results if r.status == "failed"]
     if failed:
         done = sum(r.status == "done" for r in results)

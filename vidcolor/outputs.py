@@ -24,7 +24,7 @@ DEFAULT_CODEC = "h264"
 
 @dataclass
 class ProcessResult:
-    """One rendered file: ``kind`` is ``video`` or ``image``; ``seconds`` wall time; ``cuts`` the
+    """One rendered file: ``kind`` is ``video`` or ``image`` (``folder`` for a subfolder a recursive run passed by, ``skipped``); ``seconds`` wall time; ``cuts`` the
     detected scene cuts; ``notes`` what could not be kept as it was (one line each). ``status``:
     ``done``, or — from :func:`vidcolor.process.process_paths` with several inputs — ``skipped``
     (its output existed, ``skip_existing``) or ``failed`` (``detail`` says why; nothing was written)."""
@@ -213,17 +213,27 @@ PROGRESSIVE_NOTE = "--deinterlace: the input is progressive, nothing to deinterl
 _FIELDS = {"tff": "top field first", "bff": "bottom field first", "unknown": "field order not stated"}
 
 
-def ended_early_note(info, media_end: float | None, frames: int) -> str | None:
+def ended_early_note(info, media_end: float | None, frames: int, video_end: float | None = None) -> str | None:
     """A note when a render's media (video and the audio copied with it:
     :attr:`~vidcolor.io.video_writer.VideoWriter.media_end`) stop well before the duration the
-    input file declares (by more than 1 s and 5 %): a file cut off in a copy or a download decodes
-    up to where it ends, which is all there is to render, but the user should hear that it is
-    shorter than it says. None otherwise, and when the header states no duration. Times count from
-    the first frame (``info.start_pts``), as the declared duration does."""
+    input file declares: a file cut off in a copy or a download decodes up to where it ends, which
+    is all there is to render, but the user should hear that it is shorter than it says. "Well
+    before": by more than ``max(min(1 s, 25 %), 5 %, 2 frame periods)`` of the declared duration —
+    1 s on films of 4–20 s, 5 % on longer ones, a quarter of a clip shorter than 4 s (a 0.8 s clip
+    that stops at 0.4 s is cut off too), never less than two frames (headers round durations).
+    None otherwise, and when the header states no duration. ``video_end``: where the last frame
+    ends by its own stated duration (:attr:`~vidcolor.io.video.VideoReader.video_end`; a long last
+    frame — slideshows, GIF conversions — outlasts the writer's mean-interval estimate). Times
+    count from where the declared duration does (``info.duration_start``: the container's start
+    when its duration is the container's, where audio may begin before the video; else the first
+    frame)."""
     if not info.duration or media_end is None:
         return None
-    media_end -= float(info.start_pts * info.time_base)
-    if info.duration - media_end <= max(1.0, 0.05 * info.duration):
+    media_end = max(media_end, video_end or 0.0)
+    origin = info.duration_start if info.duration_start is not None else float(info.start_pts * info.time_base)
+    media_end -= min(origin, float(info.start_pts * info.time_base))
+    slack = max(min(1.0, 0.25 * info.duration), 0.05 * info.duration, 2 / float(info.frame_rate or 25))
+    if info.duration - media_end <= slack:
         return None
     return (f"the video ends after {media_end:.1f} s, but the file says it lasts {info.duration:.1f} s: it may be truncated "
             f"or damaged ({frames} frames rendered)")

@@ -29,14 +29,14 @@ from vidcolor.io.lock import OutputBusy, locks_output
 from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file, probe_video
 from vidcolor.io.video_writer import holds_alpha, output_matrix
 from vidcolor.outputs import (COLOR_NOTE, PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_clashes, check_codec, check_output,
-                              check_crf_applies, check_side_output, default_output, ended_early_note, is_image,
+                              check_crf_applies, check_side_output, default_output, ended_early_note, is_image, same_file_key,
                               video_input_notes)
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, check_saturation
 from vidcolor.pipeline.frames import FrameProcessor
 from vidcolor.pipeline.scenes import write_cut_list
 from vidcolor.pipeline.stream import run_pipeline
 
-__all__ = ["ProcessResult", "check_codec", "default_output", "expand_inputs", "plan_outputs", "process_image", "process_paths", "process_video"]
+__all__ = ["ProcessResult", "check_codec", "default_output", "expand_inputs", "find_inputs", "plan_outputs", "process_image", "process_paths", "process_video"]
 _check_output = check_output  # the name before vidcolor.outputs existed
 
 
@@ -130,7 +130,7 @@ def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frame
             notes.append(PROGRESSIVE_NOTE)
         if reader.corrupt_packets:
             notes.append(f"skipped {reader.corrupt_packets} corrupt packet(s) in the input")
-        early = None if max_frames is not None else ended_early_note(info, writer.media_end, n)
+        early = None if max_frames is not None else ended_early_note(info, writer.media_end, n, reader.video_end)
         if early:
             notes.append(early)
     return n, info, notes
@@ -173,31 +173,89 @@ def process_image(input: str | os.PathLike, output: str | os.PathLike, style: st
     return ProcessResult(inp, out, "image", 1, time.time() - t0, notes=notes)
 
 
-def expand_inputs(inputs: list[str | os.PathLike]) -> list[Path]:
-    """Files as given; folders → their videos and images (sorted, not recursive). VidcolorError for a
-    path that does not exist or a folder with nothing to render."""
-    out: list[Path] = []
+def find_inputs(inputs: list[str | os.PathLike], recursive: bool = False, exclude: str | os.PathLike | None = None,
+                passed: list[tuple[Path, str]] | None = None) -> list[tuple[Path, Path]]:
+    """``(file, subfolder)`` for each file to render: files as given (subfolder ``.``); folders → their
+    videos and images, sorted, with the subfolder they lie in relative to the folder given (``.``
+    for its own files). ``recursive``: folders inside folders too — hidden ones, work folders of
+    segmented renders ``*.vidcolor-work``, symbolic links to folders and the folder ``exclude``
+    (the output folder, when it lies inside an input folder) are not entered, and neither is a
+    subfolder that cannot be read; those two are appended to ``passed`` as ``(folder, why)``.
+    VidcolorError for a path that does not exist, a folder given that cannot be read, or one with
+    nothing to render."""
+    skip = Path(exclude).resolve() if exclude is not None and Path(exclude).is_dir() else None
+    out: list[tuple[Path, Path]] = []
     for raw in inputs:
         p = Path(raw)
         if not p.exists():
             raise VidcolorError(f"input not found: '{p}'")
-        if p.is_dir():
-            found = sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(".") and (q.suffix.lower() in IMAGE_EXTS or q.suffix.lower() in VIDEO_EXTS))
-            if not found:
-                raise VidcolorError(f"folder '{p}' has no videos or images")
-            out.extend(found)
-        else:
-            out.append(p)
+        if not p.is_dir():
+            out.append((p, Path(".")))
+            continue
+        found = []
+        for d, sub in _folders(p, recursive, skip, passed):
+            found += [(q, sub) for q in _media_files(d)]
+        if not found:
+            hint = " (add --recursive to look inside its folders)" if not recursive and _subfolders(p, skip) else ""
+            raise VidcolorError(f"folder '{p}' has no videos or images{hint}")
+        out.extend(found)
     return out
 
 
-def plan_outputs(inputs: list[Path], output: str | os.PathLike | None, style: str, codec: str | None, several: bool) -> tuple[list[Path], list[Path]]:
+def _media_files(d: Path) -> list[Path]:
+    try:
+        return sorted(q for q in d.iterdir() if q.is_file() and not q.name.startswith(".")
+                      and (q.suffix.lower() in IMAGE_EXTS or q.suffix.lower() in VIDEO_EXTS))
+    except OSError as exc:
+        raise VidcolorError(f"cannot read folder '{d}': {exc.strerror or exc}") from None
+
+
+def _subfolders(d: Path, skip: Path | None, passed: list | None = None) -> list[Path]:
+    """``d``'s subfolders to enter, sorted; the output folder ``skip`` and unreadable ones go to ``passed``."""
+    found = []
+    for q in sorted(d.iterdir()):
+        if not q.is_dir() or q.is_symlink() or q.name.startswith(".") or q.name.endswith(".vidcolor-work"):
+            continue
+        if q.resolve() == skip:
+            if passed is not None:
+                passed.append((q, "the output folder: the files in it are not inputs"))
+            continue
+        if not os.access(q, os.R_OK | os.X_OK):
+            if passed is not None:
+                passed.append((q, "cannot be read (permission denied)"))
+            continue
+        found.append(q)
+    return found
+
+
+def _folders(root: Path, recursive: bool, skip: Path | None, passed: list | None = None):
+    """``(folder, relative to root)``: ``root`` first, then (``recursive``) its subfolders depth-first, sorted."""
+    stack = [(root, Path("."))]
+    while stack:
+        d, rel = stack.pop()
+        yield d, rel
+        if recursive:
+            stack.extend((q, rel / q.name) for q in reversed(_subfolders(d, skip, passed)))
+
+
+def expand_inputs(inputs: list[str | os.PathLike], recursive: bool = False) -> list[Path]:
+    """The files of :func:`find_inputs` without their subfolders."""
+    return [f for f, _ in find_inputs(inputs, recursive)]
+
+
+def plan_outputs(inputs: list[Path], output: str | os.PathLike | None, style: str, codec: str | None, several: bool,
+                 subfolders: list[Path] | None = None) -> tuple[list[Path], list[Path]]:
     """Output path per input: ``-o`` file (single input), ``-o`` folder (several inputs, an existing
     folder, or a name ending in a path separator), or the default name (``codec`` None: chosen per
-    video, :func:`~vidcolor.outputs.default_output`). Also returns the folders the caller must
-    create (after every check), outermost first. Creates nothing."""
+    video, :func:`~vidcolor.outputs.default_output`). ``subfolders`` (per input, from
+    :func:`find_inputs`): a recursive run mirrors them inside the output folder (the current one
+    without ``-o``). Also returns the folders the caller must create (after every check),
+    outermost first. Creates nothing."""
+    subs = subfolders or [Path(".")] * len(inputs)
     if output is None:
-        return [default_output(p, style, codec) for p in inputs], []
+        if not any(str(s) != "." for s in subs):
+            return [default_output(p, style, codec) for p in inputs], []
+        output = Path(".")
     o = Path(output)
     folder_meant = str(output).endswith(("/", os.sep))
     if several or o.is_dir() or folder_meant:
@@ -207,16 +265,18 @@ def plan_outputs(inputs: list[Path], output: str | os.PathLike | None, style: st
         if several and not o.exists() and not folder_meant and o.suffix.lower() in IMAGE_EXTS | set(VIDEO_EXTS):
             raise VidcolorError(f"several inputs need an output folder, and '{o}' looks like a file name; "
                                 f"give a folder (e.g. -o {o.with_suffix('')}/) or render the inputs one at a time")
-        missing = []
-        d = o
-        while not d.is_dir():
-            if d.exists():
-                raise VidcolorError(f"cannot make output folder '{o}': '{d}' is a file")
-            missing.append(d)
-            if d.parent == d:
-                break
-            d = d.parent
-        return [default_output(p, style, codec, o) for p in inputs], missing[::-1]
+        missing: list[Path] = []
+        for folder in dict.fromkeys(o / s for s in subs):
+            chain, d = [], folder
+            while not d.is_dir():
+                if d.exists():
+                    raise VidcolorError(f"cannot make output folder '{folder}': '{d}' is a file")
+                chain.append(d)
+                if d.parent == d:
+                    break
+                d = d.parent
+            missing += [d for d in reversed(chain) if d not in missing]
+        return [default_output(p, style, codec, o / s) for p, s in zip(inputs, subs)], missing
     return [o], []
 
 
@@ -225,7 +285,7 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
                   overwrite: bool = False, scenes: str | None = None, batch_size: int | None = None, compile: bool = False,
                   progress_factory=None, resume: bool | None = None, segment_seconds: float | None = None,
                   ray_address: str | None = None, ray_workers: int | None = None, controls: Controls | None = None,
-                  deinterlace: bool = False, saturation: float = 1.0, skip_existing: bool = False,
+                  deinterlace: bool = False, saturation: float = 1.0, skip_existing: bool = False, recursive: bool = False,
                   on_result: Callable[[ProcessResult], None] | None = None) -> list[ProcessResult]:
     """Process files and folders (what ``vidcolor process`` does). Validates everything first.
     ``controls`` (hints, references) need a single input. ``deinterlace`` and ``codec`` (None:
@@ -250,7 +310,9 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     process, are left alone (``skipped`` results) instead of refused — rerun a folder after fixing
     or adding files, or after an interruption; name clashes are still refused.
     ``on_result(result)`` is called as each file is done, skipped or failed (those found before
-    any work first); the list of them all is returned in the order of the files."""
+    any work first); the list of them all is returned in the order of the files.
+    ``recursive``: folders are searched in their subfolders too (:func:`find_inputs`), and the
+    outputs keep the same subfolders inside the output folder."""
     from vidcolor.styles.packs import check_style_name
 
     check_style_name(style)  # built-in or added (vidcolor styles add)
@@ -258,9 +320,14 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     if isinstance(inputs, (str, os.PathLike)):   # one path, not a list of its characters
         inputs = [inputs]
     check_batch_size(batch_size)
-    files = expand_inputs(inputs)
+    passed: list[tuple[Path, str]] = []
+    found = find_inputs(inputs, recursive, exclude=output, passed=passed)
+    files = [f for f, _ in found]
     several = len(files) > 1 or any(Path(i).is_dir() for i in inputs)
-    outs, new_dirs = plan_outputs(files, output, style, codec, several)
+    if recursive and output is None:
+        _check_not_inside(inputs)
+    outs, new_dirs = plan_outputs(files, output, style, codec, several, [s for _, s in found])
+    _check_found_once(files, outs)
     report = on_result or (lambda r: None)
     if skip_existing and overwrite:
         raise VidcolorError("--skip-existing leaves existing outputs alone and --overwrite replaces them; choose one")
@@ -278,9 +345,10 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     if resume is False and (segment_seconds is not None or ray_address is not None):
         raise VidcolorError("--no-resume renders in one pass; it cannot be combined with --segment-seconds or --ray")
     order = {f: i for i, f in enumerate(files)}
-    settled: list[ProcessResult] = [_skipped(f, o, f"'{o}' exists") for f, o in zip(files, outs) if f in skip]
+    settled: list[ProcessResult] = [ProcessResult(d, d, "folder", status="skipped", detail=why) for d, why in passed]
+    settled += [_skipped(f, o, f"'{o}' exists") for f, o in zip(files, outs) if f in skip]
     readable, codecs, infos, unreadable = _check_files([(f, o) for f, o in zip(files, outs) if f not in skip], codec, crf, overwrite,
-                                                several, pending=bool(new_dirs))
+                                                several, pending=set(new_dirs))
     settled = sorted(settled + unreadable, key=lambda r: order.get(r.input, len(order)))
     for r in settled:
         report(r)
@@ -312,7 +380,32 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
             try:
                 d.rmdir()  # only if empty (another render may be writing into it)
             except OSError:
-                break
+                continue
+
+
+def _check_not_inside(inputs) -> None:
+    """A recursive run without ``-o`` mirrors its folders in the current one: refused when that lies
+    inside an input folder (the tree would be copied into a part of itself)."""
+    here = Path.cwd().resolve()
+    for raw in inputs:
+        p = Path(raw)
+        if p.is_dir() and p.resolve() != here and p.resolve() in here.parents:
+            raise VidcolorError(f"the current folder is inside the input folder '{p}', where a recursive run without -o "
+                                "would write its outputs; give an output folder with -o")
+
+
+def _check_found_once(files: list[Path], outs: list[Path]) -> None:
+    """VidcolorError if one file is among the inputs twice with two outputs (a folder and a folder or
+    file inside it, with --recursive); twice with one output is a clash that check_clashes names."""
+    first: dict[str, tuple[Path, Path]] = {}
+    problems = []
+    for f, o in zip(files, outs):
+        key = same_file_key(f)
+        if key in first and first[key][1] != o:
+            problems.append(f"'{f}' is among the inputs twice (it would be written to '{first[key][1]}' and '{o}')")
+        first.setdefault(key, (f, o))
+    if problems:
+        raise VidcolorError("; ".join(problems) + "; give each folder or file once")
 
 
 def _render_all(files, outs, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes, batch_size,
@@ -402,14 +495,14 @@ def _render_one(f, o, style, col, weights, device, render_size, temporal, codecs
 
 
 def _check_files(pairs: list[tuple[Path, Path]], codec: str | None, crf: int | None, overwrite: bool, several: bool,
-                 pending: bool) -> tuple[list[tuple[Path, Path]], dict[Path, str], dict, list[ProcessResult]]:
+                 pending: set[Path] = frozenset()) -> tuple[list[tuple[Path, Path]], dict[Path, str], dict, list[ProcessResult]]:
     """Each (file, output) pair's own checks before any work: ``(readable pairs, codec per video,
     probed info per video, failed results)``. An output problem or a codec that does not fit raises; a file that cannot be
     read (:func:`_check_readable`) raises alone (not ``several``) or becomes a ``failed`` result.
-    ``pending``: the output folder is yet to be made (nothing in it to check)."""
+    ``pending``: output folders yet to be made (nothing in them to check)."""
     readable, codecs, infos, failed = [], {}, {}, []
     for f, o in pairs:
-        if not pending:
+        if o.parent not in pending:
             check_output(f, o, overwrite)
         try:
             info = _check_readable(f)

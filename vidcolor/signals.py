@@ -6,6 +6,11 @@ deleted, worker threads stopped, segment journals kept) runs for it too; the CLI
 ``Error: terminated`` with exit status 143 (128 + SIGTERM). Further SIGTERMs during that cleanup
 are ignored so that it can finish; SIGKILL cannot be caught, and its leftovers are removed by the
 next run of the same output (:mod:`vidcolor.io.lock`).
+
+A signal that lands while a finalizer (``__del__``, run by the garbage collector at any moment)
+is on the stack is put off until the finalizer has returned: Python prints an exception raised
+there as "Exception ignored" and drops it, and the run went on as if no signal had come (exit 0
+after SIGTERM). That holds for Ctrl-C as well, inside :func:`terminate_as_interrupt`.
 """
 
 from __future__ import annotations
@@ -22,22 +27,56 @@ class Terminated(KeyboardInterrupt):
     """The process received SIGTERM."""
 
 
+def _later(signum: int, delay: float = 0.01) -> None:
+    """Send ``signum`` to this process again after ``delay`` s (from a helper thread: raising it
+    here would run the handler again at once, still inside the finalizer)."""
+    import os
+
+    timer = threading.Timer(delay, os.kill, (os.getpid(), signum))
+    timer.daemon = True
+    timer.start()
+
+
+def _in_finalizer(frame) -> bool:
+    """Whether ``frame`` or one of its callers is a ``__del__``: an exception raised there is lost."""
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
+
+
 @contextlib.contextmanager
 def terminate_as_interrupt() -> Iterator[None]:
-    """Turn SIGTERM into :class:`Terminated` for the body (main thread only; elsewhere a no-op)."""
+    """Turn SIGTERM into :class:`Terminated` for the body (main thread only; elsewhere a no-op),
+    and put off SIGTERM and Ctrl-C while a finalizer runs (module docstring)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     fired = []
 
-    def handler(signum, frame):
+    def on_term(signum, frame):
         if fired:
             return  # already stopping: let the cleanup finish
+        if _in_finalizer(frame):
+            _later(signum)  # again, once the finalizer has returned
+            return
         fired.append(signum)
         raise Terminated()
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    def on_int(signum, frame):
+        if _in_finalizer(frame):
+            _later(signum)
+            return
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    previous_int = signal.getsignal(signal.SIGINT)
+    if previous_int is signal.default_int_handler:  # a handler of the caller's own is left alone
+        signal.signal(signal.SIGINT, on_int)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if previous_int is signal.default_int_handler:
+            signal.signal(signal.SIGINT, previous_int)

@@ -213,6 +213,17 @@ def test_globs_leave_photos_out_like_folders_and_spreadsheet_quirks(tmp_path, fi
         read_manifest(ref, BASE)
 
 
+def test_a_double_star_glob_looks_in_subfolders(tmp_path, films):
+    (films / "reel2").mkdir()
+    shutil.copy(films / "a.mp4", films / "reel2" / "d.mp4")
+    assert [j.input.name for j in collect_jobs([str(films / "*.mp4")], BASE)] == ["a.mp4", "c.mp4"]
+    assert [j.input.name for j in collect_jobs([str(films / "**" / "*.mp4")], BASE)] == ["a.mp4", "c.mp4", "d.mp4"]
+    work = films / "out" / "a.none.mp4.vidcolor-work"   # an interrupted batch's segments are not films
+    work.mkdir(parents=True)
+    shutil.copy(films / "a.mp4", work / "seg_00000.mp4")
+    assert [j.input.name for j in collect_jobs([str(films / "**" / "*.mp4")], BASE)] == ["a.mp4", "c.mp4", "d.mp4"]
+
+
 @pytest.mark.parametrize("sep, name", [(";", "semicolons"), ("\t", "tabs")])
 def test_a_manifest_separated_by_semicolons_or_tabs_says_so(tmp_path, films, sep, name):
     m = tmp_path / "m.csv"   # European spreadsheets save CSV with semicolons: it was "unknown column(s) input;reference"

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from tests.batch.conftest import JOINS, N_FRAMES, SEGMENT_SECONDS, audio_packets, decoded, make_gop_clip, video_pts
 from vidcolor.batch.journal import Journal
+from vidcolor.batch.render import LocalExecutor, render_segment
 from vidcolor.batch.segments import process_video_segmented, work_folder
 from vidcolor.cli import cli
 from vidcolor.errors import VidcolorError
@@ -181,6 +182,38 @@ def test_fingerprint_is_the_same_for_a_file_and_a_loaded_model(tiny_weights, col
     assert fingerprint == model_fingerprint(col.model) and styles == col.styles
 
 
+class InputGoneAfter(LocalExecutor):
+    """Renders ``k`` segments, then the input file disappears (moved away, a disk unmounted)."""
+
+    def __init__(self, colorizer, src: Path, k: int):
+        super().__init__(colorizer)
+        self.src, self.k = src, k
+
+    def map(self, jobs):
+        for i, job in enumerate(jobs):
+            if i == self.k:
+                self.src.unlink()
+            yield job, render_segment(self.colorizer, job)
+
+
+@pytest.mark.parametrize("k", [0, 2])
+def test_a_failed_segment_names_the_input_as_given_and_keeps_only_a_useful_work_folder(tmp_path, col, gop_clip, monkeypatch, k):
+    """A segment's reader opens the absolute path, but its error names the input as the user gave it;
+    a failure before any segment is finished leaves no work folder beside the output."""
+    monkeypatch.chdir(tmp_path)
+    Path("film.mp4").write_bytes(gop_clip.read_bytes())
+    out = Path("out") / "film.mp4"
+    out.parent.mkdir()
+    with pytest.raises(VidcolorError, match="^cannot read video 'film.mp4': file not found$") as info:
+        segmented("film.mp4", out, col, executor=InputGoneAfter(col, Path("film.mp4"), k))
+    assert not out.exists() and not list(out.parent.glob(".*"))
+    if k:
+        assert sorted(Journal.load(work_folder(out) / "journal.json").data["done"]) == ["0", "1"]
+        assert info.value.vidcolor_notes == [f"2 of 4 segment(s) are kept in '{work_folder(out)}'; run the same command again to continue"]
+    else:
+        assert list(out.parent.iterdir()) == [] and not hasattr(info.value, "vidcolor_notes")
+
+
 def test_crash_during_the_join_only_redoes_the_join(tmp_path, col, gop_clip):
     out = tmp_path / "out.mp4"
     segmented(gop_clip, out, col, keep_work=True)
@@ -253,3 +286,16 @@ def test_the_colorizers_working_size_is_used_as_process_video_uses_it(tmp_path, 
     segmented(gop_clip, default, small, codec="ffv1", style="none", render_size=64)   # an explicit size still wins
     other = [float(np.abs(a[1].astype(int) - b[1]).mean()) for a, b in zip(decoded(one), decoded(default))]
     assert min(other) > 4 * max(diff) + 0.05, other
+
+
+def test_ctrl_c_in_the_keyframe_scan_leaves_no_work_folder(tmp_path, col, gop_clip, monkeypatch):
+    import vidcolor.batch.segments as segments
+
+    def interrupted(path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(segments, "scan_keyframes", interrupted)
+    out = tmp_path / "out.mp4"
+    with pytest.raises(KeyboardInterrupt):
+        segmented(gop_clip, out, col)
+    assert list(tmp_path.iterdir()) == []

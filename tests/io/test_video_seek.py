@@ -39,7 +39,7 @@ def test_seek_without_an_index_backs_off_instead_of_decoding_from_the_start(tmp_
         full = list(r.frames())
     opened = []
     real = video._open_input
-    monkeypatch.setattr(video, "_open_input", lambda p: opened.append(p) or real(p))
+    monkeypatch.setattr(video, "_open_input", lambda p, name=None: opened.append(p) or real(p, name))
     with VideoReader(src, start_pts=full[170].pts, first_index=170) as r:
         assert [f.pts for f in r.frames()] == [f.pts for f in full[170:]]
     assert len(opened) == 1  # opened once: no fallback to a full decode

@@ -114,3 +114,55 @@ def test_prefetch_keeps_order_raises_errors_and_stops_when_closed():
     gen.close()                                  # the consumer stops early: the thread ends
     assert not any(t.name == "vidcolor-prefetch" for t in threading.enumerate())
     assert len(produced) < 10
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_a_signal_inside_thread_start_still_stops_the_source(monkeypatch, which):
+    """Ctrl-C or SIGTERM can land while ``Thread.start`` waits for the new thread: the exception
+    leaves start() with the thread already running. The pipeline must still stop it before it
+    returns, or the caller closes its decoder under the thread ("generator already executing")."""
+    real_start = threading.Thread.start
+    calls = []
+
+    def start_then_interrupted(self):
+        calls.append(self.name)
+        real_start(self)
+        if len(calls) == which + 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(threading.Thread, "start", start_then_interrupted)
+
+    def source():
+        for i in range(10**6):
+            time.sleep(0.001)
+            yield i
+
+    gen = source()
+    with pytest.raises(KeyboardInterrupt):
+        run_pipeline(gen, lambda b: b, lambda o: None, batch_size=2)
+    gen.close()  # raised ValueError: generator already executing while the producer still ran it
+    assert not [t for t in threading.enumerate() if t.name.startswith("vidcolor-")]
+
+
+def test_a_thread_that_comes_up_after_the_stop_leaves_the_source_alone(monkeypatch):
+    """The thread is created but only runs after the caller has given up on it (the signal came
+    before Thread.start saw it running): it must not start iterating the source then."""
+    real_start = threading.Thread.start
+    started = []
+
+    def late_start(self):
+        started.append(self)
+        raise KeyboardInterrupt   # the thread starts only below, after run_pipeline has returned
+
+    monkeypatch.setattr(threading.Thread, "start", late_start)
+    touched = []
+
+    def source():
+        touched.append(1)
+        yield 1
+
+    with pytest.raises(KeyboardInterrupt):
+        run_pipeline(source(), lambda b: b, lambda o: None)
+    real_start(started[0])
+    started[0].join(timeout=10)
+    assert not touched

@@ -1,6 +1,8 @@
 """Batch jobs: many films into one output folder, each rendered in resumable segments.
 
-Sources (mixed freely): a folder (its videos, sorted, not recursive), a glob (``"films/*.mkv"``),
+Sources (mixed freely): a folder (its videos, sorted, not recursive), a glob (``"films/*.mkv"``;
+``"films/**/*.mkv"`` looks in every subfolder too; the films go into the one output folder, so
+two of one name in different subfolders clash and are refused before any work),
 a single video, or a manifest — a CSV file with a header row, or a YAML list of mappings — with
 one film per row and per-film settings::
 
@@ -271,7 +273,8 @@ def collect_jobs(sources: list[str | os.PathLike], base: FilmJob) -> list[FilmJo
             _not_a_photo(p)
             jobs.append(replace(base, input=p))
         elif _GLOB_CHARS & set(text):
-            found = sorted(Path(q) for q in glob.glob(text) if Path(q).is_file())
+            found = sorted(Path(q) for q in glob.glob(text, recursive=True)   # not the segments of a work folder
+                           if Path(q).is_file() and not any(part.endswith(".vidcolor-work") for part in Path(q).parts[:-1]))
             if not found:
                 raise VidcolorError(f"no files match '{text}'")
             videos = [q for q in found if not _is_photo(q)]  # as a folder: photos are left out

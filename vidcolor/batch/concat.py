@@ -83,9 +83,10 @@ def _open_segment(path: Path) -> av.container.InputContainer:
 
 
 def concat_segments(parts: list[tuple[Path, Fraction]], output: Path, info: VideoInfo, codec: str,
-                    audio_source: Path | None) -> list[str]:
+                    audio_source: Path | None, video_end: float | None = None) -> list[str]:
     """Join segment files ``parts`` (path, exact time of its first frame in seconds) into ``output``
-    (atomically) with the audio of ``audio_source``. Returns notes."""
+    (atomically) with the audio of ``audio_source``. Returns notes. ``video_end``: where the
+    film's last frame ends by its stated duration (for the note on a file that ends early)."""
     if not parts:
         raise VidcolorError("no segments to join")
     notes: list[str] = []
@@ -133,7 +134,7 @@ def concat_segments(parts: list[tuple[Path, Fraction]], output: Path, info: Vide
         writer.abort(exc)
         raise
     notes.extend(writer.notes)
-    early = ended_early_note(info, writer.media_end, writer.frames_written)
+    early = ended_early_note(info, writer.media_end, writer.frames_written, video_end)
     if early:
         notes.append(early)
     if fixed:

@@ -47,6 +47,7 @@ class SegmentJob:
     deinterlace: bool = False      # deinterlace an interlaced input before colorizing (VideoReader)
     saturation: float = 1.0        # scale of the colors' chroma (Colorizer)
     preserve: str = "luma"         # what plain colorization keeps of the gray input (Colorizer)
+    name: str | None = None        # the input as the user gave it, for messages (input is absolute)
 
 
 class _SegmentWriter(VideoWriter):
@@ -89,7 +90,7 @@ def render_segment(colorizer: Colorizer, job: SegmentJob, progress: Callable[[in
     col = colorizer_for(colorizer, job.render_size, job.saturation, job.preserve)
     seeking = seg.warm_pts is not None
     reader = VideoReader(job.input, fmt="gray", start_pts=seg.warm_pts if seeking else None,
-                         first_index=seg.warm_frame if seeking else 0, deinterlace=job.deinterlace, alpha=holds_alpha(job.codec))
+                         first_index=seg.warm_frame if seeking else 0, deinterlace=job.deinterlace, alpha=holds_alpha(job.codec), name=job.name)
     with reader:
         info = reader.info
         start = seg.start_frame if seeking else 0
@@ -127,7 +128,7 @@ def render_segment(colorizer: Colorizer, job: SegmentJob, progress: Callable[[in
     path = Path(job.path)
     cuts = [[c.frame, c.time, c.score] for c in fp.cuts if c.frame >= start]
     return {"file": path.name, "frames": frames, "size": path.stat().st_size, "sha256": file_sha256(path),
-            "first_time": str(writer.first_time), "cuts": cuts, "notes": notes,
+            "first_time": str(writer.first_time), "video_end": reader.video_end, "cuts": cuts, "notes": notes,
             "seconds": round(time.time() - t0, 3), "worker": socket.gethostname()}
 
 

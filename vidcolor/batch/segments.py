@@ -188,11 +188,11 @@ def _open_journal(work: Path, inp: Path, settings: dict, resume: bool, segment_s
     journal = Journal.load(work / "journal.json") if resume else None
     if journal is not None and journal.matches(identity, settings):
         return journal, True
+    index = scan_keyframes(inp)  # before the work folder is made: a Ctrl-C in the scan leaves none
+    segments = plan_segments(index, segment_seconds, warmup)
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    index = scan_keyframes(inp)
-    segments = plan_segments(index, segment_seconds, warmup)
     return Journal.create(work / "journal.json", identity, settings, plan_to_dict(index, segments)), False
 
 
@@ -317,7 +317,8 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     if controls:
         hint_dir = _install_plan(work, planned)
     jobs = [SegmentJob(str(inp.resolve()), str(_segment_file(work, s.index, ext).resolve()), s, style, temporal, codec, crf,
-                       render_size, batch_size, hint_dir, deinterlace=deinterlace, saturation=saturation, preserve=preserve)
+                       render_size, batch_size, hint_dir, deinterlace=deinterlace, saturation=saturation, preserve=preserve,
+                       name=str(inp))
             for s in pending]
     total = journal.plan.get("frames")
     done_frames = sum(journal.done(i)["frames"] for i in reused)
@@ -343,32 +344,36 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
             executor = LocalExecutor(colorizer, on_batch)
     rendered, frames_rendered = [], 0
     try:
-        for job, record in (executor.map(jobs) if jobs else ()):
-            partial[0] = 0
-            seg_path = Path(job.path)
-            if not segment_record_ok(seg_path, record):
-                raise VidcolorError(f"segment file '{seg_path}' is missing or differs from what its worker wrote "
-                                    "(is the work folder on storage every worker sees?)")
-            journal.record(job.segment.index, record)
-            rendered.append(job.segment.index)
-            frames_rendered += record["frames"]
-            done_frames += record["frames"]
-            if progress:
-                progress(done_frames, total)
-            if on_segment:
-                on_segment(job.segment.index, record)
-    except BaseException as exc:  # Ctrl-C, SIGTERM, an error: the finished segments stay for a rerun
+        try:
+            for job, record in (executor.map(jobs) if jobs else ()):
+                partial[0] = 0
+                seg_path = Path(job.path)
+                if not segment_record_ok(seg_path, record):
+                    raise VidcolorError(f"segment file '{seg_path}' is missing or differs from what its worker wrote "
+                                        "(is the work folder on storage every worker sees?)")
+                journal.record(job.segment.index, record)
+                rendered.append(job.segment.index)
+                frames_rendered += record["frames"]
+                done_frames += record["frames"]
+                if progress:
+                    progress(done_frames, total)
+                if on_segment:
+                    on_segment(job.segment.index, record)
+        finally:
+            if own is not None:
+                own.close()
+        records = [journal.done(s.index) for s in segments]
+        parts = [(work / r["file"], Fraction(r["first_time"])) for r in records]
+        ends = [r["video_end"] for r in records if r.get("video_end") is not None]
+        notes = concat_segments(parts, out, info, codec, inp, max(ends) if ends else None)
+    except BaseException as exc:  # Ctrl-C, SIGTERM, an error, also in the join: the finished segments stay for a rerun
         kept = len(reused) + len(rendered)
         if kept:
             exc.vidcolor_notes = [f"{kept} of {len(segments)} segment(s) are kept in '{work}'; "
                                   "run the same command again to continue"]
+        else:  # nothing to continue from: no work folder is left beside the output
+            shutil.rmtree(work, ignore_errors=True)
         raise
-    finally:
-        if own is not None:
-            own.close()
-    records = [journal.done(s.index) for s in segments]
-    parts = [(work / r["file"], Fraction(r["first_time"])) for r in records]
-    notes = concat_segments(parts, out, info, codec, inp)
     if deinterlace and info.field_order == "progressive":
         notes.append(PROGRESSIVE_NOTE)
     for r in records:

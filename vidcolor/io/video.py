@@ -21,6 +21,7 @@ YCbCr <-> RGB uses the matrix the file is tagged with; an untagged file is taken
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -100,18 +101,20 @@ def _range_name(color_range: int, fmt) -> str:
     return "unknown"
 
 
-def _open_input(path: Path) -> av.container.InputContainer:
+def _open_input(path: Path, name: str | os.PathLike | None = None) -> av.container.InputContainer:
+    """Open ``path``; errors name it as ``name`` (default: the path itself)."""
+    name = path if name is None else name
     if not path.exists():
-        raise VidcolorError(f"cannot read video '{path}': file not found")
+        raise VidcolorError(f"cannot read video '{name}': file not found")
     if path.is_dir():
-        raise VidcolorError(f"cannot read video '{path}': it is a folder")
+        raise VidcolorError(f"cannot read video '{name}': it is a folder")
     if path.stat().st_size == 0:
-        raise VidcolorError(f"cannot read video '{path}': file is empty")
+        raise VidcolorError(f"cannot read video '{name}': file is empty")
     try:
         return av.open(str(path), "r")
     except av.error.FFmpegError as exc:
         raise VidcolorError(
-            f"cannot read video '{path}': not a video file, or its header is damaged or cut off "
+            f"cannot read video '{name}': not a video file, or its header is damaged or cut off "
             f"({exc.strerror or type(exc).__name__})"
         ) from exc
 
@@ -161,6 +164,7 @@ class VideoInfo:
     has_color: bool = False
     deinterlaced: bool = False
     start_pts: int = 0
+    duration_start: float | None = None   # s on the file's timeline where ``duration`` counts from
 
     @property
     def frame_period(self) -> int:
@@ -193,6 +197,8 @@ class VideoReader:
     :attr:`corrupt_frames` and still returned.
 
     Opening decodes the first frame (to check the file is usable and to read the rotation).
+    ``name``: how error messages name the file (default: ``path``; a segment's worker opens an
+    absolute path but names the file as the user gave it).
 
     Seeking: with ``start_pts`` (in ``info.time_base``) the reader seeks to the keyframe at or
     before it, decodes from there and yields only the frames with ``pts >= start_pts``; their
@@ -217,25 +223,28 @@ class VideoReader:
     """
 
     def __init__(self, path: str | Path, fmt: str = "gray", max_corrupt: int = 50, *,
-                 start_pts: int | None = None, first_index: int = 0, deinterlace: bool = False, alpha: bool = False):
+                 start_pts: int | None = None, first_index: int = 0, deinterlace: bool = False, alpha: bool = False,
+                 name: str | os.PathLike | None = None):
         if fmt not in ("gray", "rgb24"):
             raise ValueError(f"fmt must be 'gray' or 'rgb24', not {fmt!r}")
         self.path = Path(path)
+        self.name = str(self.path if name is None else name)  # how error messages name the file
         self.fmt = fmt
         self.max_corrupt = max_corrupt
         self.corrupt_packets = 0
         self.corrupt_frames = 0
         self.color_seen = False  # a sampled frame (first, then every 48th, 40 at most) showed colour
+        self.video_end: float | None = None  # end (s, the file's timeline) of the latest frame decoded that states its duration
         self.resized: dict[tuple[int, int], int] = {}  # (width, height) → frames of another size, scaled to info's
         self._sws = VideoReformatter()  # keeps its swscale context between frames
         self._sws_alpha = VideoReformatter()
-        self._container = _open_input(self.path)
+        self._container = _open_input(self.path, self.name)
         try:
             self._stream = self._pick_stream()
             self._av_frames = self._decode()
             first = next(self._av_frames, None)
             if first is None:
-                raise VidcolorError(f"cannot read video '{self.path}': no decodable video frames")
+                raise VidcolorError(f"cannot read video '{self.name}': no decodable video frames")
             self.info = self._make_info(first)
             self._alpha = alpha and self.info.has_alpha
             self._deinterlace = deinterlace and self.info.field_order != "progressive"
@@ -253,10 +262,10 @@ class VideoReader:
     def _pick_stream(self):
         streams = [s for s in self._container.streams.video if not _is_cover_art(s)]
         if not streams:
-            raise VidcolorError(f"cannot read video '{self.path}': no video stream")
+            raise VidcolorError(f"cannot read video '{self.name}': no video stream")
         stream = streams[0]
         if stream.codec_context is None:
-            raise VidcolorError(f"cannot read video '{self.path}': unsupported video codec")
+            raise VidcolorError(f"cannot read video '{self.name}': unsupported video codec")
         stream.thread_type = "AUTO"
         for other in self._container.streams:
             if other.index != stream.index:
@@ -270,11 +279,13 @@ class VideoReader:
         # Broken headers give rates like 0 or 90000: take the first plausible one.
         rates = [r for r in (s.average_rate, s.guessed_rate, s.base_rate) if r and 1 <= r <= 300]
         rate = rates[0] if rates else Fraction(25)
-        duration = None
+        duration = duration_start = None
         if s.duration:
             duration = float(s.duration * tb)
-        elif c.duration:
+            duration_start = float(s.start_time * tb) if s.start_time is not None else None
+        elif c.duration:  # the container's: from its earliest stream's start (audio may start first)
             duration = c.duration / av.time_base
+            duration_start = c.start_time / av.time_base if c.start_time is not None else None
         rotation = getattr(first, "rotation", 0)  # PyAV >= 14; older FFmpeg used a tag
         if not rotation and s.metadata.get("rotate", "").lstrip("-").isdigit():
             rotation = -int(s.metadata["rotate"])
@@ -304,7 +315,7 @@ class VideoReader:
             has_alpha=fmt.name.startswith(_ALPHA_PREFIXES), has_color=frame_has_color(first),
             sample_aspect_ratio=s.sample_aspect_ratio or None,
             matrix=_matrix(first.colorspace, first.height) if _is_yuv(fmt) else "bt601",
-            container=c.format.name, metadata=dict(c.metadata), start_pts=int(first.pts or 0),
+            container=c.format.name, metadata=dict(c.metadata), start_pts=int(first.pts or 0), duration_start=duration_start,
         )
 
     # -- decoding -----------------------------------------------------------------------------
@@ -313,7 +324,7 @@ class VideoReader:
         self.corrupt_packets += 1
         if self.corrupt_packets > self.max_corrupt:
             raise VidcolorError(
-                f"cannot read video '{self.path}': more than {self.max_corrupt} corrupt packets "
+                f"cannot read video '{self.name}': more than {self.max_corrupt} corrupt packets "
                 f"(last error: {getattr(exc, 'strerror', None) or exc})"
             ) from exc
 
@@ -425,7 +436,7 @@ class VideoReader:
                 return self._skip_to(start_pts, frame)
         # could not seek, or always landed after the target: decode from the start
         self._container.close()
-        self._container = _open_input(self.path)
+        self._container = _open_input(self.path, self.name)
         self._stream = self._pick_stream()
         self._av_frames = self._filtered(self._decode())
         return self._skip_to(start_pts, next(self._av_frames, None))
@@ -449,6 +460,9 @@ class VideoReader:
             if pts is None:
                 pts = 0 if last_pts is None else last_pts + period
             last_pts = pts
+            if frame.duration:  # the frame's own length, where the file states it (a long last frame)
+                end = float((pts + frame.duration) * (frame.time_base or tb))
+                self.video_end = end if self.video_end is None else max(self.video_end, end)
             alpha = self._alpha_of(frame) if self._alpha else None
             yield DecodedFrame(self._to_array(frame), pts, float((pts - start) * tb), index, alpha)
             index += 1

@@ -63,6 +63,8 @@ def run_pipeline(source: Iterable, process: Callable[[list], list], sink: Callab
 
     def produce():
         try:
+            if stop.event.is_set():  # stopped while this thread was starting: leave the source alone
+                return
             for item in source:
                 if not _put(q_in, item, stop):
                     return
@@ -83,9 +85,9 @@ def run_pipeline(source: Iterable, process: Callable[[list], list], sink: Callab
 
     producer = threading.Thread(target=produce, name="vidcolor-decode", daemon=True)
     consumer = threading.Thread(target=consume, name="vidcolor-encode", daemon=True)
-    producer.start()
-    consumer.start()
     try:
+        producer.start()   # inside the try: a Ctrl-C or SIGTERM raised while Thread.start waits
+        consumer.start()   # for the thread must stop it too (see _join_started)
         done = False
         while not done and not stop.event.is_set():
             batch = []
@@ -112,11 +114,21 @@ def run_pipeline(source: Iterable, process: Callable[[list], list], sink: Callab
     finally:
         if stop.error is not None:
             stop.event.set()
-        producer.join(timeout=30)
-        consumer.join(timeout=30)
+        _join_started(producer, consumer)
     if stop.error is not None:
         raise stop.error
     return count[0]
+
+
+def _join_started(*threads: threading.Thread, timeout: float = 30) -> None:
+    """Join the threads that run (up to ``timeout`` s each). The stop event is set before this
+    when anything failed, so a thread whose ``start()`` was cut short by a signal and that only
+    comes up now returns at its first line without touching the caller's source (before, the
+    caller closed the decoder under it: ``ValueError: generator already executing`` instead of
+    ``Error: terminated``)."""
+    for t in threads:
+        if t.is_alive():
+            t.join(timeout=timeout)
 
 
 def prefetch(source: Iterable, size: int = 8) -> Iterator:
@@ -128,6 +140,8 @@ def prefetch(source: Iterable, size: int = 8) -> Iterator:
 
     def produce():
         try:
+            if stop.event.is_set():  # closed while this thread was starting
+                return
             for item in source:
                 if not _put(q, item, stop):
                     return
@@ -136,8 +150,8 @@ def prefetch(source: Iterable, size: int = 8) -> Iterator:
         _put(q, _END, stop)
 
     worker = threading.Thread(target=produce, name="vidcolor-prefetch", daemon=True)
-    worker.start()
     try:
+        worker.start()
         while True:
             item = _get(q, stop)
             if item is _END:
@@ -147,7 +161,7 @@ def prefetch(source: Iterable, size: int = 8) -> Iterator:
             raise stop.error
     finally:
         stop.event.set()
-        worker.join(timeout=30)
+        _join_started(worker)
 
 
 def iter_chunks(it: Iterable, n: int) -> Iterator[list]:
