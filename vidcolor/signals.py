@@ -64,19 +64,21 @@ def terminate_as_interrupt() -> Iterator[None]:
         fired.append(signum)
         raise Terminated()
 
-    def on_int(signum, frame):
+    previous_int = signal.getsignal(signal.SIGINT)
+
+    def on_int(signum, frame):  # Ctrl-C: whatever Python handler was there, put off past a finalizer
         if _in_finalizer(frame):
             _later(signum)
-            return
-        raise KeyboardInterrupt
+            return None
+        return previous_int(signum, frame)
 
     previous = signal.signal(signal.SIGTERM, on_term)
-    previous_int = signal.getsignal(signal.SIGINT)
-    if previous_int is signal.default_int_handler:  # a handler of the caller's own is left alone
+    wrap_int = callable(previous_int)  # not SIG_IGN / SIG_DFL
+    if wrap_int:
         signal.signal(signal.SIGINT, on_int)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-        if previous_int is signal.default_int_handler:
+        if wrap_int:
             signal.signal(signal.SIGINT, previous_int)
