@@ -22,14 +22,15 @@ from vidcolor.color import luma_to_lightness
 from vidcolor.control.apply import Controls, image_hint_map, plan_video
 from vidcolor.control.reference import unkeyed_reference_notes
 from vidcolor.errors import VidcolorError
+from vidcolor.inputs import check_found_once, check_not_inside, expand_inputs, find_inputs, plan_outputs
 from vidcolor.io.image import (IMAGE_EXTS, IMAGE_EXTS_16BIT, IMAGE_EXTS_ALPHA, file_notes, has_color, luma601, read_alpha,
                                read_image, write_image)
 from vidcolor.io.atomic import partial_pattern
 from vidcolor.io.lock import OutputBusy, locks_output
-from vidcolor.io.video import VIDEO_EXTS, VideoReader, VideoWriter, is_video_file, probe_video
+from vidcolor.io.video import VideoReader, VideoWriter, is_video_file, probe_video
 from vidcolor.io.video_writer import holds_alpha, output_matrix
 from vidcolor.outputs import (COLOR_NOTE, PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_clashes, check_codec, check_output,
-                              check_crf_applies, check_side_output, default_output, ended_early_note, is_image, same_file_key,
+                              check_crf_applies, check_side_output, default_output, ended_early_note, is_image,
                               video_input_notes)
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, check_saturation
 from vidcolor.pipeline.frames import FrameProcessor
@@ -173,113 +174,6 @@ def process_image(input: str | os.PathLike, output: str | os.PathLike, style: st
     return ProcessResult(inp, out, "image", 1, time.time() - t0, notes=notes)
 
 
-def find_inputs(inputs: list[str | os.PathLike], recursive: bool = False, exclude: str | os.PathLike | None = None,
-                passed: list[tuple[Path, str]] | None = None) -> list[tuple[Path, Path]]:
-    """``(file, subfolder)`` for each file to render: files as given (subfolder ``.``); folders → their
-    videos and images, sorted, with the subfolder they lie in relative to the folder given (``.``
-    for its own files). ``recursive``: folders inside folders too — hidden ones, work folders of
-    segmented renders ``*.vidcolor-work``, symbolic links to folders and the folder ``exclude``
-    (the output folder, when it lies inside an input folder) are not entered, and neither is a
-    subfolder that cannot be read; those two are appended to ``passed`` as ``(folder, why)``.
-    VidcolorError for a path that does not exist, a folder given that cannot be read, or one with
-    nothing to render."""
-    skip = Path(exclude).resolve() if exclude is not None and Path(exclude).is_dir() else None
-    out: list[tuple[Path, Path]] = []
-    for raw in inputs:
-        p = Path(raw)
-        if not p.exists():
-            raise VidcolorError(f"input not found: '{p}'")
-        if not p.is_dir():
-            out.append((p, Path(".")))
-            continue
-        found = []
-        for d, sub in _folders(p, recursive, skip, passed):
-            found += [(q, sub) for q in _media_files(d)]
-        if not found:
-            hint = " (add --recursive to look inside its folders)" if not recursive and _subfolders(p, skip) else ""
-            raise VidcolorError(f"folder '{p}' has no videos or images{hint}")
-        out.extend(found)
-    return out
-
-
-def _media_files(d: Path) -> list[Path]:
-    try:
-        return sorted(q for q in d.iterdir() if q.is_file() and not q.name.startswith(".")
-                      and (q.suffix.lower() in IMAGE_EXTS or q.suffix.lower() in VIDEO_EXTS))
-    except OSError as exc:
-        raise VidcolorError(f"cannot read folder '{d}': {exc.strerror or exc}") from None
-
-
-def _subfolders(d: Path, skip: Path | None, passed: list | None = None) -> list[Path]:
-    """``d``'s subfolders to enter, sorted; the output folder ``skip`` and unreadable ones go to ``passed``."""
-    found = []
-    for q in sorted(d.iterdir()):
-        if not q.is_dir() or q.is_symlink() or q.name.startswith(".") or q.name.endswith(".vidcolor-work"):
-            continue
-        if q.resolve() == skip:
-            if passed is not None:
-                passed.append((q, "the output folder: the files in it are not inputs"))
-            continue
-        if not os.access(q, os.R_OK | os.X_OK):
-            if passed is not None:
-                passed.append((q, "cannot be read (permission denied)"))
-            continue
-        found.append(q)
-    return found
-
-
-def _folders(root: Path, recursive: bool, skip: Path | None, passed: list | None = None):
-    """``(folder, relative to root)``: ``root`` first, then (``recursive``) its subfolders depth-first, sorted."""
-    stack = [(root, Path("."))]
-    while stack:
-        d, rel = stack.pop()
-        yield d, rel
-        if recursive:
-            stack.extend((q, rel / q.name) for q in reversed(_subfolders(d, skip, passed)))
-
-
-def expand_inputs(inputs: list[str | os.PathLike], recursive: bool = False) -> list[Path]:
-    """The files of :func:`find_inputs` without their subfolders."""
-    return [f for f, _ in find_inputs(inputs, recursive)]
-
-
-def plan_outputs(inputs: list[Path], output: str | os.PathLike | None, style: str, codec: str | None, several: bool,
-                 subfolders: list[Path] | None = None) -> tuple[list[Path], list[Path]]:
-    """Output path per input: ``-o`` file (single input), ``-o`` folder (several inputs, an existing
-    folder, or a name ending in a path separator), or the default name (``codec`` None: chosen per
-    video, :func:`~vidcolor.outputs.default_output`). ``subfolders`` (per input, from
-    :func:`find_inputs`): a recursive run mirrors them inside the output folder (the current one
-    without ``-o``). Also returns the folders the caller must create (after every check),
-    outermost first. Creates nothing."""
-    subs = subfolders or [Path(".")] * len(inputs)
-    if output is None:
-        if not any(str(s) != "." for s in subs):
-            return [default_output(p, style, codec) for p in inputs], []
-        output = Path(".")
-    o = Path(output)
-    folder_meant = str(output).endswith(("/", os.sep))
-    if several or o.is_dir() or folder_meant:
-        if o.exists() and not o.is_dir():
-            raise VidcolorError(f"-o '{output}' names a folder, but '{o}' is a file" if folder_meant else
-                                f"-o '{o}' is a file, but several inputs need an output folder")
-        if several and not o.exists() and not folder_meant and o.suffix.lower() in IMAGE_EXTS | set(VIDEO_EXTS):
-            raise VidcolorError(f"several inputs need an output folder, and '{o}' looks like a file name; "
-                                f"give a folder (e.g. -o {o.with_suffix('')}/) or render the inputs one at a time")
-        missing: list[Path] = []
-        for folder in dict.fromkeys(o / s for s in subs):
-            chain, d = [], folder
-            while not d.is_dir():
-                if d.exists():
-                    raise VidcolorError(f"cannot make output folder '{folder}': '{d}' is a file")
-                chain.append(d)
-                if d.parent == d:
-                    break
-                d = d.parent
-            missing += [d for d in reversed(chain) if d not in missing]
-        return [default_output(p, style, codec, o / s) for p, s in zip(inputs, subs)], missing
-    return [o], []
-
-
 def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | None = None, style: str = "none", *, weights: str | None = None,
                   device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True, codec: str | None = None, crf: int | None = None,
                   overwrite: bool = False, scenes: str | None = None, batch_size: int | None = None, compile: bool = False,
@@ -325,9 +219,9 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     files = [f for f, _ in found]
     several = len(files) > 1 or any(Path(i).is_dir() for i in inputs)
     if recursive and output is None:
-        _check_not_inside(inputs)
+        check_not_inside(inputs)
     outs, new_dirs = plan_outputs(files, output, style, codec, several, [s for _, s in found])
-    _check_found_once(files, outs)
+    check_found_once(files, outs)
     report = on_result or (lambda r: None)
     if skip_existing and overwrite:
         raise VidcolorError("--skip-existing leaves existing outputs alone and --overwrite replaces them; choose one")
@@ -381,31 +275,6 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
                 d.rmdir()  # only if empty (another render may be writing into it)
             except OSError:
                 continue
-
-
-def _check_not_inside(inputs) -> None:
-    """A recursive run without ``-o`` mirrors its folders in the current one: refused when that lies
-    inside an input folder (the tree would be copied into a part of itself)."""
-    here = Path.cwd().resolve()
-    for raw in inputs:
-        p = Path(raw)
-        if p.is_dir() and p.resolve() != here and p.resolve() in here.parents:
-            raise VidcolorError(f"the current folder is inside the input folder '{p}', where a recursive run without -o "
-                                "would write its outputs; give an output folder with -o")
-
-
-def _check_found_once(files: list[Path], outs: list[Path]) -> None:
-    """VidcolorError if one file is among the inputs twice with two outputs (a folder and a folder or
-    file inside it, with --recursive); twice with one output is a clash that check_clashes names."""
-    first: dict[str, tuple[Path, Path]] = {}
-    problems = []
-    for f, o in zip(files, outs):
-        key = same_file_key(f)
-        if key in first and first[key][1] != o:
-            problems.append(f"'{f}' is among the inputs twice (it would be written to '{first[key][1]}' and '{o}')")
-        first.setdefault(key, (f, o))
-    if problems:
-        raise VidcolorError("; ".join(problems) + "; give each folder or file once")
 
 
 def _render_all(files, outs, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes, batch_size,
