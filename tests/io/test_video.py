@@ -424,3 +424,30 @@ def test_output_matrix_keeps_601_and_709_and_writes_others_as_709():
     from vidcolor.io.video_writer import output_matrix
 
     assert [output_matrix(m) for m in ("bt601", "bt709", "bt2020", "smpte240m", None)] == ["bt601", "bt709"] + ["bt709"] * 3
+
+
+def test_close_leaves_the_file_to_a_thread_still_reading_it(tmp_path):
+    """A decoder thread the pipeline could not stop (a second Ctrl-C during its cleanup, a decode
+    stuck past the join): closing the reader must neither raise "generator already executing" (an
+    internal error instead of 'Error: interrupted') nor close the file under that thread."""
+    import threading
+    import time
+
+    reader = VideoReader(make_clip(tmp_path / "c.mp4", n_frames=4))
+    inside = threading.Event()
+    frames = reader.frames()
+
+    def slow_next():
+        inside.set()
+        time.sleep(0.3)
+        return next(frames)
+
+    original = reader._frames
+    reader._frames = (x for x in iter(slow_next, None))  # a generator that is busy in another thread
+    worker = threading.Thread(target=lambda: next(reader._frames))
+    worker.start()
+    inside.wait(5)
+    reader.close()            # returns; the worker still reads
+    worker.join(5)
+    original.close()
+    reader._container.close()

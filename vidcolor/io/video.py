@@ -492,7 +492,10 @@ class VideoReader:
             yield batch
 
     def close(self) -> None:
-        self._frames.close()
+        try:
+            self._frames.close()
+        except ValueError:  # "generator already executing": a worker thread that could not be stopped
+            return          # (a second Ctrl-C, a decode stuck past the join) still reads; leave it the file
         self._container.close()
 
     def __enter__(self) -> VideoReader:
