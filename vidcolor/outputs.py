@@ -24,10 +24,11 @@ DEFAULT_CODEC = "h264"
 
 @dataclass
 class ProcessResult:
-    """One rendered file: ``kind`` is ``video`` or ``image`` (``folder`` for a subfolder a recursive run passed by, ``skipped``); ``seconds`` wall time; ``cuts`` the
-    detected scene cuts; ``notes`` what could not be kept as it was (one line each). ``status``:
-    ``done``, or — from :func:`vidcolor.process.process_paths` with several inputs — ``skipped``
-    (its output existed, ``skip_existing``) or ``failed`` (``detail`` says why; nothing was written)."""
+    """One rendered file: ``kind`` is ``video`` or ``image`` (or ``folder``: a subfolder a recursive
+    run passed by, always ``skipped``); ``seconds`` wall time; ``cuts`` the detected scene cuts;
+    ``notes`` what could not be kept as it was (one line each). ``status``: ``done``, or — from
+    :func:`vidcolor.process.process_paths` with several inputs — ``skipped`` (its output existed,
+    ``skip_existing``) or ``failed`` (``detail`` says why; nothing was written)."""
 
     input: Path
     output: Path
@@ -229,9 +230,9 @@ def ended_early_note(info, media_end: float | None, frames: int, video_end: floa
     frame)."""
     if not info.duration or media_end is None:
         return None
-    media_end = max(media_end, video_end or 0.0)
-    origin = info.duration_start if info.duration_start is not None else float(info.start_pts * info.time_base)
-    media_end -= min(origin, float(info.start_pts * info.time_base))
+    first = float(info.start_pts * info.time_base)
+    origin = first if info.duration_start is None else min(info.duration_start, first)
+    media_end = max(media_end, video_end or 0.0) - origin
     slack = max(min(1.0, 0.25 * info.duration), 0.05 * info.duration, 2 / float(info.frame_rate or 25))
     if info.duration - media_end <= slack:
         return None

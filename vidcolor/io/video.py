@@ -234,7 +234,7 @@ class VideoReader:
         self.corrupt_packets = 0
         self.corrupt_frames = 0
         self.color_seen = False  # a sampled frame (first, then every 48th, 40 at most) showed colour
-        self.video_end: float | None = None  # end (s, the file's timeline) of the latest frame decoded that states its duration
+        self._last: tuple | None = None  # (pts, duration, its time base) of the latest frame decoded, for video_end
         self.resized: dict[tuple[int, int], int] = {}  # (width, height) → frames of another size, scaled to info's
         self._sws = VideoReformatter()  # keeps its swscale context between frames
         self._sws_alpha = VideoReformatter()
@@ -460,15 +460,23 @@ class VideoReader:
             if pts is None:
                 pts = 0 if last_pts is None else last_pts + period
             last_pts = pts
-            if frame.duration:  # the frame's own length, where the file states it (a long last frame)
-                end = float((pts + frame.duration) * (frame.time_base or tb))
-                self.video_end = end if self.video_end is None else max(self.video_end, end)
+            self._last = (pts, frame.duration, frame.time_base)
             alpha = self._alpha_of(frame) if self._alpha else None
             yield DecodedFrame(self._to_array(frame), pts, float((pts - start) * tb), index, alpha)
             index += 1
             frame = next(self._av_frames, None)
 
     # -- public API ---------------------------------------------------------------------------
+
+    @property
+    def video_end(self) -> float | None:
+        """Where the latest frame decoded ends by its own stated duration, in seconds of the file's
+        timeline (a long last frame — slideshows, GIF conversions — outlasts a mean frame
+        interval); None before any frame or when the file states no duration."""
+        if self._last is None or not self._last[1]:
+            return None
+        pts, duration, tb = self._last
+        return float(pts * self.info.time_base + duration * (tb or self.info.time_base))
 
     def frames(self) -> Iterator[DecodedFrame]:
         """The reader's single frame generator. Streams frames in presentation order; calling it
