@@ -298,6 +298,48 @@ def test_audio_follows_the_video_time(tmp_path):
     assert float(seconds) == pytest.approx(24 * 1001 / 24000, abs=0.05)
 
 
+def _trimmed(src, dst, cut: float):
+    """``src`` re-muxed with every packet ``cut`` seconds earlier, as ``ffmpeg -ss … -c copy`` cuts:
+    the MP4 muxer writes an edit list and the demuxer flags the audio before it as discarded."""
+    with av.open(str(src)) as i, av.open(str(dst), "w") as o:
+        routes = {s.index: o.add_stream_from_template(s) for s in (i.streams.video[0], i.streams.audio[0])}
+        for p in i.demux(i.streams.video[0], i.streams.audio[0]):
+            if p.dts is None:
+                continue
+            shift = round(cut / p.time_base)
+            p.pts -= shift
+            p.dts -= shift
+            p.stream = routes[p.stream.index]
+            o.mux(p)
+    return dst
+
+
+def _starts(path) -> tuple[float, float, int]:
+    """(first presented video time, first presented audio time in seconds, audio samples presented),
+    as a player decodes them."""
+    with av.open(str(path)) as c:
+        video = next(c.decode(video=0)).time
+        c.seek(0)
+        frames = list(c.decode(audio=0))
+    return video, frames[0].time, sum(f.samples for f in frames)
+
+
+@pytest.mark.parametrize(("out_name", "codec"), [("out.avi", "mpeg4"), ("out.mkv", "h264"), ("out.mp4", "h264")])
+def test_audio_cut_by_an_edit_list_stays_in_sync(tmp_path, out_name, codec):
+    """A trimmed MP4 (audio before its edit list flagged discarded, 0.2 s of it): before, every
+    such packet was copied — AVI played the audio 0.22 s late, Matroska started 0.22 s late."""
+    src = _trimmed(make_clip(tmp_path / "in.mp4", n_frames=48, audio="aac"), tmp_path / "cut.mp4", 0.2)
+    with av.open(str(src)) as c:
+        assert sum(p.is_discard for p in c.demux(c.streams.audio[0]) if p.size) >= 9
+    video, audio, samples = _starts(src)
+    assert audio - video == pytest.approx(0.0, abs=0.005)
+    transcode(src, tmp_path / out_name, codec=codec)
+    video, audio, out_samples = _starts(tmp_path / out_name)
+    assert video == pytest.approx(0.0, abs=0.03)            # one AAC frame of pre-roll at most
+    assert audio - video == pytest.approx(0.0, abs=0.03)
+    assert abs(out_samples - samples) <= 1536               # not the cut 0.2 s (9600 samples) played first
+
+
 @pytest.mark.parametrize("out_name", ["out.mkv", "out.mp4"])
 def test_audio_is_interleaved_with_the_video(tmp_path, out_name):
     src = make_clip(tmp_path / "in.mkv", n_frames=72, audio="aac")  # 3 s

@@ -167,6 +167,7 @@ class VideoWriter:
         self._routes: dict[int, tuple[str, object]] = {}
         self._reframers: dict[int, list] = {}  # output stream index → [AudioResampler, next pts]
         self._src, self._held, self._closed = None, None, False
+        self._preroll: dict[int, av.Packet] = {}   # per source stream: its last packet before the edit list starts
         self._sws = VideoReformatter()
         self._avi, self._offsets = ext == ".avi", {}
         self._stack = contextlib.ExitStack()
@@ -440,10 +441,20 @@ class VideoWriter:
             if kind == "encode":
                 self._encode_audio(packet, out)
             elif packet.size:  # not the demuxer's empty flush packets
-                if packet.dts is None:
-                    packet.dts = packet.pts
-                packet.stream = out
-                self._mux_side(packet)
+                index = packet.stream.index
+                if packet.is_discard:
+                    # Before the source's edit list starts (a "-c copy" trim, an editor's cut): not
+                    # presented. Only the last such packet is kept, as the decoder's pre-roll (AAC's
+                    # priming frame); copying them all moved the audio late in AVI by the whole cut
+                    # and started a Matroska file that much late.
+                    self._preroll[index] = packet
+                    continue
+                held = self._preroll.pop(index, None)
+                for p in (held, packet) if held is not None else (packet,):
+                    if p.dts is None:
+                        p.dts = p.pts
+                    p.stream = out
+                    self._mux_side(p)
 
     def _mux_side(self, packet) -> None:
         """Mux an audio/subtitle packet. AVI counts time in whole video frames: an audio start
