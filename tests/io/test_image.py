@@ -82,6 +82,40 @@ def test_exif_orientation_is_applied(tmp_path):
     assert upright[:5].mean() > 200 and upright[-20:].mean() < 50  # the band is now on top
 
 
+@pytest.mark.parametrize("ext", [".png", ".webp"])
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_alpha_of_a_flat_cutout_follows_the_exif_orientation(tmp_path, ext, orientation):
+    """A logo or cut-out whose shape is only in its alpha (one flat colour, the same under every
+    turn): its alpha is turned the way the tag says, as a viewer shows it — it was the first turn
+    whose colours matched (90° counter-clockwise for a tag asking 90° clockwise)."""
+    from PIL import Image, ImageOps
+
+    alpha = np.zeros((30, 40), np.uint8)
+    alpha[2:12, 3:30] = 255
+    alpha[20:28, 5:9] = 128
+    rgba = np.dstack([np.full((30, 40, 3), 90, np.uint8), alpha])
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    path = tmp_path / f"o{ext}"
+    Image.fromarray(rgba, "RGBA").save(path, exif=exif.tobytes(), lossless=True)
+    shown = np.asarray(ImageOps.exif_transpose(Image.open(path)))
+    assert read_image(path).shape[:2] == shown.shape[:2]
+    assert np.array_equal(read_alpha(path), shown[..., 3])
+
+
+@pytest.mark.parametrize("ext", [".jfif", ".jpe", ".JFIF"])
+def test_jpeg_under_its_other_names_is_a_photo(tmp_path, ext):
+    """``.jfif`` (browsers on Windows) and ``.jpe`` are JPEG photos, read and written as such (they
+    were taken for videos: a one-frame H.264 file)."""
+    from PIL import Image
+
+    smooth = np.zeros((32, 48, 3), np.uint8)
+    smooth[:, :24] = (200, 40, 30)
+    path = write_image(tmp_path / f"p{ext}", smooth)
+    assert ext.lower() in IMAGE_EXTS and Image.open(path).format == "JPEG"
+    assert np.abs(read_image(path).astype(int) - smooth).mean() < 4
+
+
 def test_bad_inputs(tmp_path):
     (tmp_path / "empty.png").write_bytes(b"")
     (tmp_path / "text.jpg").write_text("not an image")
@@ -117,7 +151,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
 
 
 def test_image_exts():
-    assert {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"} == set(IMAGE_EXTS)
+    assert {".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".tif", ".tiff", ".webp", ".bmp"} == set(IMAGE_EXTS)
 
 
 def test_float_images_are_read_as_0_to_1_or_refused(tmp_path):

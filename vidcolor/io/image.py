@@ -13,6 +13,8 @@ Luminance of a colour image is Rec.601 luma on the gamma-encoded values,
 
 from __future__ import annotations
 
+import functools
+import itertools
 import os
 import struct
 import sys
@@ -25,7 +27,9 @@ import numpy as np
 from vidcolor.errors import VidcolorError
 from vidcolor.io.atomic import atomic_output
 
-IMAGE_EXTS = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"})
+#: JPEG's names: ``.jfif`` is what browsers on Windows save JPEG photos as, ``.jpe`` an old DOS one.
+JPEG_EXTS = frozenset({".jpg", ".jpeg", ".jpe", ".jfif"})
+IMAGE_EXTS = frozenset({".png", ".tif", ".tiff", ".webp", ".bmp"}) | JPEG_EXTS
 #: Extensions that can hold 16 bits per sample.
 IMAGE_EXTS_16BIT = frozenset({".png", ".tif", ".tiff"})
 #: Extensions that can hold an alpha channel.
@@ -161,7 +165,7 @@ def color_model(path: str | Path) -> str | None:
     try:
         if path.suffix.lower() in (".tif", ".tiff"):
             return "CMYK" if _tiff_tag(path, 262) == 5 else None   # PhotometricInterpretation: 5 = separated
-        if path.suffix.lower() in (".jpg", ".jpeg"):
+        if path.suffix.lower() in JPEG_EXTS:
             with Image.open(path) as im:
                 return "CMYK" if im.mode == "CMYK" else None
     except (OSError, ValueError, SyntaxError, struct.error, UnidentifiedImageError):
@@ -368,6 +372,60 @@ def _orientations(a: np.ndarray):
         yield r[:, ::-1]
 
 
+def _upright(a: np.ndarray, orientation: int) -> np.ndarray:
+    """``a`` (rows, columns first) as a viewer shows it under EXIF ``orientation`` 1…8 (Pillow's
+    ``ImageOps.exif_transpose``: 2 mirror, 3 turn 180°, 4 flip, 5 transpose, 6 turn 90° clockwise,
+    7 transverse, 8 turn 90° counter-clockwise)."""
+    if orientation == 2:
+        return a[:, ::-1]
+    if orientation == 3:
+        return a[::-1, ::-1]
+    if orientation == 4:
+        return a[::-1]
+    if orientation == 5:
+        return np.swapaxes(a, 0, 1)
+    if orientation == 6:
+        return np.rot90(a, -1)
+    if orientation == 7:
+        return np.swapaxes(a, 0, 1)[::-1, ::-1]
+    if orientation == 8:
+        return np.rot90(a, 1)
+    return a
+
+
+@functools.lru_cache(maxsize=8)
+def _decoder_turns(fmt: str) -> bool:
+    """Whether OpenCV's default decode of ``fmt`` (Pillow's format name) applies an EXIF orientation
+    that ``IMREAD_UNCHANGED`` does not — found once per format on a 4×2 probe tagged 6."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    try:
+        Image.new("RGB", (4, 2), (10, 20, 30)).save(buf, fmt, exif=exif.tobytes())
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    data = np.frombuffer(buf.getvalue(), np.uint8)
+    raw, turned = cv2.imdecode(data, cv2.IMREAD_UNCHANGED), cv2.imdecode(data, cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH)
+    return raw is not None and turned is not None and raw.shape[:2] != turned.shape[:2]
+
+
+def _exif_turn(path: Path) -> int:
+    """The EXIF orientation (1…8) :func:`read_image` applied to ``path`` that ``IMREAD_UNCHANGED``
+    did not, or 1."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            orientation, fmt = int(im.getexif().get(0x0112, 1)), im.format or ""
+    except (OSError, ValueError, SyntaxError, struct.error, UnidentifiedImageError):
+        return 1
+    return orientation if 2 <= orientation <= 8 and _decoder_turns(fmt) else 1
+
+
 def read_alpha(path: str | Path) -> np.ndarray | None:
     """The alpha channel of an image as ``(H, W)`` ``uint8``/``uint16`` as stored, oriented like
     :func:`read_image`'s array; None if the image has none. Raises like :func:`read_image`."""
@@ -394,8 +452,11 @@ def read_alpha(path: str | Path) -> np.ndarray | None:
         color = color[..., 0]
     if color.dtype != image.dtype:
         return np.ascontiguousarray(alpha)  # float images: as stored (a TIFF's upright: OpenCV applies its orientation tag)
-    # read_image applied the EXIF orientation, IMREAD_UNCHANGED does not: find it on the colours.
-    for c, a in zip(_orientations(color), _orientations(alpha)):
+    # read_image applied the EXIF orientation, IMREAD_UNCHANGED does not: find it on the colours,
+    # the file's own orientation tried first (flat or symmetric colours match several turns).
+    tagged = _exif_turn(path)
+    preferred = [(_upright(color, tagged), _upright(alpha, tagged))] if tagged != 1 else []
+    for c, a in itertools.chain(preferred, zip(_orientations(color), _orientations(alpha))):
         if c.shape == image.shape and np.array_equal(c, image):
             return np.ascontiguousarray(a)
     return np.ascontiguousarray(alpha)
@@ -492,8 +553,9 @@ def write_image(path: str | Path, image: np.ndarray, bit_depth: int = 8, quality
             pixels = cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR)
         pixels = np.dstack([pixels, _quantize(alpha, bit_depth)])
     params: list[int] = []
-    if ext in (".jpg", ".jpeg"):
+    if ext in JPEG_EXTS:
         params = [cv2.IMWRITE_JPEG_QUALITY, int(quality)]
+        ext = ".jpg"   # OpenCV's encoder knows .jpg, .jpeg and .jpe, not .jfif
     elif ext == ".webp":
         params = [cv2.IMWRITE_WEBP_QUALITY, int(quality)]
     if alpha is not None and ext in (".tif", ".tiff"):

@@ -22,7 +22,7 @@ from vidcolor.errors import VidcolorError
 EXEMPLAR = "exemplar"
 """Style name trained from a user's style image (Gram-matrix loss) instead of a procedural teacher."""
 
-IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+IMAGE_EXTS = {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
 
 @dataclass(frozen=True)
