@@ -121,6 +121,31 @@ def test_reference_for_video_and_its_errors(tmp_path, tiny_hint_weights):
         assert not [p for p in tmp_path.iterdir() if p.name.startswith(".bad")]
 
 
+def test_a_reference_gives_no_color_where_it_is_transparent(tmp_path, tiny_hint_weights):
+    """A keyframe the artist colored in part and erased elsewhere (alpha 0 over pure red, as editors
+    keep the hidden pixels): the red is not painted there — it was, at full strength — while the
+    opaque half still carries its colors; a fully transparent reference is refused."""
+    clip = write_clip(tmp_path / "c.mp4", n=6)
+    rgba = np.dstack([frame_rgb(0), np.full((H, W), 255, np.uint8)])
+    rgba[:, W // 2:] = (255, 0, 0, 0)
+    cv2.imwrite(str(tmp_path / "part.png"), cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA))
+    rgba[..., 3] = 0
+    cv2.imwrite(str(tmp_path / "none.png"), cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA))
+    for name, ref in (("auto.mp4", None), ("part.mp4", "part.png")):
+        extra = ("--reference", f"0={tmp_path / ref}") if ref else ()
+        r = run("process", clip, "-o", tmp_path / name, "--weights", tiny_hint_weights, *extra)
+        assert r.exit_code == 0, r.output
+    with VideoReader(tmp_path / "auto.mp4", fmt="rgb24") as a, VideoReader(tmp_path / "part.mp4", fmt="rgb24") as b:
+        auto, part = next(a.frames()).image.astype(float), next(b.frames()).image.astype(float)
+    hidden = part[:, W // 2 + 8:]
+    assert (hidden[..., 0] - hidden[..., 1:].mean(-1)).mean() < 60          # not the hidden red
+    assert np.abs(hidden - auto[:, W // 2 + 8:]).mean() < 40                # about what automatic gives there
+    assert np.abs(part[:, :W // 2 - 8] - frame_rgb(0)[:, :W // 2 - 8]).mean() < np.abs(auto - frame_rgb(0))[:, :W // 2 - 8].mean()
+    r = run("process", clip, "-o", tmp_path / "bad.mp4", "--weights", tiny_hint_weights, "--reference", f"0={tmp_path / 'none.png'}")
+    assert r.exit_code != 0 and r.output.startswith("Error:") and "fully transparent" in r.output, r.output
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(("bad.", ".bad"))]
+
+
 def test_times_count_from_the_first_frame_of_a_film_that_starts_late(tmp_path, tiny_hint_weights):
     """A film whose first frame is stamped 10 s (an MPEG-TS capture, a stream-copied cut): times in
     references, hints and the scene/shot lists count from its first frame, as a player shows them."""

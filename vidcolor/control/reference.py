@@ -5,7 +5,9 @@ the frame index as ``_f<digits>`` (what ``vidcolor keyframes`` writes, e.g. ``sh
 in any case, ``SHOT012_F004321.PNG``, and the last such tag when a name has several); other files,
 hidden ones and subfolders are left out.
 An image of the video's size is used as is; one with the same aspect ratio (within 1 %) is resized
-to it; any other size, or an image without color, is an error. Only its chroma is used.
+to it; any other size, or an image without color, is an error. Only its chroma is used. Where the
+image is transparent (a keyframe the artist colored only in part, the rest erased) it gives no color:
+its alpha is the reference's confidence there, and the film's own colorization fills the rest.
 """
 
 from __future__ import annotations
@@ -18,41 +20,52 @@ import numpy as np
 
 from vidcolor.control.hints_io import Annotation, parse_frame, rgb_to_ab
 from vidcolor.errors import VidcolorError
-from vidcolor.io.image import IMAGE_EXTS, ImageReadError, read_image
+from vidcolor.io.image import IMAGE_EXTS, ImageReadError, read_alpha, read_image, to_float
 
 _FRAME_IN_NAME = re.compile(r"_f(\d+)(?!\d)", re.IGNORECASE | re.ASCII)
 GRAY_CHROMA = 2.0
 """Mean |ab| below which a reference counts as gray (it carries no color to propagate)."""
 
 
-def _read_rgb(path: Path) -> np.ndarray:
-    """RGB ``(H, W, 3)`` as :func:`~vidcolor.io.image.read_image` reads any input image (``uint8``/``uint16``;
-    float 0–1, CMYK, alpha dropped, EXIF-oriented); a missing, unreadable or gray file is an error."""
+def _read_rgb(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(rgb, alpha)``: RGB ``(H, W, 3)`` as :func:`~vidcolor.io.image.read_image` reads any input
+    image (``uint8``/``uint16``; float 0–1, CMYK, EXIF-oriented) and its alpha ``(H, W)`` float32
+    in [0, 1] or None; a missing, unreadable, gray or fully transparent file is an error."""
     if not path.is_file():
         raise VidcolorError(f"reference image not found: '{path}'")
     try:
-        img = read_image(path)
+        img, alpha = read_image(path), read_alpha(path)
     except ImageReadError as e:
         raise VidcolorError(f"reference '{path}' is not a readable image: {e.reason}") from None
     if img.ndim == 2:
         raise VidcolorError(f"reference '{path}' is a gray image; a reference must be a colored frame")
-    return img
+    if alpha is not None:
+        alpha = to_float(alpha)
+        if float(alpha.max()) < 0.5:
+            raise VidcolorError(f"reference '{path}' is fully transparent: it gives no color")
+    return img, alpha
 
 
 def load_reference(path: str | Path, frame: int | None, time: float | None, size: tuple[int, int]) -> Annotation:
-    """A reference image as a dense :class:`Annotation` at the video's ``size = (H, W)``."""
+    """A reference image as a dense :class:`Annotation` at the video's ``size = (H, W)``: its chroma,
+    with its alpha (1 where it has none) as the confidence."""
     path = Path(path)
-    rgb = _read_rgb(path)
+    rgb, alpha = _read_rgb(path)
     H, W = size
     h, w = rgb.shape[:2]
     if (h, w) != (H, W):
         if abs(w / h - W / H) > 0.01 * (W / H):
             raise VidcolorError(f"reference '{path}' is {w}×{h}; the video is {W}×{H} (another aspect ratio): use a frame of the film")
-        rgb = cv2.resize(rgb, (W, H), interpolation=cv2.INTER_AREA if w > W else cv2.INTER_CUBIC)
+        how = cv2.INTER_AREA if w > W else cv2.INTER_CUBIC
+        rgb = cv2.resize(rgb, (W, H), interpolation=how)
+        if alpha is not None:
+            alpha = np.clip(cv2.resize(alpha, (W, H), interpolation=how), 0.0, 1.0)
     ab = rgb_to_ab(rgb)
-    if float(np.abs(ab).mean()) < GRAY_CHROMA:
+    given = np.ones((H, W), bool) if alpha is None else alpha >= 0.5
+    if float(np.abs(ab[given]).mean()) < GRAY_CHROMA:
         raise VidcolorError(f"reference '{path}' has no color (it looks gray); a reference must be a colored frame")
-    return Annotation(frame, time, ab, np.ones((H, W), np.float32), source=str(path), dense=True)
+    conf = np.ones((H, W), np.float32) if alpha is None else np.ascontiguousarray(alpha, np.float32)
+    return Annotation(frame, time, ab, conf, source=str(path), dense=True)
 
 
 def folder_keyframes(folder: Path) -> tuple[list[tuple[Path, int]], list[Path]]:
