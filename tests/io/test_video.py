@@ -363,6 +363,36 @@ def test_pcm_into_mp4_is_reencoded_with_one_warning(tmp_path):
         assert float(audio.duration * audio.time_base) == pytest.approx(12 * 1001 / 24000, abs=0.05)
 
 
+def _pcm_mov(path, channels: int, layout: str | None = None):
+    """A 12-frame H.264 .mov with one ``channels``-channel PCM track (stems, as post-production masters carry)."""
+    src = make_clip(path.with_name("v.mov"), n_frames=12)
+    with av.open(str(src)) as i, av.open(str(path), "w") as o:
+        video = o.add_stream_from_template(i.streams.video[0])
+        audio = o.add_stream("pcm_s16le", rate=48000)
+        audio.layout = layout or f"{channels}c"   # FFmpeg's name of an unordered layout
+        for p in i.demux(i.streams.video[0]):
+            if p.dts is not None:
+                p.stream = video
+                o.mux(p)
+        for k in range(12):
+            frame = av.AudioFrame.from_ndarray(np.zeros((1, 2000 * channels), np.int16), format="s16", layout=audio.layout)
+            frame.sample_rate, frame.pts = 48000, k * 2000
+            o.mux(audio.encode(frame))
+        o.mux(audio.encode(None))
+    return path
+
+
+@pytest.mark.parametrize(("channels", "layout", "kept"), [(7, "6.1", 7), (16, None, 2)])
+def test_multichannel_pcm_into_mp4_keeps_what_aac_can_hold_and_says_what_it_mixes_down(tmp_path, channels, layout, kept):
+    src = _pcm_mov(tmp_path / "in.mov", channels, layout)
+    with pytest.warns(UserWarning, match="re-encoding to AAC"):
+        _, writer = transcode(src, tmp_path / "out.mp4")
+    with av.open(str(tmp_path / "out.mp4")) as out:
+        assert out.streams.audio[0].codec_context.channels == kept
+    mixed = [n for n in writer.notes if "mixed down" in n]
+    assert (mixed == []) if kept == channels else ("16 channels are mixed down to stereo" in mixed[0])
+
+
 def test_flac_into_mov_is_reencoded(tmp_path):
     """FFmpeg's mov muxer accepts a FLAC stream and then refuses the header: re-encode, with a note."""
     src = make_clip(tmp_path / "in.mkv", n_frames=12, audio="flac")

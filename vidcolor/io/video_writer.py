@@ -76,7 +76,7 @@ _MP4_AUDIO = frozenset({"aac", "mp3", "mp2", "ac3", "eac3", "alac", "flac", "opu
 # refuses to write the header ("returned 22"), so those are re-encoded.
 _MOV_AUDIO = frozenset({"aac", "mp3", "mp2", "ac3", "eac3", "alac"})
 _DROP_METADATA = frozenset({"encoder", "major_brand", "minor_version", "compatible_brands", "duration"})
-_LAYOUTS = {1: "mono", 2: "stereo", 3: "3.0", 4: "quad", 5: "5.0", 6: "5.1", 8: "7.1"}
+_LAYOUTS = {1: "mono", 2: "stereo", 3: "3.0", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
 _INPUT = "<input>"  # default audio_source: the file the frames were read from
 
 
@@ -312,6 +312,9 @@ class VideoWriter:
         self._aac_name = "aac" if "aac" in self._out.supported_codecs else self._out.default_audio_codec
         ctx = template.codec_context
         channels = ctx.channels if ctx.channels in _LAYOUTS else 2
+        if ctx.channels and ctx.channels != channels:
+            self.notes.append(f"audio track #{template.index}: its {ctx.channels} channels are mixed down to stereo "
+                              f"({self._aac_name.upper()} holds at most 8; .mov and .mkv keep them as they are)")
         out = self._out.add_stream(self._aac_name, rate=ctx.sample_rate or 48000)
         out.layout = _LAYOUTS[channels]
         out.bit_rate = 64000 * channels
