@@ -567,3 +567,15 @@ def test_color_found_after_a_gray_opening(tmp_path, col):
         out.mux(s.encode(None))
     assert not probe_video(path).has_color
     assert COLOR_NOTE in process_video(path, tmp_path / "o.mp4", "none", colorizer=col).notes
+
+
+def test_a_deep_video_says_it_is_written_with_8_bits(tmp_path, tiny_weights):
+    """A 10-bit ProRes master comes out 8-bit (the video path is 8-bit): said, as for a photo it
+    would be, not silently; an 8-bit film gets no such note."""
+    base = ["process", "--weights", str(tiny_weights), "--device", "cpu"]
+    deep = make_clip(tmp_path / "deep.mov", n_frames=4, codec="prores")
+    plain = make_clip(tmp_path / "plain.mp4", n_frames=4)
+    r = CliRunner().invoke(cli, [*base, str(deep), "-o", str(tmp_path / "o.mov"), "--codec", "prores"])
+    assert r.exit_code == 0 and "10-bit video: colorized and written with 8 bits per sample" in r.output, r.output
+    r = CliRunner().invoke(cli, [*base, str(plain), "-o", str(tmp_path / "o.mp4")])
+    assert r.exit_code == 0 and "8 bits per sample" not in r.output, r.output
