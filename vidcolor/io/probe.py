@@ -127,7 +127,8 @@ def describe(path: str | Path) -> str:
         )
         lines.append(f"  scan: {_SCAN[info.field_order]}; "
                      f"{'alpha channel' if info.has_alpha else 'no alpha'}; "
-                     f"first frame {'has color' if info.has_color else 'is gray'}")
+                     f"first frame {'has color' if info.has_color else 'is gray'}"
+                     + (f"; timecode {info.timecode}" if info.timecode else ""))
     except VidcolorError as exc:
         lines.append(f"  video not decodable: {exc}")
     return "\n".join(lines)

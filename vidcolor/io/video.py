@@ -80,6 +80,16 @@ def is_video_file(path: str | Path, probe: bool = False) -> bool:
         return False
 
 
+def _timecode(container, stream) -> str | None:
+    """The SMPTE timecode of the film's first frame, where the file states one: the video stream's
+    tag, a QuickTime timecode track's (``tmcd``, a data stream), or the container's."""
+    for source in (stream, *(d for d in container.streams if d.type == "data"), container):
+        for key, value in (source.metadata or {}).items():
+            if key.lower() == "timecode" and value:   # Matroska's tags are upper case
+                return value
+    return None
+
+
 def _is_cover_art(stream) -> bool:
     return bool(stream.disposition & av.stream.Disposition.attached_pic)
 
@@ -159,6 +169,8 @@ class VideoInfo:
     matrix: str = "bt601"
     container: str = ""
     metadata: dict[str, str] = field(default_factory=dict, compare=False)
+    timecode: str | None = field(default=None, compare=False)   # SMPTE timecode of the first frame ("01:00:00:00")
+    video_index: int = field(default=0, compare=False)          # the stream read, of the container's streams
     field_order: str = "progressive"
     has_alpha: bool = False
     has_color: bool = False
@@ -316,6 +328,7 @@ class VideoReader:
             sample_aspect_ratio=s.sample_aspect_ratio or None,
             matrix=_matrix(first.colorspace, first.height) if _is_yuv(fmt) else "bt601",
             container=c.format.name, metadata=dict(c.metadata), start_pts=int(first.pts or 0), duration_start=duration_start,
+            timecode=_timecode(c, s), video_index=s.index,
         )
 
     # -- decoding -----------------------------------------------------------------------------

@@ -176,6 +176,8 @@ class VideoWriter:
             self._out = av.open(str(tmp), "w")
             self._stack.callback(self._out.close)
             self._open_video(codec, spec, crf, preset, threads)
+            if info.timecode:   # MOV/MP4 write it as a timecode track, Matroska as a tag
+                self._video.metadata["timecode"] = info.timecode
             for key, value in info.metadata.items():
                 if key.lower() not in _DROP_METADATA:
                     self._out.metadata[key] = value
@@ -297,9 +299,17 @@ class VideoWriter:
             out.disposition = s.disposition
             self._routes[s.index] = (kind, out)
             wanted.append(s)
+        dropped = []
         for s in self._src.streams:
             if s.index not in self._routes:
                 s.discard = av.stream.Discard.all
+                if s.index != self.info.video_index and s.type in ("video", "data", "attachment") and \
+                        not (s.type == "data" and s.metadata.get("timecode")):   # a timecode track: carried as the timecode
+                    codec = s.codec_context.codec.canonical_name if s.codec_context is not None else s.type
+                    dropped.append(f"#{s.index} ({s.type}, {codec})")
+        if dropped:
+            self.notes.append(f"stream(s) {', '.join(dropped)} not carried: vidcolor writes one video stream, "
+                              "with the audio and subtitles")
         self._wanted = wanted
         self._packets = self._src.demux(wanted) if wanted else iter(())
         if reencoded:
