@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from vidcolor.errors import VidcolorError
+from vidcolor.io import photo_meta
 from vidcolor.io.atomic import atomic_output
 
 #: JPEG's names: ``.jfif`` is what browsers on Windows save JPEG photos as, ``.jpe`` an old DOS one.
@@ -521,13 +522,14 @@ def _quantize(image: np.ndarray, bit_depth: int) -> np.ndarray:
 
 
 def write_image(path: str | Path, image: np.ndarray, bit_depth: int = 8, quality: int = 95,
-                alpha: np.ndarray | None = None) -> Path:
+                alpha: np.ndarray | None = None, metadata=None) -> Path:
     """Write RGB ``(H, W, 3)`` or gray ``(H, W)`` to ``path`` atomically; return the path.
 
     ``image``: ``uint8``, ``uint16`` or float in ``[0, 1]`` (clipped). ``bit_depth``: 8 or 16 bits
     per sample in the file (16 only for PNG/TIFF). ``quality``: JPEG/WebP quality 1..100.
     ``alpha``: ``(H, W)`` alpha channel (same dtypes; converted to ``bit_depth`` exactly when it
-    already has it), only for :data:`IMAGE_EXTS_ALPHA` (VidcolorError otherwise).
+    already has it), only for :data:`IMAGE_EXTS_ALPHA` (VidcolorError otherwise). ``metadata``: a
+    :class:`~vidcolor.io.photo_meta.PhotoMetadata` to carry (resolution, EXIF) where the format holds it.
     """
     path = Path(path)
     ext = _check_ext(path, "write")
@@ -558,6 +560,8 @@ def write_image(path: str | Path, image: np.ndarray, bit_depth: int = 8, quality
         ext = ".jpg"   # OpenCV's encoder knows .jpg, .jpeg and .jpe, not .jfif
     elif ext == ".webp":
         params = [cv2.IMWRITE_WEBP_QUALITY, int(quality)]
+    elif ext in (".tif", ".tiff") and metadata is not None:
+        params = photo_meta.tiff_params(metadata)
     if alpha is not None and ext in (".tif", ".tiff"):
         encoded = _tiff_rgba_bytes(pixels)
     else:
@@ -565,6 +569,8 @@ def write_image(path: str | Path, image: np.ndarray, bit_depth: int = 8, quality
         if not ok:
             raise VidcolorError(f"cannot write '{path}': OpenCV could not encode it as {ext}")
         encoded = encoded.tobytes()
+        if metadata is not None:
+            encoded = photo_meta.embed(encoded, ext, metadata)
     with atomic_output(path) as tmp:
         tmp.write_bytes(encoded)
     return path

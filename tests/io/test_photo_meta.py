@@ -1,0 +1,70 @@
+"""A photo's resolution and descriptive EXIF carried into the colorized output (vidcolor.io.photo_meta)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from vidcolor.io.image import write_image
+from vidcolor.io.photo_meta import PhotoMetadata, read_photo_metadata
+from vidcolor.process import process_image
+
+DESCRIPTION, COPYRIGHT, DATE, ORIGINAL = 0x010E, 0x8298, 0x0132, 0x9003
+
+
+def _scan(path, orientation: int | None = None):
+    """A 40×30 gray scan at 600 dpi with a caption, a copyright, a date and an Exif sub-directory."""
+    gray = np.tile(np.linspace(20, 230, 40, dtype=np.uint8), (30, 1))
+    exif = Image.Exif()
+    exif[DESCRIPTION], exif[COPYRIGHT], exif[DATE] = "Reel 3, scene 12", "(c) Archive", "1931:05:04 10:00:00"
+    exif[0x8769] = {ORIGINAL: "1931:05:04 09:58:00"}
+    if orientation:
+        exif[0x0112] = orientation
+    Image.fromarray(gray).save(path, dpi=(600, 600), exif=exif.tobytes(), quality=95)
+    return path
+
+
+@pytest.mark.parametrize("ext", [".jpg", ".png"])
+def test_resolution_and_exif_are_carried_and_the_orientation_is_not(tmp_path, tiny_weights, ext):
+    src = _scan(tmp_path / "scan.jpg", orientation=6)
+    res = process_image(src, tmp_path / f"out{ext}", weights=str(tiny_weights), device="cpu")
+    assert not [n for n in res.notes if "not carried" in n]
+    with Image.open(tmp_path / f"out{ext}") as im:
+        exif = im.getexif()
+        assert im.size == (30, 40)                                   # written upright …
+        assert 0x0112 not in exif                                    # … so no orientation to apply again
+        assert [round(v) for v in im.info["dpi"]] == [600, 600]
+        assert (exif[DESCRIPTION], exif[COPYRIGHT], exif[DATE]) == ("Reel 3, scene 12", "(c) Archive", "1931:05:04 10:00:00")
+        assert exif.get_ifd(0x8769)[ORIGINAL] == "1931:05:04 09:58:00"
+
+
+def test_tiff_keeps_the_resolution_and_webp_says_what_it_drops(tmp_path, tiny_weights):
+    src = _scan(tmp_path / "scan.png")
+    res = process_image(src, tmp_path / "out.tif", weights=str(tiny_weights), device="cpu")
+    with Image.open(tmp_path / "out.tif") as im:
+        assert [round(v) for v in im.info["dpi"]] == [600, 600]
+    assert any("EXIF (caption, copyright, date, camera) not carried: .tif" in n for n in res.notes), res.notes
+    res = process_image(src, tmp_path / "out.webp", weights=str(tiny_weights), device="cpu")
+    assert any("EXIF" in n and "resolution (600 dpi) not carried: .webp" in n for n in res.notes), res.notes
+
+
+def test_a_tiffs_layout_tags_are_not_taken_for_metadata(tmp_path):
+    """Pillow reads a TIFF's whole directory as its EXIF (strip offsets, sample format, …): only
+    the descriptive tags are carried, or a JPEG made from it would state another file's layout."""
+    gray = np.zeros((30, 40), np.uint8)
+    Image.fromarray(gray).save(tmp_path / "s.tif", dpi=(300, 300), tiffinfo={270: "Reel 3", 33432: "(c) Archive"})
+    meta = read_photo_metadata(tmp_path / "s.tif")
+    write_image(tmp_path / "o.jpg", np.zeros((30, 40, 3), np.uint8), metadata=meta)
+    with Image.open(tmp_path / "o.jpg") as im:
+        assert dict(im.getexif()) == {270: "Reel 3", 33432: "(c) Archive"} and im.info["dpi"] == (300, 300)
+
+
+def test_no_metadata_changes_nothing(tmp_path):
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "plain.png")
+    assert not read_photo_metadata(tmp_path / "plain.png")
+    assert not read_photo_metadata(tmp_path / "missing.png")        # never fails a render
+    image = np.full((8, 8, 3), 90, np.uint8)
+    for ext in (".jpg", ".png"):
+        a = write_image(tmp_path / f"a{ext}", image).read_bytes()
+        assert write_image(tmp_path / f"b{ext}", image, metadata=PhotoMetadata()).read_bytes() == a
