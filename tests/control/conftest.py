@@ -38,13 +38,16 @@ def frame_rgb(i: int, cut: int | None = CUT) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def write_clip(path: Path, n: int = 50, cut: int | None = CUT, gray: bool = True, start_pts: int = 0) -> Path:
+def write_clip(path: Path, n: int = 50, cut: int | None = CUT, gray: bool = True, start_pts: int = 0,
+               sar: Fraction | None = None) -> Path:
     """``n`` frames at 25 fps; ``start_pts``: the first frame's pts in 1/25 s (MPEG-TS captures and
-    stream-copied cuts start at 10 s or later, not 0)."""
+    stream-copied cuts start at 10 s or later, not 0); ``sar``: the sample aspect ratio (anamorphic)."""
     with av.open(str(path), "w") as c:
         s = c.add_stream("libx264", rate=25)
         s.width, s.height, s.pix_fmt = W, H, "yuv420p"
         s.options = {"crf": "12"}
+        if sar:
+            s.codec_context.sample_aspect_ratio = sar
         s.codec_context.gop_size = 10  # keyframes every 10 frames: segments can start mid-shot
         for i in range(n):
             img = frame_rgb(i, cut)

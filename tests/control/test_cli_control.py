@@ -146,6 +146,35 @@ def test_a_reference_gives_no_color_where_it_is_transparent(tmp_path, tiny_hint_
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(("bad.", ".bad"))]
 
 
+def test_an_anamorphic_film_takes_frames_as_a_player_shows_them(tmp_path, tiny_hint_weights):
+    """SAR 4:3 (a DVD, an anamorphic scan): keyframes are written as wide as a player shows the film,
+    and references and scribbles of that shape (a player's or an editor's frame export) are taken —
+    they were refused as "another aspect ratio" — as are ones of the stored shape."""
+    from fractions import Fraction
+
+    from vidcolor.io.video import probe_video
+
+    clip = write_clip(tmp_path / "ana.mp4", n=12, cut=None, sar=Fraction(4, 3))
+    assert probe_video(clip).sample_aspect_ratio == Fraction(4, 3)
+    wide = round(W * 4 / 3)
+    r = run("keyframes", clip, "-o", tmp_path / "keys", "--weights", tiny_hint_weights)
+    assert r.exit_code == 0, r.output
+    (key,) = sorted((tmp_path / "keys").glob("*.png"))
+    assert cv2.imread(str(key)).shape[:2] == (H, wide)
+    shown = cv2.resize(cv2.cvtColor(frame_rgb(0, None), cv2.COLOR_RGB2BGR), (wide, H), interpolation=cv2.INTER_AREA)
+    cv2.imwrite(str(tmp_path / "shown.png"), shown)
+    scribble = np.zeros((H, wide, 4), np.uint8)
+    scribble[10:20, 10:40] = (0, 0, 255, 255)
+    cv2.imwrite(str(tmp_path / "scribble.png"), scribble)
+    for extra in (("--reference", tmp_path / "keys"), ("--reference", f"0={tmp_path / 'shown.png'}"),
+                  ("--hints-image", tmp_path / "scribble.png")):
+        r = run("process", clip, "-o", tmp_path / "o.mp4", "--weights", tiny_hint_weights, "--overwrite", *extra)
+        assert r.exit_code == 0, (extra, r.output)
+    cv2.imwrite(str(tmp_path / "square.png"), cv2.resize(shown, (H, H)))
+    r = run("process", clip, "-o", tmp_path / "bad.mp4", "--weights", tiny_hint_weights, "--reference", f"0={tmp_path / 'square.png'}")
+    assert r.exit_code != 0 and f"the video is {W}×{H}, shown {wide}×{H} (another aspect ratio)" in r.output, r.output
+
+
 def test_times_count_from_the_first_frame_of_a_film_that_starts_late(tmp_path, tiny_hint_weights):
     """A film whose first frame is stamped 10 s (an MPEG-TS capture, a stream-copied cut): times in
     references, hints and the scene/shot lists count from its first frame, as a player shows them."""

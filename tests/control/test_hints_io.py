@@ -271,3 +271,16 @@ def test_an_exif_rotated_jpeg_reference_is_taken_upright(tmp_path):
     want = rgb_to_ab(upright)
     assert np.abs(got - want)[4:-4, 4:-4].mean() < 2.0     # the red band stays on the left
     assert abs(float(got[:, :16, 0].mean()) - float(want[:, :16, 0].mean())) < 3.0
+
+
+def test_display_aspect_of_anamorphic_and_turned_films():
+    from fractions import Fraction
+
+    from vidcolor.control.reference import display_aspect, shown_size
+
+    dvd = Fraction(8, 9)   # 720×480 NTSC 4:3
+    assert display_aspect((480, 720), dvd) == pytest.approx(4 / 3) and shown_size((480, 720), dvd) == (480, 640)
+    assert display_aspect((480, 720), None) is None and shown_size((480, 720), Fraction(1)) == (480, 720)
+    # stored 720×480, shown a quarter turn: upright it is 480 wide, 720 high, the samples' width vertical
+    assert display_aspect((720, 480), dvd, turned=True) == pytest.approx(3 / 4)
+    assert shown_size((720, 480), dvd, turned=True) == (640, 480)

@@ -12,7 +12,7 @@ import torch
 
 from vidcolor.control.hints_io import Annotation, read_hints_csv, read_hints_image
 from vidcolor.control.propagate import DEFAULT_SPAN, HintPlan, plan_hints
-from vidcolor.control.reference import load_references
+from vidcolor.control.reference import display_aspect, load_references
 from vidcolor.errors import VidcolorError
 from vidcolor.io.video import quarter_turns
 from vidcolor.models.hints import make_hints
@@ -85,20 +85,24 @@ def image_hint_map(controls: Controls, size: tuple[int, int], colorizer) -> torc
     return make_hints(torch.from_numpy(ab).permute(2, 0, 1)[None], torch.from_numpy(conf)[None, None])
 
 
-def video_annotations(controls: Controls, size: tuple[int, int], rotation: int = 0) -> list[Annotation]:
+def video_annotations(controls: Controls, size: tuple[int, int], rotation: int = 0, sar=None) -> list[Annotation]:
     """The controls of a video whose frames are stored at ``size = (H, W)`` and shown turned by
     ``rotation`` (:attr:`~vidcolor.io.video.VideoInfo.rotation`, degrees counter-clockwise): the
     user's points, scribbles and reference frames are in the picture as a player shows it (what
-    ``vidcolor keyframes`` writes), and come back in the stored orientation the frames are read in."""
+    ``vidcolor keyframes`` writes), and come back in the stored orientation the frames are read in.
+    An anamorphic film (``sar``, the sample aspect ratio, not 1) is shown wider or narrower than
+    stored: reference frames and scribble images may have either shape (a player's or an editor's
+    frame export has the shown one); points count stored pixels."""
     turns = quarter_turns(rotation)
     shown = size[::-1] if turns % 2 else size
+    aspect = display_aspect(shown, sar, turned=bool(turns % 2))
     anns: list[Annotation] = []
     if controls.hints:
         anns += read_hints_csv(controls.hints, shown, is_video=True)
     if controls.hints_image:
-        anns.append(read_hints_image(controls.hints_image, shown))  # frame 0, carried through its shot
+        anns.append(read_hints_image(controls.hints_image, shown, aspect))  # frame 0, carried through its shot
     if controls.references:
-        anns += load_references(list(controls.references), shown)
+        anns += load_references(list(controls.references), shown, aspect)
     if turns:
         for a in anns:
             a.ab, a.conf = (np.ascontiguousarray(np.rot90(x, -turns)) for x in (a.ab, a.conf))
@@ -123,7 +127,7 @@ def plan_video(path: str | os.PathLike, controls: Controls, colorizer, folder: s
     with VideoReader(Path(path), fmt="gray", deinterlace=deinterlace) as reader:
         info = reader.info
         size = (info.height, info.width)
-        anns = video_annotations(controls, size, info.rotation)
+        anns = video_annotations(controls, size, info.rotation, info.sample_aspect_ratio)
         period = float(1 / info.frame_rate) if info.frame_rate else None
         stage = getattr(progress, "stage", None)
 

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from vidcolor.errors import VidcolorError
@@ -135,8 +136,10 @@ def read_hints_csv(path: str | Path, size: tuple[int, int], is_video: bool) -> l
     return list(per_frame.values())
 
 
-def read_hints_image(path: str | Path, size: tuple[int, int]) -> Annotation:
-    """Scribbles from an image with alpha the size of the input (transparent where there is no hint)."""
+def read_hints_image(path: str | Path, size: tuple[int, int], display_aspect: float | None = None) -> Annotation:
+    """Scribbles from an image with alpha the size of the input (transparent where there is no hint).
+    ``display_aspect``: an anamorphic film's shown width/height; an image of that shape (drawn on
+    the picture as a player shows it) is taken too, resized to ``size``."""
     path = Path(path)
     if not path.is_file():
         raise VidcolorError(f"hints image not found: '{path}'")
@@ -148,6 +151,10 @@ def read_hints_image(path: str | Path, size: tuple[int, int]) -> Annotation:
         kind = "is a CMYK file, which vidcolor reads without transparency" if color_model(path) == "CMYK" else "has no transparency"
         raise VidcolorError(f"hints image '{path}' {kind}: paint the hints on a transparent PNG (RGBA) the size of the input")
     H, W = size
+    h, w = rgb.shape[:2]
+    if display_aspect and (h, w) != (H, W) and abs(w / h - display_aspect) <= 0.01 * display_aspect:   # drawn as shown
+        rgb = cv2.resize(rgb, (W, H), interpolation=cv2.INTER_NEAREST)
+        alpha = cv2.resize(alpha, (W, H), interpolation=cv2.INTER_NEAREST)
     if rgb.shape[:2] != (H, W):
         turned = (" (turned a quarter: paint on the picture as a viewer shows it, upright — a phone video's display"
                   " rotation or a photo's EXIF orientation applied)") if rgb.shape[:2] == (W, H) and H != W else ""

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from vidcolor.color import luma_lut
-from vidcolor.control.reference import folder_keyframes
+from vidcolor.control.reference import folder_keyframes, shown_size
 from vidcolor.errors import VidcolorError
 from vidcolor.io.atomic import atomic_output
 from vidcolor.io.video import VideoReader, is_image_file, quarter_turns
@@ -106,7 +106,11 @@ def export_keyframes(film: str | os.PathLike, folder: str | os.PathLike, coloriz
                 continue
             gray = torch.from_numpy(lut[fr.image])[None, None]
             rgb = colorizer.colorize(gray, style, matrix=reader.info.matrix)[0].permute(1, 2, 0).cpu().numpy()
-            rgb = np.rot90(rgb, quarter_turns(reader.info.rotation))   # upright, as a player shows it
+            turns = quarter_turns(reader.info.rotation)
+            rgb = np.ascontiguousarray(np.rot90(rgb, turns))   # upright, as a player shows it …
+            h, w = shown_size(rgb.shape[:2], reader.info.sample_aspect_ratio, turned=bool(turns % 2))
+            if (h, w) != rgb.shape[:2]:   # … and as wide: an anamorphic film's pixels are not square
+                rgb = cv2.resize(rgb.astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
             bgr = cv2.cvtColor((np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8), cv2.COLOR_RGB2BGR)
             with atomic_output(folder / sh.file) as tmp:
                 if not cv2.imwrite(str(tmp), bgr, [cv2.IMWRITE_PNG_COMPRESSION, 3]):

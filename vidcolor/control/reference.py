@@ -27,6 +27,25 @@ GRAY_CHROMA = 2.0
 """Mean |ab| below which a reference counts as gray (it carries no color to propagate)."""
 
 
+def display_aspect(shown: tuple[int, int], sar, turned: bool = False) -> float | None:
+    """Width / height of the picture a player shows for frames of ``shown = (h, w)`` (upright, stored
+    pixels) and sample aspect ratio ``sar`` (None or 1: square pixels → None). ``turned``: the film
+    is shown a quarter turn from how it is stored, so its samples' width runs vertically."""
+    if not sar or sar == 1:
+        return None
+    h, w = shown
+    return float(w / (h * sar)) if turned else float(w * sar / h)
+
+
+def shown_size(shown: tuple[int, int], sar, turned: bool = False) -> tuple[int, int]:
+    """``(h, w)`` of the picture at :func:`display_aspect`: the stored size stretched along the
+    samples' width (as players and editors export a frame of an anamorphic film)."""
+    h, w = shown
+    if not sar or sar == 1:
+        return h, w
+    return (max(1, round(h * sar)), w) if turned else (h, max(1, round(w * sar)))
+
+
 def _read_rgb(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     """``(rgb, alpha)``: RGB ``(H, W, 3)`` as :func:`~vidcolor.io.image.read_image` reads any input
     image (``uint8``/``uint16``; float 0–1, CMYK, EXIF-oriented) and its alpha ``(H, W)`` float32
@@ -46,16 +65,21 @@ def _read_rgb(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     return img, alpha
 
 
-def load_reference(path: str | Path, frame: int | None, time: float | None, size: tuple[int, int]) -> Annotation:
+def load_reference(path: str | Path, frame: int | None, time: float | None, size: tuple[int, int],
+                   display_aspect: float | None = None) -> Annotation:
     """A reference image as a dense :class:`Annotation` at the video's ``size = (H, W)``: its chroma,
-    with its alpha (1 where it has none) as the confidence."""
+    with its alpha (1 where it has none) as the confidence. ``display_aspect``: the width/height a
+    player shows an anamorphic film at (None: square pixels); an image of that shape is taken too."""
     path = Path(path)
     rgb, alpha = _read_rgb(path)
     H, W = size
     h, w = rgb.shape[:2]
     if (h, w) != (H, W):
-        if abs(w / h - W / H) > 0.01 * (W / H):
-            raise VidcolorError(f"reference '{path}' is {w}×{h}; the video is {W}×{H} (another aspect ratio): use a frame of the film")
+        shapes = [W / H] + ([display_aspect] if display_aspect else [])
+        if all(abs(w / h - a) > 0.01 * a for a in shapes):
+            shown = f", shown {round(H * display_aspect)}×{H}" if display_aspect else ""
+            raise VidcolorError(f"reference '{path}' is {w}×{h}; the video is {W}×{H}{shown} (another aspect ratio): "
+                                "use a frame of the film")
         how = cv2.INTER_AREA if w > W else cv2.INTER_CUBIC
         rgb = cv2.resize(rgb, (W, H), interpolation=how)
         if alpha is not None:
@@ -132,5 +156,5 @@ def parse_reference_specs(specs: list[str]) -> list[tuple[Path, int | None, floa
     return out
 
 
-def load_references(specs: list[str], size: tuple[int, int]) -> list[Annotation]:
-    return [load_reference(path, frame, time, size) for path, frame, time in parse_reference_specs(specs)]
+def load_references(specs: list[str], size: tuple[int, int], display_aspect: float | None = None) -> list[Annotation]:
+    return [load_reference(path, frame, time, size, display_aspect) for path, frame, time in parse_reference_specs(specs)]
