@@ -46,11 +46,17 @@ def test_video_hints_are_grouped_by_frame_or_time(tmp_path):
     ("x,y,color,frame\n1,1,#ff0000,3\n", "photo"),
     ("x,y,color\n1,1,#ff0000,5\n", "needs a 'frame' column"),
     ("x,y,color,color\n1,1,#ff0000,#00ff00\n", "header must be"),
-    ("x,y,color\n1,1,rgb(255,0,0)\n", r"color must be #rrggbb \(e.g. #1f3a93\), got 'rgb\(255,0,0\)'"),   # was "a frame number needs…"   # which color? (the last one was taken)
+    ("x,y,color\n1,1,rgb(255,0,0)\n", r"color must be #rrggbb \(e.g. #1f3a93\) or #rgb, got 'rgb\(255,0,0\)'"),   # was "a frame number needs…"   # which color? (the last one was taken)
 ])
 def test_bad_hint_files_name_the_problem(tmp_path, text, msg):
     with pytest.raises(VidcolorError, match=msg):
         read_hints_csv(_csv(tmp_path, text), (48, 64), is_video=False)
+
+
+def test_short_hex_colors_are_css_shorthand(tmp_path):
+    (a,) = read_hints_csv(_csv(tmp_path, "x,y,color\n1,1,#F80\n"), (48, 64), is_video=False)
+    (b,) = read_hints_csv(_csv(tmp_path, "x,y,color\n1,1,#ff8800\n"), (48, 64), is_video=False)
+    np.testing.assert_array_equal(a.ab, b.ab)
 
 
 def test_empty_trailing_cells_from_a_spreadsheet_are_fine(tmp_path):
@@ -73,6 +79,13 @@ def test_bad_frame_values_in_video_hints(tmp_path):
     with pytest.raises(VidcolorError, match="frame index"):
         read_hints_csv(_csv(tmp_path, "x,y,color,frame\n1,1,#ff0000,soon\n"), (48, 64), is_video=True)
     assert parse_frame("83.2s", "x") == (None, 83.2) and parse_frame("7", "x") == (7, None)
+    # as players and editors show time (were refused)
+    assert parse_frame("1.5S", "x") == (None, 1.5) and parse_frame("00:00.5", "x") == (None, 0.5)
+    assert parse_frame("1:02:03.5", "x") == (None, 3723.5) and parse_frame("00:01:02", "x") == (None, 62.0)
+    with pytest.raises(VidcolorError, match="timecode with frames"):
+        parse_frame("00:00:12:05", "x")
+    with pytest.raises(VidcolorError, match="frame index"):
+        parse_frame("00:75:00", "x")
     with pytest.raises(VidcolorError, match="frame index"):   # str.isdigit says yes, int() said ValueError
         parse_frame("²", "x")
 

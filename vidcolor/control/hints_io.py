@@ -1,8 +1,9 @@
 """Reading user color hints: a CSV of points, or a scribble image.
 
 * **CSV** with header ``x,y,color`` and an optional ``frame`` column: ``x``, ``y`` are pixels of the
-  input (0-based, may be fractional), ``color`` is ``#rrggbb`` (or ``rrggbb``), ``frame`` is a 0-based
-  frame index or a time such as ``12.5s`` (videos only; without it a video's hints belong to frame 0).
+  input (0-based, may be fractional), ``color`` is ``#rrggbb`` (or ``rrggbb``, or ``#rgb``), ``frame`` is
+  a 0-based frame index or a time such as ``12.5s`` or a player's ``00:00:12.5`` (videos only; without
+  it a video's hints belong to frame 0).
   A file whose header is separated by semicolons or tabs instead (what spreadsheets in locales
   with a decimal comma save as CSV) is read with that separator, and then ``12,5`` is 12.5.
 * **Scribble image** (``--hints-image``): a PNG with alpha, the size of the input, transparent
@@ -29,8 +30,10 @@ import numpy as np
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import ImageReadError, color_model, read_alpha, read_image, to_float
 
-_COLOR = re.compile(r"^#?([0-9a-fA-F]{6})$")
-_TIME = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*s\s*$")
+_COLOR = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
+_TIME = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*[sS]\s*$")
+_CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d*)?)$")          # [HH:]MM:SS[.fff], as players show time
+_TIMECODE = re.compile(r"^\d{1,2}:\d{2}:\d{2}[:;]\d{1,3}$")                   # SMPTE HH:MM:SS:FF
 
 
 @dataclass
@@ -46,14 +49,23 @@ class Annotation:
 
 
 def parse_frame(text: str, where: str) -> tuple[int | None, float | None]:
-    """``"12"`` → (12, None); ``"12.5s"`` → (None, 12.5). Anything else is an error naming ``where``."""
+    """``"12"`` → (12, None); ``"12.5s"`` (or ``S``) → (None, 12.5); a player's clock ``"1:02.5"`` or
+    ``"00:01:02.5"`` → (None, 62.5). Anything else — an SMPTE timecode with frames too — is an error
+    naming ``where``."""
     t = text.strip()
     if t.isascii() and t.isdigit():   # not "²", which str.isdigit takes and int() does not
         return int(t), None
     m = _TIME.match(t)
     if m:
         return None, float(m.group(1))
-    raise VidcolorError(f"{where}: frame must be a 0-based frame index (e.g. 120) or a time in seconds (e.g. 12.5s), got '{text}'")
+    m = _CLOCK.match(t)
+    if m and int(m.group(2)) < 60 and float(m.group(3)) < 60:
+        return None, int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+    if _TIMECODE.match(t):
+        raise VidcolorError(f"{where}: '{text}' is a timecode with frames (HH:MM:SS:FF), whose count depends on the "
+                            "frame rate: give the frame index (e.g. 120) or the time (e.g. 12.5s or 00:00:12.5)")
+    raise VidcolorError(f"{where}: frame must be a 0-based frame index (e.g. 120) or a time (e.g. 12.5s or 00:00:12.5), "
+                        f"got '{text}'")
 
 
 def rgb_to_ab(rgb: np.ndarray) -> np.ndarray:
@@ -110,7 +122,7 @@ def read_hints_csv(path: str | Path, size: tuple[int, int], is_video: bool) -> l
             raise VidcolorError(f"{where}: expected {len(header)} values ({','.join(header)}), got {len(row)}")
         css = next((c for c in row if re.match(r"\s*(rgb|hsl)a?\(", c, re.IGNORECASE)), None)
         if css is not None and len(row) > len(header):   # rgb(255,0,0) unquoted: its commas split it into cells
-            raise VidcolorError(f"{where}: color must be #rrggbb (e.g. #1f3a93), got '{sep.join(row[row.index(css):])}'")
+            raise VidcolorError(f"{where}: color must be #rrggbb (e.g. #1f3a93) or #rgb, got '{sep.join(row[row.index(css):])}'")
         if any(c.strip() for c in row[len(header):]):   # empty trailing cells (spreadsheets) are fine
             raise VidcolorError(f"{where}: {len(row)} values, but the header has {len(header)} ({','.join(header)}); "
                                 "a frame number needs a 'frame' column in the header")
@@ -122,8 +134,9 @@ def read_hints_csv(path: str | Path, size: tuple[int, int], is_video: bool) -> l
             raise VidcolorError(f"{where}: point ({row[col['x']]}, {row[col['y']]}) is outside the {W}×{H} image")
         m = _COLOR.match(row[col["color"]].strip())
         if not m:
-            raise VidcolorError(f"{where}: color must be #rrggbb (e.g. #1f3a93), got '{row[col['color']]}'")
-        rgb = np.array([int(m.group(1)[i:i + 2], 16) for i in (0, 2, 4)], np.uint8)
+            raise VidcolorError(f"{where}: color must be #rrggbb (e.g. #1f3a93) or #rgb, got '{row[col['color']]}'")
+        digits = m.group(1) if len(m.group(1)) == 6 else "".join(c + c for c in m.group(1))   # #f80 = #ff8800
+        rgb = np.array([int(digits[i:i + 2], 16) for i in (0, 2, 4)], np.uint8)
         frame, time = (parse_frame(number(row[col["frame"]]), where) if "frame" in col else (0, None))
         key = (frame, time)
         ann = per_frame.get(key)
