@@ -620,3 +620,20 @@ def test_the_source_timecode_is_kept_and_streams_left_out_are_named(tmp_path, ti
     two = _remux(make_clip(tmp_path / "v.mkv", n_frames=6), tmp_path / "two.mkv", second_video=True)
     r = CliRunner().invoke(cli, [*base, str(two), "-o", str(tmp_path / "two_out.mkv")])
     assert r.exit_code == 0 and "stream(s) #1 (video, h264) not carried" in r.output, r.output
+
+
+def test_a_gif_has_alpha_only_when_it_is_transparent(tmp_path):
+    """FFmpeg decodes every GIF as BGRA: an opaque one got a false "alpha channel is dropped" note
+    and ProRes 4444 in .mov."""
+    from PIL import Image
+
+    frames = [Image.fromarray(np.full((24, 32), 40 * k + 20, np.uint8)).convert("P") for k in range(4)]
+    frames[0].save(tmp_path / "opaque.gif", save_all=True, append_images=frames[1:], duration=100)
+    clear = []
+    for k in range(4):
+        rgba = np.zeros((24, 32, 4), np.uint8)
+        rgba[4:20, 4:28] = (40 * k + 20, 40 * k + 20, 40 * k + 20, 255)   # a cut-out on a transparent ground
+        clear.append(Image.fromarray(rgba, "RGBA"))
+    clear[0].save(tmp_path / "clear.gif", save_all=True, append_images=clear[1:], duration=100, disposal=2)
+    assert not probe_video(tmp_path / "opaque.gif").has_alpha
+    assert probe_video(tmp_path / "clear.gif").has_alpha

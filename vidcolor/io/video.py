@@ -80,6 +80,16 @@ def is_video_file(path: str | Path, probe: bool = False) -> bool:
         return False
 
 
+def _has_alpha(stream, first: av.VideoFrame) -> bool:
+    """Whether the video carries an alpha channel: its pixel format has one — except a GIF whose
+    first frame is opaque (FFmpeg's GIF decoder hands every GIF over as BGRA, transparent or not)."""
+    if not first.format.name.startswith(_ALPHA_PREFIXES):
+        return False
+    if stream.codec_context.name == "gif":
+        return bool((first.to_ndarray(format="rgba")[..., 3] < 255).any())
+    return True
+
+
 def _timecode(container, stream) -> str | None:
     """The SMPTE timecode of the film's first frame, where the file states one: the video stream's
     tag, a QuickTime timecode track's (``tmcd``, a data stream), or the container's."""
@@ -324,7 +334,7 @@ class VideoReader:
             audio=audio, subtitle_count=len(c.streams.subtitles),
             is_vfr=bool(base and abs(base - rate) / rate > 0.01),
             interlaced=interlaced, field_order=order,
-            has_alpha=fmt.name.startswith(_ALPHA_PREFIXES), has_color=frame_has_color(first),
+            has_alpha=_has_alpha(s, first), has_color=frame_has_color(first),
             sample_aspect_ratio=s.sample_aspect_ratio or None,
             matrix=_matrix(first.colorspace, first.height) if _is_yuv(fmt) else "bt601",
             container=c.format.name, metadata=dict(c.metadata), start_pts=int(first.pts or 0), duration_start=duration_start,
