@@ -207,10 +207,11 @@ def test_a_time_lands_on_the_nearest_frame_of_a_variable_rate_film(tmp_path):
 
     # 0.2 s is 40 ms after the frame at 160 ms and 80 ms before the next (was: the one at 280 ms)
     assert [landing(t) for t in (0.0, 0.075, 0.08, 0.1, 0.2, 0.23)] == [0, 1, 1, 2, 3, 4]
-    last = vfr_pts(7) / 1000
-    assert landing(last) == landing(last + 0.03) == 7
+    last, step = vfr_pts(7) / 1000, (vfr_pts(7) - vfr_pts(6)) / 1000
+    # the last frame is shown until the film ends, one step after it (a player's end time lands on it)
+    assert landing(last) == landing(last + step / 2 + 0.01) == landing(last + step) == 7
     with pytest.raises(VidcolorError, match="beyond the end"):
-        landing(last + 0.05)
+        landing(last + step + 0.01)
 
 
 def test_shot_list_of_a_variable_rate_film_ends_one_step_after_its_last_frame(tmp_path):

@@ -129,10 +129,10 @@ class HintPlan:
         path = self.folder / f"ref_a{key:05d}.npy"
         return _load(path).astype(np.float32) if path.exists() else None
 
-    def reference_parts(self, key: int, keep: int = 2) -> tuple[np.ndarray, np.ndarray] | None:
-        """What the composite samples of dense annotation ``key``: its full-resolution ab ``(H, W, 2)``
-        and its (confidence, L*/100) area-averaged to the working size ``(h, w, 2)``, both float32 and
-        contiguous; or None. The ``keep`` most recently used stay in memory (they serve every frame
+    def reference_parts(self, key: int, keep: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """What the composite samples of dense annotation ``key``: its full-resolution ab ``(H, W, 2)``,
+        its (confidence, L*/100) area-averaged to the working size ``(h, w, 2)`` and its full-resolution
+        L*/100 ``(H, W)``, all float32 and contiguous; or None. The ``keep`` most recently used stay in memory (they serve every frame
         of the shot). Thread-safe: the inference thread decides at the working size, the encoder
         thread samples at full size."""
         with self._lock:
@@ -146,7 +146,7 @@ class HintPlan:
                 self.refs.pop(next(iter(self.refs)))
             h, w = self.size
             small = cv2.resize(np.ascontiguousarray(ref[..., 2:4]), (w, h), interpolation=cv2.INTER_AREA)
-            self.refs[key] = (np.ascontiguousarray(ref[..., :2]), small)
+            self.refs[key] = (np.ascontiguousarray(ref[..., :2]), small, np.ascontiguousarray(ref[..., 3]))
             return self.refs[key]
 
     def finish(self, fingerprint: str = "") -> None:
@@ -261,14 +261,16 @@ def _with_next_time(frames):
         cur = nxt
 
 
-def _nearest(t: float, time: float | None, next_time: float | None, half: float) -> bool:
-    """Is the frame at ``time`` (seconds; None: unknown) the nearest one to ``t``, the next frame
-    being at ``next_time`` (None: this is the last, which takes up to ``half`` a period after it)?
-    Frames come in order, so the first for which this holds is the nearest: halfway between two
-    frames is the boundary, whatever the spacing (a variable-rate film)."""
+def _nearest(t: float, time: float | None, next_time: float | None, last_step: float) -> bool:
+    """Is the frame at ``time`` (seconds; None: unknown) the one to show at ``t``, the next frame
+    being at ``next_time`` (None: this is the last, shown until the film ends ``last_step`` after
+    it — the step before it, or a period)? Frames come in order, so the first for which this holds
+    is the nearest: halfway between two frames is the boundary, whatever the spacing (a
+    variable-rate film); a time inside the last frame's display (a player's end time, 1.5 s on a
+    1.5-s film) is that frame."""
     if time is None:
         return False
-    limit = (time + next_time) / 2 if next_time is not None and next_time > time else time + half
+    limit = (time + next_time) / 2 if next_time is not None and next_time > time else time + last_step
     return t <= limit + 1e-9
 
 
@@ -300,9 +302,13 @@ def plan_hints(frames, annotations: list[Annotation], working_size: tuple[int, i
     shot_start = 0
     last_needed = None
     n_seen = 0
-    half = (frame_period or 0.0) / 2
+    step = frame_period or 0.0   # how long the last frame lasts: the step before it, else a period
+    prev_time = None
     dense_at: dict[int, str] = {}
     for fr, next_time in _with_next_time(frames):
+        if prev_time is not None and fr.time is not None and fr.time > prev_time:
+            step = fr.time - prev_time
+        prev_time = fr.time
         idx = fr.index
         n_seen = idx + 1
         img = fr.image if fr.image.ndim == 2 else cv2.cvtColor(fr.image, cv2.COLOR_RGB2GRAY)
@@ -328,7 +334,7 @@ def plan_hints(frames, annotations: list[Annotation], working_size: tuple[int, i
         for key, a in enumerate(annotations):
             if key not in pending:
                 continue
-            hit = a.frame == idx if a.frame is not None else _nearest(a.time, fr.time, next_time, half)
+            hit = a.frame == idx if a.frame is not None else _nearest(a.time, fr.time, next_time, step)
             if not hit:
                 continue
             pending.discard(key)
