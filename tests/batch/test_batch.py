@@ -84,6 +84,17 @@ def test_yaml_manifest_and_sources(tmp_path, films):
     assert [j.input.name for j in mixed] == ["a.mp4", "b.mkv", "c.mp4", "b.mkv", "a.mp4", "b.mkv"]  # folders: videos only
 
 
+def test_yaml_times_and_words_stay_as_written(tmp_path, films):
+    """YAML 1.1 reads ``1:00`` as 60 and ``00:00:01.0`` as 1.0 (base 60), ``off`` as false: a reference
+    at one minute landed on frame 60, and a style named ``off`` became 'False'."""
+    manifest = tmp_path / "films.yaml"
+    manifest.write_text("- input: films/a.mp4\n  temporal: no\n  style: off\n"
+                        "  reference: {1:00: k.png, 00:00:01.5: l.png, 0: m.png, 2.5s: n.png}\n  crf: 20\n")
+    (job,) = read_manifest(manifest, BASE)
+    assert [r.split("=")[0] for r in job.references] == ["1:00", "00:00:01.5", "0", "2.5s"]
+    assert (job.style, job.temporal, job.crf) == ("off", False, 20)
+
+
 @pytest.mark.parametrize("text,suffix,message", [
     ("input,style,colour\na.mp4,oil,red\n", ".csv", "unknown column(s) colour; valid: input, output, style, render_size, codec, crf"),
     ("input,crf\na.mp4,99\n", ".csv", "line 2: crf must be in 0..51, got 99"),

@@ -30,6 +30,7 @@ goes on. The model is loaded once (or once per Ray worker) for the whole batch.
 from __future__ import annotations
 
 import csv
+import functools
 import glob
 import os
 import time
@@ -211,6 +212,29 @@ def _job_from_row(row: dict, base: FilmJob, folder: Path, where: str) -> FilmJob
     return replace(base, **changes)
 
 
+@functools.lru_cache(maxsize=1)
+def _manifest_loader():
+    """PyYAML's SafeLoader reading plain scalars as YAML 1.2 does: ``1:00`` and ``00:01:02.5`` stay
+    text (YAML 1.1 reads them as base-60 numbers, 60 and 62.5: a reference at ``1:00`` — one minute —
+    landed on frame 60), and so do ``off``/``yes`` (a style named ``off`` became ``False``).
+    Decimal integers and floats, ``true``/``false`` and ``null`` are typed as before."""
+    import re
+
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    dropped = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"}
+    Loader.yaml_implicit_resolvers = {first: [(tag, rx) for tag, rx in resolvers if tag not in dropped]
+                                      for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+    Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+    Loader.add_implicit_resolver("tag:yaml.org,2002:float",
+                                 re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"), list("-+.0123456789"))
+    return Loader
+
+
 def read_manifest(path: str | os.PathLike, base: FilmJob) -> list[FilmJob]:
     """Films of a CSV or YAML manifest, ``base`` giving the defaults (its ``input`` is ignored)."""
     path = Path(path)
@@ -242,7 +266,7 @@ def read_manifest(path: str | os.PathLike, base: FilmJob) -> list[FilmJob]:
         import yaml
 
         try:
-            data = yaml.safe_load(path.read_text())
+            data = yaml.load(path.read_text(), Loader=_manifest_loader())   # noqa: S506 - a SafeLoader
         except yaml.YAMLError as exc:
             raise VidcolorError(f"manifest '{path}' is not valid YAML: {str(exc).splitlines()[0]}") from None
         if data is None:
