@@ -57,13 +57,13 @@ def default_output(inp: Path, style: str, codec: str | None = DEFAULT_CODEC, fol
     if ext not in IMAGE_EXTS:
         if codec is None:
             keeps = ext in CODEC_EXTENSIONS[DEFAULT_CODEC] or ext not in ALPHA_CODECS
-            codec = DEFAULT_CODEC if keeps else _probe_codec(inp, ext)
+            codec = DEFAULT_CODEC if keeps else probe_codec(inp, ext)
         exts = CODEC_EXTENSIONS.get(codec, (".mp4",))
         ext = ext if ext in exts else exts[0]
     return (folder or Path.cwd()) / f"{inp.stem}.{style}{ext}"
 
 
-def _probe_codec(inp: Path, ext: str) -> str:
+def probe_codec(inp: Path, ext: str) -> str:
     """:func:`auto_codec` for an output of extension ``ext``; the default codec if ``inp`` cannot be read
     (the error is reported with the input's other checks)."""
     try:

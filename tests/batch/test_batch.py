@@ -128,6 +128,16 @@ def test_batch_errors_before_anything_runs(tmp_path, films, tiny_weights):
     clash.write_text("input,output\nfilms/a.mp4,x.mp4\nfilms/b.mkv,x.mp4\n")
     with pytest.raises(VidcolorError, match="would both be written"):
         run_batch(collect_jobs([clash], BASE), tmp_path / "o", weights=tiny_weights)
+    # an output no codec writes, a codec its container cannot hold, a folder: the last film's error,
+    # found before the first film is rendered (was: when its turn came)
+    (tmp_path / "o" / "sub").mkdir(parents=True)
+    for cells, message in (("b.txt,", "cannot write '.txt' videos"), ("b.mp4,ffv1", "codec 'ffv1' cannot be written to a '.mp4' file"),
+                           ("sub,", "is a folder")):
+        bad = tmp_path / "late.csv"
+        bad.write_text(f"input,output,codec\nfilms/a.mp4,,\nfilms/b.mkv,{cells}\n")
+        r = CliRunner().invoke(cli, ["batch", str(bad), "-o", str(tmp_path / "o"), "--weights", str(tiny_weights)])
+        assert r.exit_code == 1 and message in r.output and "b.mkv" in r.output, r.output
+        assert not list((tmp_path / "o").glob("a.*")), r.output
 
 
 def test_a_batch_into_its_own_folder_can_be_run_again(tmp_path, gop_clip, tiny_weights):

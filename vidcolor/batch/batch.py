@@ -319,7 +319,7 @@ def resolve_outputs(jobs: list[FilmJob], out_dir: Path) -> tuple[list[FilmJob], 
     output* in this batch (``vidcolor batch films -o films`` run a second time finds its own
     results there) is not a new film: it goes to ``earlier`` as ``(that job, the film it is the
     output of)``, not to ``jobs``. Named one by one, such a file is still a clash."""
-    from vidcolor.outputs import check_clashes, default_output, same_file_key
+    from vidcolor.outputs import check_clashes, check_codec, default_output, probe_codec, same_file_key
 
     resolved = [replace(job, output=default_output(job.input, job.style, job.codec, out_dir) if job.output is None else
                         (job.output if job.output.is_absolute() else out_dir / job.output)) for job in jobs]
@@ -328,6 +328,13 @@ def resolve_outputs(jobs: list[FilmJob], out_dir: Path) -> tuple[list[FilmJob], 
                if job.scanned and same_file_key(job.input) in produced and produced[same_file_key(job.input)] is not job]
     kept = [job for job in resolved if all(job is not e for e, _ in earlier)]
     check_clashes([(job.input, job.output) for job in kept], overwrite=True)
+    for job in kept:   # an output no codec can write is the manifest's error: found before any film is rendered
+        try:
+            if job.output.is_dir():
+                raise VidcolorError(f"output '{job.output}' is a folder; give a file name")
+            check_codec(job.output, job.codec or probe_codec(job.input, job.output.suffix.lower()), job.crf)
+        except VidcolorError as exc:
+            raise VidcolorError(f"'{job.input}': {exc}") from None
     return kept, earlier
 
 
