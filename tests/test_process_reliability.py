@@ -393,14 +393,22 @@ def _timed_clip(path: Path, durations_ms: list[int], video_start_ms: int = 0, au
     return path
 
 
-@pytest.mark.parametrize("case", ["long last frame", "audio starts first"])
+@pytest.mark.parametrize("case", ["long last frame", "audio starts first", "stamped from 10 s"])
 def test_a_whole_short_clip_is_not_called_truncated(tmp_path, tiny_weights, case):
-    """A slideshow's last frame that stays 0.8 s (its stated duration, not the mean interval), and a
-    capture whose audio starts 0.3 s before the video (Matroska's duration counts from there)."""
+    """A slideshow's last frame that stays 0.8 s (its stated duration, not the mean interval), a
+    capture whose audio starts 0.3 s before the video (Matroska's duration counts from there), and a
+    film stamped from 10 s (``ffmpeg -copyts``: FFmpeg's Matroska muxer writes its last timestamp as
+    the duration — it looked 10 s short of it)."""
     if case == "long last frame":
         src = _timed_clip(tmp_path / "slides.mkv", [40] * 50 + [800])
-    else:
+    elif case == "audio starts first":
         src = _timed_clip(tmp_path / "capture.mkv", [40] * 20, video_start_ms=300, audio_ms=1000)
+    else:
+        src = _timed_clip(tmp_path / "late.mkv", [40] * 100, video_start_ms=10000)
+        cut = tmp_path / "late_cut.mkv"
+        cut.write_bytes(src.read_bytes()[: src.stat().st_size // 2])
+        r = CliRunner().invoke(cli, ["process", str(cut), "-o", str(tmp_path / "cut_out.mkv"), "--weights", str(tiny_weights)])
+        assert r.exit_code == 0 and "may be truncated" in r.output, r.output   # still found when it is cut off
     for extra in ([], ["--segment-seconds", "0.5"]):
         r = CliRunner().invoke(cli, ["process", str(src), "-o", str(tmp_path / f"out{len(extra)}.mkv"), "--weights", str(tiny_weights), *extra])
         assert r.exit_code == 0, r.output

@@ -308,6 +308,11 @@ class VideoReader:
         elif c.duration:  # the container's: from its earliest stream's start (audio may start first)
             duration = c.duration / av.time_base
             duration_start = c.start_time / av.time_base if c.start_time is not None else None
+            if "matroska" in c.format.name:
+                # FFmpeg's Matroska muxer (and so ffmpeg -copyts, PyAV, OBS) writes the segment's
+                # Duration as the last timestamp, counted from zero, not from the first frame: a film
+                # stamped from 10 s would look 10 s short of what it "declares". Read it as an end time.
+                duration_start = 0.0
         rotation = getattr(first, "rotation", 0)  # PyAV >= 14; older FFmpeg used a tag
         if not rotation and s.metadata.get("rotate", "").lstrip("-").isdigit():
             rotation = -int(s.metadata["rotate"])
