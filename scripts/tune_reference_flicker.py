@@ -14,7 +14,10 @@ Variants (module settings of :mod:`vidcolor.control.fullres`, set for the run): 
 ``none`` (no full-size composite: the network with the reference as dense hints — a diagnosis);
 ``beta=B`` (:data:`COMPOSITE_SMOOTHING`); ``robust=S`` (:data:`COMPOSITE_ROBUST`, the chroma change
 in ab units the composite's average follows instead of smoothing away); combined with commas
-(``beta=0.95,robust=4``). Run alone on the machine.
+(``beta=0.95,robust=4``); ``full=R`` (:data:`FULL_RADIUS`, the full-size lightness test's radius, 0 = off);
+``guided=R:EPS`` / ``guidedp=R:EPS`` (the composite guided-filtered by
+the film's lightness, radius R full-size pixels, ε in (L*/100)²; ``guidedp``: weighted by the composite's
+strength). Run alone on the machine.
 """
 
 from __future__ import annotations
@@ -39,15 +42,21 @@ def _variant(name: str):
     import vidcolor.control.fullres as fr
     import vidcolor.pipeline.frames as frames
 
-    saved = {k: getattr(fr, k) for k in ("COMPOSITE_SMOOTHING", "COMPOSITE_ROBUST")}
+    saved = {k: getattr(fr, k) for k in ("COMPOSITE_SMOOTHING", "COMPOSITE_ROBUST", "FULL_RADIUS")}
     saved_composite = frames.composite
+    saved_method = frames.FrameProcessor._composite
     for part in name.split(","):
         if part == "none":
-            frames.composite = lambda ab, plan, decisions, strength=False: (ab, None) if strength else ab
+            frames.composite = lambda ab, plan, decisions, strength=False, lum=None: (ab, None) if strength else ab
         elif part.startswith("beta="):
             fr.COMPOSITE_SMOOTHING = float(part[5:])
+        elif part.startswith("full="):
+            fr.FULL_RADIUS = int(part[5:])
         elif part.startswith("robust="):
             fr.COMPOSITE_ROBUST = float(part[7:])
+        elif part.startswith(("guided=", "guidedp=")):
+            radius, eps = part.split("=")[1].split(":")
+            frames.FrameProcessor._composite = _guided(saved_method, int(radius), float(eps), part.startswith("guidedp"))
         elif part != "current":
             raise SystemExit(f"unknown variant {part!r}")
 
@@ -55,7 +64,30 @@ def _variant(name: str):
         for k, v in saved.items():
             setattr(fr, k, v)
         frames.composite = saved_composite
+        frames.FrameProcessor._composite = saved_method
     return undo
+
+
+def _guided(method, radius: int, eps: float, by_strength: bool):
+    """A ``FrameProcessor._composite`` whose composite is guided-filtered (He et al.) by the film's
+    own lightness before the temporal smoothing — the reference's chroma edges snapped to the
+    frame's luma edges; ``by_strength``: only as far as the reference was composited."""
+    import vidcolor.pipeline.frames as frames
+    from vidcolor.pipeline.upsample import guided_upsample_np
+
+    def _composite(self, ab, r):
+        out, p = frames.composite(ab, self.hint_plan, r.dense, strength=True)
+        if p is not None:
+            lum = self.lut[r.full_u8]
+            gf = guided_upsample_np(out, lum, lum, radius=radius, eps=eps)
+            out = out + p[..., None] * (gf - out) if by_strength else gf
+        if self.composite_smoother is not None:
+            if p is None:
+                self.composite_smoother.reset()
+            else:
+                out = self.composite_smoother(out, p, r.motion, r.index, exact=any(d.dist == 0 for d in r.dense))
+        return out
+    return _composite
 
 
 def main() -> None:

@@ -146,3 +146,34 @@ def test_the_robust_weight_smooths_jitter_and_follows_a_real_change(monkeypatch)
         out = sm(base + np.float32(delta), p, _motion(), 1)
         share = float(out[..., 0].mean()) / delta     # how much of the change came through
         assert kept[0] <= share <= kept[1], (delta, share)
+
+
+def test_the_full_size_lightness_test_when_on_keeps_a_thin_line_where_the_film_shows_it(tmp_path, monkeypatch):
+    """Burned-in text or a thin colored line in the reference (2 px, darker than the wall): the
+    working-size test cannot see it, so its red is painted on where the frame shows bare wall.
+    FULL_RADIUS (off as shipped: it cost PSNR on held-out clips) repeats the test at full size."""
+    from vidcolor.control import fullres
+    from vidcolor.control.fullres import composite
+    from vidcolor.control.hints_io import Annotation
+    from vidcolor.control.propagate import HintPlan
+
+    monkeypatch.setattr(fullres, "FULL_RADIUS", 1)
+    Hf, Wf = H * 4, W * 4
+    ref_l = np.full((Hf, Wf), 0.7, np.float32)
+    ref_l[40:42, 20:100] = 0.45                           # the line, 2 full-size pixels high
+    ref_ab = np.zeros((Hf, Wf, 2), np.float32)
+    ref_ab[40:42, 20:100] = (60.0, 45.0)                  # red
+    plan = HintPlan(tmp_path, (H, W))
+    plan._save_reference(0, Annotation(0, None, ref_ab, np.ones((Hf, Wf), np.float32), dense=True), ref_l)
+    d = Decision(0, 5, np.zeros((H, W, 2), np.float32), np.ones((H, W), np.float32), np.ones((H, W), np.float32))
+    net = np.zeros((Hf, Wf, 2), np.float32)
+    bare = np.full((Hf, Wf), 0.7, np.float32)             # the line is gone from this frame
+    _, p_old = composite(net, plan, [d], strength=True)   # without the frame's full-size lightness: as before
+    out, p = composite(net, plan, [d], strength=True, lum=bare)
+    assert p_old[40:42, 30:90].min() > 0.99                # painted at full strength before
+    assert np.abs(out[40:42, 30:90]).max() < 0.15 * 60.0   # now about an eighth of it (3×3 window, 2 of 3 rows)
+    shown = bare.copy()
+    shown[40:42, 20:100] = 0.45                           # still there: painted as the artist colored it
+    out, p = composite(net, plan, [d], strength=True, lum=shown)
+    assert p[40:42, 30:90].min() > 0.99 and np.allclose(out[40:42, 30:90], (60.0, 45.0), atol=0.5)
+    assert p[10:30].min() > 0.99                          # the bare wall matches everywhere else

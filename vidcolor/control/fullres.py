@@ -29,7 +29,8 @@ Three steps, in two threads of the video pipeline:
    photos; 0.52, the color clips' own, once smoothed: ``docs/results/r4_reference_flicker_diagnosis.txt``,
    ``r4_tune_reference.txt``).
 2. :func:`composite` (encoder thread, full size): ``ab_ref = moved + m↑ · (still − moved)``, sampled
-   at full size, blended with ``p↑``. (Choosing by position instead, ``x' = x + (1 − m↑)·s·disp↑``,
+   at full size, blended with ``p↑`` (optionally scaled by the lightness test repeated at full size,
+   :data:`FULL_RADIUS`: off, see there). (Choosing by position instead, ``x' = x + (1 − m↑)·s·disp↑``,
    saves a blend but samples between the candidates where ``m`` is soft: 30.80 vs 31.33 dB and warping
    error 0.80e-4 vs 0.52e-4 on the moving clips of ``docs/results/r4_tune_reference.txt``.)
 
@@ -73,6 +74,16 @@ SMOOTHING = 0.85
 COMPOSITE_SMOOTHING = 0.85
 """β of :class:`CompositeSmoother`: the stabilizer's too (``scripts/tune_reference.py
 --composite-smoothing`` compares others on clips made from training photos)."""
+
+FULL_RADIUS = 0
+"""Radius (full-size pixels) of a second lightness test :func:`composite` can make at full size (0:
+off, as shipped). Tried in round 16 for thin detail the working size cannot see (a reference's
+burned-in caption painted on bare wall): on real clips that are neither training nor held-out data
+1 and 2 tied and beat off by a hair (PSNR 32.92 vs 32.86 dB, warping error 0.970 vs 0.971 of
+automatic's; ``docs/results/r16_tune_full_radius.txt``), but on the five held-out clips radius 1
+lost 0.04–0.63 dB on four (fine texture and flow misregistration at full size switch pixels to the
+network's chroma) and gained 0.40 dB on the captioned one, with warping error as it was
+(``docs/results/r16_control_videos_full1.txt``): not shipped."""
 
 COMPOSITE_ROBUST = 0.0
 """σ of :class:`CompositeSmoother`'s robust weight, in Lab ab units (0 = off): a chroma change
@@ -254,8 +265,10 @@ def _grid2(h: int, w: int) -> np.ndarray:
     return g
 
 
-def _sample(plan, d: Decision, H: int, W: int, keep: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Full-size ``(ab_ref (H,W,2), p (H,W))`` of one decision (``keep``: references the plan caches)."""
+def _sample(plan, d: Decision, H: int, W: int, keep: int, lum: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Full-size ``(ab_ref (H,W,2), p (H,W))`` of one decision (``keep``: references the plan caches).
+    With the frame's full-size lightness ``lum`` ``(H, W)`` L*/100, the lightness test is repeated
+    at full size over :data:`FULL_RADIUS` and ``p`` scaled by it."""
     parts = plan.reference_parts(d.key, keep=keep)
     if parts is None or parts[0].shape[:2] != (H, W):
         return None
@@ -263,16 +276,27 @@ def _sample(plan, d: Decision, H: int, W: int, keep: int) -> tuple[np.ndarray, n
     h, w = d.disp.shape[:2]
     pos = cv2.add(cv2.resize(d.disp * np.array([W / w, H / h], np.float32), (W, H), interpolation=cv2.INTER_LINEAR), _grid2(H, W))
     ab = cv2.remap(ref_ab, pos, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    check = lum is not None and FULL_RADIUS > 0
+    if check:
+        ref_l = cv2.remap(parts[2], pos, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     if d.still.any():
         m = cv2.resize(d.still, (W, H), interpolation=cv2.INTER_LINEAR)
         ab = cv2.blendLinear(ab, ref_ab, 1.0 - m, m)
-    return ab, cv2.resize(d.p, (W, H), interpolation=cv2.INTER_LINEAR)
+        if check:
+            ref_l = cv2.blendLinear(ref_l, parts[2], 1.0 - m, m)
+    p = cv2.resize(d.p, (W, H), interpolation=cv2.INTER_LINEAR)
+    if check:
+        k = 2 * FULL_RADIUS + 1
+        err = cv2.blur(cv2.absdiff(np.ascontiguousarray(lum, np.float32), ref_l), (k, k))
+        err = cv2.max(cv2.subtract(err, TOLERANCE), 0.0)
+        p = cv2.multiply(p, cv2.exp(cv2.multiply(err, err, scale=-ALPHA)))
+    return ab, p
 
 
-def _combine(plan, decisions: list[Decision], H: int, W: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _combine(plan, decisions: list[Decision], H: int, W: int, lum: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     found = []
     for d in decisions:
-        got = _sample(plan, d, H, W, keep=max(2, len(decisions)))
+        got = _sample(plan, d, H, W, keep=max(2, len(decisions)), lum=lum)
         if got is not None:
             found.append((got[0], got[1], d.dist))
     if not found:
@@ -307,13 +331,13 @@ def reference_chroma(plan, dense: list, luma_full: np.ndarray, radius: int = 2) 
     return _combine(plan, decide(plan, dense, lum_small, (H, W), radius), H, W)
 
 
-def composite(ab: np.ndarray, plan, decisions: list[Decision], strength: bool = False):
+def composite(ab: np.ndarray, plan, decisions: list[Decision], strength: bool = False, lum: np.ndarray | None = None):
     """``ab (H,W,2)`` (the network's upsampled chroma) with the references' full-resolution chroma
     composited on (module docstring) as :func:`decide` (and :class:`DecisionSmoother`) found;
     unchanged without usable references. With ``strength``: ``(chroma, p)``, ``p`` ``(H, W)``
     float32 the composite's strength (None when nothing was composited)."""
     H, W = ab.shape[:2]
-    got = _combine(plan, decisions, H, W)
+    got = _combine(plan, decisions, H, W, lum)
     if got is None:
         return (ab, None) if strength else ab
     ref_ab, p = got

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from vidcolor.color import keep_luma, lab_to_rgb, lab_to_rgb_u8, lightness_to_luma, luma_lut
+from vidcolor.control import fullres
 from vidcolor.control.fullres import CompositeSmoother, DecisionSmoother, composite, decide
 from vidcolor.pipeline.engine import Colorizer
 from vidcolor.pipeline.scenes import SceneDetector
@@ -174,7 +175,8 @@ class FrameProcessor:
     def _composite(self, ab: np.ndarray, r: Rendered) -> np.ndarray:
         """The references' full-size chroma composited onto ``ab`` ``(H, W, 2)``, then smoothed along
         the motion (:class:`~vidcolor.control.fullres.CompositeSmoother`; frames must come in order)."""
-        out, p = composite(ab, self.hint_plan, r.dense, strength=True)
+        lum = self.lut[r.full_u8] if fullres.FULL_RADIUS > 0 else None   # the full-size test, when on
+        out, p = composite(ab, self.hint_plan, r.dense, strength=True, lum=lum)
         if self.composite_smoother is not None:
             if p is None:   # no usable reference on this frame: nothing composited to smooth
                 self.composite_smoother.reset()
