@@ -79,3 +79,24 @@ def test_describes_float_and_cmyk_images(tmp_path):
     text = describe(tmp_path / "f255.tif").splitlines()
     assert text[1].strip() == "40x30, gray, float32, values 0 to 255 (after EXIF orientation)"
     assert text[2].strip().startswith("not usable: its float32 samples run from 0 to 255")
+
+
+def test_info_says_where_timestamps_start(tmp_path):
+    """A capture or a ``-copyts`` cut stamped from 10 s: the listing says so (a Matroska file's
+    stated duration then runs to its last timestamp, which read as 10 s too long)."""
+    import av as _av
+
+    from tests.clips import make_clip
+    from vidcolor.io.probe import describe
+
+    src = make_clip(tmp_path / "a.mkv", n_frames=12)
+    late = tmp_path / "late.mkv"
+    with _av.open(str(src)) as i, _av.open(str(late), "w") as o:
+        v = o.add_stream_from_template(i.streams.video[0])
+        for p in i.demux(i.streams.video[0]):
+            if p.dts is not None:
+                shift = round(10 / p.time_base)
+                p.pts, p.dts, p.stream = p.pts + shift, p.dts + shift, v
+                o.mux(p)
+    assert "(timestamps from 0:00:10" in describe(late).splitlines()[0]
+    assert "timestamps from" not in describe(src).splitlines()[0]

@@ -108,6 +108,9 @@ def describe(path: str | Path) -> str:
                f"{_size(path.stat().st_size)}"
         if container.duration:
             head += f", {_clock(container.duration / av.time_base)}"
+        start = (container.start_time or 0) / av.time_base
+        if start >= 0.001:   # a capture or a -copyts cut: its timestamps do not start at 0
+            head += f" (timestamps from {_clock(start)})"
         if container.bit_rate:
             head += f", {container.bit_rate / 1e6:.2f} Mb/s"
         lines = [head]
