@@ -138,6 +138,11 @@ def test_batch_errors_before_anything_runs(tmp_path, films, tiny_weights):
         r = CliRunner().invoke(cli, ["batch", str(bad), "-o", str(tmp_path / "o"), "--weights", str(tiny_weights)])
         assert r.exit_code == 1 and message in r.output and "b.mkv" in r.output, r.output
         assert not list((tmp_path / "o").glob("a.*")), r.output
+    # a missing film is its own failure, whatever its output: the others still render
+    gone = tmp_path / "gone.csv"
+    gone.write_text("input,output\nfilms/a.mp4,\nfilms/missing.mp4,m.avi\n")
+    r = CliRunner().invoke(cli, ["batch", str(gone), "-o", str(tmp_path / "o2"), "--weights", str(tiny_weights)])
+    assert r.exit_code == 1 and "missing.mp4" in r.output and (tmp_path / "o2" / "a.none.mp4").is_file(), r.output
 
 
 def test_a_batch_into_its_own_folder_can_be_run_again(tmp_path, gop_clip, tiny_weights):

@@ -329,6 +329,8 @@ def resolve_outputs(jobs: list[FilmJob], out_dir: Path) -> tuple[list[FilmJob], 
     kept = [job for job in resolved if all(job is not e for e, _ in earlier)]
     check_clashes([(job.input, job.output) for job in kept], overwrite=True)
     for job in kept:   # an output no codec can write is the manifest's error: found before any film is rendered
+        if not job.input.is_file():   # a missing film fails on its own, as before; the others still render
+            continue
         try:
             if job.output.is_dir():
                 raise VidcolorError(f"output '{job.output}' is a folder; give a file name")

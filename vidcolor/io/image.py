@@ -570,7 +570,7 @@ def write_image(path: str | Path, image: np.ndarray, bit_depth: int = 8, quality
             raise VidcolorError(f"cannot write '{path}': OpenCV could not encode it as {ext}")
         encoded = encoded.tobytes()
         if metadata is not None:
-            encoded = photo_meta.embed(encoded, ext, metadata)
+            encoded = photo_meta.embed(encoded, metadata)
     with atomic_output(path) as tmp:
         tmp.write_bytes(encoded)
     return path

@@ -23,9 +23,6 @@ KEEP = (0x010E, 0x010F, 0x0110, 0x0132, 0x013B, 0x8298)
 Copyright (the Exif 0x8769 and GPS 0x8825 sub-directories go along whole). Not Software: it names
 the program that wrote the input (an encoder's stamp), not the picture."""
 _SUB_IFDS = (0x8769, 0x8825)
-_ORIENTATION = 0x0112
-_HOLDS_EXIF = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png"})
-_HOLDS_DPI = _HOLDS_EXIF | {".tif", ".tiff"}
 
 
 @dataclass(frozen=True)
@@ -71,11 +68,14 @@ def read_photo_metadata(path: str | Path) -> PhotoMetadata:
 
 def metadata_note(meta: PhotoMetadata, ext: str) -> str | None:
     """The note for what an output of extension ``ext`` cannot keep of ``meta``, or None."""
+    from vidcolor.io.image import JPEG_EXTS
+
     ext = ext.lower()
+    holds_exif = JPEG_EXTS | {".png"}
     lost = []
-    if meta.exif is not None and ext not in _HOLDS_EXIF:
+    if meta.exif is not None and ext not in holds_exif:
         lost.append("EXIF (caption, copyright, date, camera)")
-    if meta.dpi is not None and ext not in _HOLDS_DPI:
+    if meta.dpi is not None and ext not in holds_exif | {".tif", ".tiff"}:
         lost.append(f"resolution ({meta.dpi[0]:g} dpi)")
     if not lost:
         return None
@@ -92,15 +92,14 @@ def tiff_params(meta: PhotoMetadata) -> list[int]:
     return [cv2.IMWRITE_TIFF_RESUNIT, 2, cv2.IMWRITE_TIFF_XDPI, round(meta.dpi[0]), cv2.IMWRITE_TIFF_YDPI, round(meta.dpi[1])]
 
 
-def embed(encoded: bytes, ext: str, meta: PhotoMetadata) -> bytes:
-    """``encoded`` (a JPEG or PNG file as OpenCV wrote it) with ``meta`` put in; other formats and
-    files of an unexpected layout come back unchanged."""
-    ext = ext.lower()
+def embed(encoded: bytes, meta: PhotoMetadata) -> bytes:
+    """``encoded`` (a JPEG or PNG file as OpenCV wrote it, told by its first bytes) with ``meta``
+    put in; other formats and files of an unexpected layout come back unchanged."""
     if not meta:
         return encoded
-    if ext in (".jpg", ".jpeg", ".jpe", ".jfif"):
+    if encoded[:2] == b"\xff\xd8":
         return _embed_jpeg(encoded, meta)
-    if ext == ".png":
+    if encoded[:8] == b"\x89PNG\r\n\x1a\n":
         return _embed_png(encoded, meta)
     return encoded
 

@@ -1,0 +1,83 @@
+"""What a render does with a video's other streams and deeper properties: the source timecode kept,
+streams it does not carry named, more than 8 bits said, a GIF's alpha only when it is transparent."""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+from click.testing import CliRunner
+
+from tests.clips import make_clip
+from vidcolor.cli import cli
+from vidcolor.io.probe import describe
+from vidcolor.io.video import probe_video
+
+
+def test_a_deep_video_says_it_is_written_with_8_bits(tmp_path, tiny_weights):
+    """A 10-bit ProRes master comes out 8-bit (the video path is 8-bit): said, as for a photo it
+    would be, not silently; an 8-bit film gets no such note."""
+    base = ["process", "--weights", str(tiny_weights), "--device", "cpu"]
+    deep = make_clip(tmp_path / "deep.mov", n_frames=4, codec="prores")
+    plain = make_clip(tmp_path / "plain.mp4", n_frames=4)
+    r = CliRunner().invoke(cli, [*base, str(deep), "-o", str(tmp_path / "o.mov"), "--codec", "prores"])
+    assert r.exit_code == 0 and "10-bit video: colorized and written with 8 bits per sample" in r.output, r.output
+    r = CliRunner().invoke(cli, [*base, str(plain), "-o", str(tmp_path / "o.mp4")])
+    assert r.exit_code == 0 and "8 bits per sample" not in r.output, r.output
+
+
+def _remux(src, dst, timecode: str | None = None, second_video: bool = False):
+    """``src`` re-muxed into ``dst``, its video stream tagged with ``timecode`` (a QuickTime file
+    gets a timecode track), or with its video stream twice (a second angle)."""
+    with av.open(str(src)) as i, av.open(str(dst), "w") as o:
+        v = i.streams.video[0]
+        outs = [o.add_stream_from_template(v) for _ in range(2 if second_video else 1)]
+        if timecode:
+            outs[0].metadata["timecode"] = timecode
+        for p in i.demux(v):
+            if p.dts is None:
+                continue
+            for k, out in enumerate(outs):
+                q = p if k == 0 else av.Packet(bytes(p))
+                if k:
+                    q.pts, q.dts, q.time_base, q.is_keyframe = p.pts, p.dts, p.time_base, p.is_keyframe
+                q.stream = out
+                o.mux(q)
+    return dst
+
+
+def _timecodes(path) -> list[str]:
+    with av.open(str(path)) as c:
+        return [v for s in c.streams for k, v in s.metadata.items() if k.lower() == "timecode"]
+
+
+def test_the_source_timecode_is_kept_and_streams_left_out_are_named(tmp_path, tiny_weights):
+    """Conforming a colorized reel back into an edit needs its source timecode: kept in .mov (a
+    timecode track), .mkv (a tag), one pass or in segments; a second video stream is named in a note."""
+    src = _remux(make_clip(tmp_path / "v.mov", n_frames=12), tmp_path / "tc.mov", timecode="01:00:00:00")
+    assert "01:00:00:00" in _timecodes(src) and probe_video(src).timecode == "01:00:00:00"
+    assert "; timecode 01:00:00:00" in describe(src)
+    base = ["process", "--weights", str(tiny_weights), "--device", "cpu"]
+    for name, extra in (("o.mov", []), ("o.mkv", []), ("seg.mov", ["--resume", "--segment-seconds", "0.2"])):
+        r = CliRunner().invoke(cli, [*base, str(src), "-o", str(tmp_path / name), *extra])
+        assert r.exit_code == 0 and "not carried" not in r.output, r.output
+        assert _timecodes(tmp_path / name)[:1] == ["01:00:00:00"], name
+    two = _remux(make_clip(tmp_path / "v.mkv", n_frames=6), tmp_path / "two.mkv", second_video=True)
+    r = CliRunner().invoke(cli, [*base, str(two), "-o", str(tmp_path / "two_out.mkv")])
+    assert r.exit_code == 0 and "stream(s) #1 (video, h264) not carried" in r.output, r.output
+
+
+def test_a_gif_has_alpha_only_when_it_is_transparent(tmp_path):
+    """FFmpeg decodes every GIF as BGRA: an opaque one got a false "alpha channel is dropped" note
+    and ProRes 4444 in .mov."""
+    from PIL import Image
+
+    frames = [Image.fromarray(np.full((24, 32), 40 * k + 20, np.uint8)).convert("P") for k in range(4)]
+    frames[0].save(tmp_path / "opaque.gif", save_all=True, append_images=frames[1:], duration=100)
+    clear = []
+    for k in range(4):
+        rgba = np.zeros((24, 32, 4), np.uint8)
+        rgba[4:20, 4:28] = (40 * k + 20, 40 * k + 20, 40 * k + 20, 255)   # a cut-out on a transparent ground
+        clear.append(Image.fromarray(rgba, "RGBA"))
+    clear[0].save(tmp_path / "clear.gif", save_all=True, append_images=clear[1:], duration=100, disposal=2)
+    assert not probe_video(tmp_path / "opaque.gif").has_alpha
+    assert probe_video(tmp_path / "clear.gif").has_alpha
