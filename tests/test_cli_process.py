@@ -393,3 +393,34 @@ def test_libpng_warnings_stay_off_stderr_unless_debug(tmp_path, tiny_weights):
     lines = [ln for ln in (r.stdout + r.stderr).splitlines() if ln.strip()]
     assert r.returncode != 0 and len(lines) == 1 and lines[0].startswith("Error:"), lines
     assert not (tmp_path / "b.png").exists()
+
+
+def test_a_gif_of_one_picture_is_a_photo_and_an_animated_one_a_video(tmp_path, tiny_weights):
+    """A GIF holding one picture (old scans are often GIFs) becomes a PNG photo with its luminance and
+    transparency kept; an animated GIF in the same folder is a video; GIF is never written."""
+    from PIL import Image
+
+    from vidcolor.io.image import luma601, read_alpha
+
+    rng = np.random.default_rng(0)
+    gray = np.tile(np.linspace(0, 255, 40), (30, 1)).astype(np.uint8)
+    Image.fromarray(gray).save(tmp_path / "scan.gif")
+    pal = Image.fromarray(gray).convert("P")
+    pal.save(tmp_path / "cut.gif", transparency=int(np.asarray(pal)[0, 0]))
+    frames = [Image.fromarray(rng.integers(0, 255, (30, 40), dtype=np.uint8)) for _ in range(4)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:], duration=100)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["process", str(tmp_path), "-o", str(out) + "/", "--weights", str(tiny_weights), "-q"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == ["anim.none.mp4", "cut.none.png", "scan.none.png"]
+    colorized = read_image(out / "scan.none.png")
+    assert colorized.shape == (30, 40, 3)
+    assert np.abs(luma601(colorized).astype(float) - gray).mean() < 2.0
+    alpha = read_alpha(out / "cut.none.png")
+    assert alpha is not None and (alpha == 0).sum() == (np.asarray(pal) == np.asarray(pal)[0, 0]).sum() > 0
+    assert read_alpha(out / "scan.none.png") is None
+    with av.open(str(out / "anim.none.mp4")) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 4
+    bad = tmp_path / "x.gif"
+    r = CliRunner().invoke(cli, ["process", str(tmp_path / "scan.gif"), "-o", str(bad), "--weights", str(tiny_weights)])
+    _assert_error(r, bad, "does not write GIF")

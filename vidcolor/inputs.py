@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from vidcolor.errors import VidcolorError
-from vidcolor.io.image import IMAGE_EXTS
+from vidcolor.io.image import GIF_EXT, IMAGE_EXTS
 from vidcolor.io.video import VIDEO_EXTS
 from vidcolor.outputs import default_output, same_file_key
 
@@ -52,7 +52,7 @@ def find_inputs(inputs: list[str | os.PathLike], recursive: bool = False, exclud
 def _media_files(d: Path) -> list[Path]:
     try:
         return sorted(q for q in d.iterdir() if q.is_file() and not q.name.startswith(".")
-                      and (q.suffix.lower() in IMAGE_EXTS or q.suffix.lower() in VIDEO_EXTS))
+                      and q.suffix.lower() in IMAGE_EXTS | VIDEO_EXTS | {GIF_EXT})
     except OSError as exc:
         raise VidcolorError(f"cannot read folder '{d}': {exc.strerror or exc}") from None
 

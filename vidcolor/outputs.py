@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidcolor.errors import VidcolorError
-from vidcolor.io.image import IMAGE_EXTS
+from vidcolor.io.image import IMAGE_EXTS, is_photo_file
 from vidcolor.io.video_writer import ALPHA_CODECS, CODEC_EXTENSIONS
 
 __all__ = ["DEFAULT_CODEC", "ProcessResult", "auto_codec", "check_clashes", "check_codec", "check_crf_applies", "check_output",
@@ -46,7 +46,8 @@ class ProcessResult:
 
 
 def is_image(path: Path) -> bool:
-    return Path(path).suffix.lower() in IMAGE_EXTS
+    """True if ``path`` is rendered as a photo (:func:`vidcolor.io.image.is_photo_file`)."""
+    return is_photo_file(path)
 
 
 def default_output(inp: Path, style: str, codec: str | None = DEFAULT_CODEC, folder: Path | None = None) -> Path:
@@ -54,7 +55,9 @@ def default_output(inp: Path, style: str, codec: str | None = DEFAULT_CODEC, fol
     ``codec`` None (chosen per video, :func:`auto_codec`): an input with alpha keeps an extension
     where a codec holds alpha (an .avi stays .avi, as FFV1), others are named as for the default codec."""
     ext = inp.suffix.lower()
-    if ext not in IMAGE_EXTS:
+    if ext not in IMAGE_EXTS and is_photo_file(inp):
+        ext = ".png"    # a still GIF: its 256 colours could not hold the colorization
+    elif ext not in IMAGE_EXTS:
         if codec is None:
             keeps = ext in CODEC_EXTENSIONS[DEFAULT_CODEC] or ext not in ALPHA_CODECS
             codec = DEFAULT_CODEC if keeps else probe_codec(inp, ext)

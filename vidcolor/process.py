@@ -149,7 +149,8 @@ def process_image(input: str | os.PathLike, output: str | os.PathLike, style: st
     scribble image)."""
     inp, out = Path(input), Path(output)
     if out.suffix.lower() not in IMAGE_EXTS:
-        raise VidcolorError(f"output '{out}' must be an image file ({', '.join(sorted(IMAGE_EXTS))})")
+        why = " (vidcolor does not write GIF: its 256 colours cannot hold a colorization)" if out.suffix.lower() == ".gif" else ""
+        raise VidcolorError(f"output '{out}' must be an image file ({', '.join(sorted(IMAGE_EXTS))}){why}")
     check_output(inp, out, overwrite)
     img = read_image(inp)
     alpha = read_alpha(inp)

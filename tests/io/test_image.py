@@ -120,17 +120,21 @@ def test_bad_inputs(tmp_path):
     (tmp_path / "empty.png").write_bytes(b"")
     (tmp_path / "text.jpg").write_text("not an image")
     cases = {"missing.png": "file not found", "empty.png": "file is empty",
-             "text.jpg": "not a valid JPG", "movie.gif": "unsupported extension '.gif'"}
+             "text.jpg": "not a valid JPG", "movie.mkv": "unsupported extension '.mkv'",
+             "text.gif": "not a valid GIF"}
+    (tmp_path / "text.gif").write_text("not an image")
     for name, message in cases.items():
         with pytest.raises(VidcolorError, match=message):
             read_image(tmp_path / name)
     with pytest.raises(VidcolorError, match="cannot hold 16-bit"):
         write_image(tmp_path / "x.jpg", RGB16, bit_depth=16)
+    with pytest.raises(VidcolorError, match="unsupported extension '.gif'"):   # read when still, never written
+        write_image(tmp_path / "x.gif", RGB16[..., 0].astype(np.uint8))
     with pytest.raises(VidcolorError, match="does not exist"):
         write_image(tmp_path / "no" / "x.png", RGB8)
     with pytest.raises(ValueError, match="shape"):
         write_image(tmp_path / "x.png", np.zeros((4, 4, 2), np.uint8))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.png", "text.jpg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.png", "text.gif", "text.jpg"]
 
 
 def test_write_is_atomic(tmp_path, monkeypatch):

@@ -68,3 +68,31 @@ def test_no_metadata_changes_nothing(tmp_path):
     for ext in (".jpg", ".png"):
         a = write_image(tmp_path / f"a{ext}", image).read_bytes()
         assert write_image(tmp_path / f"b{ext}", image, metadata=PhotoMetadata()).read_bytes() == a
+
+
+def test_maker_note_left_out_oversized_exif_named_and_rgba_tiff_keeps_dpi(tmp_path, tiny_weights):
+    """A camera's MakerNote is not carried (its offsets point into the input's layout); EXIF too large
+    for one JPEG segment is named in a note (PNG keeps it); an RGBA TIFF keeps the resolution."""
+    gray = np.tile(np.linspace(20, 230, 40, dtype=np.uint8), (30, 1))
+    exif = Image.Exif()
+    exif[DESCRIPTION] = "Reel 3"
+    exif[0x8769] = {ORIGINAL: "1931:05:04 09:58:00", 0x927C: b"\x01" * 300}
+    Image.fromarray(gray).save(tmp_path / "cam.jpg", exif=exif.tobytes())
+    sub = Image.Exif()
+    sub.load(b"Exif\x00\x00" + read_photo_metadata(tmp_path / "cam.jpg").exif)
+    assert 0x927C not in sub.get_ifd(0x8769) and sub.get_ifd(0x8769)[ORIGINAL] == "1931:05:04 09:58:00"
+
+    exif[0x8769] = {0x9286: b"ASCII\x00\x00\x00" + b"x" * 70000}   # a 70 KB UserComment
+    Image.fromarray(gray).save(tmp_path / "big.png", exif=exif.tobytes())
+    res = process_image(tmp_path / "big.png", tmp_path / "out.jpg", weights=str(tiny_weights), device="cpu")
+    assert any("EXIF (68 KB) not carried" in n and "use .png" in n for n in res.notes), res.notes
+    res = process_image(tmp_path / "big.png", tmp_path / "out.png", weights=str(tiny_weights), device="cpu")
+    assert not [n for n in res.notes if "not carried" in n]
+    with Image.open(tmp_path / "out.png") as im:
+        assert im.getexif()[DESCRIPTION] == "Reel 3"
+
+    rgba = Image.fromarray(np.dstack([gray] * 3 + [np.full_like(gray, 200)]))
+    rgba.save(tmp_path / "cut.png", dpi=(600, 600))
+    process_image(tmp_path / "cut.png", tmp_path / "cut.tif", weights=str(tiny_weights), device="cpu")
+    with Image.open(tmp_path / "cut.tif") as im:
+        assert im.mode == "RGBA" and [round(v) for v in im.info["dpi"]] == [600, 600]

@@ -121,9 +121,9 @@ def _controls(job: FilmJob):
 
 
 def _is_photo(path: Path) -> bool:
-    from vidcolor.io.image import IMAGE_EXTS
+    from vidcolor.io.image import is_photo_file
 
-    return path.suffix.lower() in IMAGE_EXTS
+    return is_photo_file(path)
 
 
 def _not_a_photo(path: Path, where: str | None = None) -> None:
@@ -287,7 +287,8 @@ def collect_jobs(sources: list[str | os.PathLike], base: FilmJob) -> list[FilmJo
         text = str(raw)
         p = Path(text)
         if p.is_dir():
-            found = sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(".") and q.suffix.lower() in VIDEO_EXTS)
+            found = sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(".")
+                           and (q.suffix.lower() in VIDEO_EXTS or q.suffix.lower() == ".gif" and not _is_photo(q)))  # animated GIFs too
             if not found:
                 raise VidcolorError(f"folder '{p}' has no videos")
             jobs.extend(replace(base, input=q, scanned=True) for q in found)

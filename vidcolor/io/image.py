@@ -31,6 +31,9 @@ from vidcolor.io.atomic import atomic_output
 #: JPEG's names: ``.jfif`` is what browsers on Windows save JPEG photos as, ``.jpe`` an old DOS one.
 JPEG_EXTS = frozenset({".jpg", ".jpeg", ".jpe", ".jfif"})
 IMAGE_EXTS = frozenset({".png", ".tif", ".tiff", ".webp", ".bmp"}) | JPEG_EXTS
+#: A GIF holding one picture is a photo (read, never written: 256 colours cannot hold a colorization);
+#: an animated one is a video (:func:`is_photo_file`).
+GIF_EXT = ".gif"
 #: Extensions that can hold 16 bits per sample.
 IMAGE_EXTS_16BIT = frozenset({".png", ".tif", ".tiff"})
 #: Extensions that can hold an alpha channel.
@@ -75,9 +78,46 @@ class ImageReadError(VidcolorError):
         self.path, self.reason = path, reason
 
 
+def still_gif(path: str | Path) -> bool:
+    """True if ``path`` is a GIF file holding exactly one picture (False when it cannot be read)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            return im.format == "GIF" and int(getattr(im, "n_frames", 1)) == 1
+    except (OSError, ValueError, SyntaxError, struct.error, UnidentifiedImageError, Image.DecompressionBombError):
+        return False
+
+
+def is_photo_file(path: str | Path) -> bool:
+    """True if ``path`` is rendered as a photo: a still-image extension (:data:`IMAGE_EXTS`, by name
+    only), or a GIF that holds one picture (:func:`still_gif`; an animated GIF is a video)."""
+    ext = Path(path).suffix.lower()
+    return ext in IMAGE_EXTS or (ext == GIF_EXT and still_gif(path))
+
+
+def _gif_samples(path: Path, alpha: bool) -> np.ndarray | None:
+    """A GIF's first picture the way OpenCV hands images over: gray ``(H, W)`` when its colours are
+    all gray, else BGR — BGRA with ``alpha`` when it has a transparent colour. None if unreadable."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            im.seek(0)
+            transparent = alpha and ("transparency" in im.info or im.mode in ("RGBA", "PA", "LA"))
+            rgb = np.asarray(im.convert("RGBA" if transparent else "RGB"))
+    except (OSError, ValueError, SyntaxError, struct.error, UnidentifiedImageError, Image.DecompressionBombError):
+        return None
+    if transparent:
+        return cv2.cvtColor(rgb, cv2.COLOR_RGBA2BGRA)
+    if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]):
+        return np.ascontiguousarray(rgb[..., 0])
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+
+
 def _check_ext(path: Path, verb: str) -> str:
     ext = path.suffix.lower()
-    if ext not in IMAGE_EXTS:
+    if ext not in IMAGE_EXTS and not (verb == "read" and ext == GIF_EXT):
         reason = f"unsupported extension '{ext or '(none)'}'; valid: {', '.join(sorted(IMAGE_EXTS))}"
         if verb == "read":
             raise ImageReadError(path, reason)
@@ -100,7 +140,10 @@ def read_samples(path: str | Path) -> np.ndarray:
     gray_alpha = _tiff_gray_alpha(path, data)
     if gray_alpha is not None:
         return gray_alpha[0]
-    image = _imdecode(data, cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH)
+    if path.suffix.lower() == GIF_EXT:
+        image = _gif_samples(path, alpha=False)
+    else:
+        image = _imdecode(data, cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH)
     if image is None and path.suffix.lower() in (".tif", ".tiff"):
         split = _tiff_with_extra_channel(path, data)
         image = None if split is None else split[0]
@@ -197,7 +240,7 @@ def _tiff_with_extra_channel(path: Path, data: np.ndarray) -> tuple[np.ndarray, 
     refuses the extra float channel) as ``(colour, alpha)``: BGR ``(H, W, 3)`` or gray ``(H, W)``
     samples as stored, and the ``(H, W)`` alpha, upright (OpenCV's TIFF reader applies the
     orientation tag in this mode too). None for anything else."""
-    raw = _imdecode(data, cv2.IMREAD_UNCHANGED)
+    raw = _gif_samples(Path(path), alpha=True) if Path(path).suffix.lower() == GIF_EXT else _imdecode(data, cv2.IMREAD_UNCHANGED)
     if raw is None or raw.ndim != 3 or raw.shape[2] not in (2, 4):
         return None
     color = raw[..., :3] if raw.shape[2] == 4 else raw[..., 0]
@@ -563,7 +606,7 @@ def write_image(path: str | Path, image: np.ndarray, bit_depth: int = 8, quality
     elif ext in (".tif", ".tiff") and metadata is not None:
         params = photo_meta.tiff_params(metadata)
     if alpha is not None and ext in (".tif", ".tiff"):
-        encoded = _tiff_rgba_bytes(pixels)
+        encoded = _tiff_rgba_bytes(pixels, metadata.dpi if metadata is not None else None)
     else:
         ok, encoded = cv2.imencode(ext, pixels, params)
         if not ok:
@@ -576,11 +619,12 @@ def write_image(path: str | Path, image: np.ndarray, bit_depth: int = 8, quality
     return path
 
 
-def _tiff_rgba_bytes(bgra: np.ndarray) -> bytes:
+def _tiff_rgba_bytes(bgra: np.ndarray, dpi: tuple[float, float] | None = None) -> bytes:
     """An RGBA TIFF (LZW) of ``bgra`` ``(H, W, 4)`` uint8/uint16, written by FFmpeg's TIFF encoder:
     it states the fourth sample as unassociated alpha (ExtraSamples = 2), which OpenCV's writer
     leaves out — without it, Photoshop and libtiff-based programs take the channel as an unnamed
-    extra one, not transparency."""
+    extra one, not transparency. ``dpi`` (x, y): the resolution, in whole dots per inch (FFmpeg's
+    encoder states one figure for both: x; its default is 72)."""
     import av
 
     fmt = "rgba" if bgra.dtype == np.uint8 else "rgba64le"
@@ -588,5 +632,5 @@ def _tiff_rgba_bytes(bgra: np.ndarray) -> bytes:
     frame = av.VideoFrame.from_ndarray(rgba if fmt == "rgba" else rgba.astype("<u2"), format=fmt)
     ctx = av.CodecContext.create("tiff", "w")
     ctx.width, ctx.height, ctx.pix_fmt = rgba.shape[1], rgba.shape[0], fmt
-    ctx.options = {"compression_algo": "lzw"}
+    ctx.options = {"compression_algo": "lzw", **({"dpi": str(max(1, round(dpi[0])))} if dpi else {})}
     return b"".join(bytes(p) for p in [*ctx.encode(frame), *ctx.encode(None)])

@@ -23,6 +23,11 @@ KEEP = (0x010E, 0x010F, 0x0110, 0x0132, 0x013B, 0x8298)
 Copyright (the Exif 0x8769 and GPS 0x8825 sub-directories go along whole). Not Software: it names
 the program that wrote the input (an encoder's stamp), not the picture."""
 _SUB_IFDS = (0x8769, 0x8825)
+_MAKER_NOTE = 0x927C
+"""The camera maker's private block in the Exif sub-directory: left out — its internal offsets point
+into the input file's layout (moved, it reads as garbage), and it can reach tens of kilobytes."""
+JPEG_EXIF_MAX = 65535 - 8
+"""The most EXIF bytes one JPEG APP1 segment holds (its 16-bit length counts itself and ``Exif\0\0``)."""
 
 
 @dataclass(frozen=True)
@@ -51,9 +56,10 @@ def read_photo_metadata(path: str | Path) -> PhotoMetadata:
                 if tag in old:
                     new[tag] = old[tag]
             for tag in _SUB_IFDS:
-                sub = old.get_ifd(tag) if tag in old else None
+                sub = dict(old.get_ifd(tag)) if tag in old else None
                 if sub:
-                    new[tag] = dict(sub)
+                    sub.pop(_MAKER_NOTE, None)
+                    new[tag] = sub
             exif = new.tobytes()[6:] if len(new) else None
     except Exception:   # noqa: BLE001 - any reader error means: nothing to carry
         return PhotoMetadata()
@@ -75,6 +81,9 @@ def metadata_note(meta: PhotoMetadata, ext: str) -> str | None:
     lost = []
     if meta.exif is not None and ext not in holds_exif:
         lost.append("EXIF (caption, copyright, date, camera)")
+    elif meta.exif is not None and ext in JPEG_EXTS and len(meta.exif) > JPEG_EXIF_MAX:
+        return (f"the photo's EXIF ({len(meta.exif) // 1024} KB) not carried: it is larger than one JPEG segment "
+                f"holds (64 KB); use .png to keep it")
     if meta.dpi is not None and ext not in holds_exif | {".tif", ".tiff"}:
         lost.append(f"resolution ({meta.dpi[0]:g} dpi)")
     if not lost:
@@ -112,7 +121,7 @@ def _embed_jpeg(data: bytes, meta: PhotoMetadata) -> bytes:
     if meta.dpi is not None:   # units 1 = dots per inch, then X and Y density
         x, y = (min(65535, max(1, round(v))) for v in meta.dpi)
         out[13:18] = struct.pack(">BHH", 1, x, y)
-    if meta.exif is not None and len(meta.exif) + 8 <= 65535:
+    if meta.exif is not None and len(meta.exif) <= JPEG_EXIF_MAX:
         at = 4 + app0_len
         segment = b"\xff\xe1" + struct.pack(">H", len(meta.exif) + 8) + b"Exif\x00\x00" + meta.exif
         out[at:at] = segment
@@ -136,4 +145,4 @@ def _embed_png(data: bytes, meta: PhotoMetadata) -> bytes:
     return data[:at] + extra + data[at:]
 
 
-__all__ = ["KEEP", "PhotoMetadata", "embed", "metadata_note", "read_photo_metadata", "tiff_params"]
+__all__ = ["JPEG_EXIF_MAX", "KEEP", "PhotoMetadata", "embed", "metadata_note", "read_photo_metadata", "tiff_params"]

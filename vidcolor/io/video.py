@@ -34,7 +34,7 @@ import numpy as np
 from av.video.reformatter import Interpolation, VideoReformatter
 
 from vidcolor.errors import VidcolorError
-from vidcolor.io.image import IMAGE_EXTS, has_color
+from vidcolor.io.image import has_color, is_photo_file
 
 VIDEO_EXTS = frozenset({
     ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".asf", ".flv", ".mpg", ".mpeg",
@@ -62,8 +62,9 @@ def frame_has_color(frame: av.VideoFrame) -> bool:
 
 
 def is_image_file(path: str | Path) -> bool:
-    """True if ``path`` has a still-image extension (by name only; see :data:`vidcolor.io.IMAGE_EXTS`)."""
-    return Path(path).suffix.lower() in IMAGE_EXTS
+    """True if ``path`` is a photo (:func:`vidcolor.io.image.is_photo_file`: a still-image extension,
+    or a GIF of one picture)."""
+    return is_photo_file(path)
 
 
 def is_video_file(path: str | Path, probe: bool = False) -> bool:
