@@ -85,13 +85,13 @@ def test_rgba_tiff_states_its_alpha_as_such(tmp_path, col, dtype):
     reader (Pillow, 8 bits) gets the same straight colours and alpha."""
     from PIL import Image
 
-    from vidcolor.io.image import _tiff_tag
+    from vidcolor.io.tiff import tag as tiff_tag
 
     rgb, alpha = rgba(dtype=dtype)
     out = tmp_path / "out.tif"
     write_image(tmp_path / "in.png", rgb, bit_depth=8 * np.dtype(dtype).itemsize, alpha=alpha)
     process_image(tmp_path / "in.png", out, "none", colorizer=col)
-    assert _tiff_tag(out, 338) == (2,)
+    assert tiff_tag(out, 338) == (2,)
     assert np.array_equal(read_alpha(out), alpha)
     if dtype == np.uint8:
         with Image.open(out) as im:

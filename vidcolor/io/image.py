@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from vidcolor.errors import VidcolorError
-from vidcolor.io import photo_meta
+from vidcolor.io import orientation, photo_meta, tiff
 from vidcolor.io.atomic import atomic_output
 
 #: JPEG's names: ``.jfif`` is what browsers on Windows save JPEG photos as, ``.jpe`` an old DOS one.
@@ -137,7 +137,7 @@ def read_samples(path: str | Path) -> np.ndarray:
     data = np.fromfile(path, dtype=np.uint8)
     if data.size == 0:
         raise ImageReadError(path, "file is empty")
-    gray_alpha = _tiff_gray_alpha(path, data)
+    gray_alpha = tiff.gray_alpha(path, data)
     if gray_alpha is not None:
         return gray_alpha[0]
     if path.suffix.lower() == GIF_EXT:
@@ -172,7 +172,7 @@ def read_image(path: str | Path) -> np.ndarray:
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[..., 0]
     elif image.ndim == 3:
-        straight = _tiff_rgba(path) if image.dtype == np.uint8 else None
+        straight = tiff.rgba(path) if image.dtype == np.uint8 else None
         if straight is not None and straight.shape[:2] == image.shape[:2]:
             return np.ascontiguousarray(straight[..., :3])
         code = cv2.COLOR_BGRA2RGB if image.shape[2] == 4 else cv2.COLOR_BGR2RGB
@@ -208,7 +208,7 @@ def color_model(path: str | Path) -> str | None:
 
     try:
         if path.suffix.lower() in (".tif", ".tiff"):
-            return "CMYK" if _tiff_tag(path, 262) == 5 else None   # PhotometricInterpretation: 5 = separated
+            return "CMYK" if tiff.tag(path, 262) == 5 else None   # PhotometricInterpretation: 5 = separated
         if path.suffix.lower() in JPEG_EXTS:
             with Image.open(path) as im:
                 return "CMYK" if im.mode == "CMYK" else None
@@ -217,72 +217,16 @@ def color_model(path: str | Path) -> str | None:
     return None
 
 
-def _tiff_rgba(path: Path) -> np.ndarray | None:
-    """An 8-bit RGBA TIFF as straight (not premultiplied) ``(H, W, 4)`` uint8, EXIF-oriented; None
-    for anything else. OpenCV reads 8-bit RGBA TIFFs through libtiff's RGBA interface, which
-    multiplies the colours by alpha (a half-transparent gray 120 comes back as 24); Pillow returns
-    the stored values, and un-premultiplies files that declare associated alpha."""
-    if path.suffix.lower() not in (".tif", ".tiff"):
-        return None
-    from PIL import Image, ImageOps
-
-    try:
-        with Image.open(path) as im:
-            if im.mode not in ("RGBA", "RGBa") or set(im.tag_v2.get(258, (8,))) != {8}:
-                return None   # Pillow opens 16-bit RGBA as 8-bit "RGBA": OpenCV reads those as stored
-            return np.asarray(ImageOps.exif_transpose(im).convert("RGBA"))
-    except (OSError, ValueError, Image.DecompressionBombError):
-        return None
-
-
 def _tiff_with_extra_channel(path: Path, data: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """A TIFF that OpenCV decodes only unchanged (float RGBA or gray+alpha: its colour reader
     refuses the extra float channel) as ``(colour, alpha)``: BGR ``(H, W, 3)`` or gray ``(H, W)``
     samples as stored, and the ``(H, W)`` alpha, upright (OpenCV's TIFF reader applies the
     orientation tag in this mode too). None for anything else."""
-    raw = _gif_samples(Path(path), alpha=True) if Path(path).suffix.lower() == GIF_EXT else _imdecode(data, cv2.IMREAD_UNCHANGED)
+    raw = _imdecode(data, cv2.IMREAD_UNCHANGED)
     if raw is None or raw.ndim != 3 or raw.shape[2] not in (2, 4):
         return None
     color = raw[..., :3] if raw.shape[2] == 4 else raw[..., 0]
     return np.ascontiguousarray(color), np.ascontiguousarray(raw[..., -1])
-
-
-#: What an EXIF/TIFF orientation value asks of the stored array to show it upright.
-_UPRIGHT = {1: lambda a: a, 2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
-            5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1), 7: lambda a: np.rot90(a, 2).swapaxes(0, 1),
-            8: lambda a: np.rot90(a, 1)}
-
-
-def _tiff_gray_alpha(path: Path, data: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """An integer gray+alpha TIFF (two samples per pixel, 8 or 16 bits: what GIMP and Photoshop
-    write for a gray layer with transparency) as ``(gray, alpha)``, ``(H, W)`` each, as stored and
-    upright by its orientation tag; None for anything else. OpenCV reads these through libtiff's
-    RGBA interface as 8-bit gray: the alpha channel was lost and 16-bit samples cut to 8 bits.
-    FFmpeg's TIFF decoder (PyAV) returns them as stored, without applying the orientation."""
-    first = next(_tiff_directories(path), None) if path.suffix.lower() in (".tif", ".tiff") else None
-    if first is None or first.get(277) != 2:
-        return None
-    sample_format = first.get(339) or 1   # 1: unsigned integers; float ones OpenCV reads unchanged
-    if set(sample_format if isinstance(sample_format, tuple) else (sample_format,)) != {1}:
-        return None
-    import io
-
-    import av
-
-    try:
-        with av.open(io.BytesIO(data.tobytes()), format="tiff_pipe") as container:
-            frame = next(container.decode(video=0))
-    except (av.FFmpegError, StopIteration, ValueError):
-        return None
-    dtype = {"ya8": np.dtype(np.uint8), "ya16le": np.dtype("<u2"), "ya16be": np.dtype(">u2")}.get(frame.format.name)
-    if dtype is None:
-        return None
-    plane = frame.planes[0]
-    rows = np.frombuffer(bytes(plane), dtype).reshape(frame.height, plane.line_size // dtype.itemsize)
-    ya = rows[:, :2 * frame.width].reshape(frame.height, frame.width, 2).astype(dtype.newbyteorder("="))
-    orientation = first.get(274)
-    upright = _UPRIGHT.get(orientation if isinstance(orientation, int) else 1, _UPRIGHT[1])
-    return tuple(np.ascontiguousarray(upright(ya[..., k])) for k in (0, 1))
 
 
 def _png_gray_key(data: np.ndarray) -> int | None:
@@ -310,43 +254,13 @@ def _png_gray_key(data: np.ndarray) -> int | None:
     return key * (255 // (2 ** depth - 1)) if depth < 8 else key
 
 
-def _tiff_directories(path: Path, limit: int = 100_000):
-    """The image directories (``ImageFileDirectory_v2``, loaded) a TIFF chains, first to last, read
-    directly: Pillow cannot open every TIFF OpenCV reads (float or 16-bit separations, float RGBA).
-    Stops where the file cannot be read on, and at a directory seen before (a chain that loops)."""
-    from PIL import TiffImagePlugin
-
-    seen: set[int] = set()
-    try:
-        with open(path, "rb") as f:
-            head = f.read(8)
-            if head[2:3] == b"\x2b":   # BigTIFF: a 16-byte header
-                head += f.read(8)
-            offset = TiffImagePlugin.ImageFileDirectory_v2(head).next
-            while offset and offset not in seen and len(seen) < limit:
-                seen.add(offset)
-                f.seek(offset)
-                ifd = TiffImagePlugin.ImageFileDirectory_v2(head)
-                ifd.load(f)
-                yield ifd
-                offset = ifd.next
-    except (OSError, ValueError, SyntaxError, struct.error):
-        return
-
-
-def _tiff_tag(path: Path, tag: int):
-    """One tag of a TIFF's first directory; None when absent or unreadable."""
-    first = next(_tiff_directories(path), None)
-    return None if first is None else first.get(tag)
-
-
 def page_count(path: str | Path) -> int:
     """How many pictures an image file holds: the pages of a multi-page TIFF (its chain of image
     directories), the frames of an animated WebP or PNG; 1 for anything else or when it cannot be
     told. vidcolor reads only the first (what OpenCV decodes)."""
     path = Path(path)
     if path.suffix.lower() in (".tif", ".tiff"):
-        return _tiff_pages(path)
+        return tiff.pages(path)
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -403,40 +317,6 @@ def file_notes(path: str | Path) -> list[str]:
     return notes
 
 
-def _tiff_pages(path: Path) -> int:
-    """The number of image directories a TIFF chains; 1 when it cannot be told."""
-    return max(1, sum(1 for _ in _tiff_directories(path)))
-
-
-def _orientations(a: np.ndarray):
-    """The 8 rotations/flips of ``a`` (the transforms an EXIF orientation can ask for)."""
-    for k in range(4):
-        r = np.rot90(a, k)
-        yield r
-        yield r[:, ::-1]
-
-
-def _upright(a: np.ndarray, orientation: int) -> np.ndarray:
-    """``a`` (rows, columns first) as a viewer shows it under EXIF ``orientation`` 1…8 (Pillow's
-    ``ImageOps.exif_transpose``: 2 mirror, 3 turn 180°, 4 flip, 5 transpose, 6 turn 90° clockwise,
-    7 transverse, 8 turn 90° counter-clockwise)."""
-    if orientation == 2:
-        return a[:, ::-1]
-    if orientation == 3:
-        return a[::-1, ::-1]
-    if orientation == 4:
-        return a[::-1]
-    if orientation == 5:
-        return np.swapaxes(a, 0, 1)
-    if orientation == 6:
-        return np.rot90(a, -1)
-    if orientation == 7:
-        return np.swapaxes(a, 0, 1)[::-1, ::-1]
-    if orientation == 8:
-        return np.rot90(a, 1)
-    return a
-
-
 @functools.lru_cache(maxsize=8)
 def _decoder_turns(fmt: str) -> bool:
     """Whether OpenCV's default decode of ``fmt`` (Pillow's format name) applies an EXIF orientation
@@ -473,20 +353,20 @@ def _exif_turn(path: Path) -> int:
 def read_alpha(path: str | Path) -> np.ndarray | None:
     """The alpha channel of an image as ``(H, W)`` ``uint8``/``uint16`` as stored, oriented like
     :func:`read_image`'s array; None if the image has none. Raises like :func:`read_image`."""
-    straight = _tiff_rgba(Path(path))   # an RGBA TIFF: read_image's colours come from the same array
+    straight = tiff.rgba(Path(path))   # an RGBA TIFF: read_image's colours come from the same array
     if straight is not None:
         return np.ascontiguousarray(straight[..., 3])
     image = read_image(path)
     if color_model(path) == "CMYK":   # OpenCV's fourth channel is an opaque alpha of its own making
         return None
     data = np.fromfile(Path(path), dtype=np.uint8)
-    gray_alpha = _tiff_gray_alpha(Path(path), data)
+    gray_alpha = tiff.gray_alpha(Path(path), data)
     if gray_alpha is not None:
         return gray_alpha[1]
     key = _png_gray_key(data) if image.ndim == 2 else None
     if key is not None:
         return np.where(image == key, 0, np.iinfo(image.dtype).max).astype(image.dtype)
-    raw = _imdecode(data, cv2.IMREAD_UNCHANGED)
+    raw = _gif_samples(Path(path), alpha=True) if Path(path).suffix.lower() == GIF_EXT else _imdecode(data, cv2.IMREAD_UNCHANGED)
     if raw is None or raw.ndim != 3 or raw.shape[2] not in (2, 4):
         return None
     alpha, color = raw[..., -1], raw[..., :-1]
@@ -499,8 +379,8 @@ def read_alpha(path: str | Path) -> np.ndarray | None:
     # read_image applied the EXIF orientation, IMREAD_UNCHANGED does not: find it on the colours,
     # the file's own orientation tried first (flat or symmetric colours match several turns).
     tagged = _exif_turn(path)
-    preferred = [(_upright(color, tagged), _upright(alpha, tagged))] if tagged != 1 else []
-    for c, a in itertools.chain(preferred, zip(_orientations(color), _orientations(alpha))):
+    preferred = [(orientation.upright(color, tagged), orientation.upright(alpha, tagged))] if tagged != 1 else []
+    for c, a in itertools.chain(preferred, zip(orientation.all_turns(color), orientation.all_turns(alpha))):
         if c.shape == image.shape and np.array_equal(c, image):
             return np.ascontiguousarray(a)
     return np.ascontiguousarray(alpha)
@@ -606,7 +486,7 @@ def write_image(path: str | Path, image: np.ndarray, bit_depth: int = 8, quality
     elif ext in (".tif", ".tiff") and metadata is not None:
         params = photo_meta.tiff_params(metadata)
     if alpha is not None and ext in (".tif", ".tiff"):
-        encoded = _tiff_rgba_bytes(pixels, metadata.dpi if metadata is not None else None)
+        encoded = tiff.rgba_bytes(pixels, metadata.dpi if metadata is not None else None)
     else:
         ok, encoded = cv2.imencode(ext, pixels, params)
         if not ok:
@@ -617,20 +497,3 @@ def write_image(path: str | Path, image: np.ndarray, bit_depth: int = 8, quality
     with atomic_output(path) as tmp:
         tmp.write_bytes(encoded)
     return path
-
-
-def _tiff_rgba_bytes(bgra: np.ndarray, dpi: tuple[float, float] | None = None) -> bytes:
-    """An RGBA TIFF (LZW) of ``bgra`` ``(H, W, 4)`` uint8/uint16, written by FFmpeg's TIFF encoder:
-    it states the fourth sample as unassociated alpha (ExtraSamples = 2), which OpenCV's writer
-    leaves out — without it, Photoshop and libtiff-based programs take the channel as an unnamed
-    extra one, not transparency. ``dpi`` (x, y): the resolution, in whole dots per inch (FFmpeg's
-    encoder states one figure for both: x; its default is 72)."""
-    import av
-
-    fmt = "rgba" if bgra.dtype == np.uint8 else "rgba64le"
-    rgba = np.ascontiguousarray(bgra[..., [2, 1, 0, 3]])
-    frame = av.VideoFrame.from_ndarray(rgba if fmt == "rgba" else rgba.astype("<u2"), format=fmt)
-    ctx = av.CodecContext.create("tiff", "w")
-    ctx.width, ctx.height, ctx.pix_fmt = rgba.shape[1], rgba.shape[0], fmt
-    ctx.options = {"compression_algo": "lzw", **({"dpi": str(max(1, round(dpi[0])))} if dpi else {})}
-    return b"".join(bytes(p) for p in [*ctx.encode(frame), *ctx.encode(None)])
