@@ -523,3 +523,17 @@ def test_close_leaves_the_file_to_a_thread_still_reading_it(tmp_path):
     worker.join(5)
     original.close()
     reader._container.close()
+
+
+@pytest.mark.parametrize("size", [(64, 48), (64, 720)])   # BT.601 and BT.709 (HD, untagged)
+def test_gray_reads_are_the_luma_plane_without_bias(tmp_path, size):
+    """What the pipeline colorizes is Y' (limited range stretched to 0–255): swscale's YUV → gray
+    darkened a BT.709/BT.2020 film by 0.49 levels on average — every HD film."""
+    src = make_clip(tmp_path / "s.mp4", n_frames=2, size=size)
+    with av.open(str(src)) as c:
+        planes = [f.to_ndarray(format="yuv420p")[:size[1]].astype(float) for f in c.decode(video=0)]
+    with VideoReader(src, fmt="gray") as reader:
+        grays = [d.image.astype(float) for d in reader]
+    expected = [np.clip((y - 16) * 255 / 219, 0, 255) for y in planes]
+    bias = np.mean([(g - e).mean() for g, e in zip(grays, expected, strict=True)])
+    assert abs(bias) < 0.1 and max(np.abs(g - e).max() for g, e in zip(grays, expected)) <= 1.0
