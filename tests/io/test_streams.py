@@ -81,3 +81,34 @@ def test_a_gif_has_alpha_only_when_it_is_transparent(tmp_path):
     clear[0].save(tmp_path / "clear.gif", save_all=True, append_images=clear[1:], duration=100, disposal=2)
     assert not probe_video(tmp_path / "opaque.gif").has_alpha
     assert probe_video(tmp_path / "clear.gif").has_alpha
+
+
+def _shifted(src, dst, seconds: float):
+    """``src`` remuxed with every packet ``seconds`` later (an MPEG-TS capture, a ``-copyts`` cut)."""
+    with av.open(str(src)) as i, av.open(str(dst), "w") as o:
+        outs = {s.index: o.add_stream_from_template(s) for s in i.streams}
+        for p in i.demux():
+            if p.dts is None:
+                continue
+            shift = round(seconds / p.time_base)
+            p.pts, p.dts, p.stream = p.pts + shift, p.dts + shift, outs[p.stream.index]
+            o.mux(p)
+    return dst
+
+
+def test_avi_of_a_film_stamped_from_later_than_0_keeps_its_sound_in_sync(tmp_path, tiny_weights):
+    """AVI has no timestamps of its own: a film whose timestamps start at 1.4 s was written with its
+    first frame held from 0 to 1.4 s and its sound starting at 0 — 1.4 s early. Now the film starts
+    at 0 with its sound, in a single pass and in a segmented (joined) render."""
+    src = _shifted(make_clip(tmp_path / "a.mkv", n_frames=25, rate=25, audio="pcm_s16le"), tmp_path / "late.mkv", 1.4)
+    for name, extra in (("plain.avi", []), ("joined.avi", ["--resume", "--segment-seconds", "0.4"])):
+        out = tmp_path / name
+        r = CliRunner().invoke(cli, ["process", str(src), "-o", str(out), "--codec", "mpeg4", "--weights", str(tiny_weights),
+                                     "-q", *extra])
+        assert r.exit_code == 0, r.output
+        with av.open(str(out)) as c:
+            times = [float(f.time) for f in c.decode(video=0)]
+        with av.open(str(out)) as c:
+            audio = [float(p.pts * p.time_base) for p in c.demux(audio=0) if p.pts is not None and p.size]
+        assert np.allclose(times, np.arange(25) / 25, atol=1e-6), (name, times[:4])
+        assert abs(audio[0]) < 0.03 and abs(audio[-1] - 0.96) < 0.1, (name, audio[:2], audio[-1:])

@@ -64,10 +64,10 @@ class SegmentConcat(VideoWriter):
         packet.stream = self._video
         self._out.mux(packet)
         self.frames_written += 1
-        if packet.pts is not None:
-            self._note_video_time(float(packet.pts * packet.time_base))
+        if packet.pts is not None:   # times on the source's timeline (an AVI's start at 0 is its _origin)
+            self._note_video_time(float(packet.pts * packet.time_base + self._origin))
         if ts is not None:
-            self._pump(float(ts * packet.time_base) + 0.5)
+            self._pump(float(ts * packet.time_base + self._origin) + 0.5)
 
     def close(self) -> None:
         self._video = _NoEncoder()

@@ -63,7 +63,7 @@ class _SegmentWriter(VideoWriter):
     def write(self, image, pts=None, alpha=None) -> None:
         super().write(image, pts, alpha)
         if self.first_time is None:
-            self.first_time = Fraction(self._last_pts) * self._tb
+            self.first_time = Fraction(self._last_pts) * self._tb + self._origin
 
 
 def colorizer_for(colorizer: Colorizer, render_size: int, saturation: float | None = None, preserve: str | None = None) -> Colorizer:

@@ -170,6 +170,11 @@ class VideoWriter:
         self._preroll: dict[int, av.Packet] = {}   # per source stream: its last packet before the edit list starts
         self._sws = VideoReformatter()
         self._avi, self._offsets = ext == ".avi", {}
+        # AVI has no timestamps of its own (its streams start together at 0): the film's first frame
+        # becomes 0 and the audio moves with it (_mux_side) — a capture starting at 1.4 s (MPEG-TS),
+        # a DVD's 0.5 s or a -copyts cut played its sound that much early. _origin: the time of the
+        # source's timeline written as 0.
+        self._origin = info.start_pts * info.time_base if self._avi else Fraction(0)
         self._stack = contextlib.ExitStack()
         try:
             tmp = self._stack.enter_context(atomic_output(self.path))
@@ -364,10 +369,11 @@ class VideoWriter:
         frame.pts, frame.time_base = pts, self._tb
         self._out.mux(self._video.encode(frame))
         self.frames_written += 1
-        self._note_video_time(float(pts * self._tb))
-        self._end = float((pts + self._step) * self._tb)
+        t = float(pts * self._tb + self._origin)   # on the source's timeline
+        self._note_video_time(t)
+        self._end = float((pts + self._step) * self._tb + self._origin)
         # Audio up to this frame's time (and half a second ahead unless trimming).
-        self._pump(float(pts * self._tb) + (0.0 if self._trim else 0.5))
+        self._pump(t + (0.0 if self._trim else 0.5))
 
     def _note_video_time(self, t: float) -> None:
         if not self._video_times:
@@ -414,7 +420,7 @@ class VideoWriter:
 
     def _ticks(self, pts: int) -> int:
         """Input pts (``info.time_base``) -> encoder ticks (``self._tb``)."""
-        t = pts * self.info.time_base
+        t = pts * self.info.time_base - self._origin
         if self._snap:
             on_grid = round(t * self.info.frame_rate) / self.info.frame_rate
             if abs(t - on_grid) <= self.info.time_base / 2:
@@ -470,10 +476,31 @@ class VideoWriter:
                     self._mux_side(p)
 
     def _mux_side(self, packet) -> None:
-        """Mux an audio/subtitle packet. AVI counts time in whole video frames: an audio start
-        before 0 (encoder delay) would make the muxer shift the video by a frame and leave a
-        hole, so there each audio stream is moved to start at 0 instead."""
+        """Mux an audio/subtitle packet. AVI counts time in whole video frames from the film's first
+        frame (:attr:`_origin`): packets are moved by it, those that end before it are left out but
+        for the last (the decoder's pre-roll), and an audio start still before 0 (that packet, an
+        encoder delay) would make the muxer shift the video by a frame and leave a hole, so there
+        each audio stream is moved to start at 0 instead."""
         if self._avi and packet.dts is not None:
+            if self._origin:
+                shift = round(self._origin / packet.time_base)
+                packet.dts -= shift
+                packet.pts = None if packet.pts is None else packet.pts - shift
+                index = packet.stream.index
+                if index not in self._offsets and packet.dts + (packet.duration or 0) <= 0:
+                    self._preroll[("avi", index)] = packet   # before the film: only the last one is muxed
+                    return
+                held = self._preroll.pop(("avi", index), None)
+                if held is not None:
+                    self._offsets[index] = max(0, -held.dts)
+                    self._shift_and_mux(held)
+            self._shift_and_mux(packet)
+            return
+        self._out.mux(packet)
+
+    def _shift_and_mux(self, packet) -> None:
+        """AVI: mux ``packet`` moved so that its stream's first packet lies at 0 or later."""
+        if packet.dts is not None:
             offset = self._offsets.setdefault(packet.stream.index, max(0, -packet.dts))
             if offset:
                 packet.dts += offset
