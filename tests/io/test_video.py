@@ -537,3 +537,24 @@ def test_gray_reads_are_the_luma_plane_without_bias(tmp_path, size):
     expected = [np.clip((y - 16) * 255 / 219, 0, 255) for y in planes]
     bias = np.mean([(g - e).mean() for g, e in zip(grays, expected, strict=True)])
     assert abs(bias) < 0.1 and max(np.abs(g - e).max() for g, e in zip(grays, expected)) <= 1.0
+
+
+def test_anamorphic_films_keep_their_pixel_aspect_or_say_they_cannot(tmp_path):
+    """A DVD's 32:27 pixels: H.264 (bitstream) and ProRes in .mov (header) keep them; FFV1 and ProRes in
+    Matroska/AVI cannot through PyAV, and the note says so instead of a silently squeezed master."""
+    src = tmp_path / "dvd.mkv"
+    with av.open(str(src), "w") as out:
+        s = out.add_stream("libx264", rate=25)
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+        s.codec_context.sample_aspect_ratio = Fraction(32, 27)
+        for i in range(3):
+            frame = av.VideoFrame.from_ndarray(frame_image(i), format="rgb24").reformat(format="yuv420p")
+            frame.pts = i
+            out.mux(s.encode(frame))
+        out.mux(s.encode())
+    assert probe_video(src).sample_aspect_ratio == Fraction(32, 27)
+    for name, codec, kept in (("o.mkv", "h264", True), ("o.mov", "prores", True), ("f.mkv", "ffv1", False),
+                              ("f.avi", "ffv1", False), ("p.mkv", "prores", False)):
+        _, writer = transcode(src, tmp_path / name, codec=codec)
+        said = [n for n in writer.notes if "pixel aspect ratio 32:27 not stored" in n]
+        assert (probe_video(tmp_path / name).sample_aspect_ratio == Fraction(32, 27)) == kept and bool(said) != kept, name

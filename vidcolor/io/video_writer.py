@@ -239,6 +239,13 @@ class VideoWriter:
             ctx.codec_tag = "hvc1"  # what Apple players expect
         if info.sample_aspect_ratio:
             ctx.sample_aspect_ratio = info.sample_aspect_ratio
+            if info.sample_aspect_ratio != 1 and codec in ("ffv1", "prores") and ext != ".mov":
+                # H.264/HEVC/MPEG-4 state it in their bitstream and MOV in its header; Matroska and AVI
+                # take it from a stream field PyAV does not set, and FFV1/ProRes frames do not state it.
+                sar = info.sample_aspect_ratio
+                self.notes.append(f"pixel aspect ratio {sar.numerator}:{sar.denominator} not stored: {codec} in {ext} cannot "
+                                  f"carry it here, players show the frames unstretched ({info.width}x{info.height}); "
+                                  f"ProRes in .mov (--codec prores) or --codec h264/hevc keep it")
         self._matrix = output_matrix(info.matrix)
         if self._pix_fmt.startswith("yuv"):
             ctx.colorspace, ctx.color_primaries, ctx.color_trc = _COLOR_TAGS[self._matrix]
