@@ -558,3 +558,27 @@ def test_anamorphic_films_keep_their_pixel_aspect_or_say_they_cannot(tmp_path):
         _, writer = transcode(src, tmp_path / name, codec=codec)
         said = [n for n in writer.notes if "pixel aspect ratio 32:27 not stored" in n]
         assert (probe_video(tmp_path / name).sample_aspect_ratio == Fraction(32, 27)) == kept and bool(said) != kept, name
+
+
+def test_h264_with_b_frames_in_avi_is_read_in_display_order_with_its_stamps(tmp_path):
+    """AVI stores no presentation times: FFmpeg stamps a B-frame codec's frames in decode order (1, 2,
+    4, 5, 3, …). The reader gives each frame its display-order stamp — 30 frames end at frame 30,
+    not two frames late — and the writer has nothing to move."""
+    src = tmp_path / "bf.avi"
+    with av.open(str(src), "w") as out:
+        s = out.add_stream("libx264", rate=25, options={"bf": "3"})
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+        for i in range(30):
+            frame = av.VideoFrame.from_ndarray(frame_image(i), format="rgb24").reformat(format="yuv420p")
+            frame.pts = i
+            out.mux(s.encode(frame))
+        out.mux(s.encode())
+    with av.open(str(src)) as c:
+        raw = [f.pts for f in c.decode(video=0)]
+    assert raw != sorted(raw)                                   # the file's own stamps: decode order
+    info, frames = read_all(src)
+    pts = [f.pts for f in frames]
+    assert pts == sorted(raw) and len(set(pts)) == 30
+    assert all(np.abs(f.image.astype(int) - frame_image(i)).mean() < 8 for i, f in enumerate(frames))
+    pts_in, writer = transcode(src, tmp_path / "o.mkv")
+    assert writer.pts_fixed == 0

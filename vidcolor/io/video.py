@@ -20,6 +20,8 @@ YCbCr <-> RGB uses the matrix the file is tagged with; an untagged file is taken
 
 from __future__ import annotations
 
+import collections
+import heapq
 import itertools
 import os
 from collections.abc import Iterable, Iterator
@@ -357,7 +359,37 @@ class VideoReader:
                 f"(last error: {getattr(exc, 'strerror', None) or exc})"
             ) from exc
 
+    #: How many frames an AVI film with B-frames is read ahead to put its timestamps in display order.
+    REORDER_DEPTH = 8
+
     def _decode(self) -> Iterator[av.VideoFrame]:
+        """The frames in display order, their pts too: AVI stores no presentation times, and FFmpeg's
+        AVI reader stamps a B-frame codec's frames in decode order (1, 2, 4, 5, 3, …): the decoder
+        hands them over in display order, so the pts of :data:`REORDER_DEPTH` frames read ahead are
+        sorted onto them (the writer moved each late stamp one tick up: a 250-frame film ended two
+        frames late against its sound)."""
+        frames = self._decode_packets()
+        if self._container.format.name != "avi" or not self._stream.codec_context.has_b_frames:
+            return frames
+        return self._display_order(frames)
+
+    def _display_order(self, frames: Iterator[av.VideoFrame]) -> Iterator[av.VideoFrame]:
+        ahead: collections.deque = collections.deque()
+        stamps: list[int] = []
+        for frame in itertools.chain(frames, [None]):
+            if frame is not None:
+                ahead.append(frame)
+                if frame.pts is not None:
+                    heapq.heappush(stamps, frame.pts)
+                if len(ahead) <= self.REORDER_DEPTH:
+                    continue
+            while ahead and (frame is None or len(ahead) > self.REORDER_DEPTH):
+                out = ahead.popleft()
+                if out.pts is not None and stamps:
+                    out.pts = heapq.heappop(stamps)
+                yield out
+
+    def _decode_packets(self) -> Iterator[av.VideoFrame]:
         """The one persistent decode loop: demux, decode, skip and count damaged packets."""
         stream = self._stream
         packets = self._container.demux(stream)
