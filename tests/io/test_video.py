@@ -582,3 +582,35 @@ def test_h264_with_b_frames_in_avi_is_read_in_display_order_with_its_stamps(tmp_
     assert all(np.abs(f.image.astype(int) - frame_image(i)).mean() < 8 for i, f in enumerate(frames))
     pts_in, writer = transcode(src, tmp_path / "o.mkv")
     assert writer.pts_fixed == 0
+
+
+@pytest.mark.parametrize("tags, pix_fmt, written, hdr", [
+    ((5, 5, 6), "yuv420p", (5, 5, 6), None),                  # PAL: BT.470BG stays BT.470BG (not NTSC's 170M)
+    ((6, 6, 6), "yuv420p", (6, 6, 6), None),
+    ((9, 9, 16), "yuv420p10le", (1, 1, 16), "PQ"),            # HDR10: the transfer kept, BT.709 primaries
+    ((9, 9, 18), "yuv420p10le", (1, 1, 18), "HLG"),
+])
+def test_colour_tags_keep_the_films_flavour_and_its_transfer(tmp_path, tags, pix_fmt, written, hdr):
+    """A film's colour tags: its BT.601 flavour and its transfer are kept — an HDR film's luma,
+    kept code for code, showed with SDR's tone curve when retagged BT.709 — and ``info`` names them."""
+    from vidcolor.io.probe import describe
+
+    src = tmp_path / "s.mkv"
+    with av.open(str(src), "w") as out:
+        s = out.add_stream("libx264", rate=25)
+        s.width, s.height, s.pix_fmt = 64, 48, pix_fmt
+        ctx = s.codec_context
+        ctx.colorspace, ctx.color_primaries, ctx.color_trc, ctx.color_range = *tags, 1
+        for i in range(2):
+            frame = av.VideoFrame.from_ndarray(frame_image(i), format="rgb24").reformat(format=pix_fmt)
+            frame.pts = i
+            out.mux(s.encode(frame))
+        out.mux(s.encode())
+    info = probe_video(src)
+    assert (info.primaries, info.transfer, info.hdr) == (tags[1], tags[2], hdr)
+    assert (f"(HDR: {hdr})" in describe(src)) == bool(hdr)
+    _, writer = transcode(src, tmp_path / "o.mp4", fmt="gray")
+    with av.open(str(tmp_path / "o.mp4")) as c:
+        f = next(c.decode(video=0))
+        assert (f.colorspace, f.color_primaries, f.color_trc) == written
+    assert any(f"HDR ({hdr}) input: its transfer is kept" in n for n in writer.notes) == bool(hdr)

@@ -10,7 +10,7 @@ import numpy as np
 
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import color_model, file_notes, float_range_problem, has_color, read_alpha, read_image, read_samples
-from vidcolor.io.video import VideoReader, _open_input, is_image_file
+from vidcolor.io.video import PRIMARIES_NAMES, TRANSFER_NAMES, VideoReader, _open_input, is_image_file
 
 
 def _size(n: int) -> str:
@@ -125,7 +125,9 @@ def describe(path: str | Path) -> str:
             info = reader.info
         lines.append(
             f"  video as read: {info.width}x{info.height}, {info.bit_depth}-bit, range {info.color_range}, "
-            f"matrix {info.matrix}, rotation {info.rotation}, "
+            f"matrix {info.matrix}, primaries {PRIMARIES_NAMES.get(info.primaries, 'unstated')}, "
+            f"transfer {TRANSFER_NAMES.get(info.transfer, 'unstated')}{f' (HDR: {info.hdr})' if info.hdr else ''}, "
+            f"rotation {info.rotation}, "
             f"{'variable' if info.is_vfr else 'constant'} frame rate (guess)"
         )
         lines.append(f"  scan: {_SCAN[info.field_order]}; "

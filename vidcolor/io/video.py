@@ -107,6 +107,15 @@ def _is_cover_art(stream) -> bool:
     return bool(stream.disposition & av.stream.Disposition.attached_pic)
 
 
+#: AVColorTransferCharacteristic codes of high-dynamic-range transfers.
+HDR_TRANSFERS = {16: "PQ", 18: "HLG"}
+#: Names of AVColorPrimaries / AVColorTransferCharacteristic codes, for ``vidcolor info``.
+PRIMARIES_NAMES = {1: "bt709", 4: "bt470m", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 9: "bt2020", 11: "dci-p3",
+                   12: "display-p3"}
+TRANSFER_NAMES = {1: "bt709", 4: "gamma22", 5: "gamma28", 6: "smpte170m", 7: "smpte240m", 8: "linear", 13: "srgb",
+                  14: "bt2020-10", 15: "bt2020-12", 16: "pq", 18: "hlg"}
+
+
 def _matrix(colorspace: int, height: int) -> str:
     return _MATRIX_BY_COLORSPACE.get(int(colorspace), "bt709" if height >= 720 else "bt601")
 
@@ -190,6 +199,13 @@ class VideoInfo:
     deinterlaced: bool = False
     start_pts: int = 0
     duration_start: float | None = None   # s on the file's timeline where ``duration`` counts from
+    primaries: int = 2      # AVColorPrimaries of the first frame (2: unspecified; 1 BT.709, 5 BT.470BG/PAL, 6 SMPTE 170M, 9 BT.2020)
+    transfer: int = 2       # AVColorTransferCharacteristic (2: unspecified; 16 PQ / SMPTE ST 2084, 18 HLG: HDR)
+
+    @property
+    def hdr(self) -> str | None:
+        """"PQ" or "HLG" for a high-dynamic-range film (its transfer), else None."""
+        return HDR_TRANSFERS.get(self.transfer)
 
     @property
     def frame_period(self) -> int:
@@ -347,6 +363,7 @@ class VideoReader:
             matrix=_matrix(first.colorspace, first.height) if _is_yuv(fmt) else "bt601",
             container=c.format.name, metadata=dict(c.metadata), start_pts=int(first.pts or 0), duration_start=duration_start,
             timecode=_timecode(c, s), video_index=s.index,
+            primaries=int(first.color_primaries or 2), transfer=int(first.color_trc or 2),
         )
 
     # -- decoding -----------------------------------------------------------------------------

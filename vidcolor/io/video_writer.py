@@ -66,6 +66,22 @@ def output_matrix(matrix: str | None) -> str:
     return matrix if matrix in _COLOR_TAGS else "bt709"
 
 
+def output_tags(info: VideoInfo, matrix: str) -> tuple[int, int, int]:
+    """(AVColorSpace, AVColorPrimaries, AVColorTransferCharacteristic) of the output of a film with
+    ``info``, encoded with ``matrix``. The input's own BT.601 flavour is kept (PAL's BT.470BG is not
+    retagged NTSC's SMPTE 170M), and so is its transfer where it is stated — an HDR film's PQ or HLG,
+    without which its luma (kept code for code) would show with the wrong tone curve. Primaries are
+    the input's where the matrix is its own (the colours vidcolor makes are sRGB/BT.709-based: a
+    BT.2020 film is written with BT.709's), else the matrix's."""
+    space, primaries, transfer = _COLOR_TAGS[matrix]
+    if matrix == "bt601" and info.matrix == "bt601":
+        space = 5 if info.primaries == 5 else space          # BT.470BG: PAL/SECAM
+        primaries = info.primaries if info.primaries in (5, 6) else primaries
+    if info.transfer not in (0, 2, 3):   # stated (0, 3: reserved)
+        transfer = info.transfer
+    return space, primaries, transfer
+
+
 def holds_alpha(codec: str) -> bool:
     """True if the writer keeps an alpha channel in ``codec`` (prores: 4444 with alpha; ffv1: BGRA)."""
     spec = _CODECS.get(codec)
@@ -248,8 +264,11 @@ class VideoWriter:
                                   f"ProRes in .mov (--codec prores) or --codec h264/hevc keep it")
         self._matrix = output_matrix(info.matrix)
         if self._pix_fmt.startswith("yuv"):
-            ctx.colorspace, ctx.color_primaries, ctx.color_trc = _COLOR_TAGS[self._matrix]
+            ctx.colorspace, ctx.color_primaries, ctx.color_trc = output_tags(info, self._matrix)
             ctx.color_range = 1  # tv
+        if info.hdr:
+            self.notes.append(f"HDR ({info.hdr}) input: its transfer is kept, so brightness shows as in the input, but "
+                              f"the colours are made for BT.709 primaries and written with 8 bits (a gradient may band)")
         if info.rotation:
             if hasattr(stream, "set_display_rotation") and ext != ".avi":
                 stream.set_display_rotation(info.rotation)
