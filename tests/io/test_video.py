@@ -438,6 +438,11 @@ def test_subtitles_chapters_metadata_and_rotation_are_kept(tmp_path):
     _, writer = transcode(src, tmp_path / "out.mp4")
     assert any("subtitle" in note for note in writer.notes)
     assert probe_video(tmp_path / "out.mp4").rotation == 90
+    # MP4 chapters read back as a data track of one sample per chapter: carried, not named as dropped
+    _, writer = transcode(tmp_path / "out.mp4", tmp_path / "again.mp4")
+    with av.open(str(tmp_path / "again.mp4")) as out:
+        assert [c["metadata"]["title"] for c in out.chapters()] == ["Chapter 1", "Chapter 2"]
+    assert not [n for n in writer.notes if "not carried" in n], writer.notes
 
 
 def test_missing_and_bad_pts_are_repaired(tmp_path):

@@ -303,8 +303,10 @@ class VideoWriter:
         suffix = self.path.suffix.lower()
         mp4, mov = suffix in (".mp4", ".m4v"), suffix == ".mov"
         reencoded, wanted = [], []
+        chapters = 0
         with contextlib.suppress(AttributeError, ValueError, av.error.FFmpegError):  # PyAV < 15
             self._out.set_chapters(self._src.chapters())
+            chapters = len(self._src.chapters())
         for s in self._src.streams:
             if s.type == "audio" and s.codec_context is None:
                 self.notes.append(f"audio stream #{s.index} not copied: FFmpeg does not know its codec")
@@ -334,8 +336,10 @@ class VideoWriter:
         for s in self._src.streams:
             if s.index not in self._routes:
                 s.discard = av.stream.Discard.all
-                if s.index != self.info.video_index and s.type in ("video", "data", "attachment") and \
-                        not (s.type == "data" and s.metadata.get("timecode")):   # a timecode track: carried as the timecode
+                # A timecode track is carried as the timecode; MP4/MOV chapters read as a data track
+                # of one sample per chapter, carried as the chapters.
+                carried = s.type == "data" and (s.metadata.get("timecode") or (chapters and s.frames == chapters))
+                if s.index != self.info.video_index and s.type in ("video", "data", "attachment") and not carried:
                     codec = s.codec_context.codec.canonical_name if s.codec_context is not None else s.type
                     dropped.append(f"#{s.index} ({s.type}, {codec})")
         if dropped:
