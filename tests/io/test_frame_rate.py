@@ -19,6 +19,7 @@ from tests.clips import make_clip
 from vidcolor.batch.batch import FilmJob, run_batch
 from vidcolor.batch.segments import process_video_segmented
 from vidcolor.cli import cli
+from vidcolor.io.video import probe_video
 from vidcolor.pipeline.engine import Colorizer
 from vidcolor.process import process_video
 
@@ -99,3 +100,17 @@ def test_vfr_input_keeps_its_timestamps(tmp_path, col):
     out = tmp_path / "vfr.mp4"
     process_video(inp, out, "none", colorizer=col)
     assert frame_times(out) == pytest.approx([vfr_pts(i) / 1000 for i in range(12)], abs=1e-6)
+
+
+@pytest.mark.parametrize("name, rate, vfr, expected_rate", [
+    ("vfr.mkv", None, True, None),                              # Matroska states 25 fps three ways for it
+    ("ntsc.mkv", Fraction(30000, 1001), False, Fraction(30000, 1001)),   # 33/34 ms steps: even
+    ("slides.mkv", Fraction(1, 2), False, Fraction(1, 2)),      # a slideshow: one frame in two seconds
+    ("slides.mp4", Fraction(1, 2), False, Fraction(1, 2)),
+])
+def test_frame_rate_and_its_evenness_come_from_the_timestamps(tmp_path, name, rate, vfr, expected_rate):
+    src = make_clip(tmp_path / name, n_frames=8, vfr=vfr, **({"rate": rate} if rate else {}))
+    info = probe_video(src)
+    assert info.is_vfr == vfr
+    if expected_rate is not None:
+        assert info.frame_rate == expected_rate

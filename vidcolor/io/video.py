@@ -116,6 +116,28 @@ TRANSFER_NAMES = {1: "bt709", 4: "gamma22", 5: "gamma28", 6: "smpte170m", 7: "sm
                   14: "bt2020-10", 15: "bt2020-12", 16: "pq", 18: "hlg"}
 
 
+def _variable_rate(path: Path, index: int, tb: Fraction, base, rate: Fraction, packets: int = 300) -> bool:
+    """Whether a film's frames come at uneven intervals, from the timestamps of its first ``packets``
+    video packets (sorted: B-frames come in decode order): intervals more than two ticks and 2 ms
+    apart — a millisecond time base's 33/34 ms at 29.97 fps is even. Headers alone misled (a Matroska
+    VFR film states 25 fps three ways; a 0.5 fps slideshow a base rate of 1). Files whose packets
+    cannot be read: the headers' guess (base rate ≠ average rate)."""
+    stamps: list[int] = []
+    try:
+        with av.open(str(path)) as c:
+            for packet in c.demux(c.streams[index]):
+                if packet.size and packet.pts is not None:
+                    stamps.append(packet.pts)
+                    if len(stamps) >= packets:
+                        break
+    except (av.error.FFmpegError, OSError, ValueError, IndexError):
+        stamps = []
+    steps = np.diff(sorted(set(stamps)))
+    if len(steps) < 3:
+        return bool(base and abs(base - rate) / rate > 0.01)
+    return bool((steps.max() - steps.min()) * tb > max(2 * tb, Fraction(1, 500)))
+
+
 def _matrix(colorspace: int, height: int) -> str:
     return _MATRIX_BY_COLORSPACE.get(int(colorspace), "bt709" if height >= 720 else "bt601")
 
@@ -317,8 +339,9 @@ class VideoReader:
     def _make_info(self, first: av.VideoFrame) -> VideoInfo:
         s, c = self._stream, self._container
         tb = s.time_base or Fraction(1, 90000)
-        # Broken headers give rates like 0 or 90000: take the first plausible one.
-        rates = [r for r in (s.average_rate, s.guessed_rate, s.base_rate) if r and 1 <= r <= 300]
+        # Broken headers give rates like 0 or 90000: take the first plausible one (slideshows and
+        # time-lapses run at one frame in two seconds, or a minute).
+        rates = [r for r in (s.average_rate, s.guessed_rate, s.base_rate) if r and Fraction(1, 60) <= r <= 300]
         rate = rates[0] if rates else Fraction(25)
         duration = duration_start = None
         if s.duration:
@@ -356,7 +379,7 @@ class VideoReader:
             codec=s.codec_context.name, pix_fmt=fmt.name, rotation=int(round(rotation)) % 360,
             color_range=_range_name(first.color_range, fmt), bit_depth=fmt.components[0].bits,
             audio=audio, subtitle_count=len(c.streams.subtitles),
-            is_vfr=bool(base and abs(base - rate) / rate > 0.01),
+            is_vfr=_variable_rate(self.path, s.index, tb, base, rate),
             interlaced=interlaced, field_order=order,
             has_alpha=_has_alpha(s, first), has_color=frame_has_color(first),
             sample_aspect_ratio=s.sample_aspect_ratio or None,

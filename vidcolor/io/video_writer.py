@@ -236,7 +236,7 @@ class VideoWriter:
             self._tb = fine if fine.denominator <= 10**6 else self._tb
         if ext == ".avi":
             self._tb = 1 / info.frame_rate
-            if info.is_vfr:
+            if info.is_vfr and info.container != "avi":   # an AVI's frames already lie on its frame grid
                 self.notes.append("AVI holds constant frame rates only: timestamps rounded to frames")
         elif codec == "mpeg4" and self._tb.denominator > 65535:
             self._tb = Fraction(1, 1000) if info.is_vfr else 1 / info.frame_rate
