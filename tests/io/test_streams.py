@@ -112,3 +112,27 @@ def test_avi_of_a_film_stamped_from_later_than_0_keeps_its_sound_in_sync(tmp_pat
             audio = [float(p.pts * p.time_base) for p in c.demux(audio=0) if p.pts is not None and p.size]
         assert np.allclose(times, np.arange(25) / 25, atol=1e-6), (name, times[:4])
         assert abs(audio[0]) < 0.03 and abs(audio[-1] - 0.96) < 0.1, (name, audio[:2], audio[-1:])
+
+
+def test_the_film_is_read_not_a_poster_track_stored_before_it(tmp_path):
+    """A one-frame thumbnail track stored first (without the cover-art flag) took the film's place:
+    the reader takes the stream FFmpeg would show."""
+    from vidcolor.io.video import VideoReader
+
+    film = make_clip(tmp_path / "film.mkv", n_frames=6, size=(160, 96))
+    both = tmp_path / "both.mkv"
+    with av.open(str(film)) as i, av.open(str(both), "w") as o:
+        poster = o.add_stream("mjpeg", rate=1)
+        poster.width, poster.height, poster.pix_fmt = 64, 64, "yuvj420p"
+        video = o.add_stream_from_template(i.streams.video[0])
+        frame = av.VideoFrame.from_ndarray(np.zeros((64, 64, 3), np.uint8), format="rgb24").reformat(format="yuvj420p")
+        frame.pts = 0
+        o.mux(poster.encode(frame))
+        o.mux(poster.encode())
+        for p in i.demux(i.streams.video[0]):
+            if p.dts is not None:
+                p.stream = video
+                o.mux(p)
+    with VideoReader(both) as reader:
+        assert (reader.info.width, reader.info.height, reader.info.video_index) == (160, 96, 1)
+        assert sum(1 for _ in reader.frames()) == 6

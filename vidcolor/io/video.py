@@ -326,7 +326,13 @@ class VideoReader:
         streams = [s for s in self._container.streams.video if not _is_cover_art(s)]
         if not streams:
             raise VidcolorError(f"cannot read video '{self.name}': no video stream")
-        stream = streams[0]
+        # FFmpeg's choice ("best": what players show), not simply the first: a poster or thumbnail
+        # track stored first, without the cover-art flag, took a film's place.
+        try:
+            best = self._container.streams.best("video")
+        except (AttributeError, ValueError, av.error.FFmpegError):
+            best = None
+        stream = best if best is not None and best in streams else streams[0]
         if stream.codec_context is None:
             raise VidcolorError(f"cannot read video '{self.name}': unsupported video codec")
         stream.thread_type = "AUTO"
