@@ -424,3 +424,22 @@ def test_a_gif_of_one_picture_is_a_photo_and_an_animated_one_a_video(tmp_path, t
     bad = tmp_path / "x.gif"
     r = CliRunner().invoke(cli, ["process", str(tmp_path / "scan.gif"), "-o", str(bad), "--weights", str(tiny_weights)])
     _assert_error(r, bad, "does not write GIF")
+
+
+def test_photos_are_not_sent_to_batch_and_process_video_refuses_one(tmp_path, tiny_weights):
+    """``vidcolor batch`` renders films: advice for photos does not point there; the library's
+    process_video refuses a photo as the command does (it wrote a one-frame MP4)."""
+    import vidcolor
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    for name in ("a.png", "a.PNG"):
+        write_image(folder / name, np.full((12, 16), 90, np.uint8))
+    r = CliRunner().invoke(cli, ["process", str(folder), "-o", str(tmp_path / "out"), "--weights", str(tiny_weights)])
+    assert r.exit_code != 0 and "would both be written" in r.output and "batch" not in r.output, r.output
+    r = CliRunner().invoke(cli, ["process", str(folder / "a.png"), str(folder / "a.PNG"), "-o", str(tmp_path / "o2"),
+                                 "--hints", str(tmp_path / "h.csv"), "--weights", str(tiny_weights)])
+    assert r.exit_code != 0 and "one at a time" in r.output and "batch" not in r.output, r.output
+    with pytest.raises(vidcolor.VidcolorError, match="is a photo; colorize it with process_image"):
+        vidcolor.process_video(folder / "a.png", tmp_path / "a.mp4", weights=str(tiny_weights))
+    assert not (tmp_path / "a.mp4").exists()

@@ -286,7 +286,8 @@ def batch(ctx, sources, output, style, weights, device, render_size, codec, crf,
 
     def report(o):
         if not quiet:
-            click.echo(f"{o.status}: {o.input} -> {o.output}" + (f" ({o.detail})" if o.detail else ""))
+            click.echo(f"{o.status}: {o.input}" + (f" -> {o.output}" if o.output is not None else "")
+                       + (f" ({o.detail})" if o.detail else ""))
             for note in o.notes:
                 click.echo(f"  note: {note}")
 

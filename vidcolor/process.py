@@ -74,6 +74,8 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     inp, out = Path(input), Path(output)
     if not inp.is_file():
         raise VidcolorError(f"input not found: '{inp}'")
+    if is_image(inp):
+        raise VidcolorError(f"'{inp}' is a photo; colorize it with process_image (an image output)")
     check_batch_size(batch_size)
     codec = auto_codec(inp, out, codec)
     check_codec(out, codec, crf)
@@ -231,8 +233,9 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     report = on_result or (lambda r: None)
     if skip_existing and overwrite:
         raise VidcolorError("--skip-existing leaves existing outputs alone and --overwrite replaces them; choose one")
+    films = not any(is_image(f) for f in files)   # vidcolor batch renders films only
     check_clashes(list(zip(files, outs)), overwrite or skip_existing,
-                  advice="render them one at a time with -o, or use vidcolor batch with a manifest of outputs",
+                  advice="render them one at a time with -o" + (", or use vidcolor batch with a manifest of outputs" if films else ""),
                   exists_advice="use --overwrite to replace it, or --skip-existing to leave it")
     skip = {f for f, o in zip(files, outs) if skip_existing and _finished(f, o)}
     if scenes is not None:
@@ -241,7 +244,8 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
         if not skip:
             check_side_output(scenes, "--scenes", list(zip(files, outs)), overwrite, pending=new_dirs)
     if controls and len(files) != 1:
-        raise VidcolorError("--hints, --hints-image and --reference apply to one input; give a single video or photo (or use vidcolor batch with a manifest)")
+        raise VidcolorError("--hints, --hints-image and --reference apply to one input; give a single video or photo"
+                            + (" (or use vidcolor batch with a manifest)" if films else " (render the photos one at a time)"))
     if resume is False and (segment_seconds is not None or ray_address is not None):
         raise VidcolorError("--no-resume renders in one pass; it cannot be combined with --segment-seconds or --ray")
     order = {f: i for i, f in enumerate(files)}

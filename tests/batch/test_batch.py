@@ -156,7 +156,7 @@ def test_a_batch_into_its_own_folder_can_be_run_again(tmp_path, gop_clip, tiny_w
     assert r.exit_code == 0, r.output
     made = (films / "a.none.mp4").read_bytes()
     r = run(args)
-    assert r.exit_code == 0 and "the output of 'a.mp4' in this batch" in r.output, r.output
+    assert r.exit_code == 0 and "the output of 'a.mp4' in this batch" in r.output and "-> None" not in r.output, r.output
     assert "0 done, 2 skipped" in r.output and (films / "a.none.mp4").read_bytes() == made
     named = CliRunner().invoke(cli, ["batch", str(films / "a.mp4"), str(films / "a.none.mp4"), "-o", str(films), "--weights", str(tiny_weights)])
     assert named.exit_code == 1 and "is also an input" in named.output   # named one by one: still a clash
@@ -226,7 +226,11 @@ def test_globs_leave_photos_out_like_folders_and_spreadsheet_quirks(tmp_path, fi
     import numpy as np
 
     cv2.imwrite(str(films / "poster.jpg"), np.full((24, 32), 128, np.uint8))
-    assert [j.input.name for j in collect_jobs([str(films / "*")], BASE)] == ["a.mp4", "b.mkv", "c.mp4", "notes.txt"]  # no poster.jpg
+    (films / "list.csv").write_text("input\n")
+    (films / "list.yaml").write_text("- input: a.mp4\n")   # manifests and notes in the folder are not films either
+    assert [j.input.name for j in collect_jobs([str(films / "*")], BASE)] == ["a.mp4", "b.mkv", "c.mp4"]  # no poster.jpg
+    with pytest.raises(VidcolorError, match=r"'.*\*.txt' matches no videos \(notes.txt\)"):
+        collect_jobs([str(films / "*.txt")], BASE)
     trailing = tmp_path / "t.csv"
     trailing.write_text("input,style,\nfilms/a.mp4,oil,\n")             # a trailing comma on every line
     assert [j.style for j in read_manifest(trailing, BASE)] == ["oil"]

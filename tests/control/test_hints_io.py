@@ -46,11 +46,26 @@ def test_video_hints_are_grouped_by_frame_or_time(tmp_path):
     ("x,y,color,frame\n1,1,#ff0000,3\n", "photo"),
     ("x,y,color\n1,1,#ff0000,5\n", "needs a 'frame' column"),
     ("x,y,color,color\n1,1,#ff0000,#00ff00\n", "header must be"),
-    ("x,y,color\n1,1,rgb(255,0,0)\n", r"color must be #rrggbb \(e.g. #1f3a93\) or #rgb, got 'rgb\(255,0,0\)'"),   # was "a frame number needs…"   # which color? (the last one was taken)
+    ("x,y,color\n1,1,rgb(255,0,0)\n", r"color must be #rrggbb \(e.g. #1f3a93\) or #rgb, got 'rgb\(255,0,0\)'"),
+    ("x,y,color\n63.6,1,#ff0000\n", "outside"),                      # beyond the last pixel's half
+    ("x,y,color\n5,5,#ff0000\n5.2,4.9,#0000ff\n", r"pixel \(5, 5\) already has the color #ff0000 \(line 2\)"),   # was "a frame number needs…"   # which color? (the last one was taken)
 ])
 def test_bad_hint_files_name_the_problem(tmp_path, text, msg):
     with pytest.raises(VidcolorError, match=msg):
         read_hints_csv(_csv(tmp_path, text), (48, 64), is_video=False)
+
+
+def test_points_inside_the_last_pixel_utf16_files_and_a_repeated_point(tmp_path):
+    """A sub-pixel point inside the last column is inside the image; Excel's 'Unicode Text' export
+    (UTF-16, tabs) reads; one point given twice with one color is fine."""
+    text = "x\ty\tcolor\r\n63.4\t47.2\t#ff0000\r\n63.4\t47.2\t#ff0000\r\n"
+    path = tmp_path / "u16.txt"
+    path.write_bytes(text.encode("utf-16"))
+    (a,) = read_hints_csv(path, (48, 64), is_video=False)
+    assert a.conf[47, 63] == 1
+    path.write_bytes(b"x,y,color\n\xff\xfe\x00bad")
+    with pytest.raises(VidcolorError, match="not a text CSV in UTF-8 or UTF-16"):
+        read_hints_csv(path, (48, 64), is_video=False)
 
 
 def test_short_hex_colors_are_css_shorthand(tmp_path):
@@ -233,8 +248,7 @@ def _gray_alpha_png(path):
 
 def _rgba16_png(path):
     bgra = np.zeros((48, 64, 4), np.uint16)
-    bgra[_stroke_mask()] = (30 * 257, 30 * 257, 220 * 257, 40000)   # alpha 61 %: painted
-    bgra[20:22, 5:30] = (30 * 257, 30 * 257, 220 * 257, 32000)      # alpha 49 %: not painted
+    bgra[_stroke_mask()] = (30 * 257, 30 * 257, 220 * 257, 40000)   # alpha 61 %: a hint of confidence 0.61
     cv2.imwrite(str(path), bgra)
 
 
@@ -256,6 +270,22 @@ def test_hints_images_with_transparency_paint_only_their_strokes(tmp_path, write
     a = read_hints_image(path, (48, 64))
     np.testing.assert_array_equal(a.conf > 0, _stroke_mask())
     np.testing.assert_allclose(a.ab[12, 10], rgb_to_ab(np.array(color, np.uint8)), atol=0.5)
+
+
+def test_a_soft_or_half_transparent_brush_paints_hints_of_its_opacity(tmp_path):
+    """Paint below 50 % opacity was refused as 'fully transparent' (all of it) or dropped without a
+    word (beside opaque strokes): its opacity is now the hint's confidence."""
+    rgba = np.zeros((48, 64, 4), np.uint8)
+    rgba[5:10, 5:30] = (40, 160, 60, 100)      # 39 % green
+    rgba[30:35, 5:30] = (220, 30, 30, 255)     # opaque red
+    cv2.imwrite(str(tmp_path / "h.png"), cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA))
+    a = read_hints_image(tmp_path / "h.png", (48, 64))
+    assert a.conf[7, 10] == pytest.approx(100 / 255) and a.conf[32, 10] == 1.0 and a.conf[20, 10] == 0
+    np.testing.assert_allclose(a.ab[7, 10], rgb_to_ab(np.array((40, 160, 60), np.uint8)), atol=0.5)
+    faint = rgba.copy()
+    faint[30:35] = 0
+    cv2.imwrite(str(tmp_path / "faint.png"), cv2.cvtColor(faint, cv2.COLOR_RGBA2BGRA))
+    assert read_hints_image(tmp_path / "faint.png", (48, 64)).conf.max() == pytest.approx(100 / 255)
 
 
 def test_unreadable_hints_images_name_the_reason(tmp_path):
@@ -297,3 +327,15 @@ def test_display_aspect_of_anamorphic_and_turned_films():
     # stored 720×480, shown a quarter turn: upright it is 480 wide, 720 high, the samples' width vertical
     assert display_aspect((720, 480), dvd, turned=True) == pytest.approx(3 / 4)
     assert shown_size((720, 480), dvd, turned=True) == (640, 480)
+
+
+def test_a_half_transparent_reference_is_a_reference_of_less_confidence(tmp_path):
+    rgba = np.zeros((48, 64, 4), np.uint8)
+    rgba[...] = (30, 30, 220, 100)   # painted at 39 % everywhere (BGRA): was refused as "fully transparent"
+    cv2.imwrite(str(tmp_path / "r.png"), rgba)
+    a = load_reference(tmp_path / "r.png", 0, None, (48, 64))
+    assert a.conf.max() == pytest.approx(100 / 255) and a.ab[5, 5, 0] > 30
+    rgba[..., 3] = 0
+    cv2.imwrite(str(tmp_path / "none.png"), rgba)
+    with pytest.raises(VidcolorError, match="fully transparent"):
+        load_reference(tmp_path / "none.png", 0, None, (48, 64))

@@ -126,6 +126,13 @@ def _is_photo(path: Path) -> bool:
     return is_photo_file(path)
 
 
+def _is_film_file(path: Path) -> bool:
+    """A file a folder or a glob of ``vidcolor batch`` takes as a film: a video extension, or a GIF of
+    several pictures."""
+    ext = path.suffix.lower()
+    return ext in VIDEO_EXTS or (ext == ".gif" and not _is_photo(path))
+
+
 def _not_a_photo(path: Path, where: str | None = None) -> None:
     """``vidcolor batch`` renders films: a photo is refused before any work, saying what to use."""
     if _is_photo(path):
@@ -287,8 +294,7 @@ def collect_jobs(sources: list[str | os.PathLike], base: FilmJob) -> list[FilmJo
         text = str(raw)
         p = Path(text)
         if p.is_dir():
-            found = sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(".")
-                           and (q.suffix.lower() in VIDEO_EXTS or q.suffix.lower() == ".gif" and not _is_photo(q)))  # animated GIFs too
+            found = sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(".") and _is_film_file(q))
             if not found:
                 raise VidcolorError(f"folder '{p}' has no videos")
             jobs.extend(replace(base, input=q, scanned=True) for q in found)
@@ -302,9 +308,13 @@ def collect_jobs(sources: list[str | os.PathLike], base: FilmJob) -> list[FilmJo
                            if Path(q).is_file() and not any(part.endswith(".vidcolor-work") for part in Path(q).parts[:-1]))
             if not found:
                 raise VidcolorError(f"no files match '{text}'")
-            videos = [q for q in found if not _is_photo(q)]  # as a folder: photos are left out
+            videos = [q for q in found if _is_film_file(q)]  # as a folder: photos, manifests, notes are left out
             if not videos:
-                _not_a_photo(found[0], f"'{text}' matches only photos")
+                photos = [q for q in found if _is_photo(q)]
+                if photos:
+                    _not_a_photo(photos[0], f"'{text}' matches only photos")
+                raise VidcolorError(f"'{text}' matches no videos ({', '.join(q.name for q in found[:3])}"
+                                    f"{', …' if len(found) > 3 else ''})")
             jobs.extend(replace(base, input=q, scanned=True) for q in videos)
         else:
             jobs.append(replace(base, input=p))  # reported as failed (not found) when its turn comes

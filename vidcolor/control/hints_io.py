@@ -92,10 +92,11 @@ def read_hints_csv(path: str | Path, size: tuple[int, int], is_video: bool) -> l
     if not path.is_file():
         raise VidcolorError(f"hints file not found: '{path}'")
     H, W = size
-    try:
-        text = path.read_text(encoding="utf-8-sig")
+    raw = path.read_bytes()
+    try:   # UTF-8 (with or without a BOM), or UTF-16 with its BOM: Excel's "Unicode Text" export
+        text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise VidcolorError(f"hints file '{path}' is not a text CSV") from None
+        raise VidcolorError(f"hints file '{path}' is not a text CSV in UTF-8 or UTF-16 (save it as 'CSV UTF-8')") from None
     lines = text.splitlines()
     first = next((t for t in lines if t.strip()), "")
     sep = next((c for c in ";\t" if c in first and "," not in first), ",")   # European spreadsheets: "x;y;color", 12,5
@@ -116,6 +117,7 @@ def read_hints_csv(path: str | Path, size: tuple[int, int], is_video: bool) -> l
         raise VidcolorError(f"hints file '{path}' has a header but no hints")
     r = point_radius(H, W)
     per_frame: dict[tuple, Annotation] = {}
+    seen: dict[tuple, dict] = {}   # per frame: pixel → (line, color) of its point
     for line, row in enumerate(rows[1:], start=2):
         where = f"{path.name} line {line}"
         if len(row) < len(header):
@@ -130,7 +132,7 @@ def read_hints_csv(path: str | Path, size: tuple[int, int], is_video: bool) -> l
             x, y = float(number(row[col["x"]])), float(number(row[col["y"]]))
         except ValueError:
             raise VidcolorError(f"{where}: x and y must be numbers (pixels), got '{row[col['x']]}', '{row[col['y']]}'") from None
-        if not (0 <= x <= W - 1 and 0 <= y <= H - 1) or not (np.isfinite(x) and np.isfinite(y)):
+        if not (-0.5 <= x < W - 0.5 and -0.5 <= y < H - 0.5) or not (np.isfinite(x) and np.isfinite(y)):   # inside a pixel
             raise VidcolorError(f"{where}: point ({row[col['x']]}, {row[col['y']]}) is outside the {W}×{H} image")
         m = _COLOR.match(row[col["color"]].strip())
         if not m:
@@ -143,6 +145,10 @@ def read_hints_csv(path: str | Path, size: tuple[int, int], is_video: bool) -> l
         if ann is None:
             ann = per_frame[key] = Annotation(frame, time, np.zeros((H, W, 2), np.float32), np.zeros((H, W), np.float32), source=str(path))
         xi, yi = int(round(x)), int(round(y))
+        earlier = seen.setdefault(key, {}).setdefault((yi, xi), (line, digits))
+        if earlier[1] != digits:
+            raise VidcolorError(f"{where}: pixel ({xi}, {yi}) already has the color #{earlier[1]} (line {earlier[0]}); "
+                                "one point, one color")
         ys, xs = slice(max(0, yi - r), min(H, yi + r + 1)), slice(max(0, xi - r), min(W, xi + r + 1))
         ann.ab[ys, xs] = rgb_to_ab(rgb)
         ann.conf[ys, xs] = 1.0
@@ -175,9 +181,10 @@ def read_hints_image(path: str | Path, size: tuple[int, int], display_aspect: fl
                             "they must be the same size")
     if rgb.ndim == 2:   # gray paint: hints of no chroma
         rgb = np.repeat(rgb[..., None], 3, axis=2)
-    painted = to_float(alpha) >= 0.5
+    opacity = to_float(alpha).astype(np.float32)
+    painted = opacity > 0   # a soft or half-transparent brush paints too: its opacity is the hint's confidence
     if not painted.any():
         raise VidcolorError(f"hints image '{path}' is fully transparent: no hints painted")
     ab = np.zeros((H, W, 2), np.float32)
     ab[painted] = rgb_to_ab(rgb[painted])
-    return Annotation(0, None, ab, painted.astype(np.float32), source=str(path))
+    return Annotation(0, None, ab, np.where(painted, opacity, 0).astype(np.float32), source=str(path))

@@ -60,7 +60,7 @@ def _read_rgb(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
         raise VidcolorError(f"reference '{path}' is a gray image; a reference must be a colored frame")
     if alpha is not None:
         alpha = to_float(alpha)
-        if float(alpha.max()) < 0.5:
+        if float(alpha.max()) <= 0.0:   # half-transparent paint is a reference of less confidence
             raise VidcolorError(f"reference '{path}' is fully transparent: it gives no color")
     return img, alpha
 
@@ -85,7 +85,7 @@ def load_reference(path: str | Path, frame: int | None, time: float | None, size
         if alpha is not None:
             alpha = np.clip(cv2.resize(alpha, (W, H), interpolation=how), 0.0, 1.0)
     ab = rgb_to_ab(rgb)
-    given = np.ones((H, W), bool) if alpha is None else alpha >= 0.5
+    given = np.ones((H, W), bool) if alpha is None else alpha > 0
     if float(np.abs(ab[given]).mean()) < GRAY_CHROMA:
         raise VidcolorError(f"reference '{path}' has no color (it looks gray); a reference must be a colored frame")
     conf = np.ones((H, W), np.float32) if alpha is None else np.ascontiguousarray(alpha, np.float32)
