@@ -388,7 +388,7 @@ def styles(ctx):
     entries = list_styles()
     width = max(len(e.name) for e in entries)
     for e in entries:
-        click.echo(f"{e.name:<{width}}  {e.description}" + ("  [added]" if e.kind == "added" else ""))
+        click.echo(f"{e.name:<{width}}  {e.description}" + (f"  [{e.kind}]" if e.kind in ("added", "ignored") else ""))
     click.echo(f"\nadded styles live in {styles_dir()} ($VIDCOLOR_HOME/styles); add one with 'vidcolor styles add NAME --image PAINTING'")
 
 

@@ -172,12 +172,15 @@ def process_image(input: str | os.PathLike, output: str | os.PathLike, style: st
     t0 = time.time()
     col = colorizer or Colorizer(weights, device=device, render_size=render_size, saturation=saturation)
     s_idx = col.style_index(style)
-    scale = 65535.0 if img.dtype == np.uint16 else 255.0
-    t = torch.from_numpy(img.astype(np.float32) / scale)
+    scale = np.float32(65535.0 if img.dtype == np.uint16 else 255.0)
     # a color photo is taken as its Rec.601 luma, like a video's Y plane (the luma plain colorization keeps)
-    gray = luma_to_lightness((torch.from_numpy(luma601(img) / np.float32(scale)) if t.dim() == 3 else t)[None, None])
+    luma = luma601(img) if img.ndim == 3 else img.astype(np.float32)
+    luma *= 1 / scale
+    gray = luma_to_lightness(torch.from_numpy(luma)[None, None])
+    del luma, img   # a large scan: only what is still needed stays in memory
     hints = image_hint_map(controls, tuple(gray.shape[-2:]), col) if controls else None
     rgb = col.colorize(gray, s_idx, hints)[0].permute(1, 2, 0).cpu().numpy()
+    del gray
     write_image(out, rgb, bit_depth=depth, alpha=alpha, metadata=meta)
     return ProcessResult(inp, out, "image", 1, time.time() - t0, notes=notes)
 

@@ -161,3 +161,18 @@ def test_saturation_scales_the_networks_colors_and_keeps_the_users(tiny_weights)
     for bad in (-0.1, 4.5, float("nan"), "x"):
         with pytest.raises(VidcolorError, match="saturation"):
             check_saturation(bad)
+
+
+@pytest.mark.parametrize("style", [0, 1])
+def test_a_large_frame_is_finished_in_bands_with_the_same_result(tiny_weights, monkeypatch, style):
+    """A 48-megapixel scan took ~140 bytes a pixel (7 GB) at once; finished band by band it gives the
+    same colours (bilinear/bicubic rows sampled exactly where the whole-frame resize puts them)."""
+    from vidcolor.pipeline import engine
+
+    col = Colorizer(tiny_weights, device="cpu", render_size=96)
+    gray = torch.nn.functional.avg_pool2d(torch.rand(1, 1, 203, 317, generator=torch.Generator().manual_seed(0)), 5, 1, 2)
+    whole = col.colorize(gray, style)
+    monkeypatch.setattr(engine, "BAND_PIXELS", 317 * 16)   # 13 bands, the last a short one
+    banded = col.colorize(gray, style)
+    assert banded.shape == whole.shape == (1, 3, 203, 317)
+    assert float((banded - whole).abs().max()) < 1e-4

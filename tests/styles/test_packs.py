@@ -383,3 +383,23 @@ def test_eval_scores_an_added_style_without_a_teacher(vgg_available, home, paint
     assert list(res["styles"]) == ["none", "mine"]                 # each style once
     mine = res["mean"]["mine"]
     assert mine["psnr"] > 0 and "teacher_mad" not in mine          # no teacher to compare with
+
+
+def test_a_pack_named_like_a_built_in_style_is_ignored_and_removable(home, tiny_weights, tmp_path):
+    """'Oil.safetensors' or 'none.safetensors' copied into the style folder by hand ('styles add'
+    refuses those names): listed as ignored, never used for --style Oil, and removable."""
+    home.mkdir(parents=True)
+    for name in ("Oil", "none"):
+        (home / f"{name}.safetensors").write_bytes(b"{}")
+    assert "Oil" not in packs.added_style_names() and not packs.is_added_style("Oil")
+    r = CliRunner().invoke(cli, ["styles"])
+    assert r.exit_code == 0 and "named like the built-in style 'oil'" in r.output and "[ignored]" in r.output, r.output
+    img = tmp_path / "in.png"
+    cv2.imwrite(str(img), np.zeros((32, 32), np.uint8))
+    r = CliRunner().invoke(cli, ["process", str(img), "-o", str(tmp_path / "o.png"), "--style", "Oil", "--weights", str(tiny_weights)])
+    assert r.exit_code == 1 and "did you mean 'oil'" in r.output, r.output
+    for name in ("Oil", "none"):
+        r = CliRunner().invoke(cli, ["styles", "remove", name])
+        assert r.exit_code == 0 and not (home / f"{name}.safetensors").exists(), r.output
+    r = CliRunner().invoke(cli, ["styles", "remove", "oil"])
+    assert r.exit_code == 1 and "built-in style" in r.output

@@ -437,10 +437,14 @@ def _quantize(image: np.ndarray, bit_depth: int) -> np.ndarray:
             return image
         return ((image.astype(np.uint32) + 128) // 257).astype(np.uint8)
     if np.issubdtype(image.dtype, np.floating):
-        if not np.all(np.isfinite(image)):
-            raise ValueError("image contains NaN or infinite values")
-        scaled = np.clip(image, 0.0, 1.0) * top + 0.5
-        return scaled.astype(np.uint8 if bit_depth == 8 else np.uint16)
+        out = np.empty(image.shape, np.uint8 if bit_depth == 8 else np.uint16)
+        rows = max(1, (1 << 22) // max(1, image[:1].size))   # in bands: a large scan's float temporaries stay small
+        for r in range(0, image.shape[0], rows):
+            band = image[r:r + rows]
+            if not np.all(np.isfinite(band)):
+                raise ValueError("image contains NaN or infinite values")
+            out[r:r + rows] = np.clip(band, 0.0, 1.0) * top + 0.5
+        return out
     raise ValueError(f"unsupported image dtype {image.dtype}; use uint8, uint16 or float in [0, 1]")
 
 

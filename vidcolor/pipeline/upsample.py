@@ -33,13 +33,23 @@ def resize(x: torch.Tensor, size: tuple[int, int], mode: str = "bilinear") -> to
     return F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=down)
 
 
-def guided_upsample(src_low: torch.Tensor, guide_low: torch.Tensor, guide_full: torch.Tensor, radius: int = 2, eps: float = 1e-3) -> torch.Tensor:
-    """Upsample ``src_low`` ``[N,C,h,w]`` to ``guide_full``'s ``[N,1,H,W]`` size guided by it.
+def upsample_rows(x: torch.Tensor, size: tuple[int, int], y0: int, y1: int, mode: str = "bilinear") -> torch.Tensor:
+    """Rows ``y0:y1`` of ``x`` ``[N,C,h,w]`` upsampled to ``size = (H, W)``: what
+    ``resize(x, size, mode)[..., y0:y1, :]`` gives (``F.interpolate``, half-pixel centres, edges
+    clamped; ``mode`` bilinear or bicubic), without the whole full-size map — a 48-megapixel scan is
+    finished band by band."""
+    n, _, h, w = x.shape
+    H, W = size
+    ys = (torch.arange(y0, y1, dtype=torch.float32, device=x.device) + 0.5) * (2.0 / H) - 1.0
+    xs = (torch.arange(W, dtype=torch.float32, device=x.device) + 0.5) * (2.0 / W) - 1.0
+    grid = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), -1)[None].expand(n, -1, -1, -1)
+    return F.grid_sample(x.float(), grid, mode=mode, padding_mode="border", align_corners=False)
 
-    ``guide_low`` ``[N,1,h,w]`` is the guide at the source's resolution (the luminance the network
-    saw). ``radius`` is in low-resolution pixels; ``eps`` (guide units², guide in [0,1]) sets how
-    strong an edge must be to be kept. Returns ``[N,C,H,W]``.
-    """
+
+def guided_coefficients(src_low: torch.Tensor, guide_low: torch.Tensor, radius: int = 2,
+                        eps: float = 1e-3) -> tuple[torch.Tensor, torch.Tensor]:
+    """The fast guided filter's mean-filtered linear coefficients ``(a, b)``, ``[N,C,h,w]`` each, at
+    the source's resolution: the output at full size is ``resize(a)·I + resize(b)``."""
     src, g = src_low.float(), guide_low.float()
     mean_i = box_filter(g, radius)
     mean_p = box_filter(src, radius)
@@ -47,7 +57,17 @@ def guided_upsample(src_low: torch.Tensor, guide_low: torch.Tensor, guide_full: 
     var_i = box_filter(g * g, radius) - mean_i * mean_i
     a = cov_ip / (var_i + eps)
     b = mean_p - a * mean_i
-    a, b = box_filter(a, radius), box_filter(b, radius)
+    return box_filter(a, radius), box_filter(b, radius)
+
+
+def guided_upsample(src_low: torch.Tensor, guide_low: torch.Tensor, guide_full: torch.Tensor, radius: int = 2, eps: float = 1e-3) -> torch.Tensor:
+    """Upsample ``src_low`` ``[N,C,h,w]`` to ``guide_full``'s ``[N,1,H,W]`` size guided by it.
+
+    ``guide_low`` ``[N,1,h,w]`` is the guide at the source's resolution (the luminance the network
+    saw). ``radius`` is in low-resolution pixels; ``eps`` (guide units², guide in [0,1]) sets how
+    strong an edge must be to be kept. Returns ``[N,C,H,W]``.
+    """
+    a, b = guided_coefficients(src_low, guide_low, radius, eps)
     size = tuple(guide_full.shape[-2:])
     return resize(a, size) * guide_full.float() + resize(b, size)
 

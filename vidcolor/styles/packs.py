@@ -110,26 +110,37 @@ def pack_path(name: str) -> Path:
     return styles_dir() / f"{name}.safetensors"
 
 
+def _builtin_clash(name: str, base_styles: tuple[str, ...] = ()) -> str | None:
+    """The built-in style ``name`` is, ignoring case ('OIL', 'Oil': 'oil'), or None."""
+    return next((b for b in (*STYLES, *base_styles) if b.lower() == (name or "").lower()), None)
+
+
 def check_new_name(name: str, base_styles: tuple[str, ...] = ()) -> None:
     """VidcolorError unless ``name`` can name a new style (letters, digits, ``_``, ``-``; no built-in)."""
-    clash = next((b for b in (*STYLES, *base_styles) if b.lower() == (name or "").lower()), None)
+    clash = _builtin_clash(name, base_styles)
     if clash is not None:   # 'OIL' beside 'oil' would make two styles that differ only in case
         raise VidcolorError(f"'{name}' is the built-in style '{clash}'; choose another name for the new style")
     if not _NAME.match(name or ""):
         raise VidcolorError(f"invalid style name {name!r}: use 1-40 letters, digits, '_' or '-', starting with a letter or digit")
 
 
-def added_style_names() -> list[str]:
-    """Names of the style packs in :func:`~vidcolor.paths.styles_dir` (sorted; none if it does not exist)."""
+def _pack_names() -> list[str]:
     folder = styles_dir()
     if not folder.is_dir():
         return []
     return sorted(p.stem for p in folder.glob("*.safetensors") if not p.name.startswith(".") and _NAME.match(p.stem))
 
 
+def added_style_names() -> list[str]:
+    """Names of the style packs in :func:`~vidcolor.paths.styles_dir` (sorted; none if it does not
+    exist). A pack named like a built-in style in another case ('Oil.safetensors', copied in by hand:
+    ``styles add`` refuses the name) is not a style: :func:`list_styles` shows it as ignored."""
+    return [n for n in _pack_names() if _builtin_clash(n) is None]
+
+
 def is_added_style(name: str) -> bool:
-    """True if ``name`` is not built in and a pack of that name is in the style folder."""
-    return name not in STYLES and bool(_NAME.match(name or "")) and pack_path(name).is_file()
+    """True if ``name`` is not built in (in any case) and a pack of that name is in the style folder."""
+    return _builtin_clash(name) is None and bool(_NAME.match(name or "")) and pack_path(name).is_file()
 
 
 def check_style_name(name: str) -> None:
@@ -156,13 +167,17 @@ def list_styles() -> list[StyleEntry]:
         except VidcolorError as exc:
             desc = f"unreadable: {exc}"
         out.append(StyleEntry(name, "added", desc, path))
+    for name in _pack_names():
+        if _builtin_clash(name) is not None:
+            out.append(StyleEntry(name, "ignored", f"named like the built-in style '{_builtin_clash(name)}': rename the file "
+                                  f"or remove it (vidcolor styles remove {name})", pack_path(name)))
     return out
 
 
 def remove_style(name: str) -> Path:
     """Delete an added style; returns the removed file's path."""
-    if name in STYLES:
-        raise VidcolorError(f"'{name}' is a built-in style and cannot be removed")
+    if _builtin_clash(name) is not None and not (_NAME.match(name or "") and pack_path(name).is_file()):
+        raise VidcolorError(f"'{name}' is a built-in style and cannot be removed")   # a pack file of that name can
     path = pack_path(name) if _NAME.match(name or "") else None
     if path is None or not path.is_file():
         added = added_style_names()
