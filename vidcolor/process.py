@@ -23,7 +23,7 @@ from vidcolor.control.apply import Controls, image_hint_map, plan_video
 from vidcolor.control.reference import unkeyed_reference_notes
 from vidcolor.errors import VidcolorError
 from vidcolor.inputs import check_found_once, check_not_inside, expand_inputs, find_inputs, plan_outputs
-from vidcolor.io.photo_meta import metadata_note, read_photo_metadata
+from vidcolor.io.photo_meta import metadata_notes, read_photo_metadata
 from vidcolor.io.image import (IMAGE_EXTS, IMAGE_EXTS_16BIT, IMAGE_EXTS_ALPHA, file_notes, has_color, luma601, read_alpha,
                                read_image, write_image)
 from vidcolor.io.atomic import partial_pattern
@@ -159,9 +159,7 @@ def process_image(input: str | os.PathLike, output: str | os.PathLike, style: st
     notes = [COLOR_NOTE] if has_color(img) else []
     notes += file_notes(inp)
     meta = read_photo_metadata(inp)
-    lost = metadata_note(meta, out.suffix)
-    if lost:
-        notes.append(lost)
+    notes += metadata_notes(meta, out.suffix)
     if alpha is not None and out.suffix.lower() not in IMAGE_EXTS_ALPHA:
         notes.append(f"alpha channel dropped: {out.suffix.lower()} cannot hold one (use {', '.join(sorted(IMAGE_EXTS_ALPHA))})")
         alpha = None

@@ -96,3 +96,40 @@ def test_maker_note_left_out_oversized_exif_named_and_rgba_tiff_keeps_dpi(tmp_pa
     process_image(tmp_path / "cut.png", tmp_path / "cut.tif", weights=str(tiny_weights), device="cpu")
     with Image.open(tmp_path / "cut.tif") as im:
         assert im.mode == "RGBA" and [round(v) for v in im.info["dpi"]] == [600, 600]
+
+
+def test_xmp_iptc_comments_and_png_text_are_carried_or_named(tmp_path, tiny_weights):
+    """Archives keep captions and rights in IPTC and XMP (and PNG text), not only in EXIF: carried
+    where the output holds them, named in a note where it does not."""
+    import struct
+
+    from PIL import IptcImagePlugin, PngImagePlugin
+
+    gray = Image.fromarray(np.tile(np.linspace(20, 230, 40, dtype=np.uint8), (30, 1)))
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><dc:description>Grandma 1932</dc:description></x:xmpmeta>'
+    gray.save(tmp_path / "x.jpg", quality=92, xmp=xmp, comment=b"Scanned by Archive X")
+    iptc = b"".join(b"\x1c\x02" + bytes([ds]) + struct.pack(">H", len(v)) + v for ds, v in ((120, b"Grandma 1932"), (116, b"(c) Archive")))
+    app13 = b"Photoshop 3.0\x00" + b"8BIM" + struct.pack(">H", 0x0404) + b"\x00\x00" + struct.pack(">I", len(iptc)) + iptc
+    data = (tmp_path / "x.jpg").read_bytes()
+    (tmp_path / "scan.jpg").write_bytes(data[:2] + b"\xff\xed" + struct.pack(">H", len(app13) + 2) + app13 + data[2:])
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Title", "Grandma 1932")
+    info.add_text("Copyright", "(c) Archive")
+    gray.save(tmp_path / "scan.png", pnginfo=info)
+
+    def run(src, ext):
+        return process_image(tmp_path / src, tmp_path / f"{src}.out{ext}", weights=str(tiny_weights), device="cpu").notes
+
+    assert not [n for n in run("scan.jpg", ".jpg") if "not carried" in n]
+    with Image.open(tmp_path / "scan.jpg.out.jpg") as im:
+        assert im.info["xmp"] == xmp and im.info["comment"] == b"Scanned by Archive X"
+        assert IptcImagePlugin.getiptcinfo(im)[(2, 120)] == b"Grandma 1932"
+    notes = run("scan.jpg", ".png")
+    assert [n for n in notes if "not carried" in n] == ["the photo's IPTC (caption, copyright, keywords: .jpg keeps it) not carried into .png"]
+    with Image.open(tmp_path / "scan.jpg.out.png") as im:
+        assert im.info["xmp"] == xmp and im.info["Comment"] == "Scanned by Archive X"
+    assert not [n for n in run("scan.png", ".png") if "not carried" in n]
+    with Image.open(tmp_path / "scan.png.out.png") as im:
+        assert (im.info["Title"], im.info["Copyright"]) == ("Grandma 1932", "(c) Archive")
+    assert any("PNG text (Copyright, Title) not carried into .jpg" in n for n in run("scan.png", ".jpg"))
+    assert any("XMP, IPTC" in n and "comment not carried into .webp" in n for n in run("scan.jpg", ".webp"))

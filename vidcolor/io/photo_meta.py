@@ -5,10 +5,13 @@ the date, the camera; OpenCV's encoders write none of it. :func:`read_photo_meta
 describes the picture — the resolution, and of the EXIF the descriptive tags of the main directory
 (:data:`KEEP`) with the Exif and GPS sub-directories — and leaves out what describes the file's
 layout (strip offsets, sample format: a TIFF's whole directory reads as "EXIF" through Pillow) and
-the orientation (the output's pixels are written upright). :func:`embed` puts it into the encoded
-bytes: JPEG as a JFIF density and an APP1 Exif segment, PNG as ``pHYs`` and ``eXIf`` chunks; TIFF
-takes the resolution as encoder parameters (:func:`tiff_params`), not the EXIF; WebP and BMP keep
-neither (a note says so). No colour profile is carried: the colours are vidcolor's, in sRGB.
+the orientation (the output's pixels are written upright). Archives also keep captions and rights in
+XMP and IPTC, a JPEG comment, a PNG's text chunks: those are taken as stored. :func:`embed` puts it
+into the encoded bytes: JPEG as a JFIF density, APP1 Exif and XMP segments, the Photoshop APP13 (IPTC)
+and a COM segment; PNG as ``pHYs``, ``eXIf``, an XMP ``iTXt`` and the text chunks (a JPEG's comment
+as ``tEXt`` Comment). TIFF takes the resolution as encoder parameters (:func:`tiff_params`), not the
+rest; WebP and BMP keep none; IPTC stays in JPEG and PNG text in PNG. :func:`metadata_notes` names
+what an output leaves out. No colour profile is carried: the colours are vidcolor's, in sRGB.
 """
 
 from __future__ import annotations
@@ -37,9 +40,13 @@ class PhotoMetadata:
 
     dpi: tuple[float, float] | None = None
     exif: bytes | None = None
+    xmp: bytes | None = None            # the XMP packet (UTF-8 XML): Lightroom's, Photoshop's, an archive's caption
+    iptc: bytes | None = None           # a JPEG's Photoshop APP13 payload (IPTC caption, copyright, keywords), as stored
+    comment: bytes | None = None        # a JPEG's COM text
+    png_text: tuple[bytes, ...] = ()    # a PNG's tEXt/zTXt/iTXt chunks (Title, Copyright, ...), whole
 
     def __bool__(self) -> bool:
-        return self.dpi is not None or self.exif is not None
+        return any(v is not None for v in (self.dpi, self.exif, self.xmp, self.iptc, self.comment)) or bool(self.png_text)
 
 
 def read_photo_metadata(path: str | Path) -> PhotoMetadata:
@@ -69,11 +76,105 @@ def read_photo_metadata(path: str | Path) -> PhotoMetadata:
         dpi = None
     if dpi is not None and not (1.0 < dpi[0] < 100000 and 1.0 < dpi[1] < 100000):   # JFIF's aspect-only 1:1, nonsense
         dpi = None
-    return PhotoMetadata(dpi, exif)
+    try:
+        extra = _read_descriptions(Path(path))
+    except (OSError, struct.error, ValueError, zlib.error):
+        extra = {}
+    return PhotoMetadata(dpi, exif, **extra)
+
+
+_XMP_JPEG = b"http://ns.adobe.com/xap/1.0/\x00"
+_XMP_PNG = b"XML:com.adobe.xmp"
+
+
+def _read_descriptions(path: Path) -> dict:
+    """The XMP, IPTC, comment and text a JPEG, PNG or TIFF carries besides its EXIF, read from the
+    file's own segments/chunks/tags (what describes the picture; nothing is decoded or changed)."""
+    data = path.read_bytes()
+    if data[:2] == b"\xff\xd8":
+        out, pos = {}, 2
+        while pos + 4 <= len(data) and data[pos] == 0xFF:
+            marker = data[pos + 1]
+            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+                pos += 2
+                continue
+            if marker in (0xDA, 0xD9):   # start of scan: the metadata segments come before it
+                break
+            (length,) = struct.unpack(">H", data[pos + 2:pos + 4])
+            body = data[pos + 4:pos + 2 + length]
+            if marker == 0xE1 and body.startswith(_XMP_JPEG):
+                out.setdefault("xmp", body[len(_XMP_JPEG):])
+            elif marker == 0xED and body.startswith(b"Photoshop 3.0\x00"):
+                out.setdefault("iptc", body)
+            elif marker == 0xFE and body:
+                out.setdefault("comment", body)
+            pos += 2 + length
+        return out
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        out, text, pos = {}, [], 8
+        while pos + 8 <= len(data):
+            length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+            chunk, body = data[pos:pos + 12 + length], data[pos + 8:pos + 8 + length]
+            if kind == b"iTXt" and body.startswith(_XMP_PNG + b"\x00"):
+                out["xmp"] = _itxt_text(body)
+            elif kind in (b"tEXt", b"zTXt", b"iTXt"):
+                text.append(chunk)
+            elif kind == b"IEND":
+                break
+            pos += 12 + length
+        return {**out, "png_text": tuple(text)} if text else out
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        from vidcolor.io import tiff
+
+        xmp = tiff.tag(path, 700)   # XMLPacket
+        return {"xmp": bytes(xmp)} if isinstance(xmp, (bytes, bytearray)) and xmp else {}
+    return {}
+
+
+def _itxt_text(body: bytes) -> bytes:
+    """The text of an iTXt chunk's ``body``: keyword, flags, language and translated keyword skipped,
+    inflated when compressed."""
+    keyword_end = body.index(b"\x00")
+    compressed = body[keyword_end + 1]
+    rest = body[keyword_end + 3:]
+    rest = rest[rest.index(b"\x00") + 1:]       # language tag
+    rest = rest[rest.index(b"\x00") + 1:]       # translated keyword
+    return zlib.decompress(rest) if compressed else rest
+
+
+def metadata_notes(meta: PhotoMetadata, ext: str) -> list[str]:
+    """The notes for what an output of extension ``ext`` cannot keep of ``meta``: its resolution and
+    EXIF (:func:`metadata_note`), its XMP, IPTC, comment and PNG text."""
+    from vidcolor.io.image import JPEG_EXTS
+
+    ext = ext.lower()
+    notes = [n for n in [metadata_note(meta, ext)] if n]
+    jpeg, png = ext in JPEG_EXTS, ext == ".png"
+    lost = []
+    if meta.xmp is not None and not ((jpeg and len(meta.xmp) <= _XMP_MAX) or png):
+        lost.append(f"XMP ({len(meta.xmp) // 1024} KB: more than one JPEG segment holds)" if jpeg else "XMP")
+    if meta.iptc is not None and not jpeg:
+        lost.append("IPTC (caption, copyright, keywords: .jpg keeps it)")
+    if meta.comment is not None and not (jpeg or png):
+        lost.append("comment")
+    if meta.png_text and not png:
+        lost.append("PNG text (" + ", ".join(sorted({_text_key(c) for c in meta.png_text})) + ")")
+    if lost:
+        notes.append(f"the photo's {', '.join(lost)} not carried into {ext}"
+                     + ("" if jpeg or png else " (.jpg and .png keep descriptions)"))
+    return notes
+
+
+_XMP_MAX = 65533 - len(_XMP_JPEG)
+
+
+def _text_key(chunk: bytes) -> str:
+    body = chunk[8:-4]
+    return body[:body.find(b"\x00")].decode("latin-1", "replace") if b"\x00" in body else "?"
 
 
 def metadata_note(meta: PhotoMetadata, ext: str) -> str | None:
-    """The note for what an output of extension ``ext`` cannot keep of ``meta``, or None."""
+    """The note for what an output of extension ``ext`` cannot keep of ``meta``'s resolution and EXIF, or None."""
     from vidcolor.io.image import JPEG_EXTS
 
     ext = ext.lower()
@@ -121,11 +222,22 @@ def _embed_jpeg(data: bytes, meta: PhotoMetadata) -> bytes:
     if meta.dpi is not None:   # units 1 = dots per inch, then X and Y density
         x, y = (min(65535, max(1, round(v))) for v in meta.dpi)
         out[13:18] = struct.pack(">BHH", 1, x, y)
+    segments = b""
     if meta.exif is not None and len(meta.exif) <= JPEG_EXIF_MAX:
-        at = 4 + app0_len
-        segment = b"\xff\xe1" + struct.pack(">H", len(meta.exif) + 8) + b"Exif\x00\x00" + meta.exif
-        out[at:at] = segment
+        segments += _segment(0xE1, b"Exif\x00\x00" + meta.exif)
+    if meta.xmp is not None and len(meta.xmp) <= _XMP_MAX:
+        segments += _segment(0xE1, _XMP_JPEG + meta.xmp)
+    if meta.iptc is not None and len(meta.iptc) <= 65533:
+        segments += _segment(0xED, meta.iptc)
+    if meta.comment is not None and len(meta.comment) <= 65533:
+        segments += _segment(0xFE, meta.comment)
+    at = 4 + app0_len
+    out[at:at] = segments
     return bytes(out)
+
+
+def _segment(marker: int, body: bytes) -> bytes:
+    return bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
 
 
 def _chunk(kind: bytes, payload: bytes) -> bytes:
@@ -142,7 +254,12 @@ def _embed_png(data: bytes, meta: PhotoMetadata) -> bytes:
         extra += _chunk(b"pHYs", struct.pack(">IIB", round(meta.dpi[0] / 0.0254), round(meta.dpi[1] / 0.0254), 1))
     if meta.exif is not None:
         extra += _chunk(b"eXIf", meta.exif)
+    if meta.xmp is not None:   # iTXt, uncompressed, no language: what Adobe's tools write
+        extra += _chunk(b"iTXt", _XMP_PNG + b"\x00\x00\x00\x00\x00" + meta.xmp)
+    if meta.comment is not None:
+        extra += _chunk(b"tEXt", b"Comment\x00" + meta.comment.decode("utf-8", "replace").encode("latin-1", "replace"))
+    extra += b"".join(meta.png_text)
     return data[:at] + extra + data[at:]
 
 
-__all__ = ["JPEG_EXIF_MAX", "KEEP", "PhotoMetadata", "embed", "metadata_note", "read_photo_metadata", "tiff_params"]
+__all__ = ["JPEG_EXIF_MAX", "KEEP", "PhotoMetadata", "embed", "metadata_note", "metadata_notes", "read_photo_metadata", "tiff_params"]
