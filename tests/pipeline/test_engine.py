@@ -158,6 +158,24 @@ def test_saturation_scales_the_networks_colors_and_keeps_the_users(tiny_weights)
     out = hinted.predict_low(gray, 0, hints)
     assert torch.allclose(out[0, 1:, 8:24, 8:24], torch.full((2, 16, 16), 30.0), atol=1e-3)
     assert float(out[0, 1:, :4, :4].abs().max()) < 1e-4  # the network's colors there: scaled to gray
+    # sparse: a user's points, their correction spread along the object they touch (one flat object)
+    points = torch.zeros(1, 1, 64, 64)
+    points[..., 10, 10] = points[..., 50, 40] = 1.0
+    hints = make_hints(torch.full((1, 2, 64, 64), -25.0), points)
+    flat = torch.full((1, 1, 64, 64), 0.5)
+    torch.manual_seed(1)
+    vivid = Generator(preset("tiny_hints"))
+    with torch.no_grad():
+        for name, p in vivid.named_parameters():
+            if "head" in name:
+                p.normal_(0, 0.3)   # automatic colors far from the asked one
+    at = {s: Colorizer(model=vivid, device="cpu", precision="fp32", render_size=0, saturation=s).predict_low(flat, 0, hints)
+          for s in (1.0, 3.0)}
+    # near a point the user's color decides, whatever the vividness (scaled before the spread: 72 ab units off)
+    auto = {s: Colorizer(model=vivid, device="cpu", precision="fp32", render_size=0, saturation=s).predict_low(flat, 0) for s in (1.0, 3.0)}
+    moved, scaled = ((x[3.0] - x[1.0])[0, 1:, 13, 13].norm() for x in (at, auto))
+    assert moved < 0.25 * scaled
+    assert torch.allclose(at[3.0][0, 1:, 10, 10], torch.tensor([-25.0, -25.0]), atol=1e-3)
     for bad in (-0.1, 4.5, float("nan"), "x"):
         with pytest.raises(VidcolorError, match="saturation"):
             check_saturation(bad)
