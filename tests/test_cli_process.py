@@ -443,3 +443,19 @@ def test_photos_are_not_sent_to_batch_and_process_video_refuses_one(tmp_path, ti
     with pytest.raises(vidcolor.VidcolorError, match="is a photo; colorize it with process_image"):
         vidcolor.process_video(folder / "a.png", tmp_path / "a.mp4", weights=str(tiny_weights))
     assert not (tmp_path / "a.mp4").exists()
+
+
+def test_a_lossless_webp_stays_lossless(tmp_path, tiny_weights):
+    from PIL import Image
+
+    from vidcolor.io.image import webp_lossless
+
+    gray = np.tile(np.linspace(0, 255, 40, dtype=np.uint8), (30, 1))
+    Image.fromarray(gray).save(tmp_path / "master.webp", lossless=True)
+    Image.fromarray(gray).save(tmp_path / "web.webp", quality=80)
+    assert webp_lossless(tmp_path / "master.webp") and not webp_lossless(tmp_path / "web.webp")
+    for name in ("master", "web"):
+        r = CliRunner().invoke(cli, ["process", str(tmp_path / f"{name}.webp"), "-o", str(tmp_path / f"{name}.out.webp"),
+                                     "--weights", str(tiny_weights), "-q"])
+        assert r.exit_code == 0, r.output
+    assert webp_lossless(tmp_path / "master.out.webp") and not webp_lossless(tmp_path / "web.out.webp")

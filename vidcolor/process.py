@@ -24,7 +24,7 @@ from vidcolor.control.reference import unkeyed_reference_notes
 from vidcolor.errors import VidcolorError
 from vidcolor.inputs import check_found_once, check_not_inside, expand_inputs, find_inputs, plan_outputs
 from vidcolor.io.photo_meta import metadata_notes, read_photo_metadata
-from vidcolor.io.image import (IMAGE_EXTS, IMAGE_EXTS_16BIT, IMAGE_EXTS_ALPHA, file_notes, has_color, luma601, read_alpha,
+from vidcolor.io.image import (IMAGE_EXTS, IMAGE_EXTS_16BIT, IMAGE_EXTS_ALPHA, file_notes, has_color, luma601, read_alpha, webp_lossless,
                                read_image, write_image)
 from vidcolor.io.atomic import partial_pattern
 from vidcolor.io.lock import OutputBusy, locks_output
@@ -179,7 +179,8 @@ def process_image(input: str | os.PathLike, output: str | os.PathLike, style: st
     hints = image_hint_map(controls, tuple(gray.shape[-2:]), col) if controls else None
     rgb = col.colorize(gray, s_idx, hints)[0].permute(1, 2, 0).cpu().numpy()
     del gray
-    write_image(out, rgb, bit_depth=depth, alpha=alpha, metadata=meta)
+    lossless = out.suffix.lower() == ".webp" and webp_lossless(inp)   # a lossless master stays lossless
+    write_image(out, rgb, bit_depth=depth, alpha=alpha, metadata=meta, quality=101 if lossless else 95)
     return ProcessResult(inp, out, "image", 1, time.time() - t0, notes=notes)
 
 

@@ -448,12 +448,31 @@ def _quantize(image: np.ndarray, bit_depth: int) -> np.ndarray:
     raise ValueError(f"unsupported image dtype {image.dtype}; use uint8, uint16 or float in [0, 1]")
 
 
+def webp_lossless(path: str | Path) -> bool:
+    """True if ``path`` is a lossless WebP (a ``VP8L`` bitstream: what "export lossless" writes)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    if head[:4] != b"RIFF" or head[8:12] != b"WEBP":
+        return False
+    pos = 12
+    while pos + 8 <= len(head):   # chunks: VP8X (extended), ICCP, ANIM, ALPH, then the bitstream
+        kind, size = head[pos:pos + 4], struct.unpack("<I", head[pos + 4:pos + 8])[0]
+        if kind in (b"VP8 ", b"VP8L"):
+            return kind == b"VP8L"
+        pos += 8 + size + (size & 1)
+    return False
+
+
 def write_image(path: str | Path, image: np.ndarray, bit_depth: int = 8, quality: int = 95,
                 alpha: np.ndarray | None = None, metadata=None) -> Path:
     """Write RGB ``(H, W, 3)`` or gray ``(H, W)`` to ``path`` atomically; return the path.
 
     ``image``: ``uint8``, ``uint16`` or float in ``[0, 1]`` (clipped). ``bit_depth``: 8 or 16 bits
-    per sample in the file (16 only for PNG/TIFF). ``quality``: JPEG/WebP quality 1..100.
+    per sample in the file (16 only for PNG/TIFF). ``quality``: JPEG/WebP quality 1..100 (WebP: above
+    100 is lossless).
     ``alpha``: ``(H, W)`` alpha channel (same dtypes; converted to ``bit_depth`` exactly when it
     already has it), only for :data:`IMAGE_EXTS_ALPHA` (VidcolorError otherwise). ``metadata``: a
     :class:`~vidcolor.io.photo_meta.PhotoMetadata` to carry (resolution, EXIF) where the format holds it.
