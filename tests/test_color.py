@@ -59,3 +59,22 @@ def test_opencv_path_clips_near_black_like_torch():
 
 def test_unknown_matrix_falls_back_to_bt601():
     assert luma_weights(None) == luma_weights("fcc") == LUMA_WEIGHTS["bt601"]
+
+
+def test_colors_too_vivid_for_their_luma_give_up_chroma_not_luma():
+    """Near white (or black) a predicted colour cannot keep both its chroma and the input's luma:
+    clipping each channel darkened 16-bit highlights by up to 2.2 levels of 8 bits. The colour
+    difference is scaled down until it fits, so the luma is the input's, in torch and in OpenCV."""
+    import numpy as np
+
+    from vidcolor.color import lab_to_rgb_u8
+
+    lab = torch.tensor([[92.0, -60.0, 70.0], [60.0, 80.0, -90.0], [8.0, 50.0, 40.0]]).view(3, 1, 3).permute(2, 0, 1)[None]
+    y = torch.tensor([0.97, 0.5, 0.03]).view(1, 1, 3, 1)
+    out = keep_luma(lab_to_rgb(lab), y)
+    w = torch.tensor(LUMA_WEIGHTS["bt601"]).view(1, 3, 1, 1)
+    assert torch.allclose((out * w).sum(1, keepdim=True), y, atol=1e-5)
+    assert float(out.min()) >= 0 and float(out.max()) <= 1
+    assert float(out[0, :, 0, 0].std()) > 0.01   # still a colour, not white
+    u8 = lab_to_rgb_u8(lab[0].permute(1, 2, 0).numpy(), (y[0, 0].numpy() * 255).round().astype(np.uint8)).astype(float)
+    assert np.abs(u8[:, 0] @ np.array(LUMA_WEIGHTS["bt601"]) - (y[0, 0, :, 0].numpy() * 255).round()).max() <= 0.75

@@ -113,7 +113,15 @@ def keep_luma(rgb: torch.Tensor, luma: torch.Tensor, matrix: str | None = "bt601
     a red whose luma is 76/255 has L* 53, not the 32 of a gray of luma 76.
     """
     w = torch.tensor(luma_weights(matrix), dtype=rgb.dtype, device=rgb.device).view(1, 3, 1, 1)
-    return (rgb + (luma.to(rgb.dtype) - (rgb * w).sum(1, keepdim=True))).clamp(0, 1)
+    y = luma.to(rgb.dtype)
+    d = rgb - (rgb * w).sum(1, keepdim=True)          # the colour difference, kept where it fits
+    out = y + d
+    if bool(((out > 1) | (out < 0)).any()):
+        # a colour too vivid for its luma near white or black: its colour difference is scaled down
+        # until it fits, so the luma stays the input's (clipping each channel darkened highlights)
+        room = torch.where(d > 0, (1 - y) / d.clamp_min(1e-12), torch.where(d < 0, y / (-d).clamp_min(1e-12), torch.ones_like(d)))
+        out = y + d * room.amin(1, keepdim=True).clamp(0, 1)
+    return out.clamp(0, 1)
 
 
 @functools.lru_cache(maxsize=8)
@@ -141,5 +149,22 @@ def lab_to_rgb_u8(lab, luma=None, matrix: str | None = "bt601"):
     rgb = cv2.cvtColor(np.ascontiguousarray(lab, dtype=np.float32), cv2.COLOR_Lab2RGB)
     if luma is not None:
         y = luma.astype(np.float32) * np.float32(1.0 / 255.0) if luma.dtype == np.uint8 else np.asarray(luma, np.float32)
-        rgb = cv2.max(cv2.transform(cv2.merge([rgb, y]), _keep_luma_matrix(matrix)), 0.0)   # convertScaleAbs takes |x|
+        rgb = cv2.transform(cv2.merge([rgb, y]), _keep_luma_matrix(matrix))
+        low, high, _, _ = cv2.minMaxLoc(rgb.reshape(-1, 1))
+        if low < 0 or high > 1:   # a few pixels too vivid for their luma: fitted as keep_luma fits them
+            _fit_into_range(rgb, y)
+        rgb = cv2.max(rgb, 0.0)   # convertScaleAbs takes |x|
     return cv2.convertScaleAbs(rgb, alpha=255.0)
+
+
+def _fit_into_range(rgb, y) -> None:
+    """In place: where ``rgb`` ``(H, W, 3)`` (luma ``y`` ``(H, W)`` kept) leaves [0, 1], scale its
+    colour difference ``rgb − y`` down until it fits (:func:`keep_luma`'s rule), so the luma stays ``y``."""
+    import numpy as np
+
+    rows, cols = np.nonzero((rgb.max(axis=2) > 1) | (rgb.min(axis=2) < 0))
+    yy = y[rows, cols][:, None]
+    d = rgb[rows, cols] - yy
+    with np.errstate(divide="ignore", invalid="ignore"):
+        room = np.where(d > 0, (1 - yy) / d, np.where(d < 0, yy / -d, 1.0))
+    rgb[rows, cols] = yy + d * np.clip(room.min(axis=1), 0.0, 1.0)[:, None]

@@ -1,0 +1,48 @@
+#!/bin/bash
+# Round 17's measurements (reliability and fidelity fixes from two reviews; the weights are round 10's).
+#   bash scripts/measure_round17.sh speed    # 640×480 end to end, plain and watercolor, this code and BASE (the round 16 release)
+#                                            # alternately, two rounds each (vidcolor bench on bench_pipeline.py's clip)
+#   bash scripts/measure_round17.sh memory   # peak memory and time of one photo of 0.08, 12 and 48 megapixels (scripts/photo_memory.sh)
+#   bash scripts/measure_round17.sh agree    # the README's command with this code and BASE: frame-by-frame PSNR between the renders
+# Python: $VENV, else ./.venv (scripts/measure_env.sh). Run alone on the machine (2 cores).
+set -x
+cd "$(dirname "$0")/.."
+source scripts/measure_env.sh
+BASE=${BASE:-9f3d4e9}
+BT=/tmp/vidcolor_base_$BASE
+[ -d $BT ] || git worktree add --detach $BT $BASE
+make_clip() { T=$(mktemp -d); $V/python -c "import sys; sys.path.insert(0, 'scripts'); from pathlib import Path; from bench_pipeline import make_clip; make_clip(Path('$T/gray_640x480.mp4'), n=$1)"; }
+bench_new() { (cd $T && $OLDPWD/$V/vidcolor bench gray_640x480.mp4 --weights $OLDPWD/$W "$@"); }
+bench_base() { (cd $T && PYTHONPATH=$BT $OLDPWD/$V/python -m vidcolor bench gray_640x480.mp4 --weights $OLDPWD/$W "$@"); }
+if [ "${1:-}" = speed ]; then
+  make_clip 240
+  out=$R/r17_bench_pipeline.txt
+  echo "# vidcolor bench gray_640x480.mp4 (scripts/bench_pipeline.py's clip) --frames 200 --weights $W --style S: this code (NEW) and round 16's ($BASE, BASE) alternately, $(date -u +%F)" > $out
+  for round in 1 2; do
+    for style in none watercolor; do
+      echo "## NEW, round $round, --style $style" >> $out
+      bench_new --frames 200 --style $style >> $out 2>&1
+      echo "## BASE ($BASE), round $round, --style $style" >> $out
+      bench_base --frames 200 --style $style >> $out 2>&1
+    done
+  done
+  rm -rf $T
+fi
+if [ "${1:-}" = memory ]; then
+  out=$R/r17_photo_memory.txt
+  { echo "# bash scripts/photo_memory.sh, $(date -u +%F), round 17 (one gray PNG -> JPEG, bundled weights)"
+    echo "# before (round 16 code, review 17b's measurement, same photos): 320x240 0.80 GB, 4000x3000 2.33-2.39 GB, 8000x6000 7.28-7.46 GB (17-47 s)"
+    bash scripts/photo_memory.sh; } > $out 2>&1
+fi
+if [ "${1:-}" = agree ]; then
+  out=$R/r17_outputs_agree.txt
+  T=$(mktemp -d)
+  echo "# vidcolor process samples/sample.mp4 -o OUT [--style S]: this code vs round 16's ($BASE); scripts/compare_videos.py, $(date -u +%F)" > $out
+  for style in none watercolor; do
+    $V/vidcolor process samples/sample.mp4 -o $T/new_$style.mp4 --style $style -q --weights $W
+    (cd $BT && PYTHONPATH=$BT $OLDPWD/$V/python -m vidcolor process $OLDPWD/samples/sample.mp4 -o $T/base_$style.mp4 --style $style -q --weights $OLDPWD/$W)
+    echo "## --style $style" >> $out
+    $V/python scripts/compare_videos.py $T/new_$style.mp4 $T/base_$style.mp4 >> $out 2>&1
+  done
+  rm -rf $T
+fi
