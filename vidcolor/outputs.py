@@ -243,7 +243,7 @@ def ended_early_note(info, media_end: float | None, frames: int, video_end: floa
             f"or damaged ({frames} frames rendered)")
 
 
-def video_input_notes(info, color_seen: bool = False, resized: dict | None = None) -> list[str]:
+def video_input_notes(info, color_seen: bool = False, resized: dict | None = None, beyond_legal: bool = False) -> list[str]:
     """What a render of a video with :class:`~vidcolor.io.video.VideoInfo` ``info`` changed or
     replaced, one line each: deinterlacing, its colours (``color_seen``: the reader saw colour in a
     sampled frame), frames of another size scaled to the first's (``resized``: the reader's
@@ -259,6 +259,9 @@ def video_input_notes(info, color_seen: bool = False, resized: dict | None = Non
     if (info.bit_depth or 8) > 8:
         notes.append(f"{info.bit_depth}-bit video: colorized and written with 8 bits per sample (the video path is "
                      "8-bit; a photo keeps 16 bits in .png/.tif)")
+    if beyond_legal:
+        notes.append("the input has levels below black or above white (sub-blacks, super-whites: luma under 16 or over 235 "
+                     "in 8 bits); they are clipped to the legal range the output is written in")
     if info.has_color or color_seen:
         notes.append(COLOR_NOTE)
     return notes

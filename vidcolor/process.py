@@ -129,7 +129,7 @@ def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frame
         except BaseException as exc:
             writer.abort(exc)
             raise
-        notes = list(writer.notes) + video_input_notes(info, reader.color_seen, reader.resized)
+        notes = list(writer.notes) + video_input_notes(info, reader.color_seen, reader.resized, reader.beyond_legal)
         if deinterlace and not info.deinterlaced:
             notes.append(PROGRESSIVE_NOTE)
         if reader.corrupt_packets:

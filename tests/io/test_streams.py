@@ -136,3 +136,32 @@ def test_the_film_is_read_not_a_poster_track_stored_before_it(tmp_path):
     with VideoReader(both) as reader:
         assert (reader.info.width, reader.info.height, reader.info.video_index) == (160, 96, 1)
         assert sum(1 for _ in reader.frames()) == 6
+
+
+def test_levels_beyond_black_and_white_are_named_when_clipped(tmp_path, tiny_weights):
+    """A telecine's or broadcast master's luma below 16 or above 235 (limited range) is clipped when
+    read to 0–255: a note says so; an ordinary film gets none."""
+    from vidcolor.io.video import VideoReader
+
+    src = tmp_path / "levels.mp4"
+    with av.open(str(src), "w") as out:
+        s = out.add_stream("libx264", rate=25, options={"qp": "0"})
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+        s.codec_context.color_range = 1
+        for i in range(3):
+            frame = av.VideoFrame(64, 48, "yuv420p")
+            y = np.frombuffer(frame.planes[0], np.uint8).reshape(-1, frame.planes[0].line_size)
+            y[:48, :64] = np.tile(np.linspace(0, 255, 64).astype(np.uint8), (48, 1))   # 0..255: beyond both ends
+            for k in (1, 2):
+                np.frombuffer(frame.planes[k], np.uint8)[...] = 128
+            frame.pts = i
+            out.mux(s.encode(frame))
+        out.mux(s.encode())
+    ordinary = make_clip(tmp_path / "ordinary.mp4", n_frames=3)
+    for path, beyond in ((src, True), (ordinary, False)):
+        with VideoReader(path, fmt="gray") as reader:
+            for _ in reader.frames():
+                pass
+            assert reader.beyond_legal == beyond, path
+    r = CliRunner().invoke(cli, ["process", str(src), "-o", str(tmp_path / "o.mp4"), "--weights", str(tiny_weights)])
+    assert r.exit_code == 0 and "levels below black or above white" in r.output, r.output

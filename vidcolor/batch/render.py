@@ -122,7 +122,7 @@ def render_segment(colorizer: Colorizer, job: SegmentJob, progress: Callable[[in
         except BaseException as exc:
             writer.abort(exc)
             raise
-        notes = list(writer.notes) + video_input_notes(info, reader.color_seen, reader.resized)
+        notes = list(writer.notes) + video_input_notes(info, reader.color_seen, reader.resized, reader.beyond_legal)
         if reader.corrupt_packets:
             notes.append(f"skipped {reader.corrupt_packets} corrupt packet(s) in the input")
     path = Path(job.path)

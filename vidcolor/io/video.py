@@ -55,6 +55,28 @@ _FIELD_ORDER = {1: "progressive", 2: "tff", 3: "bff", 4: "bff", 5: "tff"}
 _ALPHA_PREFIXES = ("yuva", "rgba", "bgra", "argb", "abgr", "gbrap", "ya8", "ya16", "rgba64", "bgra64")
 
 
+#: Share of a frame's pixels beyond legal black or white that counts as "the film uses them" (not ringing).
+BEYOND_LEGAL_SHARE = 0.002
+
+
+def _beyond_legal(frame: av.VideoFrame) -> bool:
+    """True if a limited-range YCbCr frame has more than :data:`BEYOND_LEGAL_SHARE` of its luma below
+    black (16 in 8 bits) or above white (235): a telecine's or broadcast master's sub-blacks and
+    super-whites, which reading to 0–255 clips."""
+    fmt = frame.format
+    if not _is_yuv(fmt) or _range_name(frame.color_range, fmt) == "pc" or fmt.name.startswith("yuvj"):
+        return False
+    bits = fmt.components[0].bits
+    if bits > 8 and not fmt.name.endswith("le"):
+        return False
+    dtype = np.dtype(np.uint8) if bits <= 8 else np.dtype("<u2")
+    plane = frame.planes[0]
+    y = np.frombuffer(plane, dtype).reshape(-1, plane.line_size // dtype.itemsize)[:frame.height, :frame.width]
+    shift = max(0, bits - 8)
+    outside = np.count_nonzero(y < (16 << shift)) + np.count_nonzero(y > (235 << shift))
+    return outside > BEYOND_LEGAL_SHARE * y.size
+
+
 def frame_has_color(frame: av.VideoFrame) -> bool:
     """True if a decoded frame shows colour (:func:`vidcolor.io.image.has_color` on a thumbnail)."""
     if len(frame.format.components) < 3:
@@ -297,6 +319,7 @@ class VideoReader:
         self.corrupt_packets = 0
         self.corrupt_frames = 0
         self.color_seen = False  # a sampled frame (first, then every 48th, 40 at most) showed colour
+        self.beyond_legal = False  # a sampled frame of a limited-range film has levels below black or above white (clipped)
         self._last: tuple | None = None  # (pts, duration, its time base) of the latest frame decoded, for video_end
         self.resized: dict[tuple[int, int], int] = {}  # (width, height) → frames of another size, scaled to info's
         self._sws = VideoReformatter()  # keeps its swscale context between frames
@@ -564,9 +587,10 @@ class VideoReader:
         frame = first
         checks = 0
         while frame is not None:
-            if not self.color_seen and checks < 40 and (index - first_index) % 48 == 0:
+            if checks < 40 and (index - first_index) % 48 == 0 and not (self.color_seen and self.beyond_legal):
                 checks += 1
-                self.color_seen = frame_has_color(frame)
+                self.color_seen = self.color_seen or frame_has_color(frame)
+                self.beyond_legal = self.beyond_legal or _beyond_legal(frame)
             pts = frame.pts
             if pts is None:
                 pts = 0 if last_pts is None else last_pts + period
