@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from vidcolor.io.video import VideoReader, VideoWriter
-from vidcolor.io.video_writer import CODEC_EXTENSIONS
+from vidcolor.io.codecs import CODEC_EXTENSIONS
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer
 
 

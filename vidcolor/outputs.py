@@ -14,7 +14,7 @@ from pathlib import Path
 
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import IMAGE_EXTS, is_photo_file
-from vidcolor.io.video_writer import ALPHA_CODECS, CODEC_EXTENSIONS
+from vidcolor.io.codecs import ALPHA_CODECS, CODEC_EXTENSIONS
 
 __all__ = ["DEFAULT_CODEC", "ProcessResult", "auto_codec", "check_clashes", "check_codec", "check_crf_applies", "check_output",
            "check_side_output", "default_output", "is_image", "same_file_key"]

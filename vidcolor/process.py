@@ -29,7 +29,7 @@ from vidcolor.io.image import (IMAGE_EXTS, IMAGE_EXTS_16BIT, IMAGE_EXTS_ALPHA, f
 from vidcolor.io.atomic import partial_pattern
 from vidcolor.io.lock import OutputBusy, locks_output
 from vidcolor.io.video import VideoReader, VideoWriter, is_video_file, probe_video
-from vidcolor.io.video_writer import holds_alpha, output_matrix
+from vidcolor.io.codecs import holds_alpha, output_matrix
 from vidcolor.outputs import (COLOR_NOTE, PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_clashes, check_codec, check_output,
                               check_crf_applies, check_side_output, default_output, ended_early_note, is_image,
                               video_input_notes)

@@ -88,7 +88,7 @@ def test_joins_are_seamless(tmp_path, col, gop_clip):
 def test_interrupted_run_resumes_from_the_journal(tmp_path, col, gop_clip):
     """Bit-exact comparison of the frames, so lossless: H.264 through VideoWriter was not
     bit-reproducible from run to run (about 1 encode in 12-25 of identical frames differed: x264's
-    AVX-512 code, now kept off, see video_writer._x264_asm), which made this test fail now and then
+    AVX-512 code, now kept off, see vidcolor.io.codecs._x264_asm), which made this test fail now and then
     when it compared H.264 files; FFV1 keeps it a test of the frames, not of the encoder."""
     out = tmp_path / "out.mkv"
     with pytest.raises(Interrupt):

@@ -27,7 +27,8 @@ from pathlib import Path
 import av
 import av.error
 
-from vidcolor.io.video import _is_cover_art, _open_input
+from vidcolor.io.video import _open_input
+from vidcolor.io.video_format import _is_cover_art
 
 
 @dataclass(frozen=True)

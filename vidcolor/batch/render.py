@@ -23,7 +23,8 @@ from typing import Callable, Iterable, Iterator
 from vidcolor.batch.journal import file_sha256
 from vidcolor.batch.plan import Segment
 from vidcolor.io.video import VideoReader
-from vidcolor.io.video_writer import VideoWriter, holds_alpha, output_matrix
+from vidcolor.io.codecs import holds_alpha, output_matrix
+from vidcolor.io.video_writer import VideoWriter
 from vidcolor.outputs import video_input_notes
 from vidcolor.pipeline.engine import Colorizer
 from vidcolor.pipeline.frames import FrameProcessor

@@ -10,7 +10,8 @@ import numpy as np
 
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import color_model, file_notes, float_range_problem, has_color, read_alpha, read_image, read_samples
-from vidcolor.io.video import PRIMARIES_NAMES, TRANSFER_NAMES, VideoReader, _open_input, is_image_file
+from vidcolor.io.video import VideoReader, _open_input, is_image_file
+from vidcolor.io.video_format import PRIMARIES_NAMES, TRANSFER_NAMES
 
 
 def _size(n: int) -> str:
