@@ -459,3 +459,9 @@ def test_a_lossless_webp_stays_lossless(tmp_path, tiny_weights):
                                      "--weights", str(tiny_weights), "-q"])
         assert r.exit_code == 0, r.output
     assert webp_lossless(tmp_path / "master.out.webp") and not webp_lossless(tmp_path / "web.out.webp")
+    import struct   # a 70 KB colour profile before the bitstream (a scanner's): still told lossless
+
+    raw = (tmp_path / "master.webp").read_bytes()
+    chunks = b"VP8X" + struct.pack("<I", 10) + bytes(10) + b"ICCP" + struct.pack("<I", 70000) + bytes(70000) + raw[12:]
+    (tmp_path / "icc.webp").write_bytes(b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WEBP" + chunks)
+    assert webp_lossless(tmp_path / "icc.webp")

@@ -55,6 +55,11 @@ def test_bad_hint_files_name_the_problem(tmp_path, text, msg):
         read_hints_csv(_csv(tmp_path, text), (48, 64), is_video=False)
 
 
+def test_one_color_written_two_ways_is_one_color(tmp_path):
+    anns = read_hints_csv(_csv(tmp_path, "x,y,color\n10,10,#FF8800\n10,10,#f80\n"), (48, 64), is_video=False)
+    assert anns[0].conf[10, 10] == 1
+
+
 def test_points_inside_the_last_pixel_utf16_files_and_a_repeated_point(tmp_path):
     """A sub-pixel point inside the last column is inside the image; Excel's 'Unicode Text' export
     (UTF-16, tabs) reads; one point given twice with one color is fine."""

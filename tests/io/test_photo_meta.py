@@ -133,3 +133,31 @@ def test_xmp_iptc_comments_and_png_text_are_carried_or_named(tmp_path, tiny_weig
         assert (im.info["Title"], im.info["Copyright"]) == ("Grandma 1932", "(c) Archive")
     assert any("PNG text (Copyright, Title) not carried into .jpg" in n for n in run("scan.png", ".jpg"))
     assert any("XMP, IPTC" in n and "comment not carried into .webp" in n for n in run("scan.jpg", ".webp"))
+
+
+def test_damaged_descriptions_never_fail_a_render_and_raw_profiles_are_not_copied(tmp_path, tiny_weights):
+    """A truncated XMP chunk (which OpenCV reads past) crashed the render; ImageMagick's 'Raw profile
+    type exif' was copied beside the cleaned EXIF, stating the old orientation."""
+    import struct
+    import zlib
+
+    from PIL import PngImagePlugin
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    gray = Image.fromarray(np.tile(np.linspace(20, 230, 40, dtype=np.uint8), (30, 1)))
+    gray.save(tmp_path / "ok.png")
+    data = (tmp_path / "ok.png").read_bytes()
+    at = 8 + 25   # after IHDR
+    (tmp_path / "bad.png").write_bytes(data[:at] + chunk(b"iTXt", b"XML:com.adobe.xmp\x00") + data[at:])
+    res = process_image(tmp_path / "bad.png", tmp_path / "bad.out.png", weights=str(tiny_weights), device="cpu")
+    assert res.output.exists()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Raw profile type exif", "\nexif\n" + exif.tobytes().hex(), zip=True)
+    info.add_text("Title", "Reel 3")
+    gray.save(tmp_path / "im.png", pnginfo=info)
+    meta = read_photo_metadata(tmp_path / "im.png")
+    assert [c[8:13] for c in meta.png_text] == [b"Title"]

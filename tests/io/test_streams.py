@@ -136,6 +136,11 @@ def test_the_film_is_read_not_a_poster_track_stored_before_it(tmp_path):
     with VideoReader(both) as reader:
         assert (reader.info.width, reader.info.height, reader.info.video_index) == (160, 96, 1)
         assert sum(1 for _ in reader.frames()) == 6
+        tb = reader.info.time_base
+    from vidcolor.batch.plan import scan_keyframes
+
+    index = scan_keyframes(both)   # the segment planner reads the same stream (it planned the poster's frames)
+    assert index.time_base == tb and len(index.pts) == 6
 
 
 def test_levels_beyond_black_and_white_are_named_when_clipped(tmp_path, tiny_weights):

@@ -104,3 +104,6 @@ def test_colour_tags_keep_the_films_flavour_and_its_transfer(tmp_path, tags, pix
         f = next(c.decode(video=0))
         assert (f.colorspace, f.color_primaries, f.color_trc) == written
     assert any(f"HDR ({hdr}) input: its transfer is kept" in n for n in writer.notes) == bool(hdr)
+    transcode(src, tmp_path / "o.mkv", fmt="gray", codec="ffv1")   # RGB: no matrix, the transfer all the same
+    with av.open(str(tmp_path / "o.mkv")) as c:
+        assert next(c.decode(video=0)).color_trc == written[2]

@@ -28,7 +28,7 @@ import av
 import av.error
 
 from vidcolor.io.video import _open_input
-from vidcolor.io.video_format import _is_cover_art
+from vidcolor.io.video_format import film_stream
 
 
 @dataclass(frozen=True)
@@ -71,13 +71,13 @@ class Segment:
 
 
 def scan_keyframes(path: str | Path) -> KeyframeIndex | None:
-    """Keyframe flags and pts of the first video stream's packets, or None if unusable."""
+    """Keyframe flags and pts of the film's video stream's packets (the one the reader reads,
+    :func:`~vidcolor.io.video_format.film_stream`), or None if unusable."""
     container = _open_input(Path(path))
     try:
-        streams = [s for s in container.streams.video if not _is_cover_art(s)]
-        if not streams:
+        stream = film_stream(container)
+        if stream is None:
             return None
-        stream = streams[0]
         for other in container.streams:
             if other.index != stream.index:
                 other.discard = av.stream.Discard.all

@@ -137,7 +137,7 @@ def read_hints_csv(path: str | Path, size: tuple[int, int], is_video: bool) -> l
         m = _COLOR.match(row[col["color"]].strip())
         if not m:
             raise VidcolorError(f"{where}: color must be #rrggbb (e.g. #1f3a93) or #rgb, got '{row[col['color']]}'")
-        digits = m.group(1) if len(m.group(1)) == 6 else "".join(c + c for c in m.group(1))   # #f80 = #ff8800
+        digits = (m.group(1) if len(m.group(1)) == 6 else "".join(c + c for c in m.group(1))).lower()   # #F80 = #ff8800
         rgb = np.array([int(digits[i:i + 2], 16) for i in (0, 2, 4)], np.uint8)
         frame, time = (parse_frame(number(row[col["frame"]]), where) if "frame" in col else (0, None))
         key = (frame, time)

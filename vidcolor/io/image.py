@@ -79,12 +79,23 @@ class ImageReadError(VidcolorError):
 
 
 def still_gif(path: str | Path) -> bool:
-    """True if ``path`` is a GIF file holding exactly one picture (False when it cannot be read)."""
+    """True if ``path`` is a GIF file holding exactly one picture (False when it cannot be read).
+    Pillow looks no further than the second picture; the answer is remembered per file (path, size,
+    modification time): a folder's GIFs are asked about several times before any work."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return False
+    return _still_gif(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _still_gif(path: str, size: int, mtime: int) -> bool:
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as im:
-            return im.format == "GIF" and int(getattr(im, "n_frames", 1)) == 1
+            return im.format == "GIF" and not getattr(im, "is_animated", False)
     except (OSError, ValueError, SyntaxError, struct.error, UnidentifiedImageError, Image.DecompressionBombError):
         return False
 
@@ -452,18 +463,18 @@ def webp_lossless(path: str | Path) -> bool:
     """True if ``path`` is a lossless WebP (a ``VP8L`` bitstream: what "export lossless" writes)."""
     try:
         with open(path, "rb") as f:
-            head = f.read(4096)
+            if f.read(12)[8:] != b"WEBP":
+                return False
+            while True:   # chunks: VP8X (extended), ICCP (a profile may be 60 KB), ANIM, ALPH, then the bitstream
+                head = f.read(8)
+                if len(head) < 8:
+                    return False
+                kind, size = head[:4], struct.unpack("<I", head[4:])[0]
+                if kind in (b"VP8 ", b"VP8L"):
+                    return kind == b"VP8L"
+                f.seek(size + (size & 1), 1)
     except OSError:
         return False
-    if head[:4] != b"RIFF" or head[8:12] != b"WEBP":
-        return False
-    pos = 12
-    while pos + 8 <= len(head):   # chunks: VP8X (extended), ICCP, ANIM, ALPH, then the bitstream
-        kind, size = head[pos:pos + 4], struct.unpack("<I", head[pos + 4:pos + 8])[0]
-        if kind in (b"VP8 ", b"VP8L"):
-            return kind == b"VP8L"
-        pos += 8 + size + (size & 1)
-    return False
 
 
 def write_image(path: str | Path, image: np.ndarray, bit_depth: int = 8, quality: int = 95,

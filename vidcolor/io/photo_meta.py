@@ -78,7 +78,7 @@ def read_photo_metadata(path: str | Path) -> PhotoMetadata:
         dpi = None
     try:
         extra = _read_descriptions(Path(path))
-    except (OSError, struct.error, ValueError, zlib.error):
+    except Exception:   # noqa: BLE001 - a damaged description never fails a render: nothing to carry
         extra = {}
     return PhotoMetadata(dpi, exif, **extra)
 
@@ -89,41 +89,15 @@ _XMP_PNG = b"XML:com.adobe.xmp"
 
 def _read_descriptions(path: Path) -> dict:
     """The XMP, IPTC, comment and text a JPEG, PNG or TIFF carries besides its EXIF, read from the
-    file's own segments/chunks/tags (what describes the picture; nothing is decoded or changed)."""
-    data = path.read_bytes()
-    if data[:2] == b"\xff\xd8":
-        out, pos = {}, 2
-        while pos + 4 <= len(data) and data[pos] == 0xFF:
-            marker = data[pos + 1]
-            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-                pos += 2
-                continue
-            if marker in (0xDA, 0xD9):   # start of scan: the metadata segments come before it
-                break
-            (length,) = struct.unpack(">H", data[pos + 2:pos + 4])
-            body = data[pos + 4:pos + 2 + length]
-            if marker == 0xE1 and body.startswith(_XMP_JPEG):
-                out.setdefault("xmp", body[len(_XMP_JPEG):])
-            elif marker == 0xED and body.startswith(b"Photoshop 3.0\x00"):
-                out.setdefault("iptc", body)
-            elif marker == 0xFE and body:
-                out.setdefault("comment", body)
-            pos += 2 + length
-        return out
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        out, text, pos = {}, [], 8
-        while pos + 8 <= len(data):
-            length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-            chunk, body = data[pos:pos + 12 + length], data[pos + 8:pos + 8 + length]
-            if kind == b"iTXt" and body.startswith(_XMP_PNG + b"\x00"):
-                out["xmp"] = _itxt_text(body)
-            elif kind in (b"tEXt", b"zTXt", b"iTXt"):
-                text.append(chunk)
-            elif kind == b"IEND":
-                break
-            pos += 12 + length
-        return {**out, "png_text": tuple(text)} if text else out
-    if data[:4] in (b"II*\x00", b"MM\x00*"):
+    file's own segments/chunks/tags (what describes the picture; nothing is decoded or changed).
+    The file is read segment by segment, image data skipped."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+        if head[:2] == b"\xff\xd8":
+            return _jpeg_descriptions(f)
+        if head == b"\x89PNG\r\n\x1a\n":
+            return _png_descriptions(f)
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
         from vidcolor.io import tiff
 
         xmp = tiff.tag(path, 700)   # XMLPacket
@@ -131,15 +105,77 @@ def _read_descriptions(path: Path) -> dict:
     return {}
 
 
-def _itxt_text(body: bytes) -> bytes:
-    """The text of an iTXt chunk's ``body``: keyword, flags, language and translated keyword skipped,
-    inflated when compressed."""
-    keyword_end = body.index(b"\x00")
-    compressed = body[keyword_end + 1]
-    rest = body[keyword_end + 3:]
-    rest = rest[rest.index(b"\x00") + 1:]       # language tag
-    rest = rest[rest.index(b"\x00") + 1:]       # translated keyword
-    return zlib.decompress(rest) if compressed else rest
+def _jpeg_descriptions(f) -> dict:
+    out: dict = {}
+    f.seek(2)
+    while True:
+        marker = f.read(2)
+        if len(marker) < 2 or marker[0] != 0xFF:
+            return out
+        if marker[1] in (0xD8, 0x01) or 0xD0 <= marker[1] <= 0xD7:
+            continue
+        if marker[1] in (0xDA, 0xD9):   # start of scan: the metadata segments come before it
+            return out
+        size = f.read(2)
+        if len(size) < 2:
+            return out
+        body = f.read(struct.unpack(">H", size)[0] - 2)
+        if marker[1] == 0xE1 and body.startswith(_XMP_JPEG):
+            out.setdefault("xmp", body[len(_XMP_JPEG):])
+        elif marker[1] == 0xED and body.startswith(b"Photoshop 3.0\x00"):
+            out.setdefault("iptc", body)
+        elif marker[1] == 0xFE and body:
+            out.setdefault("comment", body)
+
+
+#: Text chunks not carried as text: ImageMagick's "Raw profile type exif/xmp/iptc" hold the EXIF, XMP
+#: and IPTC (the EXIF is written cleaned, as eXIf: a raw copy would state the old orientation), and
+#: Adobe's XMP key is carried as the XMP.
+_NOT_TEXT = (b"Raw profile type ", _XMP_PNG)
+_TEXT_MAX = 1 << 20   # one text chunk, compressed or not: a caption, not a payload
+
+
+def _png_descriptions(f) -> dict:
+    out: dict = {}
+    text = []
+    while True:
+        head = f.read(8)
+        if len(head) < 8:
+            break
+        length, kind = struct.unpack(">I4s", head)
+        if kind == b"IEND":
+            break
+        if kind not in (b"tEXt", b"zTXt", b"iTXt") or length > _TEXT_MAX:
+            f.seek(length + 4, 1)   # image data and everything else: skipped
+            continue
+        body = f.read(length)
+        crc = f.read(4)
+        if len(body) < length or len(crc) < 4:
+            break
+        if kind == b"iTXt" and body.startswith(_XMP_PNG + b"\x00"):
+            xmp = _itxt_text(body)
+            if xmp is not None:
+                out["xmp"] = xmp
+        elif not body.startswith(_NOT_TEXT):
+            text.append(head + body + crc)
+    return {**out, "png_text": tuple(text)} if text else out
+
+
+def _itxt_text(body: bytes) -> bytes | None:
+    """The text of an iTXt chunk's ``body`` (keyword, flags, language and translated keyword skipped,
+    inflated when compressed, at most :data:`_TEXT_MAX` bytes), or None when it is malformed."""
+    parts = body.split(b"\x00", 1)
+    if len(parts) < 2 or len(parts[1]) < 2:
+        return None
+    compressed, rest = parts[1][0], parts[1][2:]
+    pieces = rest.split(b"\x00", 2)   # language tag, translated keyword, text
+    if len(pieces) < 3:
+        return None
+    if not compressed:
+        return pieces[2]
+    inflate = zlib.decompressobj()
+    text = inflate.decompress(pieces[2], _TEXT_MAX)
+    return None if inflate.unconsumed_tail else text
 
 
 def metadata_notes(meta: PhotoMetadata, ext: str) -> list[str]:

@@ -39,7 +39,7 @@ from vidcolor.errors import VidcolorError
 from vidcolor.io.image import is_photo_file
 from vidcolor.io.video_format import (_ALPHA_PREFIXES, _FIELD_ORDER, _SWS_COLORSPACE, _SWS_TO_RGB, HDR_TRANSFERS,
                                       _beyond_legal, _has_alpha, _is_cover_art, _is_yuv, _matrix, _range_name, _timecode,
-                                      _variable_rate, frame_has_color)
+                                      _variable_rate, film_stream, frame_has_color)
 
 VIDEO_EXTS = frozenset({
     ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".asf", ".flv", ".mpg", ".mpeg",
@@ -235,16 +235,9 @@ class VideoReader:
         self._frames = self._generate(first, first_index)
 
     def _pick_stream(self):
-        streams = [s for s in self._container.streams.video if not _is_cover_art(s)]
-        if not streams:
+        stream = film_stream(self._container)
+        if stream is None:
             raise VidcolorError(f"cannot read video '{self.name}': no video stream")
-        # FFmpeg's choice ("best": what players show), not simply the first: a poster or thumbnail
-        # track stored first, without the cover-art flag, took a film's place.
-        try:
-            best = self._container.streams.best("video")
-        except (AttributeError, ValueError, av.error.FFmpegError):
-            best = None
-        stream = best if best is not None and best in streams else streams[0]
         if stream.codec_context is None:
             raise VidcolorError(f"cannot read video '{self.name}': unsupported video codec")
         stream.thread_type = "AUTO"
@@ -317,8 +310,9 @@ class VideoReader:
                 f"(last error: {getattr(exc, 'strerror', None) or exc})"
             ) from exc
 
-    #: How many frames an AVI film with B-frames is read ahead to put its timestamps in display order.
-    REORDER_DEPTH = 8
+    #: How many frames an AVI film with B-frames is read ahead to put its timestamps in display order
+    #: (x264 codes up to 16 B-frames in a row).
+    REORDER_DEPTH = 17
 
     def _decode(self) -> Iterator[av.VideoFrame]:
         """The frames in display order, their pts too: AVI stores no presentation times, and FFmpeg's

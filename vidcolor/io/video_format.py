@@ -6,6 +6,7 @@ and the writer; nothing here opens a film for reading frames.
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 from pathlib import Path
 
@@ -78,6 +79,21 @@ def _timecode(container, stream) -> str | None:
     return None
 
 
+def film_stream(container):
+    """The video stream that is the film: FFmpeg's "best" (what players show) among those that are not
+    cover art, else the first of them; None if there is none. A poster or thumbnail track stored
+    first, without the cover-art flag, is not the film. Everything that reads "the film" (the
+    reader, the segment planner) asks here, so they agree."""
+    streams = [s for s in container.streams.video if not _is_cover_art(s)]
+    if not streams:
+        return None
+    try:
+        best = container.streams.best("video")
+    except (AttributeError, ValueError, av.error.FFmpegError):
+        best = None
+    return next((s for s in streams if best is not None and s.index == best.index), streams[0])
+
+
 def _is_cover_art(stream) -> bool:
     return bool(stream.disposition & av.stream.Disposition.attached_pic)
 
@@ -91,26 +107,43 @@ TRANSFER_NAMES = {1: "bt709", 4: "gamma22", 5: "gamma28", 6: "smpte170m", 7: "sm
                   14: "bt2020-10", 15: "bt2020-12", 16: "pq", 18: "hlg"}
 
 
-def _variable_rate(path: Path, index: int, tb: Fraction, base, rate: Fraction, packets: int = 300) -> bool:
+def _variable_rate(path: Path, index: int, tb: Fraction, base, rate: Fraction, packets: int = 300,
+                   max_bytes: int = 32 << 20) -> bool:
     """Whether a film's frames come at uneven intervals, from the timestamps of its first ``packets``
-    video packets (sorted: B-frames come in decode order): intervals more than two ticks and 2 ms
-    apart — a millisecond time base's 33/34 ms at 29.97 fps is even. Headers alone misled (a Matroska
-    VFR film states 25 fps three ways; a 0.5 fps slideshow a base rate of 1). Files whose packets
-    cannot be read: the headers' guess (base rate ≠ average rate)."""
-    stamps: list[int] = []
+    video packets (sorted: B-frames come in decode order; at most ``max_bytes`` of them: a 4K ProRes
+    film's 300 frames are a gigabyte): intervals more than two ticks and 2 ms apart — a millisecond
+    time base's 33/34 ms at 29.97 fps is even. Headers alone misled (a Matroska VFR film states 25 fps
+    three ways; a 0.5 fps slideshow a base rate of 1). Files whose packets cannot be read: the
+    headers' guess (base rate ≠ average rate). Remembered per file (path, size, modification time):
+    every reader of a film (the probe, the render, each segment) asks."""
     try:
-        with av.open(str(path)) as c:
-            for packet in c.demux(c.streams[index]):
-                if packet.size and packet.pts is not None:
-                    stamps.append(packet.pts)
-                    if len(stamps) >= packets:
-                        break
-    except (av.error.FFmpegError, OSError, ValueError, IndexError):
-        stamps = []
+        st = Path(path).stat()
+        key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, index, packets, max_bytes)
+    except OSError:
+        key = None
+    stamps = _packet_stamps(key) if key is not None else ()
     steps = np.diff(sorted(set(stamps)))
     if len(steps) < 3:
         return bool(base and abs(base - rate) / rate > 0.01)
     return bool((steps.max() - steps.min()) * tb > max(2 * tb, Fraction(1, 500)))
+
+
+@functools.lru_cache(maxsize=64)
+def _packet_stamps(key: tuple) -> tuple[int, ...]:
+    path, _, _, index, packets, max_bytes = key
+    stamps: list[int] = []
+    read = 0
+    try:
+        with av.open(path) as c:
+            for packet in c.demux(c.streams[index]):
+                if packet.size and packet.pts is not None:
+                    stamps.append(packet.pts)
+                    read += packet.size
+                    if len(stamps) >= packets or read >= max_bytes:
+                        break
+    except (av.error.FFmpegError, OSError, ValueError, IndexError):
+        return ()
+    return tuple(stamps)
 
 
 def _matrix(colorspace: int, height: int) -> str:

@@ -170,6 +170,8 @@ class VideoWriter:
         if self._pix_fmt.startswith("yuv"):
             ctx.colorspace, ctx.color_primaries, ctx.color_trc = output_tags(info, self._matrix)
             ctx.color_range = 1  # tv
+        else:   # RGB (FFV1): no matrix, but the primaries and the transfer (an HDR film's) are stated too
+            _, ctx.color_primaries, ctx.color_trc = output_tags(info, self._matrix)
         if info.hdr:
             self.notes.append(f"HDR ({info.hdr}) input: its transfer is kept, so brightness shows as in the input, but "
                               f"the colours are made for BT.709 primaries and written with 8 bits (a gradient may band)")
@@ -411,23 +413,17 @@ class VideoWriter:
 
     def _mux_side(self, packet) -> None:
         """Mux an audio/subtitle packet. AVI counts time in whole video frames from the film's first
-        frame (:attr:`_origin`): packets are moved by it, those that end before it are left out but
-        for the last (the decoder's pre-roll), and an audio start still before 0 (that packet, an
-        encoder delay) would make the muxer shift the video by a frame and leave a hole, so there
-        each audio stream is moved to start at 0 instead."""
+        frame (:attr:`_origin`): packets are moved by it, those that end before it are left out (kept
+        as pre-roll, they were played: the sound ran up to two packets late), and an audio start
+        still before 0 (the packet across it, an encoder delay) would make the muxer shift the video
+        by a frame and leave a hole, so there each audio stream is moved to start at 0 instead."""
         if self._avi and packet.dts is not None:
             if self._origin:
                 shift = round(self._origin / packet.time_base)
                 packet.dts -= shift
                 packet.pts = None if packet.pts is None else packet.pts - shift
-                index = packet.stream.index
-                if index not in self._offsets and packet.dts + (packet.duration or 0) <= 0:
-                    self._preroll[("avi", index)] = packet   # before the film: only the last one is muxed
-                    return
-                held = self._preroll.pop(("avi", index), None)
-                if held is not None:
-                    self._offsets[index] = max(0, -held.dts)
-                    self._shift_and_mux(held)
+                if packet.stream.index not in self._offsets and packet.dts + (packet.duration or 0) <= 0:
+                    return   # wholly before the film: AVI has no way not to play it (no edit list)
             self._shift_and_mux(packet)
             return
         self._out.mux(packet)
