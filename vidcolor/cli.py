@@ -105,6 +105,9 @@ def train(config_path, out, overrides, resume, until, init_weights, dry_run):
         return
     from vidcolor.training.loop import train as run
 
+    if Path(config_path).resolve() == (Path(out) / "config.yaml").resolve():
+        raise VidcolorError(f"--config '{config_path}' is the run folder's own config.yaml, which a run rewrites with its "
+                            "resolved settings; keep your config outside --out (e.g. configs/NAME.yaml)")
     argv = ["vidcolor", "train", "--config", config_path, "--out", out, *(a for o in overrides for a in ("--set", o))]  # as parsed, not sys.argv (CliRunner, torchrun)
     argv += ["--resume"] * resume + (["--until", until] if until else []) + (["--init", init_weights] if init_weights else [])
     weights = run(cfg, out, resume=resume, until=until, argv=argv, init=init_weights)

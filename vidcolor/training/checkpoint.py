@@ -53,6 +53,27 @@ def _unflatten(obj, tensors: dict):
 
 
 def save_checkpoint(run_dir: Path, networks: dict, optimizer_state: dict, progress: dict, info: dict, keep: int = 2) -> Path:
+    """Write a checkpoint atomically (a hidden folder renamed into place, then ``latest.json``). A
+    failed write (disk full, quota) removes the partial folder and is one VidcolorError naming the
+    last complete checkpoint, which ``--resume`` continues from."""
+    from safetensors import SafetensorError
+
+    try:
+        return _save_checkpoint(run_dir, networks, optimizer_state, progress, info, keep)
+    except (OSError, SafetensorError) as exc:
+        name = f"step_{progress['global_step']:07d}"
+        shutil.rmtree(run_dir / "checkpoints" / f".{name}.partial", ignore_errors=True)
+        why = getattr(exc, "strerror", None) or ("no space left on device" if "No space left" in str(exc) else str(exc))
+        try:
+            last = latest_checkpoint(run_dir)
+        except VidcolorError:
+            last = None
+        after = (f"; the last complete checkpoint is '{last.name}' (--resume continues from it)" if last is not None
+                 else "; no complete checkpoint yet")
+        raise VidcolorError(f"cannot save checkpoint '{run_dir / 'checkpoints' / name}': {why}{after}") from None
+
+
+def _save_checkpoint(run_dir: Path, networks: dict, optimizer_state: dict, progress: dict, info: dict, keep: int) -> Path:
     ckdir = run_dir / "checkpoints"
     name = f"step_{progress['global_step']:07d}"
     tmp = ckdir / f".{name}.partial"
@@ -70,9 +91,14 @@ def save_checkpoint(run_dir: Path, networks: dict, optimizer_state: dict, progre
     (tmp / "optimizer.json").write_text(json.dumps(meta))
     (tmp / "progress.json").write_text(json.dumps(progress, indent=2))
     final = ckdir / name
-    if final.exists():
-        shutil.rmtree(final)
-    os.replace(tmp, final)
+    if final.exists():   # the same step saved again (a resumed run told to stop earlier): set the old one aside first
+        old = ckdir / f".{name}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(final, old)
+        os.replace(tmp, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, final)
     latest = ckdir / ".latest.json.tmp"
     latest.write_text(json.dumps({"checkpoint": name, **progress}))
     os.replace(latest, ckdir / "latest.json")
@@ -97,14 +123,28 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
 
 
 def load_checkpoint(path: Path, networks: dict) -> tuple[dict, dict]:
-    """Load network weights in place; return ``(optimizer_state, progress)``."""
+    """Load network weights in place; return ``(optimizer_state, progress)``. A damaged or missing
+    file is one VidcolorError naming it, and the older complete checkpoint beside it, if any."""
+    from safetensors import SafetensorError
+
     from vidcolor.models.serialization import load_generator
 
-    for key, net in networks.items():
-        f = path / f"{key}.safetensors"
-        state = load_generator(f).state_dict() if key.startswith("generator") else load_file(str(f))
-        net.load_state_dict(state)
-    tensors = load_file(str(path / "optimizer.safetensors"))
-    opt = _unflatten(json.loads((path / "optimizer.json").read_text()), tensors)
-    progress = json.loads((path / "progress.json").read_text())
+    f = path
+    try:
+        for key, net in networks.items():
+            f = path / f"{key}.safetensors"
+            state = load_generator(f).state_dict() if key.startswith("generator") else load_file(str(f))
+            net.load_state_dict(state)
+        f = path / "optimizer.safetensors"
+        tensors = load_file(str(f))
+        f = path / "optimizer.json"
+        opt = _unflatten(json.loads(f.read_text()), tensors)
+        f = path / "progress.json"
+        progress = json.loads(f.read_text())
+    except (OSError, SafetensorError, ValueError, KeyError, RuntimeError, VidcolorError) as exc:
+        older = sorted(p.name for p in path.parent.glob("step_*") if p.is_dir() and p.name < path.name)
+        hint = (f"; the older checkpoint '{older[-1]}' is beside it: point checkpoints/latest.json at it "
+                f"(\"checkpoint\": \"{older[-1]}\") to resume from there" if older else "")
+        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0][:200]
+        raise VidcolorError(f"checkpoint '{path.name}' is damaged ({f.name}: {reason}){hint}") from None
     return opt, progress

@@ -8,6 +8,8 @@ with ``yaml.safe_load``), and builds :class:`TrainConfig`. Unknown keys and wron
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -130,6 +132,15 @@ def _plain(x):
     return x
 
 
+def _yaml11_number(value) -> float | None:
+    """A number PyYAML left as text: it reads YAML 1.1, where ``1e-4`` (no dot) is a string — the way
+    most people write a learning rate. Finite numbers in E notation only; anything else None."""
+    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+\s*", value):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    return None
+
+
 def _coerce(value, tp, where: str):
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
@@ -162,10 +173,16 @@ def _coerce(value, tp, where: str):
     if tp is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
+        number = _yaml11_number(value)   # steps: 1e3
+        if number is not None and number.is_integer():
+            return int(number)
         raise VidcolorError(f"{where} must be an integer, got {value!r}")
     if tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
+        number = _yaml11_number(value)   # lr_g: 1e-4
+        if number is not None:
+            return number
         raise VidcolorError(f"{where} must be a number, got {value!r}")
     if tp is str:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):

@@ -33,14 +33,30 @@ class CachedImage:
     paths: dict
 
 
-def list_images(root: str | os.PathLike) -> list[Path]:
-    """All image files under ``root`` (recursive, hidden entries skipped), sorted."""
+def outside(exclude, root: Path) -> "callable":
+    """A test ``path → bool``: True unless ``path`` lies in one of the folders ``exclude`` inside
+    ``root`` (the run folder and the cache: a run folder inside the data set had its teacher renders
+    and samples trained on as photos, and a resumed run saw another data set). A folder that holds
+    ``root`` itself (synthetic images made in the cache) excludes nothing."""
+    r = Path(root).resolve()
+    folders = [f for f in (Path(e).resolve() for e in exclude if e is not None) if f != r and f not in r.parents]
+
+    def test(path: Path) -> bool:
+        p = Path(path).resolve()
+        return not any(p == f or f in p.parents for f in folders)
+    return test
+
+
+def list_images(root: str | os.PathLike, exclude=()) -> list[Path]:
+    """All image files under ``root`` (recursive, hidden entries and the folders ``exclude`` skipped), sorted."""
     root = Path(root)
     if not root.exists():
         raise VidcolorError(f"data folder not found: '{root}'")
     if not root.is_dir():
         raise VidcolorError(f"data path is not a folder: '{root}'")
-    out = [p for p in root.rglob("*") if p.suffix.lower() in IMAGE_EXTS and p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)]
+    keep = outside(exclude, root)
+    out = [p for p in root.rglob("*") if p.suffix.lower() in IMAGE_EXTS and p.is_file()
+           and not any(part.startswith(".") for part in p.relative_to(root).parts) and keep(p)]
     return sorted(out)
 
 
@@ -57,15 +73,19 @@ def split_train_val(paths: list[Path], val_fraction: float, root: Path | None = 
 
 
 def _read_rgb(path: Path) -> np.ndarray | None:
-    data = np.fromfile(str(path), dtype=np.uint8)
-    if data.size == 0:
+    """RGB uint8 as ``vidcolor process`` reads the file (:func:`~vidcolor.io.image.read_image`: float
+    images taken as 0–1 — they were divided by 255 again and trained as black —, CMYK, 16 bits), or None."""
+    from vidcolor.io.image import read_image
+
+    try:
+        img = read_image(path)
+    except VidcolorError:
         return None
-    img = cv2.imdecode(data, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
-    if img is None or img.size == 0 or min(img.shape[:2]) < 8:
+    if img.size == 0 or min(img.shape[:2]) < 8:
         return None
     if img.dtype == np.uint16:
         img = (img.astype(np.float32) / 257.0).round().astype(np.uint8)
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    return np.ascontiguousarray(np.repeat(img[..., None], 3, axis=2) if img.ndim == 2 else img)
 
 
 def resize_short(img: np.ndarray, short: int) -> np.ndarray:

@@ -25,7 +25,7 @@ from vidcolor.training.config import STAGE_NAMES, TrainConfig
 from vidcolor.training.datasets import DeterministicSampler, PairDataset, SyntheticClipDataset
 from vidcolor.training.distributed import DistContext, cleanup, init_distributed, resolve_amp
 from vidcolor.training.images import build_cache, center_crop, list_images, load_cached, split_train_val, synthesize_images
-from vidcolor.training.records import JsonlLog, plot_losses, prepare_run_dir, save_grid, to_u8
+from vidcolor.training.records import JsonlLog, lock_run_dir, plot_losses, prepare_run_dir, save_grid, to_u8
 from vidcolor.training.trainer import GANTrainer, uses_classes
 from vidcolor.training.videos import KeyedConcat, VideoClipDataset, build_video_cache
 
@@ -61,6 +61,26 @@ def _cache_dir(cfg: TrainConfig, out: Path) -> Path:
     return Path(cfg.data.cache_dir) if cfg.data.cache_dir else out / "cache"
 
 
+def _check_resumable(cfg: TrainConfig, last: Path) -> None:
+    """VidcolorError, before any work or file written, if the config's network or styles differ from
+    the checkpoint's (they failed after the teacher cache was built, as a multi-line PyTorch dump,
+    with the run's config.yaml already replaced)."""
+    from vidcolor.models.serialization import weights_info
+
+    files = sorted(last.glob("generator*.safetensors"))
+    if not files:
+        raise VidcolorError(f"--resume: checkpoint '{last}' has no generator weights; it is damaged")
+    info = weights_info(files[0])
+    model, styles = cfg.to_dict()["model"], list(cfg.data.styles)
+    if "config" in info and info["config"] != model:
+        changed = sorted(k for k in set(model) | set(info["config"]) if model.get(k) != info["config"].get(k))
+        raise VidcolorError(f"--resume: the config's network differs from the checkpoint's ({', '.join(f'model.{k}' for k in changed)}); "
+                            "resume with the run's own config.yaml, or start a new run (--init takes the weights)")
+    if "styles" in info and list(info["styles"]) != styles:
+        raise VidcolorError(f"--resume: the config's styles ({', '.join(styles)}) differ from the checkpoint's "
+                            f"({', '.join(info['styles'])}); resume with the run's own config.yaml, or start a new run")
+
+
 def _data(cfg: TrainConfig, out: Path, ctx: DistContext, log):
     cache = _cache_dir(cfg, out)
     root = Path(cfg.data.images) if cfg.data.images else None
@@ -68,7 +88,7 @@ def _data(cfg: TrainConfig, out: Path, ctx: DistContext, log):
         gen = cache / "synthetic"
         ctx.on_main(lambda: synthesize_images(gen, cfg.data.generate, size=max(cfg.data.teach_size, 64), seed=cfg.seed))
         root = gen
-    paths = list_images(root)
+    paths = list_images(root, exclude=(out, cache))
     if not paths:
         raise VidcolorError(f"no images found in '{root}' (looked for .jpg .png .bmp .tif .webp, recursively)")
     train_paths, val_paths = split_train_val(paths, cfg.data.val_fraction, root)
@@ -100,7 +120,7 @@ def _video_clips(cfg: TrainConfig, out: Path, ctx: DistContext, log) -> list:
 
     def build():
         return build_video_cache(cfg.data.videos, tuple(cfg.data.styles), cfg.data.teach_size, cfg.data.clip_len, _cache_dir(cfg, out),
-                                 clips_per_video=cfg.data.clips_per_video)
+                                 clips_per_video=cfg.data.clips_per_video, exclude=(out, _cache_dir(cfg, out)))
 
     if ctx.is_main:
         clips, skipped = build()
@@ -243,11 +263,15 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
         raise VidcolorError(f"unknown stage '{until}'; valid: {', '.join(STAGE_NAMES)}")
     if resume and ckpt.latest_checkpoint(out) is None:  # before any data work or files written
         raise VidcolorError(f"--resume: no checkpoint in '{out / 'checkpoints'}'")
+    if resume:
+        _check_resumable(cfg, ckpt.latest_checkpoint(out))
     src = _load_init(cfg, Path(init)) if init is not None and not resume else None
     ctx = init_distributed(cfg.device)
+    lock = None
     try:
         if cfg.threads > 0:
             torch.set_num_threads(cfg.threads)
+        lock = lock_run_dir(out) if ctx.is_main else None
         ctx.on_main(lambda: prepare_run_dir(out, cfg.to_dict(), argv, resume))
         jlog = JsonlLog(out / "log.jsonl", echo=echo) if ctx.is_main else None
         log = (lambda r: jlog.write(r)) if jlog else (lambda r: None)
@@ -283,9 +307,9 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
             for stage_idx, name in enumerate(STAGE_NAMES):
                 st = getattr(cfg.stages, name)
                 done_idx = STAGE_NAMES.index(progress["stage"])
-                if stage_idx < done_idx or (stage_idx == done_idx and progress["stage_done"]):
-                    continue
-                if st.steps == 0:
+                if stage_idx < done_idx or (stage_idx == done_idx and progress["stage_done"]) or st.steps == 0:
+                    if until == name:   # already done, or nothing to do: --until still stops here
+                        break
                     continue
                 start = progress["step_in_stage"] if (stage_idx == done_idx and not progress["stage_done"]) else 0
                 trainer.start_stage(name)
@@ -346,4 +370,6 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
             raise exc
         return final
     finally:
+        if lock is not None:
+            lock.__exit__(None, None, None)
         cleanup(ctx)

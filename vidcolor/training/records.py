@@ -18,8 +18,13 @@ import yaml
 from vidcolor.errors import VidcolorError
 
 
-def prepare_run_dir(out: Path, cfg_dict: dict, argv: list[str] | None, resume: bool) -> None:
-    """Create ``out`` (must be writable) and record config, command line and git revision."""
+def lock_run_dir(out: Path):
+    """Create ``out`` (must be writable) and hold its advisory lock (``out/.run.vidcolor-lock``,
+    :class:`~vidcolor.io.lock.OutputLock`): a second ``vidcolor train`` into the same folder (a
+    retried job, the same command twice) fails at once naming the first one's PID — the two ran
+    to the end with their logs and checkpoints mixed. Returns the entered lock; the caller exits it."""
+    from vidcolor.io.lock import OutputBusy, OutputLock
+
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".write_test"
@@ -27,6 +32,17 @@ def prepare_run_dir(out: Path, cfg_dict: dict, argv: list[str] | None, resume: b
         probe.unlink()
     except OSError as exc:
         raise VidcolorError(f"cannot write to run folder '{out}': {exc.strerror or exc}") from None
+    lock = OutputLock(out / ".run")
+    try:
+        return lock.__enter__()
+    except OutputBusy as busy:
+        raise VidcolorError(f"run folder '{out}' is being used by another vidcolor train (pid {busy.pid or 'unknown'}); "
+                            "wait for it to finish, or choose another --out") from None
+
+
+def prepare_run_dir(out: Path, cfg_dict: dict, argv: list[str] | None, resume: bool) -> None:
+    """Record config, command line and git revision in the run folder ``out`` (made and locked by
+    :func:`lock_run_dir`)."""
     if not resume and (out / "checkpoints" / "latest.json").exists():
         raise VidcolorError(f"run folder '{out}' already holds a run; use --resume to continue it or choose another --out")
     (out / "config.yaml").write_text(yaml.safe_dump(cfg_dict, sort_keys=False))

@@ -63,11 +63,15 @@ def _natural_key(name: str):
     return [int(s) if s.isdigit() else s.lower() for s in re.split(r"(\d+)", name)]
 
 
-def list_videos(root: str | os.PathLike) -> list[Path]:
-    """Video files and frame folders under ``root`` (recursive, hidden entries skipped), sorted.
+def list_videos(root: str | os.PathLike, exclude=()) -> list[Path]:
+    """Video files and frame folders under ``root`` (recursive, hidden entries and the folders
+    ``exclude`` skipped), sorted.
 
     A folder holding image files directly is one video (``root`` itself included).
     """
+    from vidcolor.training.images import outside
+
+    keep = outside(exclude, Path(root))
     root = Path(root)
     if not root.exists():
         raise VidcolorError(f"video folder not found: '{root}'")
@@ -75,7 +79,7 @@ def list_videos(root: str | os.PathLike) -> list[Path]:
         raise VidcolorError(f"data.videos is not a folder: '{root}'")
     out = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and keep(Path(dirpath) / d))
         files = [f for f in filenames if not f.startswith(".")]
         if any(Path(f).suffix.lower() in IMAGE_EXTS for f in files):
             out.append(Path(dirpath))
@@ -239,13 +243,13 @@ def _cache_video(src: Path, styles: tuple[str, ...], teach_size: int, clip_len: 
 
 
 def build_video_cache(root: str | os.PathLike, styles: tuple[str, ...], teach_size: int, clip_len: int, cache_dir: str | os.PathLike,
-                      clips_per_video: int = 8) -> tuple[list[CachedClip], int]:
+                      clips_per_video: int = 8, exclude=()) -> tuple[list[CachedClip], int]:
     """Cut, teach and cache the clips of every video under ``root``; returns ``(clips, n_skipped)``.
 
     Videos that cannot be read, or are too short for one clip, are skipped and counted. A folder
     without any usable video is a :class:`VidcolorError`.
     """
-    sources = list_videos(root)
+    sources = list_videos(root, exclude)
     if not sources:
         raise VidcolorError(f"no videos found in '{root}' (looked for video files and folders of numbered images, recursively)")
     cache = Path(cache_dir) / "clips"
