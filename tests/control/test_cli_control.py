@@ -260,6 +260,10 @@ def test_keyframes_round_trip(tmp_path, tiny_hint_weights):
     r = run("keyframes", clip, "-o", tmp_path / "kf2", "--weights", tiny_hint_weights)
     assert r.exit_code != 0 and "already holds keyframes" in r.output
     assert [p.name for p in (tmp_path / "kf2").iterdir()] == ["SHOT001_F000014.PNG"]
+    cv2.imwrite(str(tmp_path / "kf2" / "shot009_f000033.png"), frame_rgb(33))   # another film's (or cut's) keyframe
+    r = run("keyframes", clip, "-o", tmp_path / "kf2", "--weights", tiny_hint_weights, "--overwrite")
+    assert r.exit_code == 0, r.output   # --overwrite replaces the set: --reference would have taken the stale one
+    assert sorted(p.name for p in (tmp_path / "kf2").iterdir()) == ["shot001_f000014.png", "shot002_f000039.png", "shots.csv"]
     cv2.imwrite(str(tmp_path / "p.png"), frame_rgb(0))
     r = run("keyframes", tmp_path / "p.png", "-o", tmp_path / "kfp", "--weights", tiny_hint_weights)
     assert r.exit_code != 0 and "is a photo" in r.output and not (tmp_path / "kfp").exists()

@@ -77,7 +77,10 @@ def find_shots(path: str | os.PathLike, working_size) -> tuple[list[tuple[int, f
 
 
 def export_keyframes(film: str | os.PathLike, folder: str | os.PathLike, colorizer, style: int = 0, overwrite: bool = False) -> list[Shot]:
-    """Write one colorized keyframe per shot and ``shots.csv`` into ``folder`` (created)."""
+    """Write one colorized keyframe per shot and ``shots.csv`` into ``folder`` (created). With
+    ``overwrite``, keyframes of an earlier export that this one does not write (another film, a
+    re-cut) are removed once the new set is complete: ``--reference FOLDER`` would have taken them
+    (film A's painted shot colored film B's frame 11)."""
     film, folder = Path(film), Path(folder)
     if not film.is_file():
         raise VidcolorError(f"input not found: '{film}'")
@@ -120,6 +123,10 @@ def export_keyframes(film: str | os.PathLike, folder: str | os.PathLike, coloriz
                 break
     if written != len(wanted):
         raise VidcolorError(f"'{film}' ended before all keyframes could be read ({written} of {len(wanted)})")
+    new = {sh.file for sh in shots}
+    for old, _ in folder_keyframes(folder)[0]:
+        if old.name not in new:
+            old.unlink(missing_ok=True)
     fmt = lambda x: "" if x is None else f"{x:.3f}"  # noqa: E731
     with atomic_output(folder / "shots.csv") as tmp:
         with open(tmp, "w", newline="") as fh:
