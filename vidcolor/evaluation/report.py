@@ -100,6 +100,9 @@ def write_sheets(rows: Sequence[SheetRow], folder: str | os.PathLike, rows_per_s
     paths = []
     for k, start in enumerate(range(0, len(rows), rows_per_sheet)):
         paths.append(write_image(folder / f"{prefix}_{k:03d}.png", make_sheet(rows[start:start + rows_per_sheet], tile_height)))
+    for stale in folder.glob(f"{prefix}_[0-9][0-9][0-9].png"):   # an earlier report's extra sheets: not this one's
+        if stale not in paths:
+            stale.unlink(missing_ok=True)
     return paths
 
 

@@ -228,7 +228,7 @@ def _validate(cfg: TrainConfig) -> None:
     need(cfg.data.teach_size >= cfg.data.crop, f"data.teach_size ({cfg.data.teach_size}) must be ≥ data.crop ({cfg.data.crop})")
     need(cfg.data.clips_per_video >= 1, f"data.clips_per_video must be ≥ 1, got {cfg.data.clips_per_video}")
     need(cfg.data.clip_len >= 3 and cfg.data.clip_len % 2 == 1, f"data.clip_len must be odd and ≥ 3, got {cfg.data.clip_len}")
-    need(0 <= cfg.data.plain_fraction <= 1 and 0 <= cfg.data.val_fraction < 1, "data.plain_fraction and data.val_fraction must be in [0, 1]")
+    need(0 <= cfg.data.plain_fraction <= 1 and 0 <= cfg.data.val_fraction < 1, "data.plain_fraction must be in [0, 1] and data.val_fraction in [0, 1)")
     need(cfg.data.images is not None or cfg.data.generate > 0, "data.images is not set (a folder of training images), nor data.generate")
     need(len(cfg.data.styles) >= 1 and cfg.data.styles[0] == "none", f"data.styles must start with 'none', got {list(cfg.data.styles)}")
     for s in cfg.data.styles:

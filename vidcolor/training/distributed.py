@@ -70,10 +70,14 @@ def init_distributed(device_pref: str) -> DistContext:
     Backend: NCCL on CUDA, gloo on CPU. Each rank uses ``cuda:LOCAL_RANK`` on GPU machines.
     """
     world = int(os.environ.get("WORLD_SIZE", "1"))
+    try:
+        device = resolve_device(device_pref)
+    except VidcolorError as exc:   # the config's key, not a --device option (train has none)
+        raise VidcolorError(str(exc).replace("use --device cpu or auto", "set device: cpu or auto in the config, "
+                                             "or --set device=cpu")) from None
     if world <= 1:
-        return DistContext(device=resolve_device(device_pref))
+        return DistContext(device=device)
     rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
-    device = resolve_device(device_pref)
     if device.type == "cuda":
         device = torch.device(f"cuda:{local}")
         torch.cuda.set_device(device)
