@@ -80,12 +80,14 @@ def test_a_run_folder_inside_the_data_set_is_not_trained_on(tmp_path):
     rng = np.random.default_rng(0)
     for i in range(10):
         cv2.imwrite(str(data / f"p{i}.png"), rng.integers(0, 255, (40, 48, 3), dtype=np.uint8))
+    (data / "notes.jpg").write_text("not a photo")   # skipped, and named
     run = data / "runs" / "r"
     args = ["--set", "data.generate=0", "--set", f"data.images={data}"]
     assert train(run, *args, "--until", "pretrain").exit_code == 0
     assert train(run, *args, "--resume").exit_code == 0
     counts = [e["images"] + e["val_images"] for e in events(run) if e["event"] == "data"]
     assert counts == [10, 10], counts
+    assert [e.get("skipped_files") for e in events(run) if e["event"] == "data"] == [[str(data / "notes.jpg")]] * 2
     assert all("runs" not in line for line in (run / "val_images.txt").read_text().splitlines())
 
 

@@ -108,7 +108,9 @@ def _data(cfg: TrainConfig, out: Path, ctx: DistContext, log):
         raise VidcolorError(f"none of the {len(train_paths)} image(s) in '{root}' could be read")
     if not val:
         val = entries[: max(1, min(4, len(entries)))]
-    log({"event": "data", "images": len(entries), "val_images": len(val), "skipped_unreadable": skipped + vskipped, "cache": str(cache), "cache_seconds": round(time.time() - t0, 1)})
+    unread = sorted({str(p) for p in (*train_paths, *val_paths)} - {str(e.source) for e in (*entries, *val)})
+    log({"event": "data", "images": len(entries), "val_images": len(val), "skipped_unreadable": skipped + vskipped, "cache": str(cache), "cache_seconds": round(time.time() - t0, 1),
+         **({"skipped_files": unread[:20] + ([f"... and {len(unread) - 20} more"] if len(unread) > 20 else [])} if unread else {})})
     return entries, val
 
 
