@@ -128,8 +128,15 @@ def test_too_small_to_score_is_a_clear_error(weights, tmp_path):
     error naming the file (was an internal error)."""
     (tmp_path / "ref").mkdir()
     write_image(tmp_path / "ref" / "tiny.png", np.full((8, 8, 3), 90, np.uint8))
-    with pytest.raises(VidcolorError, match="tiny.png.*too small"):
+    with pytest.raises(VidcolorError, match=r"none of the originals .* can be scored: tiny.png \(8×8: SSIM needs at least 11 px"):
         evaluate_images(tmp_path / "ref", weights=weights, semantic=False)
+    # beside photos that can be scored, a tiny or damaged one is left out and named, not fatal
+    write_image(tmp_path / "ref" / "ok.png", photo(32, 40, 1))
+    (tmp_path / "ref" / "damaged.jpg").write_bytes(b"\xff\xd8 not a jpeg")
+    res = evaluate_images(tmp_path / "ref", weights=weights, semantic=False)
+    assert [e["name"] for e in res["images"]] == ["ok.png"]
+    assert any(n.startswith("left out: 2 original(s) that cannot be scored: damaged.jpg (") and "tiny.png (8×8" in n
+               for n in res["notes"]), res["notes"]
     thin = make_clip(tmp_path / "thin.mkv", n_frames=3, size=(320, 8), codec="ffv1")
     with pytest.raises(VidcolorError, match="thin.mkv.*too small"):
         evaluate_video(thin)

@@ -247,14 +247,22 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
     if hint_placement not in PLACEMENTS:
         raise VidcolorError(f"unknown hint placement '{hint_placement}' (choose from {', '.join(PLACEMENTS)})")
     originals = list_images(ref_dir)
-    gray_originals = []
-    for path in originals:   # fail before any work
-        original = read_rgb(path)
+    gray_originals, unusable = [], []
+    for path in originals:   # before any work: a damaged or tiny original is left out, named, not fatal
+        try:
+            original = read_rgb(path)
+        except VidcolorError as exc:
+            unusable.append(f"{path.name} ({getattr(exc, 'reason', None) or exc})")
+            continue
         if min(original.shape[-2:]) < 11:
-            raise VidcolorError(f"'{path}' is {original.shape[-1]}×{original.shape[-2]}: too small to score (SSIM needs at "
-                                "least 11 px a side); move it out of the folder")
+            unusable.append(f"{path.name} ({original.shape[-1]}×{original.shape[-2]}: SSIM needs at least 11 px a side)")
+            continue
         if is_gray_original(original):
             gray_originals.append(path.name)
+    if unusable:
+        originals = [p for p in originals if not any(u.startswith(p.name + " (") for u in unusable)]
+        if not originals:
+            raise VidcolorError(f"none of the originals in '{ref_dir}' can be scored: {'; '.join(unusable)}")
     if len(gray_originals) == len(originals):
         raise VidcolorError(f"the originals in '{ref_dir}' are all gray (no color to score colorization against); "
                             "--ref takes a folder of color photos")
@@ -276,6 +284,8 @@ def evaluate_images(ref_dir: str | os.PathLike, out_dir: str | os.PathLike | Non
             raise VidcolorError("saturation and preserve are set on the given colorizer (Colorizer(saturation=…, preserve=…)), not here")
         style_idx = {s: colorizer.style_index(s) for s in styles}
     checker, notes = _semantic_checker(semantic, semantic_checker, device)
+    if unusable:
+        notes.append(f"left out: {len(unusable)} original(s) that cannot be scored: {'; '.join(unusable)}")
 
     entries, rows = [], []
     for path in originals:
