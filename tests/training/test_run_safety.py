@@ -129,3 +129,15 @@ def test_float_images_train_as_what_they_show(tmp_path):
     cv2.imwrite(str(tmp_path / "f.tif"), img)
     rgb = _read_rgb(tmp_path / "f.tif")
     assert rgb is not None and rgb.dtype == np.uint8 and abs(float(rgb.mean()) - 153) < 2   # was 0.6/255: black
+
+
+def test_resume_with_other_settings_says_it_does_not_continue_exactly_and_bad_paths_make_no_folder(tmp_path):
+    run = tmp_path / "run"
+    assert train(run, "--until", "pretrain").exit_code == 0
+    res = train(run, "--resume", "--set", "stages.adversarial.batch_size=2", "--until", "adversarial")
+    assert res.exit_code == 0, res.output
+    notes = [e["note"] for e in events(run) if e["event"] == "note"]
+    assert notes and "(stages.adversarial.batch_size)" in notes[0] and "does not continue exactly" in notes[0]
+    res = train(tmp_path / "new", "--set", "data.generate=0", "--set", f"data.images={tmp_path / 'nowhere'}")
+    assert_clean_error(res, "data.images: data folder not found")
+    assert not (tmp_path / "new").exists()

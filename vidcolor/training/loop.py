@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import torch
+import yaml
 
 from vidcolor.color import lab_to_rgb, rgb_to_gray
 from vidcolor.errors import VidcolorError
@@ -61,10 +62,11 @@ def _cache_dir(cfg: TrainConfig, out: Path) -> Path:
     return Path(cfg.data.cache_dir) if cfg.data.cache_dir else out / "cache"
 
 
-def _check_resumable(cfg: TrainConfig, last: Path) -> None:
+def _check_resumable(cfg: TrainConfig, last: Path, out: Path) -> list[str]:
     """VidcolorError, before any work or file written, if the config's network or styles differ from
     the checkpoint's (they failed after the teacher cache was built, as a multi-line PyTorch dump,
-    with the run's config.yaml already replaced)."""
+    with the run's config.yaml already replaced). Returns the other settings that differ from the
+    run's recorded config.yaml (a resumed run then does not continue exactly: a note names them)."""
     from vidcolor.models.serialization import weights_info
 
     files = sorted(last.glob("generator*.safetensors"))
@@ -79,6 +81,15 @@ def _check_resumable(cfg: TrainConfig, last: Path) -> None:
     if "styles" in info and list(info["styles"]) != styles:
         raise VidcolorError(f"--resume: the config's styles ({', '.join(styles)}) differ from the checkpoint's "
                             f"({', '.join(info['styles'])}); resume with the run's own config.yaml, or start a new run")
+    try:
+        before = yaml.safe_load((out / "config.yaml").read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return []
+
+    def flat(d, prefix=""):
+        return {k2: v2 for k, v in d.items() for k2, v2 in (flat(v, f"{prefix}{k}.").items() if isinstance(v, dict) else [(f"{prefix}{k}", v)])}
+    a, b = flat(before), flat(cfg.to_dict())
+    return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
 
 
 def _data(cfg: TrainConfig, out: Path, ctx: DistContext, log):
@@ -265,8 +276,10 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
         raise VidcolorError(f"unknown stage '{until}'; valid: {', '.join(STAGE_NAMES)}")
     if resume and ckpt.latest_checkpoint(out) is None:  # before any data work or files written
         raise VidcolorError(f"--resume: no checkpoint in '{out / 'checkpoints'}'")
-    if resume:
-        _check_resumable(cfg, ckpt.latest_checkpoint(out))
+    for what, folder in (("data.images", cfg.data.images if cfg.data.generate <= 0 else None), ("data.videos", cfg.data.videos)):
+        if folder and not Path(folder).is_dir():   # before the run folder is made (it was left behind)
+            raise VidcolorError(f"{what}: {'not a folder' if Path(folder).exists() else 'data folder not found'}: '{folder}'")
+    changed = _check_resumable(cfg, ckpt.latest_checkpoint(out), out) if resume else []
     src = _load_init(cfg, Path(init)) if init is not None and not resume else None
     ctx = init_distributed(cfg.device)
     lock = None
@@ -286,6 +299,9 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
         if src is not None:
             _init_generator(trainer, src, Path(init))
             log({"event": "init", "weights": str(init)})
+        if changed:
+            log({"event": "note", "note": f"resumed with settings changed since the checkpoint ({', '.join(changed)}): "
+                                          "the run does not continue exactly as an uninterrupted one"})
         if resume:
             last = ckpt.latest_checkpoint(out)
             if last is None:
