@@ -100,3 +100,15 @@ def test_info_says_where_timestamps_start(tmp_path):
                 o.mux(p)
     assert "(timestamps from 0:00:10" in describe(late).splitlines()[0]
     assert "timestamps from" not in describe(src).splitlines()[0]
+
+
+def test_a_gray_and_alpha_png_is_described_as_such(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from vidcolor.io.probe import describe
+
+    la = np.zeros((20, 30, 2), np.uint8)
+    la[..., 0], la[..., 1] = 120, 200
+    Image.fromarray(la, "LA").save(tmp_path / "la.png")
+    assert describe(tmp_path / "la.png").splitlines()[1].strip() == "30x20, gray + alpha channel, 8-bit (after EXIF orientation)"

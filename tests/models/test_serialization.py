@@ -127,6 +127,10 @@ def test_random_bytes_are_refused(tmp_path):
     path.write_bytes(data)
     with pytest.raises(VidcolorError, match="not a valid safetensors"):
         load_generator(path)
+    photo = tmp_path / "sky.png"   # a photo where weights go is not "damaged weights"
+    photo.write_bytes(data)
+    with pytest.raises(VidcolorError, match=r"'.*sky.png' is not a .safetensors file; give vidcolor weights"):
+        load_generator(photo)
 
 
 @pytest.mark.parametrize("content", [b"", b"\x01\x02\x03"])

@@ -34,6 +34,17 @@ def _rate(rate: Fraction | None) -> str:
     return f"{float(rate):.3f} fps ({rate.numerator}/{rate.denominator})"
 
 
+def _stored_gray(path: Path) -> bool:
+    """True for a file that stores gray + alpha (a PNG or WebP of mode LA), which OpenCV decodes as three channels."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            return im.mode in ("LA", "La")
+    except Exception:   # noqa: BLE001 - only a description
+        return False
+
+
 def _describe_image(path: Path) -> str:
     """What the file stores (size, colour model, sample type; float samples with their range) and
     what vidcolor makes of it; a float image vidcolor refuses gets a line saying why."""
@@ -41,7 +52,7 @@ def _describe_image(path: Path) -> str:
     problem = float_range_problem(samples) if samples.dtype.kind == "f" else None
     image = None if problem else read_image(path)
     alpha = None if problem else read_alpha(path)
-    channels = 1 if samples.ndim == 2 or samples.shape[2] == 1 else 3
+    channels = 1 if samples.ndim == 2 or samples.shape[2] == 1 or _stored_gray(path) else 3
     if color_model(path) == "CMYK":
         kind = "CMYK (read as RGB, converted without its colour profile)"
     else:

@@ -60,6 +60,8 @@ def read_safetensors_metadata(path: str | os.PathLike, *, what: str, fmt: str | 
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
     except Exception as exc:  # safetensors raises its own error types for malformed headers
+        if path.suffix.lower() != ".safetensors":   # a photo or a video given where weights go: not "damaged"
+            raise VidcolorError(f"{what} '{path}' is not a .safetensors file; give vidcolor weights (.safetensors)") from None
         detail = str(exc).splitlines()[0] if str(exc) else "bad header"
         raise VidcolorError(f"{what} '{path}' is damaged: not a valid safetensors file ({exc.__class__.__name__}: {detail})") from None
     if fmt is None:
