@@ -297,6 +297,7 @@ def _render_all(files, outs, style, col, weights, device, render_size, temporal,
     run; ``skip_busy``: an output another process is writing is ``skipped``."""
     results = []
     for f, o in zip(files, outs):
+        existed = o.exists()
         try:
             try:
                 result = _render_one(f, o, style, col, weights, device, render_size, temporal, codecs, crf, overwrite, scenes,
@@ -316,6 +317,8 @@ def _render_all(files, outs, style, col, weights, device, render_size, temporal,
                 raise
             result = _failed(f, o, exc)
         except KeyboardInterrupt as exc:
+            if not existed and o.exists():   # finished (renamed into place) just before the signal came
+                results.append(ProcessResult(f, o, _kind(f)))
             _note_progress(exc, results, keep_going)
             raise
         results.append(result)
