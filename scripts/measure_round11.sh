@@ -19,17 +19,10 @@ set -x
 cd "$(dirname "$0")/.."
 source scripts/measure_env.sh
 BASE=${BASE:-a10cefc}
-BT=/tmp/vidcolor_base_$BASE
-[ -d $BT ] || git worktree add --detach $BT $BASE
-# make_clip N: bench_pipeline.py's gray 640x480 clip of N frames in a new temporary folder, whose path goes to $T
-make_clip() { T=$(mktemp -d); $V/python -c "import sys; sys.path.insert(0, 'scripts'); from pathlib import Path; from bench_pipeline import make_clip; make_clip(Path('$T/gray_640x480.mp4'), n=$1)"; }
-# bench_new ARGS / bench_base ARGS: `vidcolor bench gray_640x480.mp4 --weights W ARGS` in $T with this code / BASE's;
-# from $T because `python -m` puts the working folder first on sys.path, and this repository's vidcolor/ would win
-bench_new() { (cd $T && $OLDPWD/$V/vidcolor bench gray_640x480.mp4 --weights $OLDPWD/$W "$@"); }
-bench_base() { (cd $T && PYTHONPATH=$BT $OLDPWD/$V/python -m vidcolor bench gray_640x480.mp4 --weights $OLDPWD/$W "$@"); }
+base_worktree $BASE
 if [ "${1:-}" = speed ]; then
   # each version's own `vidcolor bench` (its command line applies its own process settings, as `vidcolor process` does)
-  make_clip 240
+  make_bench_clip 240
   out=$R/r11_bench_pipeline.txt
   echo "# vidcolor bench gray_640x480.mp4 (scripts/bench_pipeline.py's clip) --frames 200 --weights $W --style S: this code (NEW) and round 10's ($BASE, BASE) alternately, $(date -u +%F)" > $out
   for round in 1 2; do
@@ -99,7 +92,7 @@ fi
 if [ "${1:-}" = memory ]; then
   # peak RSS in fresh processes over 50, 300 and 1200 frames of a 640×480 clip: flat in film length with the
   # heap kept (vidcolor.allocator)? Both versions.
-  make_clip 1200
+  make_bench_clip 1200
   out=$R/r11_memory.txt
   echo "# vidcolor bench gray_640x480.mp4 (1200 frames) --frames 50 --memory 50,300,1200 --weights $W: this code and round 10's ($BASE), $(date -u +%F)" > $out
   echo "## NEW" >> $out
@@ -111,7 +104,7 @@ fi
 if [ "${1:-}" = malloc ]; then
   # the allocator settings alone: round 10's code (which sets none) with and without glibc's own tunables at
   # vidcolor.allocator's values, alternately, two rounds
-  make_clip 240
+  make_bench_clip 240
   out=$R/r11_malloc_ab.txt
   echo "# round 10's code ($BASE): vidcolor bench gray_640x480.mp4 --frames 200, glibc defaults vs MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=536870912, $(date -u +%F)" > $out
   for round in 1 2; do

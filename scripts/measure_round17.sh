@@ -9,13 +9,9 @@ set -x
 cd "$(dirname "$0")/.."
 source scripts/measure_env.sh
 BASE=${BASE:-9f3d4e9}
-BT=/tmp/vidcolor_base_$BASE
-[ -d $BT ] || git worktree add --detach $BT $BASE
-make_clip() { T=$(mktemp -d); $V/python -c "import sys; sys.path.insert(0, 'scripts'); from pathlib import Path; from bench_pipeline import make_clip; make_clip(Path('$T/gray_640x480.mp4'), n=$1)"; }
-bench_new() { (cd $T && $OLDPWD/$V/vidcolor bench gray_640x480.mp4 --weights $OLDPWD/$W "$@"); }
-bench_base() { (cd $T && PYTHONPATH=$BT $OLDPWD/$V/python -m vidcolor bench gray_640x480.mp4 --weights $OLDPWD/$W "$@"); }
+base_worktree $BASE
 if [ "${1:-}" = speed ]; then
-  make_clip 240
+  make_bench_clip 240
   out=$R/r17_bench_pipeline.txt
   echo "# vidcolor bench gray_640x480.mp4 (scripts/bench_pipeline.py's clip) --frames 200 --weights $W --style S: this code (NEW) and round 16's ($BASE, BASE) alternately, $(date -u +%F)" > $out
   for round in 1 2; do
