@@ -115,13 +115,11 @@ def keep_luma(rgb: torch.Tensor, luma: torch.Tensor, matrix: str | None = "bt601
     w = torch.tensor(luma_weights(matrix), dtype=rgb.dtype, device=rgb.device).view(1, 3, 1, 1)
     y = luma.to(rgb.dtype)
     d = rgb - (rgb * w).sum(1, keepdim=True)          # the colour difference, kept where it fits
-    out = y + d
-    if bool(((out > 1) | (out < 0)).any()):
-        # a colour too vivid for its luma near white or black: its colour difference is scaled down
-        # until it fits, so the luma stays the input's (clipping each channel darkened highlights)
-        room = torch.where(d > 0, (1 - y) / d.clamp_min(1e-12), torch.where(d < 0, y / (-d).clamp_min(1e-12), torch.ones_like(d)))
-        out = y + d * room.amin(1, keepdim=True).clamp(0, 1)
-    return out.clamp(0, 1)
+    # a colour too vivid for its luma near white or black has its colour difference scaled down until it
+    # fits (room < 1), so the luma stays the input's (clipping each channel darkened highlights); one
+    # expression for every pixel, no data-dependent branch (a host sync on the GPU)
+    room = torch.where(d > 0, (1 - y) / d.clamp_min(1e-12), torch.where(d < 0, y / (-d).clamp_min(1e-12), torch.ones_like(d)))
+    return (y + d * room.amin(1, keepdim=True).clamp(0, 1)).clamp(0, 1)
 
 
 @functools.lru_cache(maxsize=8)
