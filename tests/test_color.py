@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from vidcolor.color import LUMA_WEIGHTS, keep_luma, lab_to_rgb, lab_to_rgb_u8, luma_lut, luma_weights
+from vidcolor.color import LUMA_WEIGHTS, keep_luma, lab_to_rgb, lab_to_rgb_u8, lab_to_rgb_u16, luma_lut, luma_weights
 
 
 @pytest.mark.parametrize("matrix", ["bt601", "bt709", "bt2020"])
@@ -42,6 +42,22 @@ def test_opencv_path_matches_torch_and_keeps_8bit_luma():
         assert np.abs(u8 - ref).max() <= 1.5
     plain = lab_to_rgb_u8(lab)   # without luma: L* kept, saturated colors darker than the input's luma
     assert (plain.astype(np.float64) @ np.asarray(luma_weights("bt601")) - y).mean() < -0.3
+
+
+def test_16_bit_path_is_the_8_bit_one_with_finer_steps():
+    """``lab_to_rgb_u16`` (films written with more than 8 bits): the same colours as the 8-bit path,
+    and a 16-bit luma kept to within a 16-bit step (where the colour fits the luma)."""
+    rng = np.random.default_rng(2)
+    y16 = rng.integers(10000, 55000, (32, 48)).astype(np.uint16)
+    ab = rng.uniform(-20, 20, (32, 48, 2)).astype(np.float32)
+    lab = np.dstack([luma_lut(16)[y16] * 100.0, ab]).astype(np.float32)
+    u16 = lab_to_rgb_u16(lab, y16, "bt709")
+    assert u16.dtype == np.uint16
+    y_out = u16.astype(np.float64) @ np.asarray(luma_weights("bt709"))
+    assert (np.abs(y_out - y16) <= 1.0).mean() > 0.98
+    u8 = lab_to_rgb_u8(lab, (y16 / 65535.0).astype(np.float32), "bt709")
+    assert np.abs(u16 / 257.0 - u8).max() <= 0.51
+    assert np.abs(lab_to_rgb_u16(lab) / 257.0 - lab_to_rgb_u8(lab)).max() <= 0.51
 
 
 def test_opencv_path_clips_near_black_like_torch():

@@ -138,21 +138,44 @@ def lab_to_rgb_u8(lab, luma=None, matrix: str | None = "bt601"):
     """Lab ``(H, W, 3)`` float32 numpy (L∈[0,100]) → sRGB ``(H, W, 3)`` uint8, via OpenCV (fast, multi-threaded).
 
     Same CIE formulas as :func:`lab_to_rgb` (D65, sRGB transfer); results agree within one code value
-    except for out-of-gamut colors, which both clip. ``luma``: the gray input's ``(H, W)`` uint8
-    values Y′; the result then keeps them (:func:`keep_luma`, with ``matrix``'s weights).
+    except for out-of-gamut colors, which both clip. ``luma``: the gray input's ``(H, W)`` values Y′
+    (uint8, uint16 at full scale 65535, or float in [0, 1]); the result then keeps them
+    (:func:`keep_luma`, with ``matrix``'s weights).
     """
+    import cv2
+
+    return cv2.convertScaleAbs(_lab_to_rgb_float(lab, luma, matrix), alpha=255.0)
+
+
+def lab_to_rgb_u16(lab, luma=None, matrix: str | None = "bt601"):
+    """:func:`lab_to_rgb_u8` with 16 bits: sRGB ``(H, W, 3)`` uint16 at full scale 65535 (for films
+    written with more than 8 bits; ``luma`` then usually uint16 too)."""
+    import numpy as np
+
+    rgb = _lab_to_rgb_float(lab, luma, matrix)
+    np.clip(rgb, 0.0, 1.0, out=rgb)
+    rgb *= np.float32(65535.0)
+    rgb += np.float32(0.5)
+    return rgb.astype(np.uint16)
+
+
+def _lab_to_rgb_float(lab, luma, matrix):
+    """Lab → sRGB float32 ``(H, W, 3)`` (values outside [0, 1] are left to the caller's conversion to clip)."""
     import cv2
     import numpy as np
 
     rgb = cv2.cvtColor(np.ascontiguousarray(lab, dtype=np.float32), cv2.COLOR_Lab2RGB)
     if luma is not None:
-        y = luma.astype(np.float32) * np.float32(1.0 / 255.0) if luma.dtype == np.uint8 else np.asarray(luma, np.float32)
+        if luma.dtype in (np.uint8, np.uint16):
+            y = luma.astype(np.float32) * np.float32(1.0 / np.iinfo(luma.dtype).max)
+        else:
+            y = np.asarray(luma, np.float32)
         rgb = cv2.transform(cv2.merge([rgb, y]), _keep_luma_matrix(matrix))
         low, high, _, _ = cv2.minMaxLoc(rgb.reshape(-1, 1))
         if low < 0 or high > 1:   # a few pixels too vivid for their luma: fitted as keep_luma fits them
             _fit_into_range(rgb, y)
-        rgb = cv2.max(rgb, 0.0)   # convertScaleAbs takes |x|
-    return cv2.convertScaleAbs(rgb, alpha=255.0)
+        rgb = cv2.max(rgb, 0.0)   # (convertScaleAbs takes |x|)
+    return rgb
 
 
 def _fit_into_range(rgb, y) -> None:

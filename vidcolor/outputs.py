@@ -247,7 +247,7 @@ def video_input_notes(info, color_seen: bool = False, resized: dict | None = Non
     """What a render of a video with :class:`~vidcolor.io.video.VideoInfo` ``info`` changed or
     replaced, one line each: deinterlacing, its colours (``color_seen``: the reader saw colour in a
     sampled frame), frames of another size scaled to the first's (``resized``: the reader's
-    :attr:`~vidcolor.io.video.VideoReader.resized`), more than 8 bits per sample cut to 8. Whether its alpha channel was kept is the writer's note."""
+    :attr:`~vidcolor.io.video.VideoReader.resized`). Whether its alpha channel and its depth were kept are the writer's notes."""
     notes = []
     if resized:
         sizes = ", ".join(f"{w}×{h}" for w, h in sorted(resized))
@@ -256,9 +256,6 @@ def video_input_notes(info, color_seen: bool = False, resized: dict | None = Non
     if info.deinterlaced:
         notes.append(f"deinterlaced (yadif, {_FIELDS.get(info.field_order, info.field_order)}) before colorizing: "
                      "written progressive, one frame per input frame, same timestamps")
-    if (info.bit_depth or 8) > 8:
-        notes.append(f"{info.bit_depth}-bit video: colorized and written with 8 bits per sample (the video path is "
-                     "8-bit; a photo keeps 16 bits in .png/.tif)")
     if beyond_legal:
         notes.append("the input has levels below black or above white (sub-blacks, super-whites: luma under 16 or over 235 "
                      "in 8 bits); they are clipped to the legal range the output is written in")

@@ -29,7 +29,7 @@ from vidcolor.io.image import (IMAGE_EXTS, IMAGE_EXTS_16BIT, IMAGE_EXTS_ALPHA, f
 from vidcolor.io.atomic import partial_pattern
 from vidcolor.io.lock import OutputBusy, locks_output
 from vidcolor.io.video import VideoReader, VideoWriter, is_video_file, probe_video
-from vidcolor.io.codecs import holds_alpha, output_matrix
+from vidcolor.io.codecs import holds_alpha, holds_depth, output_matrix
 from vidcolor.outputs import (COLOR_NOTE, PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_clashes, check_codec, check_output,
                               check_crf_applies, check_side_output, default_output, ended_early_note, is_image,
                               video_input_notes)
@@ -100,7 +100,7 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
 
 
 def _render_video(inp, out, fp, col, codec, crf, batch_size, progress, max_frames, deinterlace=False):
-    with VideoReader(inp, fmt="gray", deinterlace=deinterlace, alpha=holds_alpha(codec)) as reader:
+    with VideoReader(inp, fmt="gray", deinterlace=deinterlace, alpha=holds_alpha(codec), deep=holds_depth(codec)) as reader:
         info = reader.info
         fp.matrix = output_matrix(info.matrix)
         total = info.frame_count if max_frames is None else min(max_frames, info.frame_count or max_frames)

@@ -1,5 +1,5 @@
 """What a render does with a video's other streams and deeper properties: the source timecode kept,
-streams it does not carry named, more than 8 bits said, a GIF's alpha only when it is transparent."""
+streams it does not carry named, more than 8 bits written as 8 said, a GIF's alpha only when it is transparent."""
 
 from __future__ import annotations
 
@@ -13,16 +13,18 @@ from vidcolor.io.probe import describe
 from vidcolor.io.video import probe_video
 
 
-def test_a_deep_video_says_it_is_written_with_8_bits(tmp_path, tiny_weights):
-    """A 10-bit ProRes master comes out 8-bit (the video path is 8-bit): said, as for a photo it
-    would be, not silently; an 8-bit film gets no such note."""
+def test_a_deep_video_says_when_it_is_written_with_8_bits(tmp_path, tiny_weights):
+    """A 10-bit ProRes master stays 10-bit in ProRes; in H.264 (8-bit here) it is said, as for a
+    photo it would be, not silently; an 8-bit film gets no such note (tests/io/test_video_depth.py)."""
     base = ["process", "--weights", str(tiny_weights), "--device", "cpu"]
     deep = make_clip(tmp_path / "deep.mov", n_frames=4, codec="prores")
     plain = make_clip(tmp_path / "plain.mp4", n_frames=4)
     r = CliRunner().invoke(cli, [*base, str(deep), "-o", str(tmp_path / "o.mov"), "--codec", "prores"])
+    assert r.exit_code == 0 and "bits per sample" not in r.output, r.output
+    r = CliRunner().invoke(cli, [*base, str(deep), "-o", str(tmp_path / "o.mp4")])
     assert r.exit_code == 0 and "10-bit video: colorized and written with 8 bits per sample" in r.output, r.output
-    r = CliRunner().invoke(cli, [*base, str(plain), "-o", str(tmp_path / "o.mp4")])
-    assert r.exit_code == 0 and "8 bits per sample" not in r.output, r.output
+    r = CliRunner().invoke(cli, [*base, str(plain), "-o", str(tmp_path / "p.mp4")])
+    assert r.exit_code == 0 and "bits per sample" not in r.output, r.output
 
 
 def _remux(src, dst, timecode: str | None = None, second_video: bool = False):

@@ -491,7 +491,7 @@ def test_writing_no_frames_is_an_error(tmp_path):
 
 def test_wrong_frame_shape_is_rejected(tmp_path):
     info = probe_video(make_clip(tmp_path / "in.mp4", n_frames=2))
-    with pytest.raises(ValueError, match=r"expected uint8 \(48, 64, 3\)"):
+    with pytest.raises(ValueError, match=r"expected uint8 or uint16 \(48, 64, 3\)"):
         with VideoWriter(tmp_path / "out.mp4", info) as writer:
             writer.write(np.zeros((48, 63, 3), np.uint8))
     assert not (tmp_path / "out.mp4").exists()

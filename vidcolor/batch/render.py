@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Iterator
 from vidcolor.batch.journal import file_sha256
 from vidcolor.batch.plan import Segment
 from vidcolor.io.video import VideoReader
-from vidcolor.io.codecs import holds_alpha, output_matrix
+from vidcolor.io.codecs import holds_alpha, holds_depth, output_matrix
 from vidcolor.io.video_writer import VideoWriter
 from vidcolor.outputs import video_input_notes
 from vidcolor.pipeline.engine import Colorizer
@@ -91,7 +91,8 @@ def render_segment(colorizer: Colorizer, job: SegmentJob, progress: Callable[[in
     col = colorizer_for(colorizer, job.render_size, job.saturation, job.preserve)
     seeking = seg.warm_pts is not None
     reader = VideoReader(job.input, fmt="gray", start_pts=seg.warm_pts if seeking else None,
-                         first_index=seg.warm_frame if seeking else 0, deinterlace=job.deinterlace, alpha=holds_alpha(job.codec), name=job.name)
+                         first_index=seg.warm_frame if seeking else 0, deinterlace=job.deinterlace, alpha=holds_alpha(job.codec),
+                         deep=holds_depth(job.codec), name=job.name)
     with reader:
         info = reader.info
         start = seg.start_frame if seeking else 0

@@ -60,6 +60,38 @@ def output_tags(info: VideoInfo, matrix: str) -> tuple[int, int, int]:
     return space, primaries, transfer
 
 
+DEEP_CODECS: dict[str, tuple[int, ...]] = {"prores": (10,), "hevc": (10, 12), "ffv1": (10, 12, 16)}
+"""Codecs that keep a deeper-than-8-bit film's depth, and the depths the writer writes them in
+(ProRes 422 HQ/4444 are 10-bit; HEVC Main 10/12; FFV1 planar RGB). H.264 stays 8-bit: its High 10
+profile plays in few players and no browser, and MPEG-4 Part 2 has no deeper profile."""
+
+
+def output_depth(bit_depth: int, codec: str) -> int:
+    """Bits per sample the writer encodes a film of ``bit_depth`` with in ``codec``: 8, or, for a
+    deeper film in a :data:`DEEP_CODECS` codec, the least depth of that codec that holds it (its
+    deepest otherwise: a 16-bit film in HEVC is written with 12)."""
+    depths = DEEP_CODECS.get(codec)
+    if (bit_depth or 8) <= 8 or depths is None:
+        return 8
+    return next((d for d in depths if d >= bit_depth), depths[-1])
+
+
+def deep_pix_fmt(codec: str, depth: int, odd: bool, alpha: bool) -> str:
+    """The encoder pixel format of ``codec`` at ``depth`` > 8 bits (:func:`output_depth`): HEVC 4:2:0
+    (4:4:4 for odd sizes), FFV1 planar RGB (with alpha: RGBA), ProRes its 10-bit formats."""
+    spec = _CODECS[codec]
+    if codec == "prores":
+        return spec.alpha_pix_fmt if alpha else (spec.odd_pix_fmt if odd else spec.pix_fmt)
+    if codec == "hevc":
+        return f"yuv{'444' if odd else '420'}p{depth}le"
+    return f"gbr{'a' if alpha else ''}p{depth}le"
+
+
+def holds_depth(codec: str) -> bool:
+    """True if the writer keeps more than 8 bits per sample in ``codec`` (:data:`DEEP_CODECS`)."""
+    return codec in DEEP_CODECS
+
+
 def holds_alpha(codec: str) -> bool:
     """True if the writer keeps an alpha channel in ``codec`` (prores: 4444 with alpha; ffv1: BGRA)."""
     spec = _CODECS.get(codec)

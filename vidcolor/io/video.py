@@ -32,6 +32,7 @@ from pathlib import Path
 import av
 import av.error
 import av.filter
+import cv2
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
@@ -152,13 +153,16 @@ class DecodedFrame:
     (extrapolated by one frame period where the file has none), ``time = (pts − info.start_pts) ·
     time_base`` in seconds from the film's first frame (what a player shows; pts stay the file's own),
     ``index`` counting decoded frames from 0. ``alpha``: uint8 ``(H, W)`` alpha plane
-    (``VideoReader(alpha=True)`` on a file with alpha), else None."""
+    (``VideoReader(alpha=True)`` on a file with alpha), else None. ``deep``: uint16 ``(H, W)`` luma at
+    full scale 65535 (``VideoReader(deep=True)`` on a film of more than 8 bits), else None; ``image``
+    is then that luma rounded to 8 bits."""
 
     image: np.ndarray
     pts: int
     time: float
     index: int
     alpha: np.ndarray | None = None
+    deep: np.ndarray | None = None
 
 
 class VideoReader:
@@ -184,6 +188,11 @@ class VideoReader:
     Alpha: with ``alpha=True`` and a pixel format that has alpha (:attr:`VideoInfo.has_alpha`),
     every frame also carries its alpha plane (:attr:`DecodedFrame.alpha`), frame by frame.
 
+    Depth: with ``deep=True`` (``fmt='gray'``) and a film of more than 8 bits per sample
+    (:attr:`VideoInfo.bit_depth`), every frame also carries its luma with 16 bits
+    (:attr:`DecodedFrame.deep`, the film's 10 or 12 bits scaled to 0–65535), for a render written
+    with more than 8 bits; ``image`` is that luma rounded to 8 bits.
+
     Size changes: a stream whose frame size changes part-way (captures joined end to end) is read
     at its first frame's size: later frames of another size are scaled to it (bicubic), as FFmpeg's
     own tools do, and counted in :attr:`resized` (``(width, height) → frames``).
@@ -198,7 +207,7 @@ class VideoReader:
 
     def __init__(self, path: str | Path, fmt: str = "gray", max_corrupt: int = 50, *,
                  start_pts: int | None = None, first_index: int = 0, deinterlace: bool = False, alpha: bool = False,
-                 name: str | os.PathLike | None = None):
+                 deep: bool = False, name: str | os.PathLike | None = None):
         if fmt not in ("gray", "rgb24"):
             raise ValueError(f"fmt must be 'gray' or 'rgb24', not {fmt!r}")
         self.path = Path(path)
@@ -212,6 +221,7 @@ class VideoReader:
         self._last: tuple | None = None  # (pts, duration, its time base) of the latest frame decoded, for video_end
         self.resized: dict[tuple[int, int], int] = {}  # (width, height) → frames of another size, scaled to info's
         self._sws = VideoReformatter()  # keeps its swscale context between frames
+        self._deep = False
         self._sws_alpha = VideoReformatter()
         self._container = _open_input(self.path, self.name)
         try:
@@ -222,6 +232,7 @@ class VideoReader:
                 raise VidcolorError(f"cannot read video '{self.name}': no decodable video frames")
             self.info = self._make_info(first)
             self._alpha = alpha and self.info.has_alpha
+            self._deep = deep and fmt == "gray" and self.info.bit_depth > 8
             self._deinterlace = deinterlace and self.info.field_order != "progressive"
             if self._deinterlace:
                 self.info = replace(self.info, deinterlaced=True)
@@ -417,11 +428,18 @@ class VideoReader:
             kwargs.update(width=self.info.width, height=self.info.height)
             if kwargs.get("interpolation") is None:
                 kwargs["interpolation"] = "BICUBIC"
-        frame = self._sws.reformat(frame, format=self.fmt, dst_color_range="JPEG", **kwargs)
+        frame = self._sws.reformat(frame, format="gray16le" if self._deep else self.fmt, dst_color_range="JPEG", **kwargs)
         image = frame.to_ndarray()
         if not image.flags.writeable or not image.flags.c_contiguous:
             image = np.array(image, order="C")
         return image
+
+    def _frame_arrays(self, frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(image, deep)`` of a decoded frame (:class:`DecodedFrame`)."""
+        image = self._to_array(frame)
+        if not self._deep:
+            return image, None
+        return cv2.convertScaleAbs(image, alpha=1 / 257), image   # rounded to nearest, as swscale's 8-bit gray
 
     def _alpha_of(self, frame: av.VideoFrame) -> np.ndarray | None:
         """uint8 ``(H, W)`` alpha of a frame (None if this frame's format has none)."""
@@ -480,7 +498,8 @@ class VideoReader:
             last_pts = pts
             self._last = (pts, frame.duration, frame.time_base)
             alpha = self._alpha_of(frame) if self._alpha else None
-            yield DecodedFrame(self._to_array(frame), pts, float((pts - start) * tb), index, alpha)
+            image, deep = self._frame_arrays(frame)
+            yield DecodedFrame(image, pts, float((pts - start) * tb), index, alpha, deep)
             index += 1
             frame = next(self._av_frames, None)
 

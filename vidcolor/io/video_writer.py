@@ -19,7 +19,8 @@ from av.video.reformatter import Interpolation, VideoReformatter
 
 from vidcolor.errors import VidcolorError
 from vidcolor.io.atomic import atomic_output
-from vidcolor.io.codecs import _CODECS, _MOV_AUDIO, _MP4_AUDIO, _CodecSpec, _writer_options, holds_alpha, output_matrix, output_tags
+from vidcolor.io.codecs import (_CODECS, _MOV_AUDIO, _MP4_AUDIO, _CodecSpec, _writer_options, deep_pix_fmt, holds_alpha, output_depth,
+                                output_matrix, output_tags)
 from vidcolor.io.video import VideoInfo, _open_input
 from vidcolor.io.video_format import _SWS_COLORSPACE
 
@@ -27,9 +28,10 @@ _SWS_TO_YUV = Interpolation.BILINEAR | Interpolation.ACCURATE_RND
 
 
 def _plane(frame: av.VideoFrame, index: int) -> np.ndarray:
-    """Writable ``(height, width)`` view of one plane of an 8-bit planar frame (strides skipped)."""
+    """Writable ``(height, width)`` view of one plane of a planar frame (strides skipped): uint8, or
+    uint16 for formats of more than 8 bits (little-endian, as the writer's are)."""
     plane = frame.planes[index]
-    data = np.frombuffer(plane, np.uint8)
+    data = np.frombuffer(plane, np.uint8 if frame.format.components[0].bits <= 8 else np.dtype("<u2"))
     stride = plane.line_size // data.itemsize
     return data[: plane.height * stride].reshape(plane.height, stride)[:, : plane.width]
 
@@ -53,6 +55,10 @@ class VideoWriter:
     or with ``alpha=False``, the output is opaque and a note says the alpha channel was dropped.
     :attr:`keeps_alpha` tells which.
 
+    Depth: a film of more than 8 bits per sample (``info.bit_depth``) is written with :attr:`depth`
+    bits where the codec has such a profile (:func:`~vidcolor.io.codecs.output_depth`: ProRes 10,
+    HEVC 10/12, FFV1 10/12/16; H.264 and MPEG-4 stay 8-bit); pass it uint16 frames to use them.
+
     ``audio_source`` (default: ``info.path``; ``None`` for a silent output): every audio stream is
     stream-copied without re-encoding, interleaved with the video as frames are written (source
     packets are read up to half a second past the current frame, so memory stays bounded); a track the
@@ -71,6 +77,7 @@ class VideoWriter:
                  threads: int = 0, preset: str | None = None, trim_audio: bool = False, alpha: bool = False):
         self.path, self.info = Path(path), info
         self.keeps_alpha = bool(alpha and info.has_alpha and holds_alpha(codec))
+        self.depth = output_depth(info.bit_depth, codec) if codec in _CODECS else 8
         self.notes: list[str] = []
         self.frames_written = 0
         self.pts_fixed = 0  # frames whose pts did not increase and was moved
@@ -126,7 +133,13 @@ class VideoWriter:
             why = (f"{codec} cannot hold one; ProRes 4444 in .mov or FFV1 in .mkv/.avi can (the default codec "
                    "there for such inputs, or --codec prores/ffv1)") if not holds_alpha(codec) else "it was not passed on"
             self.notes.append(f"the input's alpha channel is dropped, the output is opaque: {why}")
-        self._cosite = codec in ("h264", "hevc", "mpeg4") and self._pix_fmt == "yuv420p"
+        if self.depth > 8:
+            self._pix_fmt = deep_pix_fmt(codec, self.depth, bool(odd), self.keeps_alpha)
+        if (info.bit_depth or 8) > self.depth:
+            how = (f"{codec} is 8-bit here; --codec hevc, prores or ffv1 keep more" if self.depth == 8
+                   else f"the most {codec} takes")
+            self.notes.append(f"{info.bit_depth}-bit video: colorized and written with {self.depth} bits per sample ({how})")
+        self._cosite = codec in ("h264", "hevc", "mpeg4") and self._pix_fmt.startswith("yuv420p")
         if odd and spec.odd_pix_fmt != spec.pix_fmt and not self.keeps_alpha:
             self.notes.append(f"odd frame size {info.width}x{info.height}: encoded as {self._pix_fmt}")
         # Encoder ticks: the input's time base, except in AVI (one tick per frame, constant rate)
@@ -173,8 +186,9 @@ class VideoWriter:
         else:   # RGB (FFV1): no matrix, but the primaries and the transfer (an HDR film's) are stated too
             _, ctx.color_primaries, ctx.color_trc = output_tags(info, self._matrix)
         if info.hdr:
+            bits = f"with {self.depth} bits" if self.depth > 8 else "with 8 bits (a gradient may band)"
             self.notes.append(f"HDR ({info.hdr}) input: its transfer is kept, so brightness shows as in the input, but "
-                              f"the colours are made for BT.709 primaries and written with 8 bits (a gradient may band)")
+                              f"the colours are made for BT.709 primaries and written {bits}")
         if info.rotation:
             if hasattr(stream, "set_display_rotation") and ext != ".avi":
                 stream.set_display_rotation(info.rotation)
@@ -275,25 +289,30 @@ class VideoWriter:
     # -- writing ------------------------------------------------------------------------------
 
     def write(self, image: np.ndarray, pts: int | None = None, alpha: np.ndarray | None = None) -> None:
-        """Encode one frame. ``image``: uint8 RGB ``(H, W, 3)`` (or gray ``(H, W)``) of the input's
-        size. ``pts``: in ``info.time_base``; ``None`` continues one frame after the previous
-        frame. A pts not above the previous one is moved just after it (counted in
-        :attr:`pts_fixed`). ``alpha``: uint8 ``(H, W)``, used when :attr:`keeps_alpha` (None:
-        opaque), ignored otherwise."""
+        """Encode one frame. ``image``: RGB ``(H, W, 3)`` (or gray ``(H, W)``) of the input's size,
+        uint8, or uint16 (full scale 65535) for a film written with more than 8 bits (:attr:`depth`;
+        either dtype is converted to what the encoder takes). ``pts``: in ``info.time_base``; ``None``
+        continues one frame after the previous frame. A pts not above the previous one is moved just
+        after it (counted in :attr:`pts_fixed`). ``alpha``: uint8 or uint16 ``(H, W)``, used when
+        :attr:`keeps_alpha` (None: opaque), ignored otherwise."""
         info = self.info
-        if image.dtype != np.uint8 or image.shape[:2] != (info.height, info.width) or \
+        if image.dtype not in (np.uint8, np.uint16) or image.shape[:2] != (info.height, info.width) or \
                 image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
-            raise ValueError(f"expected uint8 ({info.height}, {info.width}, 3) frame, "
+            raise ValueError(f"expected uint8 or uint16 ({info.height}, {info.width}, 3) frame, "
                              f"got {image.dtype} {image.shape}")
+        deep = image.dtype == np.uint16
         if self.keeps_alpha:
-            if alpha is not None and (alpha.dtype != np.uint8 or alpha.shape != (info.height, info.width)):
-                raise ValueError(f"expected uint8 ({info.height}, {info.width}) alpha, got {alpha.dtype} {alpha.shape}")
+            if alpha is not None and (alpha.dtype not in (np.uint8, np.uint16) or alpha.shape != (info.height, info.width)):
+                raise ValueError(f"expected uint8 or uint16 ({info.height}, {info.width}) alpha, got {alpha.dtype} {alpha.shape}")
             rgb = image if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2)
-            plane = np.full(image.shape[:2], 255, np.uint8) if alpha is None else alpha
-            frame = self._to_yuv(av.VideoFrame.from_ndarray(np.dstack([rgb, plane]), format="rgba"))
+            top = 65535 if deep else 255
+            plane = np.full(image.shape[:2], top, image.dtype) if alpha is None else alpha
+            if plane.dtype != image.dtype:   # 8-bit alpha beside a deep frame, or the other way round
+                plane = plane.astype(np.uint16) * 257 if deep else np.rint(plane / 257.0).astype(np.uint8)
+            frame = self._to_yuv(av.VideoFrame.from_ndarray(np.dstack([rgb, plane]), format="rgba64le" if deep else "rgba"))
         else:
-            frame = self._to_yuv(av.VideoFrame.from_ndarray(
-                np.ascontiguousarray(image), format="rgb24" if image.ndim == 3 else "gray"))
+            fmt = ("rgb48le" if deep else "rgb24") if image.ndim == 3 else ("gray16le" if deep else "gray")
+            frame = self._to_yuv(av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format=fmt))
         if pts is not None:
             pts = self._ticks(pts)
         last = self._last_pts

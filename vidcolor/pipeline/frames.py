@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 import torch
 
-from vidcolor.color import keep_luma, lab_to_rgb, lab_to_rgb_u8, lightness_to_luma, luma_lut
+from vidcolor.color import keep_luma, lab_to_rgb, lab_to_rgb_u8, lab_to_rgb_u16, lightness_to_luma, luma_lut
 from vidcolor.control import fullres
 from vidcolor.control.fullres import CompositeSmoother, DecisionSmoother, composite, decide
 from vidcolor.pipeline.engine import Colorizer
@@ -44,6 +44,7 @@ class Prepared:
     hints: np.ndarray | None = None  # (3, h, w) float32 hint map of this frame (user colors), if any
     alpha: np.ndarray | None = None  # (H, W) alpha plane of the input frame, carried unchanged to the writer
     dense: list | None = None        # references carried onto this frame (HintPlan.controls), composited at full size
+    full16: np.ndarray | None = None  # (H, W) uint16 luma at full scale 65535, for a film written with more than 8 bits
 
 
 @dataclass
@@ -58,6 +59,7 @@ class Rendered:
     alpha: np.ndarray | None = None      # the input frame's alpha plane (Prepared.alpha)
     dense: list | None = None            # the references' composite decisions (vidcolor.control.fullres.Decision)
     motion: tuple | None = None          # with dense: the stabilizer's (map_x, map_y, conf) onto the previous frame
+    full16: np.ndarray | None = None     # Prepared.full16: finished with 16 bits (uint16 RGB)
 
 
 class FrameProcessor:
@@ -96,7 +98,8 @@ class FrameProcessor:
         low_u8 = img if (hh, ww) == (h, w) else cv2.resize(img, (ww, hh), interpolation=cv2.INTER_AREA)
         hints, dense = self.hint_plan.controls(frame.index) if self.hint_plan is not None else (None, [])  # file reads stay off the inference thread
         dense = dense if (dense and self.style == 0) else None  # a style repaints the colors: references reach it as hints only
-        return Prepared(frame.index, frame.pts, frame.time, img, low_u8, self.lut[low_u8], hints, getattr(frame, "alpha", None), dense)
+        return Prepared(frame.index, frame.pts, frame.time, img, low_u8, self.lut[low_u8], hints, getattr(frame, "alpha", None), dense,
+                        getattr(frame, "deep", None))
 
     def _upload(self, arr: np.ndarray) -> torch.Tensor:
         """Host array → device tensor. On CUDA: staged through reused pinned buffers (two per shape,
@@ -147,14 +150,15 @@ class FrameProcessor:
                 self.ref_smoother.reset()
             frames.append((lab, self.stabilizer.motion if p.dense and self.stabilizer is not None else None))
         out = []
-        if self._cuda and not any(p.dense for p in batch):  # reference frames are composited at full size on the CPU
+        if self._cuda and not any(p.dense or p.full16 is not None for p in batch):
+            # reference frames are composited at full size on the CPU, and deep frames finished there with 16 bits
             rgb = self._finish_gpu(batch, np.stack([lab for lab, _ in frames]))
             for k, p in enumerate(batch):
                 out.append(Rendered(p.index, p.pts, p.index >= self.first_written, rgb=rgb[k], alpha=p.alpha))
         else:
             for p, (lab, motion) in zip(batch, frames):
                 out.append(Rendered(p.index, p.pts, p.index >= self.first_written, lab_low=lab, low=p.low, full_u8=p.full_u8,
-                                    alpha=p.alpha, dense=p.dense, motion=motion))
+                                    alpha=p.alpha, dense=p.dense, motion=motion, full16=p.full16))
         return out
 
     @torch.inference_mode()
@@ -169,8 +173,11 @@ class FrameProcessor:
 
     def _luma(self, r: Rendered) -> tuple:
         """``(luma, matrix)`` arguments of :func:`lab_to_rgb_u8`: plain colorization keeps the input's
-        luma (:func:`vidcolor.color.keep_luma`), a style repaints lightness too."""
-        return (r.full_u8, self.matrix) if self.style == 0 and self.col.preserve == "luma" else (None,)
+        luma (:func:`vidcolor.color.keep_luma`; its 16-bit one for a deep film), a style repaints
+        lightness too."""
+        if self.style == 0 and self.col.preserve == "luma":
+            return (r.full_u8 if r.full16 is None else r.full16, self.matrix)
+        return (None,)
 
     def _composite(self, ab: np.ndarray, r: Rendered) -> np.ndarray:
         """The references' full-size chroma composited onto ``ab`` ``(H, W, 2)``, then smoothed along
@@ -186,28 +193,31 @@ class FrameProcessor:
         return out
 
     def finish(self, r: Rendered) -> np.ndarray:
-        """Full-resolution uint8 RGB ``(H, W, 3)`` for a rendered frame (plain colorization keeps the
-        input's luma Y′ with the input's matrix, :attr:`matrix`)."""
+        """Full-resolution RGB ``(H, W, 3)`` for a rendered frame: uint8, or uint16 (full scale 65535)
+        for a frame read with 16 bits (:attr:`Prepared.full16`). Plain colorization keeps the input's
+        luma Y′ with the input's matrix (:attr:`matrix`)."""
         if r.rgb is not None:
             return r.rgb
-        full, low, lab = self.lut[r.full_u8], r.low, r.lab_low
+        deep = r.full16 is not None
+        to_rgb = lab_to_rgb_u16 if deep else lab_to_rgb_u8
+        full, low, lab = (luma_lut(16)[r.full16] if deep else self.lut[r.full_u8]), r.low, r.lab_low
         H, W = full.shape
         if not r.dense and self.composite_smoother is not None:
             self.composite_smoother.reset()
         if lab.shape[:2] == (H, W):
             L = full * 100.0 if self.style == 0 else lab[..., 0]
             ab = self._composite(lab[..., 1:], r) if r.dense else lab[..., 1:]
-            return lab_to_rgb_u8(_lab(L, ab), *self._luma(r))
+            return to_rgb(_lab(L, ab), *self._luma(r))
         if self.style == 0:
             ab = guided_upsample_np(lab[..., 1:], low, full)
             if r.dense:
                 ab = self._composite(ab, r)
             L = full * 100.0
-            return lab_to_rgb_u8(_lab(L, ab), *self._luma(r))
+            return to_rgb(_lab(L, ab), *self._luma(r))
         l_low = np.ascontiguousarray(lab[..., 0] / 100.0, dtype=np.float32)
         lf = np.clip(cv2.resize(l_low, (W, H), interpolation=cv2.INTER_CUBIC), 0, 1)
         ab = guided_upsample_np(lab[..., 1:], l_low, lf)
-        return lab_to_rgb_u8(_lab(lf * 100.0, ab))
+        return to_rgb(_lab(lf * 100.0, ab))
 
 
 def _lab(L: np.ndarray, ab: np.ndarray) -> np.ndarray:
