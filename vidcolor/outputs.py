@@ -16,7 +16,7 @@ from vidcolor.errors import VidcolorError
 from vidcolor.io.image import IMAGE_EXTS, is_photo_file
 from vidcolor.io.codecs import ALPHA_CODECS, CODEC_EXTENSIONS
 
-__all__ = ["DEFAULT_CODEC", "ProcessResult", "auto_codec", "check_clashes", "check_codec", "check_crf_applies", "check_output",
+__all__ = ["DEEP_DEFAULT_CODECS", "DEFAULT_CODEC", "ProcessResult", "auto_codec", "codec_choice", "check_clashes", "check_codec", "check_crf_applies", "check_output",
            "check_side_output", "default_output", "is_image", "same_file_key"]
 DEFAULT_CODEC = "h264"
 
@@ -52,18 +52,26 @@ def is_image(path: Path) -> bool:
 
 def default_output(inp: Path, style: str, codec: str | None = DEFAULT_CODEC, folder: Path | None = None) -> Path:
     """``<folder or cwd>/<stem>.<style>.<ext>``; videos keep their extension when the codec allows it.
-    ``codec`` None (chosen per video, :func:`auto_codec`): an input with alpha keeps an extension
-    where a codec holds alpha (an .avi stays .avi, as FFV1), others are named as for the default codec."""
+    ``codec`` None (chosen per video, :func:`auto_codec`): an input with alpha or more than 8 bits keeps
+    an extension where a codec holds them (an .avi stays .avi, as FFV1), others are named as for the
+    default codec."""
     ext = inp.suffix.lower()
     if ext not in IMAGE_EXTS and is_photo_file(inp):
         ext = ".png"    # a still GIF: its 256 colours could not hold the colorization
     elif ext not in IMAGE_EXTS:
         if codec is None:
-            keeps = ext in CODEC_EXTENSIONS[DEFAULT_CODEC] or ext not in ALPHA_CODECS
+            keeps = ext in CODEC_EXTENSIONS[DEFAULT_CODEC] or (ext not in ALPHA_CODECS and ext not in DEEP_DEFAULT_CODECS)
             codec = DEFAULT_CODEC if keeps else probe_codec(inp, ext)
         exts = CODEC_EXTENSIONS.get(codec, (".mp4",))
         ext = ext if ext in exts else exts[0]
     return (folder or Path.cwd()) / f"{inp.stem}.{style}{ext}"
+
+
+DEEP_DEFAULT_CODECS: dict[str, str] = {".mov": "prores", ".mp4": "hevc", ".mkv": "hevc", ".avi": "ffv1"}
+"""Output extension → the codec a film of more than 8 bits per sample gets when no ``--codec`` is
+given, so that a 10-bit master stays 10-bit: ProRes 422 HQ in .mov (the masters' own), HEVC Main 10 in
+.mp4/.mkv (what 10-bit phone and HDR films are), FFV1 in .avi (its only deeper codec). .m4v
+(whose muxer refuses HEVC) stays H.264, 8-bit, with a note."""
 
 
 def probe_codec(inp: Path, ext: str) -> str:
@@ -76,17 +84,30 @@ def probe_codec(inp: Path, ext: str) -> str:
 
 
 def auto_codec(inp: str | os.PathLike, out: str | os.PathLike, codec: str | None = None) -> str:
-    """``codec`` if given; else :data:`DEFAULT_CODEC`, except for a video with an alpha channel
-    written to a container where a codec keeps it (:data:`~vidcolor.io.video_writer.ALPHA_CODECS`:
-    ProRes 4444 in .mov, FFV1 in .mkv/.avi). Probes ``inp`` (one frame) only in that case."""
-    if codec is not None:
-        return codec
-    alpha_codec = ALPHA_CODECS.get(Path(out).suffix.lower())
-    if alpha_codec is None or is_image(Path(inp)):
-        return DEFAULT_CODEC
+    """``codec`` if given; else :data:`DEFAULT_CODEC`, except for a video whose alpha channel or
+    depth the output's container can keep with another codec (:func:`codec_choice`)."""
+    return codec if codec is not None else codec_choice(inp, out)[0]
+
+
+def codec_choice(inp: str | os.PathLike, out: str | os.PathLike) -> tuple[str, str]:
+    """``(codec, why)`` for a render of ``inp`` into ``out`` without ``--codec``: a video with an
+    alpha channel, in a container where a codec keeps it, gets that codec
+    (:data:`~vidcolor.io.codecs.ALPHA_CODECS`: ProRes 4444 in .mov, FFV1 in .mkv/.avi); a film of
+    more than 8 bits gets one that keeps its depth (:data:`DEEP_DEFAULT_CODECS`); others
+    :data:`DEFAULT_CODEC`. ``why`` says why, for messages (empty for the default). Probes ``inp``
+    (one frame) only where the container offers such a codec."""
+    ext = Path(out).suffix.lower()
+    alpha_codec, deep_codec = ALPHA_CODECS.get(ext), DEEP_DEFAULT_CODECS.get(ext)
+    if (alpha_codec is None and deep_codec is None) or is_image(Path(inp)):
+        return DEFAULT_CODEC, ""
     from vidcolor.io.video import probe_video
 
-    return alpha_codec if probe_video(inp).has_alpha else DEFAULT_CODEC
+    info = probe_video(inp)
+    if alpha_codec is not None and info.has_alpha:
+        return alpha_codec, f" (chosen to keep the alpha channel of '{Path(inp).name}' in {ext})"
+    if deep_codec is not None and info.bit_depth > 8:
+        return deep_codec, f" (chosen to keep the {info.bit_depth} bits of '{Path(inp).name}' in {ext})"
+    return DEFAULT_CODEC, ""
 
 
 def check_output(inp: Path, out: Path, overwrite: bool) -> None:

@@ -30,7 +30,7 @@ from vidcolor.io.atomic import partial_pattern
 from vidcolor.io.lock import OutputBusy, locks_output
 from vidcolor.io.video import VideoReader, VideoWriter, is_video_file, probe_video
 from vidcolor.io.codecs import holds_alpha, holds_depth, output_matrix
-from vidcolor.outputs import (COLOR_NOTE, PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_clashes, check_codec, check_output,
+from vidcolor.outputs import (COLOR_NOTE, PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_clashes, check_codec, check_output, codec_choice,
                               check_crf_applies, check_side_output, default_output, ended_early_note, is_image,
                               video_input_notes)
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, check_saturation
@@ -67,8 +67,8 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     its field order is kept (:class:`~vidcolor.io.video.VideoReader`). ``saturation``: scale of the
     colors' chroma (:class:`~vidcolor.pipeline.engine.Colorizer`; a given ``colorizer`` keeps its
     own). ``codec``: None picks one
-    (:func:`~vidcolor.outputs.auto_codec`: h264, or one that keeps the input's alpha channel in
-    ``output``'s container); an alpha channel travels frame by frame beside the gray frames and is
+    (:func:`~vidcolor.outputs.auto_codec`: h264, or one that keeps the input's alpha channel or its
+    depth in ``output``'s container); an alpha channel travels frame by frame beside the gray frames and is
     written unchanged where the codec holds one, else a note says it was dropped.
     """
     inp, out = Path(input), Path(output)
@@ -398,9 +398,9 @@ def _check_files(pairs: list[tuple[Path, Path]], codec: str | None, crf: int | N
         readable.append((f, o))
         if info is not None:
             infos[f] = info
-            codecs[f] = auto_codec(f, o, codec)
+            codecs[f], why = (codec, "") if codec else codec_choice(f, o)
             check_codec(o, codecs[f], 18 if crf is None else crf)
-            check_crf_applies(crf, codecs[f], "" if codec else f" (chosen to keep the alpha channel of '{f.name}' in {o.suffix.lower()})")
+            check_crf_applies(crf, codecs[f], why)
     return readable, codecs, infos, failed
 
 

@@ -14,14 +14,14 @@ from vidcolor.io.video import probe_video
 
 
 def test_a_deep_video_says_when_it_is_written_with_8_bits(tmp_path, tiny_weights):
-    """A 10-bit ProRes master stays 10-bit in ProRes; in H.264 (8-bit here) it is said, as for a
+    """A 10-bit ProRes master stays 10-bit in ProRes; in H.264 (8-bit here, asked for) it is said, as for a
     photo it would be, not silently; an 8-bit film gets no such note (tests/io/test_video_depth.py)."""
     base = ["process", "--weights", str(tiny_weights), "--device", "cpu"]
     deep = make_clip(tmp_path / "deep.mov", n_frames=4, codec="prores")
     plain = make_clip(tmp_path / "plain.mp4", n_frames=4)
     r = CliRunner().invoke(cli, [*base, str(deep), "-o", str(tmp_path / "o.mov"), "--codec", "prores"])
     assert r.exit_code == 0 and "bits per sample" not in r.output, r.output
-    r = CliRunner().invoke(cli, [*base, str(deep), "-o", str(tmp_path / "o.mp4")])
+    r = CliRunner().invoke(cli, [*base, str(deep), "-o", str(tmp_path / "o.mp4"), "--codec", "h264"])
     assert r.exit_code == 0 and "10-bit video: colorized and written with 8 bits per sample" in r.output, r.output
     r = CliRunner().invoke(cli, [*base, str(plain), "-o", str(tmp_path / "p.mp4")])
     assert r.exit_code == 0 and "bits per sample" not in r.output, r.output

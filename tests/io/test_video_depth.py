@@ -113,11 +113,36 @@ def test_plain_colorization_keeps_a_10_bit_masters_luma(tmp_path, tiny_weights):
 
 def test_h264_output_of_a_deep_master_is_8_bit_and_says_so(tmp_path, tiny_weights):
     src = _lossless_source(tmp_path)
-    r = CliRunner().invoke(cli, ["process", str(src), "-o", str(tmp_path / "o.mp4"), "--weights", str(tiny_weights),
+    r = CliRunner().invoke(cli, ["process", str(src), "-o", str(tmp_path / "o.mp4"), "--codec", "h264", "--weights", str(tiny_weights),
                                  "--device", "cpu"])
     assert r.exit_code == 0, r.output
     assert "10-bit video: colorized and written with 8 bits per sample (h264 is 8-bit here; --codec hevc, prores or ffv1 keep more)" \
         in r.output
+
+
+@pytest.mark.parametrize("ext,codec,pix_fmt", [(".mov", "prores", "yuv422p10le"), (".mp4", "hevc", "yuv420p10le"),
+                                               (".mkv", "hevc", "yuv420p10le"), (".avi", "ffv1", "gbrp10le"),
+                                               (".m4v", "h264", "yuv420p")])
+def test_without_codec_a_deep_master_keeps_its_depth(tmp_path, tiny_weights, ext, codec, pix_fmt):
+    """No --codec: a 10-bit film gets the container's codec that keeps 10 bits (.m4v cannot hold HEVC:
+    H.264, with the note); an 8-bit film keeps H.264; --crf with a codec that has none says why it was chosen."""
+    src = _lossless_source(tmp_path)
+    out = tmp_path / f"o{ext}"
+    base = ["process", str(src), "--weights", str(tiny_weights), "--device", "cpu"]
+    r = CliRunner().invoke(cli, [*base, "-o", str(out)])
+    assert r.exit_code == 0 and ("8 bits per sample" in r.output) == (codec == "h264"), r.output
+    with av.open(str(out)) as c:
+        assert c.streams.video[0].codec_context.name == {"prores": "prores", "hevc": "hevc", "ffv1": "ffv1", "h264": "h264"}[codec]
+        assert next(c.decode(video=0)).format.name.startswith(pix_fmt[:7])
+    if codec in ("prores", "ffv1"):
+        r = CliRunner().invoke(cli, [*base, "-o", str(tmp_path / f"c{ext}"), "--crf", "20"])
+        assert r.exit_code != 0 and f"--crf has no effect with {codec} (chosen to keep the 10 bits of 'master.mkv' in {ext})" in r.output
+    if ext != ".avi":   # (an 8-bit film into .avi needs --codec ffv1 or mpeg4)
+        plain = make_clip(tmp_path / "plain.mkv", n_frames=2)
+        r = CliRunner().invoke(cli, ["process", str(plain), "-o", str(tmp_path / f"p{ext}"), "--weights", str(tiny_weights), "--device", "cpu"])
+        assert r.exit_code == 0, r.output
+        with av.open(str(tmp_path / f"p{ext}")) as c:
+            assert c.streams.video[0].codec_context.name == "h264"
 
 
 def test_a_deep_segmented_render_joins_to_the_single_pass(tmp_path, tiny_weights):

@@ -56,7 +56,7 @@ class FilmJob:
     output: Path | None = None
     style: str = "none"
     render_size: int = 256
-    codec: str | None = None             # None: h264, or the codec that keeps the film's alpha (outputs.auto_codec)
+    codec: str | None = None             # None: h264, or the codec that keeps the film's alpha or depth (outputs.auto_codec)
     crf: int = 18
     temporal: bool = True
     segment_seconds: float | None = None  # None: sized from the frame size (segments.auto_segment_seconds)
