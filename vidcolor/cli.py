@@ -157,7 +157,8 @@ class _Progress:
 @click.option("--render-size", default=256, show_default=True, type=click.IntRange(0), help="Short side the network runs at (0 = full resolution); output is always full resolution.")
 @click.option("--codec", type=click.Choice(["h264", "hevc", "prores", "ffv1", "mpeg4"]),
               help="Video codec (default: h264; for inputs with alpha, prores in .mov and ffv1 in .mkv/.avi, which keep it; "
-                   "for 10-bit or deeper films, which keep their depth: prores in .mov, hevc in .mp4/.mkv, ffv1 in .avi).")
+                   "for 10-bit or deeper films, which keep their depth: hevc in .mp4/.mov/.mkv, ffv1 in .avi, prores for a "
+                   "ProRes/DNxHR master in .mov, ffv1 for a lossless one in .mkv).")
 @click.option("--crf", type=click.IntRange(0, 51), help="Quality for h264/hevc/mpeg4, lower is better (default: 18); prores and ffv1 have none.")
 @click.option("--scenes", type=click.Path(dir_okay=False),
               help="Also write the scene cuts found in the video to this CSV (scene,start_frame,end_frame,start_time,end_time); one video input.")
@@ -249,7 +250,8 @@ def _echo_out(line: str) -> None:
 @click.option("--render-size", default=256, show_default=True, type=click.IntRange(0), help="Default short side the network runs at.")
 @click.option("--codec", type=click.Choice(["h264", "hevc", "prores", "ffv1", "mpeg4"]),
               help="Default video codec (default: h264; for films with alpha, prores in .mov and ffv1 in .mkv/.avi, which keep it; "
-                   "for 10-bit or deeper films prores in .mov, hevc in .mp4/.mkv, ffv1 in .avi, which keep their depth).")
+                   "for 10-bit or deeper films hevc, or prores for a ProRes/DNxHR master in .mov, ffv1 for a lossless one in .mkv "
+                   "or in .avi, which keep their depth).")
 @click.option("--crf", type=click.IntRange(0, 51), help="Default quality for h264/hevc/mpeg4, lower is better (default: 18).")
 @click.option("--no-temporal", is_flag=True, help="Turn off flow-guided stabilization and scene-cut resets.")
 @click.option("--deinterlace", is_flag=True, help="Deinterlace interlaced films (yadif) before colorizing (a manifest may set it per film).")

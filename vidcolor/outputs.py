@@ -16,7 +16,7 @@ from vidcolor.errors import VidcolorError
 from vidcolor.io.image import IMAGE_EXTS, is_photo_file
 from vidcolor.io.codecs import ALPHA_CODECS, CODEC_EXTENSIONS
 
-__all__ = ["DEEP_DEFAULT_CODECS", "DEFAULT_CODEC", "ProcessResult", "auto_codec", "codec_choice", "check_clashes", "check_codec", "check_crf_applies", "check_output",
+__all__ = ["DEEP_DEFAULT_CODECS", "DEFAULT_CODEC", "MASTER_CODECS", "ProcessResult", "auto_codec", "codec_choice", "check_clashes", "check_codec", "check_crf_applies", "check_output",
            "check_side_output", "default_output", "is_image", "same_file_key"]
 DEFAULT_CODEC = "h264"
 
@@ -67,11 +67,19 @@ def default_output(inp: Path, style: str, codec: str | None = DEFAULT_CODEC, fol
     return (folder or Path.cwd()) / f"{inp.stem}.{style}{ext}"
 
 
-DEEP_DEFAULT_CODECS: dict[str, str] = {".mov": "prores", ".mp4": "hevc", ".mkv": "hevc", ".avi": "ffv1"}
+DEEP_DEFAULT_CODECS: dict[str, str] = {".mov": "hevc", ".mp4": "hevc", ".mkv": "hevc", ".avi": "ffv1"}
 """Output extension → the codec a film of more than 8 bits per sample gets when no ``--codec`` is
-given, so that a 10-bit master stays 10-bit: ProRes 422 HQ in .mov (the masters' own), HEVC Main 10 in
-.mp4/.mkv (what 10-bit phone and HDR films are), FFV1 in .avi (its only deeper codec). .m4v
-(whose muxer refuses HEVC) stays H.264, 8-bit, with a note."""
+given, so that a 10-bit film stays 10-bit: HEVC Main 10 (what 10-bit phone and HDR films are), FFV1
+in .avi (its only deeper codec); a master keeps its class (:data:`MASTER_CODECS`). .m4v (whose muxer
+refuses HEVC) stays H.264, 8-bit, with a note."""
+
+MASTER_CODECS: dict[str, tuple[str, frozenset[str]]] = {
+    ".mov": ("prores", frozenset({"prores", "dnxhd", "cfhd", "v210", "v410", "r210", "rawvideo", "qtrle"})),
+    ".mkv": ("ffv1", frozenset({"ffv1", "huffyuv", "ffvhuff", "utvideo", "magicyuv", "rawvideo", "v210"})),
+}
+"""Output extension → (codec, input codecs it is chosen for): a deep edit master (ProRes, DNxHR,
+CineForm, uncompressed) into .mov is written as ProRes 422 HQ, a lossless archive (FFV1, the archives'
+format, and other lossless codecs) into .mkv as FFV1 — not an HEVC delivery file."""
 
 
 def probe_codec(inp: Path, ext: str) -> str:
@@ -106,7 +114,8 @@ def codec_choice(inp: str | os.PathLike, out: str | os.PathLike) -> tuple[str, s
     if alpha_codec is not None and info.has_alpha:
         return alpha_codec, f" (chosen to keep the alpha channel of '{Path(inp).name}' in {ext})"
     if deep_codec is not None and info.bit_depth > 8:
-        return deep_codec, f" (chosen to keep the {info.bit_depth} bits of '{Path(inp).name}' in {ext})"
+        master, sources = MASTER_CODECS.get(ext, (None, frozenset()))
+        return (master if info.codec in sources else deep_codec), f" (chosen to keep the {info.bit_depth} bits of '{Path(inp).name}' in {ext})"
     return DEFAULT_CODEC, ""
 
 

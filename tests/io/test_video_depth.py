@@ -120,13 +120,15 @@ def test_h264_output_of_a_deep_master_is_8_bit_and_says_so(tmp_path, tiny_weight
         in r.output
 
 
-@pytest.mark.parametrize("ext,codec,pix_fmt", [(".mov", "prores", "yuv422p10le"), (".mp4", "hevc", "yuv420p10le"),
-                                               (".mkv", "hevc", "yuv420p10le"), (".avi", "ffv1", "gbrp10le"),
-                                               (".m4v", "h264", "yuv420p")])
-def test_without_codec_a_deep_master_keeps_its_depth(tmp_path, tiny_weights, ext, codec, pix_fmt):
-    """No --codec: a 10-bit film gets the container's codec that keeps 10 bits (.m4v cannot hold HEVC:
-    H.264, with the note); an 8-bit film keeps H.264; --crf with a codec that has none says why it was chosen."""
-    src = _lossless_source(tmp_path)
+@pytest.mark.parametrize("source,ext,codec,pix_fmt", [
+    ("prores", ".mov", "prores", "yuv422p10le"), ("ffv1", ".mov", "hevc", "yuv420p10le"), ("ffv1", ".mp4", "hevc", "yuv420p10le"),
+    ("ffv1", ".mkv", "ffv1", "gbrp10le"), ("prores", ".mkv", "hevc", "yuv420p10le"), ("ffv1", ".avi", "ffv1", "gbrp10le"),
+    ("ffv1", ".m4v", "h264", "yuv420p")])
+def test_without_codec_a_deep_master_keeps_its_depth(tmp_path, tiny_weights, source, ext, codec, pix_fmt):
+    """No --codec: a 10-bit film gets the container's codec that keeps 10 bits — a master its class
+    (ProRes into .mov, lossless FFV1 into .mkv), others HEVC Main 10 (.m4v cannot hold HEVC: H.264,
+    with the note); an 8-bit film keeps H.264; --crf with a codec that has none says why it was chosen."""
+    src = _lossless_source(tmp_path) if source == "ffv1" else _deep_clip(tmp_path / "master.mkv")
     out = tmp_path / f"o{ext}"
     base = ["process", str(src), "--weights", str(tiny_weights), "--device", "cpu"]
     r = CliRunner().invoke(cli, [*base, "-o", str(out)])
