@@ -183,9 +183,12 @@ class _Progress:
                    "(default: keep the field order).")
 @click.option("--saturation", default=1.0, show_default=True, type=click.FloatRange(0, 4),
               help="Scale of the colors' saturation: 1 = the model's calibrated colors, 0 = gray, 1.3 = more vivid (0–4); colors from --hints/--reference are kept as given.")
+@click.option("--fps", metavar="RATE",
+              help="Frame rate of image-sequence inputs (scans/reel1_%06d.dpx or reel1_######.dpx): 24, 18, 25, 24000/1001, ... "
+                   "(default: what a DPX header states, else 24).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 def process(inputs, output, style, weights, device, overwrite, skip_existing, recursive, no_temporal, render_size, codec, crf, scenes, batch_size,
-            compile_, resume, segment_seconds, ray_address, ray_workers, hints_csv, hints_image, references, deinterlace, saturation, quiet):
+            compile_, resume, segment_seconds, ray_address, ray_workers, hints_csv, hints_image, references, deinterlace, saturation, fps, quiet):
     """Colorize (and stylize) videos and photos.
 
     With several inputs (or a folder), a file that cannot be read or rendered is named on its own
@@ -200,6 +203,15 @@ def process(inputs, output, style, weights, device, overwrite, skip_existing, re
 
     if ray_workers is not None and ray_address is None:
         raise VidcolorError("--ray-workers sets the number of Ray workers; it needs --ray")
+    if fps is not None:
+        from vidcolor.io.sequence import is_sequence, parse_rate, set_sequence_rate
+
+        sequences = [i for i in inputs if is_sequence(i)]
+        if not sequences:
+            raise VidcolorError("--fps sets the frame rate of image-sequence inputs (scans/reel1_%06d.dpx); there is none here")
+        rate = parse_rate(fps)
+        for i in sequences:
+            set_sequence_rate(i, rate)
     show = not quiet and sys.stderr.isatty()
 
     def report(r):  # as each file is done, skipped or failed

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import GIF_EXT, IMAGE_EXTS
+from vidcolor.io.sequence import find_sequence, is_sequence
 from vidcolor.io.video import VIDEO_EXTS
 from vidcolor.outputs import default_output, same_file_key
 
@@ -34,6 +35,10 @@ def find_inputs(inputs: list[str | os.PathLike], recursive: bool = False, exclud
     out: list[tuple[Path, Path]] = []
     for raw in inputs:
         p = Path(raw)
+        if is_sequence(p):   # reel1_%06d.dpx: one film
+            find_sequence(p)
+            out.append((p, Path(".")))
+            continue
         if not p.exists():
             raise VidcolorError(f"input not found: '{p}'")
         if not p.is_dir():

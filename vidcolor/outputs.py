@@ -15,6 +15,7 @@ from pathlib import Path
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import IMAGE_EXTS, is_photo_file
 from vidcolor.io.codecs import ALPHA_CODECS, CODEC_EXTENSIONS
+from vidcolor.io.sequence import is_sequence, sequence_stem
 
 __all__ = ["DEEP_DEFAULT_CODECS", "DEFAULT_CODEC", "MASTER_CODECS", "ProcessResult", "auto_codec", "codec_choice", "check_clashes", "check_codec", "check_crf_applies", "check_output",
            "check_side_output", "default_output", "is_image", "same_file_key"]
@@ -56,6 +57,9 @@ def default_output(inp: Path, style: str, codec: str | None = DEFAULT_CODEC, fol
     an extension where a codec holds them (an .avi stays .avi, as FFV1), others are named as for the
     default codec."""
     ext = inp.suffix.lower()
+    if is_sequence(inp):   # a film of numbered images: named after them, in .mov (.mkv for FFV1)
+        exts = CODEC_EXTENSIONS.get(codec or DEFAULT_CODEC, (".mov",))
+        return (folder or Path.cwd()) / f"{sequence_stem(inp)}.{style}{'.mov' if '.mov' in exts else exts[0]}"
     if ext not in IMAGE_EXTS and is_photo_file(inp):
         ext = ".png"    # a still GIF: its 256 colours could not hold the colorization
     elif ext not in IMAGE_EXTS:
@@ -73,13 +77,15 @@ given, so that a 10-bit film stays 10-bit: HEVC Main 10 (what 10-bit phone and H
 in .avi (its only deeper codec); a master keeps its class (:data:`MASTER_CODECS`). .m4v (whose muxer
 refuses HEVC) stays H.264, 8-bit, with a note."""
 
+_SCANS = frozenset({"dpx", "tiff", "png", "exr", "jpeg2000", "bmp"})   # image sequences' codecs
 MASTER_CODECS: dict[str, tuple[str, frozenset[str]]] = {
-    ".mov": ("prores", frozenset({"prores", "dnxhd", "cfhd", "v210", "v410", "r210", "rawvideo", "qtrle"})),
-    ".mkv": ("ffv1", frozenset({"ffv1", "huffyuv", "ffvhuff", "utvideo", "magicyuv", "rawvideo", "v210"})),
+    ".mov": ("prores", frozenset({"prores", "dnxhd", "cfhd", "v210", "v410", "r210", "rawvideo", "qtrle"}) | _SCANS),
+    ".mkv": ("ffv1", frozenset({"ffv1", "huffyuv", "ffvhuff", "utvideo", "magicyuv", "rawvideo", "v210"}) | _SCANS),
 }
 """Output extension → (codec, input codecs it is chosen for): a deep edit master (ProRes, DNxHR,
-CineForm, uncompressed) into .mov is written as ProRes 422 HQ, a lossless archive (FFV1, the archives'
-format, and other lossless codecs) into .mkv as FFV1 — not an HEVC delivery file."""
+CineForm, uncompressed) or a scan (a DPX/TIFF/PNG/EXR sequence) into .mov is written as ProRes 422 HQ,
+a lossless archive (FFV1, the archives' format, other lossless codecs, scans) into .mkv as FFV1 — not
+an HEVC delivery file."""
 
 
 def probe_codec(inp: Path, ext: str) -> str:

@@ -30,6 +30,7 @@ from vidcolor.io.atomic import partial_pattern
 from vidcolor.io.lock import OutputBusy, locks_output
 from vidcolor.io.video import VideoReader, VideoWriter, is_video_file, probe_video
 from vidcolor.io.codecs import holds_alpha, holds_depth, output_matrix
+from vidcolor.io.sequence import film_like_runs, is_sequence
 from vidcolor.outputs import (COLOR_NOTE, PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_clashes, check_codec, check_output, codec_choice,
                               check_crf_applies, check_side_output, default_output, ended_early_note, is_image,
                               video_input_notes)
@@ -72,7 +73,7 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     written unchanged where the codec holds one, else a note says it was dropped.
     """
     inp, out = Path(input), Path(output)
-    if not inp.is_file():
+    if not inp.is_file() and not is_sequence(inp):
         raise VidcolorError(f"input not found: '{inp}'")
     if is_image(inp):
         raise VidcolorError(f"'{inp}' is a photo; colorize it with process_image (an image output)")
@@ -251,6 +252,12 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     if resume is False and (segment_seconds is not None or ray_address is not None):
         raise VidcolorError("--no-resume renders in one pass; it cannot be combined with --segment-seconds or --ray")
     order = {f: i for i, f in enumerate(files)}
+    run_notes = film_like_runs([f for f in files if is_image(f)])
+    if run_notes:
+        def report(r, _report=report):
+            if r.input in run_notes:
+                r.notes.insert(0, run_notes.pop(r.input))
+            _report(r)
     settled: list[ProcessResult] = [ProcessResult(d, d, "folder", status="skipped", detail=why) for d, why in passed]
     settled += [_skipped(f, o, f"'{o}' exists") for f, o in zip(files, outs) if f in skip]
     readable, codecs, infos, unreadable = _check_files([(f, o) for f, o in zip(files, outs) if f not in skip], codec, crf, overwrite,
@@ -408,6 +415,8 @@ def _check_readable(f: Path):
     """A video's probed :class:`~vidcolor.io.video.VideoInfo` (None for an image); VidcolorError if
     ``f`` is empty, or is not an image by its name and not a video whose header FFmpeg reads
     (images are decoded, and refused if damaged, when their turn comes)."""
+    if is_sequence(f):
+        return probe_video(f)
     if f.stat().st_size == 0:
         raise VidcolorError(f"input '{f}' is empty")
     if is_image(f):

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Callable
 
 from vidcolor.errors import VidcolorError
+from vidcolor.io.sequence import is_sequence
 from vidcolor.io.video import VIDEO_EXTS
 
 MANIFEST_COLUMNS = ("input", "output", "style", "render_size", "codec", "crf", "temporal", "segment_seconds", "reference", "hints",
@@ -432,7 +433,7 @@ def run_batch(jobs: list[FilmJob], out_dir: str | os.PathLike, *, weights: str |
         for k, job in todo:
             t0 = time.time()
             try:
-                if not job.input.is_file():
+                if not job.input.is_file() and not is_sequence(job.input):
                     raise VidcolorError(f"input not found: '{job.input}'")
                 job.output.parent.mkdir(parents=True, exist_ok=True)
                 r = process_video_segmented(job.input, job.output, job.style, weights=weights, device=device, render_size=job.render_size,

@@ -25,6 +25,7 @@ import os
 from pathlib import Path
 
 from vidcolor.io.atomic import partial_path
+from vidcolor.io.sequence import is_sequence, sequence_identity
 
 VERSION = 1
 _HEAD_BYTES = 1 << 20
@@ -48,6 +49,8 @@ def file_sha256(path: str | os.PathLike, limit: int | None = None) -> str:
 def input_identity(path: str | os.PathLike) -> dict:
     """What identifies an input file cheaply: size, mtime (ns) and the hash of its first MiB."""
     path = Path(path)
+    if is_sequence(path):
+        return sequence_identity(path)
     st = path.stat()
     return {"path": str(path.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
             "head_sha256": file_sha256(path, _HEAD_BYTES)}

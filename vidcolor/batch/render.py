@@ -24,6 +24,7 @@ from vidcolor.batch.journal import file_sha256
 from vidcolor.batch.plan import Segment
 from vidcolor.io.video import VideoReader
 from vidcolor.io.codecs import holds_alpha, holds_depth, output_matrix
+from vidcolor.io.sequence import set_sequence_rate
 from vidcolor.io.video_writer import VideoWriter
 from vidcolor.outputs import video_input_notes
 from vidcolor.pipeline.engine import Colorizer
@@ -49,6 +50,7 @@ class SegmentJob:
     saturation: float = 1.0        # scale of the colors' chroma (Colorizer)
     preserve: str = "luma"         # what plain colorization keeps of the gray input (Colorizer)
     name: str | None = None        # the input as the user gave it, for messages (input is absolute)
+    sequence_rate: str | None = None   # an image sequence's frame rate as the planner read it (workers read it alike)
 
 
 class _SegmentWriter(VideoWriter):
@@ -90,6 +92,8 @@ def render_segment(colorizer: Colorizer, job: SegmentJob, progress: Callable[[in
     seg = job.segment
     col = colorizer_for(colorizer, job.render_size, job.saturation, job.preserve)
     seeking = seg.warm_pts is not None
+    if job.sequence_rate is not None:
+        set_sequence_rate(job.input, job.sequence_rate)
     reader = VideoReader(job.input, fmt="gray", start_pts=seg.warm_pts if seeking else None,
                          first_index=seg.warm_frame if seeking else 0, deinterlace=job.deinterlace, alpha=holds_alpha(job.codec),
                          deep=holds_depth(job.codec), name=job.name)

@@ -30,6 +30,7 @@ from vidcolor.batch.plan import Segment, plan_segments, plan_to_dict, scan_keyfr
 from vidcolor.batch.render import LocalExecutor, SegmentJob, colorizer_for
 from vidcolor.errors import VidcolorError
 from vidcolor.io.lock import locks_output
+from vidcolor.io.sequence import is_sequence
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, bundled_weights, check_saturation, working_size
 from vidcolor.pipeline.scenes import Cut, write_cut_list
 from vidcolor.outputs import PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_codec, check_output, check_side_output
@@ -241,7 +242,7 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     None picks one as ``process_video`` does (an input's alpha channel is kept where it can be).
     """
     inp, out = Path(input), Path(output)
-    if not inp.is_file():
+    if not inp.is_file() and not is_sequence(inp):
         raise VidcolorError(f"input not found: '{inp}'")
     codec = auto_codec(inp, out, codec)
     check_codec(out, codec, crf)
@@ -297,6 +298,9 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
 
         settings["style_pack"] = hashlib.sha256(pack_path(style).read_bytes()).hexdigest()
     info = _probe(inp)  # a file that is no video fails here, before a work folder exists
+    sequence_rate = str(info.frame_rate) if is_sequence(inp) else None   # (a sequence read at another --fps starts over)
+    if sequence_rate is not None:
+        settings["sequence_rate"] = sequence_rate
     # user colors: planned before a work folder exists, so bad hints leave nothing behind
     planned = (_plan_controls(work_folder(out), inp, controls, settings["controls"], colorizer, weights, render_size, deinterlace, saturation,
                               progress) if controls else None)
@@ -318,7 +322,7 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
         hint_dir = _install_plan(work, planned)
     jobs = [SegmentJob(str(inp.resolve()), str(_segment_file(work, s.index, ext).resolve()), s, style, temporal, codec, crf,
                        render_size, batch_size, hint_dir, deinterlace=deinterlace, saturation=saturation, preserve=preserve,
-                       name=str(inp))
+                       name=str(inp), sequence_rate=sequence_rate)
             for s in pending]
     total = journal.plan.get("frames")
     done_frames = sum(journal.done(i)["frames"] for i in reused)

@@ -26,6 +26,7 @@ import numpy as np
 
 from vidcolor.errors import VidcolorError
 from vidcolor.io import orientation, photo_meta, tiff
+from vidcolor.io.sequence import is_sequence
 from vidcolor.io.atomic import atomic_output
 
 #: JPEG's names: ``.jfif`` is what browsers on Windows save JPEG photos as, ``.jpe`` an old DOS one.
@@ -102,8 +103,11 @@ def _still_gif(path: str, size: int, mtime: int) -> bool:
 
 def is_photo_file(path: str | Path) -> bool:
     """True if ``path`` is rendered as a photo: a still-image extension (:data:`IMAGE_EXTS`, by name
-    only), or a GIF that holds one picture (:func:`still_gif`; an animated GIF is a video)."""
+    only), or a GIF that holds one picture (:func:`still_gif`; an animated GIF is a video) — not a
+    numbered image sequence (:func:`vidcolor.io.sequence.is_sequence`), which is a film."""
     ext = Path(path).suffix.lower()
+    if is_sequence(path):   # reel1_%06d.dpx: a film
+        return False
     return ext in IMAGE_EXTS or (ext == GIF_EXT and still_gif(path))
 
 

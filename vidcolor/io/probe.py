@@ -10,6 +10,7 @@ import numpy as np
 
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import color_model, file_notes, float_range_problem, has_color, read_alpha, read_image, read_samples
+from vidcolor.io.sequence import find_sequence, is_sequence, sequence_rate
 from vidcolor.io.video import VideoReader, _open_input, is_image_file
 from vidcolor.io.video_format import PRIMARIES_NAMES, TRANSFER_NAMES
 
@@ -116,8 +117,14 @@ def describe(path: str | Path) -> str:
         return _describe_image(path)
     container = _open_input(path)
     with container:
-        head = f"{path.name}: {container.format.long_name} ({container.format.name}), " \
-               f"{_size(path.stat().st_size)}"
+        if is_sequence(path):
+            seq = find_sequence(path)
+            rate = sequence_rate(seq, path)
+            head = (f"{path.name}: image sequence of {seq.count} frames ({seq.files[0].name} … {seq.files[-1].name}), "
+                    f"{_size(sum(f.stat().st_size for f in seq.files))}, read at {float(rate):g} frames/s")
+        else:
+            head = f"{path.name}: {container.format.long_name} ({container.format.name}), " \
+                   f"{_size(path.stat().st_size)}"
         if container.duration:
             head += f", {_clock(container.duration / av.time_base)}"
         start = (container.start_time or 0) / av.time_base

@@ -38,6 +38,7 @@ from av.video.reformatter import VideoReformatter
 
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import is_photo_file
+from vidcolor.io.sequence import is_sequence, open_sequence
 from vidcolor.io.video_format import (_ALPHA_PREFIXES, _FIELD_ORDER, _SWS_COLORSPACE, _SWS_TO_RGB, HDR_TRANSFERS,
                                       _beyond_legal, _has_alpha, _is_cover_art, _is_yuv, _matrix, _range_name, _timecode,
                                       _variable_rate, film_stream, frame_has_color)
@@ -56,7 +57,7 @@ def is_image_file(path: str | Path) -> bool:
 def is_video_file(path: str | Path, probe: bool = False) -> bool:
     """True if ``path`` has a video extension; with ``probe=True`` also if FFmpeg finds a video stream."""
     path = Path(path)
-    if path.suffix.lower() in VIDEO_EXTS:
+    if path.suffix.lower() in VIDEO_EXTS or is_sequence(path):
         return True
     if not probe or is_image_file(path) or not path.is_file():
         return False
@@ -70,6 +71,8 @@ def is_video_file(path: str | Path, probe: bool = False) -> bool:
 def _open_input(path: Path, name: str | os.PathLike | None = None) -> av.container.InputContainer:
     """Open ``path``; errors name it as ``name`` (default: the path itself)."""
     name = path if name is None else name
+    if is_sequence(path):
+        return open_sequence(path, name)
     if not path.exists():
         raise VidcolorError(f"cannot read video '{name}': file not found")
     if path.is_dir():
