@@ -336,15 +336,49 @@ def test_a_video_shorter_than_its_audio_is_not_called_truncated(tmp_path, tiny_w
     assert "truncated" not in r.output
 
 
-def test_a_cut_off_video_says_so(tmp_path, tiny_weights):
+def _refused_as_cut_off(r, out: Path) -> bool:
+    """A render refused before any work because its input is cut off (vidcolor.io.truncation)."""
+    return (r.exit_code == 1 and r.output.startswith("Error: ") and "is cut off or damaged" in r.output
+            and "--allow-truncated" in r.output and "Traceback" not in r.output and not out.exists())
+
+
+def test_a_cut_off_video_is_refused_unless_allowed(tmp_path, tiny_weights):
+    """A film cut off part-way (its header still declares 6 s) is refused before any work — nothing
+    written; with --allow-truncated what there is is rendered, with a note saying so."""
     full = make_clip(tmp_path / "full.mkv", n_frames=144, codec="mjpeg", audio="aac")  # 6 s, every frame a keyframe
     cut = tmp_path / "cut.mkv"
     cut.write_bytes(full.read_bytes()[: full.stat().st_size * 4 // 10])
     r = CliRunner().invoke(cli, ["process", str(cut), "-o", str(tmp_path / "out.mkv"), "--weights", str(tiny_weights)])
+    assert _refused_as_cut_off(r, tmp_path / "out.mkv") and "it says it lasts 6.0 s, but its data end after about" in r.output, r.output
+    r = CliRunner().invoke(cli, ["process", str(cut), "-o", str(tmp_path / "out.mkv"), "--weights", str(tiny_weights), "--allow-truncated"])
     assert r.exit_code == 0, r.output
     assert "may be truncated" in r.output and "lasts 6.0 s" in r.output
     r = CliRunner().invoke(cli, ["process", str(full), "-o", str(tmp_path / "whole.mkv"), "--weights", str(tiny_weights)])
     assert r.exit_code == 0 and "truncated" not in r.output
+
+
+def test_a_cut_off_mp4_with_its_index_first_is_refused(tmp_path, tiny_weights):
+    """An MP4 whose index comes first (web downloads, phones: "faststart") opens when cut and lists
+    every frame; FFmpeg decodes it up to the cut. Refused, as an MP4 with its index last (which
+    does not open at all) is."""
+    import av
+
+    src = make_clip(tmp_path / "src.mp4", n_frames=96, audio="aac")
+    fast = tmp_path / "fast.mp4"
+    with av.open(str(src)) as i, av.open(str(fast), "w", options={"movflags": "faststart"}) as o:
+        streams = {s.index: o.add_stream_from_template(s) for s in i.streams if s.type in ("video", "audio")}
+        for p in i.demux():
+            if p.dts is None or p.stream.index not in streams:
+                continue
+            p.stream = streams[p.stream.index]
+            o.mux(p)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(fast.read_bytes()[: fast.stat().st_size // 2])
+    for args in ([], ["--segment-seconds", "1"]):
+        r = CliRunner().invoke(cli, ["process", str(cut), "-o", str(tmp_path / "out.mp4"), "--weights", str(tiny_weights), *args])
+        assert _refused_as_cut_off(r, tmp_path / "out.mp4"), r.output
+    r = CliRunner().invoke(cli, ["process", str(fast), "-o", str(tmp_path / "whole.mp4"), "--weights", str(tiny_weights)])
+    assert r.exit_code == 0 and "truncated" not in r.output, r.output
 
 
 @pytest.mark.parametrize("n_frames", [6, 20, 48])
@@ -353,8 +387,10 @@ def test_a_cut_off_short_clip_says_so(tmp_path, tiny_weights, n_frames):
     full = make_clip(tmp_path / "full.mkv", n_frames=n_frames, codec="mjpeg")
     cut = tmp_path / "cut.mkv"
     cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
-    for src, truncated in ((cut, True), (full, False)):
-        r = CliRunner().invoke(cli, ["process", str(src), "-o", str(tmp_path / f"out_{src.stem}.mkv"), "--weights", str(tiny_weights)])
+    r = CliRunner().invoke(cli, ["process", str(cut), "-o", str(tmp_path / "out_cut.mkv"), "--weights", str(tiny_weights)])
+    assert _refused_as_cut_off(r, tmp_path / "out_cut.mkv"), r.output
+    for src, truncated, extra in ((cut, True, ["--allow-truncated"]), (full, False, [])):
+        r = CliRunner().invoke(cli, ["process", str(src), "-o", str(tmp_path / f"out_{src.stem}.mkv"), "--weights", str(tiny_weights), *extra])
         assert r.exit_code == 0, r.output
         assert ("may be truncated" in r.output) == truncated, r.output
 
@@ -408,19 +444,22 @@ def test_a_whole_short_clip_is_not_called_truncated(tmp_path, tiny_weights, case
         cut = tmp_path / "late_cut.mkv"
         cut.write_bytes(src.read_bytes()[: src.stat().st_size // 2])
         r = CliRunner().invoke(cli, ["process", str(cut), "-o", str(tmp_path / "cut_out.mkv"), "--weights", str(tiny_weights)])
-        assert r.exit_code == 0 and "may be truncated" in r.output, r.output   # still found when it is cut off
+        assert _refused_as_cut_off(r, tmp_path / "cut_out.mkv"), r.output   # still found when it is cut off
     for extra in ([], ["--segment-seconds", "0.5"]):
         r = CliRunner().invoke(cli, ["process", str(src), "-o", str(tmp_path / f"out{len(extra)}.mkv"), "--weights", str(tiny_weights), *extra])
         assert r.exit_code == 0, r.output
         assert "truncated" not in r.output, r.output
 
 
-def test_a_cut_off_video_says_so_in_segments_too(tmp_path, tiny_weights):
+def test_a_cut_off_video_in_segments_too(tmp_path, tiny_weights):
+    """Segmented: refused before a work folder exists; allowed, the join says it is shorter."""
     full = make_clip(tmp_path / "full.mkv", n_frames=144, codec="mjpeg")
     cut = tmp_path / "cut.mkv"
     cut.write_bytes(full.read_bytes()[: full.stat().st_size * 4 // 10])
-    r = CliRunner().invoke(cli, ["process", str(cut), "-o", str(tmp_path / "out.mkv"), "--weights", str(tiny_weights),
-                                 "--segment-seconds", "1"])
+    base = ["process", str(cut), "-o", str(tmp_path / "out.mkv"), "--weights", str(tiny_weights), "--segment-seconds", "1"]
+    r = CliRunner().invoke(cli, base)
+    assert _refused_as_cut_off(r, tmp_path / "out.mkv") and sorted(p.name for p in tmp_path.iterdir()) == ["cut.mkv", "full.mkv"], r.output
+    r = CliRunner().invoke(cli, [*base, "--allow-truncated"])
     assert r.exit_code == 0, r.output
     assert "may be truncated" in r.output
 
@@ -460,3 +499,18 @@ def test_library_calls_with_wrong_values_raise_vidcolor_error(tmp_path, tiny_wei
         assert not (tmp_path / "o.mp4").exists() and not list(tmp_path.glob(".o.mp4*"))
     results = process_paths(str(clip), tmp_path / "out.mp4", weights=tiny_weights)
     assert (tmp_path / "out.mp4").is_file() and len(results) == 1
+
+
+def test_a_batch_fails_a_cut_off_film_on_its_own(tmp_path, tiny_weights):
+    """vidcolor batch: the cut-off film fails alone (named, nothing written for it), the others are
+    rendered; --allow-truncated renders it too."""
+    full = make_clip(tmp_path / "full.mkv", n_frames=48, codec="mjpeg")
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["batch", str(cut), str(full), "-o", str(out), "--weights", str(tiny_weights)])
+    assert r.exit_code == 1 and "is cut off or damaged" in r.output and "Traceback" not in r.output, r.output
+    assert sorted(p.name for p in out.iterdir()) == ["full.none.mkv"]
+    r = CliRunner().invoke(cli, ["batch", str(cut), str(full), "-o", str(out), "--weights", str(tiny_weights), "--allow-truncated"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == ["cut.none.mkv", "full.none.mkv"]

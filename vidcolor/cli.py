@@ -186,9 +186,13 @@ class _Progress:
 @click.option("--fps", metavar="RATE",
               help="Frame rate of image-sequence inputs (scans/reel1_%06d.dpx or reel1_######.dpx): 24, 18, 25, 24000/1001, ... "
                    "(default: what a DPX header states, else 24).")
+@click.option("--allow-truncated", is_flag=True,
+              help="Render a film that is cut off (its data end well before the duration its header declares: a copy or "
+                   "download that stopped early) as far as it goes, with a note; by default it is refused before any work.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 def process(inputs, output, style, weights, device, overwrite, skip_existing, recursive, no_temporal, render_size, codec, crf, scenes, batch_size,
-            compile_, resume, segment_seconds, ray_address, ray_workers, hints_csv, hints_image, references, deinterlace, saturation, fps, quiet):
+            compile_, resume, segment_seconds, ray_address, ray_workers, hints_csv, hints_image, references, deinterlace, saturation, fps, allow_truncated,
+            quiet):
     """Colorize (and stylize) videos and photos.
 
     With several inputs (or a folder), a file that cannot be read or rendered is named on its own
@@ -233,7 +237,8 @@ def process(inputs, output, style, weights, device, overwrite, skip_existing, re
                                 batch_size=batch_size, compile=compile_, progress_factory=lambda f: _Progress(Path(f).name, show),
                                 resume=resume, segment_seconds=segment_seconds, ray_address=ray_address, ray_workers=ray_workers,
                                 controls=Controls(hints_csv, hints_image, tuple(references)), deinterlace=deinterlace,
-                                saturation=saturation, skip_existing=skip_existing, recursive=recursive, on_result=report)
+                                saturation=saturation, skip_existing=skip_existing, recursive=recursive, on_result=report,
+                                allow_truncated=allow_truncated)
     failed = [r for r in results if r.status == "failed"]
     if failed:
         done = sum(r.status == "done" for r in results)
@@ -280,10 +285,12 @@ def _echo_out(line: str) -> None:
 @click.option("--ray", "ray_address", is_flag=False, flag_value="auto", default=None, metavar="[ADDRESS]",
               help="Render on a Ray cluster: auto (default), local, HOST:PORT or ray://HOST:PORT.")
 @click.option("--ray-workers", type=click.IntRange(1), help="Ray actors (default: one per GPU, else one per CPU).")
+@click.option("--allow-truncated", is_flag=True,
+              help="Render films that are cut off as far as they go, with a note (by default each such film fails on its own).")
 @click.option("-q", "--quiet", is_flag=True, help="Only the failures.")
 @click.pass_context
 def batch(ctx, sources, output, style, weights, device, render_size, codec, crf, no_temporal, deinterlace, saturation, overwrite, segment_seconds,
-          warmup, no_resume, batch_size, ray_address, ray_workers, quiet):
+          warmup, no_resume, batch_size, ray_address, ray_workers, allow_truncated, quiet):
     """Colorize many films: SOURCES are folders, globs, videos or CSV/YAML manifests.
 
     Films whose output exists are skipped, interrupted films resume, and a film that fails does
@@ -311,7 +318,8 @@ def batch(ctx, sources, output, style, weights, device, render_size, codec, crf,
                 click.echo(f"  note: {note}")
 
     outcomes = run_batch(jobs, output, weights=weights, device=device, overwrite=overwrite, resume=not no_resume, warmup=warmup,
-                         batch_size=batch_size, ray_address=ray_address, ray_workers=ray_workers, on_film=report)
+                         batch_size=batch_size, ray_address=ray_address, ray_workers=ray_workers, on_film=report,
+                         allow_truncated=allow_truncated)
     failed = [o for o in outcomes if o.status == "failed"]
     if not quiet:
         click.echo(format_summary(outcomes))

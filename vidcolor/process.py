@@ -31,6 +31,7 @@ from vidcolor.io.lock import OutputBusy, locks_output
 from vidcolor.io.video import VideoReader, VideoWriter, is_video_file, probe_video
 from vidcolor.io.codecs import holds_alpha, holds_depth, output_matrix
 from vidcolor.io.sequence import film_like_runs, is_sequence
+from vidcolor.io.truncation import refuse_truncated
 from vidcolor.outputs import (COLOR_NOTE, PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_clashes, check_codec, check_output, codec_choice,
                               check_crf_applies, check_side_output, default_output, ended_early_note, is_image,
                               video_input_notes)
@@ -54,7 +55,8 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
                   weights: str | None = None, device: str = "auto", render_size: int = DEFAULT_RENDER_SIZE, temporal: bool = True,
                   codec: str | None = None, crf: int = 18, overwrite: bool = False, batch_size: int | None = None, scenes: str | os.PathLike | None = None,
                   progress: Callable[[int, int | None], None] | None = None, max_frames: int | None = None,
-                  controls: Controls | None = None, deinterlace: bool = False, saturation: float = 1.0) -> ProcessResult:
+                  controls: Controls | None = None, deinterlace: bool = False, saturation: float = 1.0,
+                  allow_truncated: bool = False) -> ProcessResult:
     """Colorize (and stylize) a video, keeping every frame, its timestamps and all audio tracks.
 
     ``style``: ``none`` (plain colorization) or a style the weights know. ``temporal``: flow-guided
@@ -70,7 +72,9 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     own). ``codec``: None picks one
     (:func:`~vidcolor.outputs.auto_codec`: h264, or one that keeps the input's alpha channel or its
     depth in ``output``'s container); an alpha channel travels frame by frame beside the gray frames and is
-    written unchanged where the codec holds one, else a note says it was dropped.
+    written unchanged where the codec holds one, else a note says it was dropped. A film cut off (a
+    copy or download that stopped early, :mod:`vidcolor.io.truncation`) is refused before any work
+    unless ``allow_truncated`` (then what there is is rendered, with a note).
     """
     inp, out = Path(input), Path(output)
     if not inp.is_file() and not is_sequence(inp):
@@ -83,6 +87,8 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     check_output(inp, out, overwrite)
     if scenes:
         check_side_output(scenes, "--scenes", [(inp, out)], overwrite)
+    if max_frames is None and not allow_truncated:
+        refuse_truncated(inp, probe_video(inp))
     col = colorizer or Colorizer(weights, device=device, render_size=render_size, saturation=saturation)
     s_idx = col.style_index(style)
     t0 = time.time()
@@ -191,7 +197,7 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
                   progress_factory=None, resume: bool | None = None, segment_seconds: float | None = None,
                   ray_address: str | None = None, ray_workers: int | None = None, controls: Controls | None = None,
                   deinterlace: bool = False, saturation: float = 1.0, skip_existing: bool = False, recursive: bool = False,
-                  on_result: Callable[[ProcessResult], None] | None = None) -> list[ProcessResult]:
+                  on_result: Callable[[ProcessResult], None] | None = None, allow_truncated: bool = False) -> list[ProcessResult]:
     """Process files and folders (what ``vidcolor process`` does). Validates everything first.
     ``controls`` (hints, references) need a single input. ``deinterlace`` and ``codec`` (None:
     chosen per video): see :func:`process_video`.
@@ -261,7 +267,7 @@ def process_paths(inputs: list[str | os.PathLike], output: str | os.PathLike | N
     settled: list[ProcessResult] = [ProcessResult(d, d, "folder", status="skipped", detail=why) for d, why in passed]
     settled += [_skipped(f, o, f"'{o}' exists") for f, o in zip(files, outs) if f in skip]
     readable, codecs, infos, unreadable = _check_files([(f, o) for f, o in zip(files, outs) if f not in skip], codec, crf, overwrite,
-                                                several, pending=set(new_dirs))
+                                                several, pending=set(new_dirs), allow_truncated=allow_truncated)
     settled = sorted(settled + unreadable, key=lambda r: order.get(r.input, len(order)))
     for r in settled:
         report(r)
@@ -375,9 +381,10 @@ def _render_one(f, o, style, col, weights, device, render_size, temporal, codecs
                 codec=codecs[f], crf=crf, overwrite=overwrite, scenes=scenes, progress=bar,
                 batch_size=batch_size, segment_seconds=segment_seconds, resume=True,
                 ray_address=ray_address, ray_workers=ray_workers, controls=controls, deinterlace=deinterlace,
-                saturation=saturation)
+                saturation=saturation, allow_truncated=True)   # (checked with the others' inputs before any work)
         result = process_video(f, o, style, colorizer=col, temporal=temporal, codec=codecs[f], crf=crf, overwrite=overwrite,
-                               scenes=scenes, progress=bar, batch_size=batch_size, controls=controls, deinterlace=deinterlace)
+                               scenes=scenes, progress=bar, batch_size=batch_size, controls=controls, deinterlace=deinterlace,
+                               allow_truncated=True)
         _drop_stale_work(o, result)
         return result
     finally:
@@ -386,7 +393,8 @@ def _render_one(f, o, style, col, weights, device, render_size, temporal, codecs
 
 
 def _check_files(pairs: list[tuple[Path, Path]], codec: str | None, crf: int | None, overwrite: bool, several: bool,
-                 pending: set[Path] = frozenset()) -> tuple[list[tuple[Path, Path]], dict[Path, str], dict, list[ProcessResult]]:
+                 pending: set[Path] = frozenset(), allow_truncated: bool = False,
+                 ) -> tuple[list[tuple[Path, Path]], dict[Path, str], dict, list[ProcessResult]]:
     """Each (file, output) pair's own checks before any work: ``(readable pairs, codec per video,
     probed info per video, failed results)``. An output problem or a codec that does not fit raises; a file that cannot be
     read (:func:`_check_readable`) raises alone (not ``several``) or becomes a ``failed`` result.
@@ -396,7 +404,7 @@ def _check_files(pairs: list[tuple[Path, Path]], codec: str | None, crf: int | N
         if o.parent not in pending:
             check_output(f, o, overwrite)
         try:
-            info = _check_readable(f)
+            info = _check_readable(f, allow_truncated)
         except VidcolorError as exc:
             if not several:
                 raise
@@ -411,10 +419,11 @@ def _check_files(pairs: list[tuple[Path, Path]], codec: str | None, crf: int | N
     return readable, codecs, infos, failed
 
 
-def _check_readable(f: Path):
+def _check_readable(f: Path, allow_truncated: bool = False):
     """A video's probed :class:`~vidcolor.io.video.VideoInfo` (None for an image); VidcolorError if
     ``f`` is empty, or is not an image by its name and not a video whose header FFmpeg reads
-    (images are decoded, and refused if damaged, when their turn comes)."""
+    (images are decoded, and refused if damaged, when their turn comes), or is a film cut off
+    (:func:`refuse_truncated`) and not ``allow_truncated``."""
     if is_sequence(f):
         return probe_video(f)
     if f.stat().st_size == 0:
@@ -423,7 +432,10 @@ def _check_readable(f: Path):
         return None
     if not is_video_file(f, probe=True):
         raise VidcolorError(f"'{f}' is neither a video nor an image vidcolor can read")
-    return probe_video(f)
+    info = probe_video(f)
+    if not allow_truncated:
+        refuse_truncated(f, info)
+    return info
 
 
 def _failed(f: Path, o: Path, exc: VidcolorError) -> ProcessResult:

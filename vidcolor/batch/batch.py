@@ -379,10 +379,11 @@ def output_complete(path: Path) -> bool:
 def run_batch(jobs: list[FilmJob], out_dir: str | os.PathLike, *, weights: str | os.PathLike | None = None, device: str = "auto",
               overwrite: bool = False, resume: bool = True, warmup: int | None = None, batch_size: int | None = None,
               ray_address: str | None = None, ray_workers: int | None = None,
-              on_film: Callable[[FilmOutcome], None] | None = None) -> list[FilmOutcome]:
+              on_film: Callable[[FilmOutcome], None] | None = None, allow_truncated: bool = False) -> list[FilmOutcome]:
     """Render every film of ``jobs`` into ``out_dir`` (created); returns one outcome per film.
 
-    ``resume``: reuse finished segments of interrupted films. ``ray_address``: spread the segments
+    ``resume``: reuse finished segments of interrupted films. ``allow_truncated``: render films that
+    are cut off (:mod:`vidcolor.io.truncation`; otherwise each fails on its own, before its render). ``ray_address``: spread the segments
     over a Ray cluster (``ray_workers`` actors; default one per GPU, else one per CPU).
     ``on_film(outcome)`` is called as each film ends.
     """
@@ -440,7 +441,8 @@ def run_batch(jobs: list[FilmJob], out_dir: str | os.PathLike, *, weights: str |
                                             temporal=job.temporal, codec=job.codec, crf=job.crf, overwrite=True,
                                             segment_seconds=job.segment_seconds, warmup=warmup,
                                             resume=resume, batch_size=batch_size, executor=executor,
-                                            controls=_controls(job), deinterlace=job.deinterlace, saturation=job.saturation)
+                                            controls=_controls(job), deinterlace=job.deinterlace, saturation=job.saturation,
+                                            allow_truncated=allow_truncated)
             except VidcolorError as exc:
                 finish(k, FilmOutcome(job.input, job.output, "failed", str(exc), seconds=time.time() - t0))
                 continue

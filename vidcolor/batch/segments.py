@@ -31,6 +31,7 @@ from vidcolor.batch.render import LocalExecutor, SegmentJob, colorizer_for
 from vidcolor.errors import VidcolorError
 from vidcolor.io.lock import locks_output
 from vidcolor.io.sequence import is_sequence
+from vidcolor.io.truncation import refuse_truncated
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, bundled_weights, check_saturation, working_size
 from vidcolor.pipeline.scenes import Cut, write_cut_list
 from vidcolor.outputs import PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_codec, check_output, check_side_output
@@ -212,7 +213,8 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
                             progress: Callable[[int, int | None], None] | None = None,
                             ray_address: str | None = None, ray_workers: int | None = None, executor=None,
                             on_segment: Callable[[int, dict], None] | None = None, keep_work: bool = False,
-                            controls=None, deinterlace: bool = False, saturation: float | None = None) -> SegmentedResult:
+                            controls=None, deinterlace: bool = False, saturation: float | None = None,
+                            allow_truncated: bool = False) -> SegmentedResult:
     """Colorize (and stylize) a video in resumable segments; same output as ``process_video``.
 
     ``segment_seconds``: target segment length (cuts at the first keyframe after it); None:
@@ -233,7 +235,8 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     takes it, else :data:`~vidcolor.pipeline.engine.DEFAULT_RENDER_SIZE`).
     ``saturation``: scale of the colors' chroma (:class:`~vidcolor.pipeline.engine.Colorizer`; None:
     the given ``colorizer``'s, else 1); segments render with it whatever the shared colorizer's is,
-    and it is part of the journal's settings when it is not 1.
+    and it is part of the journal's settings when it is not 1. A film cut off
+    (:mod:`vidcolor.io.truncation`) is refused before any work unless ``allow_truncated``.
     ``controls`` (:class:`vidcolor.control.apply.Controls`): hints and reference keyframes; their
     planning pass runs once into the work folder (``hints/``, reused on resume when the control files
     are unchanged) and every segment reads the colors of its own frames from there.
@@ -298,6 +301,8 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
 
         settings["style_pack"] = hashlib.sha256(pack_path(style).read_bytes()).hexdigest()
     info = _probe(inp)  # a file that is no video fails here, before a work folder exists
+    if not allow_truncated:
+        refuse_truncated(inp, info)   # a film cut off: refused before any work (vidcolor.io.truncation)
     sequence_rate = str(info.frame_rate) if is_sequence(inp) else None   # (a sequence read at another --fps starts over)
     if sequence_rate is not None:
         settings["sequence_rate"] = sequence_rate
