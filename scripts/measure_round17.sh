@@ -11,18 +11,7 @@ source scripts/measure_env.sh
 BASE=${BASE:-9f3d4e9}
 base_worktree $BASE
 if [ "${1:-}" = speed ]; then
-  make_bench_clip 240
-  out=$R/r17_bench_pipeline.txt
-  echo "# vidcolor bench gray_640x480.mp4 (scripts/bench_pipeline.py's clip) --frames 200 --weights $W --style S: this code (NEW) and round 16's ($BASE, BASE) alternately, $(date -u +%F)" > $out
-  for round in 1 2; do
-    for style in none watercolor; do
-      echo "## NEW, round $round, --style $style" >> $out
-      bench_new --frames 200 --style $style >> $out 2>&1
-      echo "## BASE ($BASE), round $round, --style $style" >> $out
-      bench_base --frames 200 --style $style >> $out 2>&1
-    done
-  done
-  rm -rf $T
+  speed_alternating $R/r17_bench_pipeline.txt 2 "round 16"
 fi
 if [ "${1:-}" = memory ]; then
   out=$R/r17_photo_memory.txt
@@ -31,14 +20,5 @@ if [ "${1:-}" = memory ]; then
     bash scripts/photo_memory.sh; } > $out 2>&1
 fi
 if [ "${1:-}" = agree ]; then
-  out=$R/r17_outputs_agree.txt
-  T=$(mktemp -d)
-  echo "# vidcolor process samples/sample.mp4 -o OUT [--style S]: this code vs round 16's ($BASE); scripts/compare_videos.py, $(date -u +%F)" > $out
-  for style in none watercolor; do
-    $V/vidcolor process samples/sample.mp4 -o $T/new_$style.mp4 --style $style -q --weights $W
-    (cd $BT && PYTHONPATH=$BT $OLDPWD/$V/python -m vidcolor process $OLDPWD/samples/sample.mp4 -o $T/base_$style.mp4 --style $style -q --weights $OLDPWD/$W)
-    echo "## --style $style" >> $out
-    $V/python scripts/compare_videos.py $T/new_$style.mp4 $T/base_$style.mp4 >> $out 2>&1
-  done
-  rm -rf $T
+  readme_agree $R/r17_outputs_agree.txt "round 16"
 fi
