@@ -5,8 +5,9 @@
 
 ``make`` writes a lossless FFV1 film (yuv422p10le, limited range, BT.709-sized so untagged it reads
 as BT.709; chroma neutral): a slow pan over a bundled photo, its top third replaced by a shallow
-sky-like gradient (what bands first in 8 bits). ``compare`` reads each output with 16 bits, turns its
-RGB back into luma with the film's matrix (as vidcolor reads it: BT.709 from 720 lines) and reports, against the master's luma: the
+sky-like gradient (what bands first in 8 bits). ``compare`` reads each output's luma — a YCbCr output's
+Y plane as stored, an RGB output's R′G′B′ weighted with the film's matrix (as vidcolor reads it:
+BT.709 from 720 lines) — and reports, against the master's luma: the
 output's pixel format, the mean and 99th-percentile |ΔY′| in 10-bit codes over all frames, and the
 number of distinct luma levels in the gradient band's middle row (the master has one per code).
 """
@@ -25,7 +26,6 @@ from vidcolor.color import luma_weights
 from vidcolor.io.video import probe_video
 
 ROOT = Path(__file__).resolve().parents[1]
-SWS = {"bt601": "ITU601", "bt709": "ITU709"}
 
 
 def make(path: Path, size: tuple[int, int], frames: int) -> None:
@@ -60,15 +60,22 @@ def master_luma(path: Path) -> list[np.ndarray]:
 
 
 def output_luma(path: Path, matrix: str) -> tuple[str, list[np.ndarray]]:
-    """The output's frames as RGB (16 bits), turned into luma with the film's ``matrix`` (the one
-    vidcolor writes it with and whose luma it keeps)."""
+    """The output's luma Y′ in [0, 1]: a YCbCr output's Y plane as stored (limited range, any
+    depth; what a player decodes — swscale's own 16-bit RGB path is 0.4 % off), an RGB output's
+    R′G′B′ weighted with the film's ``matrix`` (the one vidcolor keeps luma with)."""
     out, fmt = [], ""
     weights = np.asarray(luma_weights(matrix))
     with av.open(str(path)) as c:
         for f in c.decode(video=0):
             fmt = f.format.name
-            rgb = f.reformat(format="rgb48le", src_colorspace=SWS[matrix], dst_color_range="JPEG").to_ndarray().astype(np.float64)
-            out.append(rgb / 65535 @ weights)
+            bits = f.format.components[0].bits
+            if fmt.startswith("yuv"):
+                p = f.planes[0]
+                y = np.frombuffer(p, np.uint8 if bits <= 8 else np.dtype("<u2")).reshape(p.height, -1)[:, : p.width]
+                scale = 1 << (bits - 8)
+                out.append((y.astype(np.float64) - 16 * scale) / (219 * scale))
+            else:
+                out.append(f.to_ndarray(format="rgb48le").astype(np.float64) / 65535 @ weights)
     return fmt, out
 
 

@@ -207,15 +207,7 @@ def process(inputs, output, style, weights, device, overwrite, skip_existing, re
 
     if ray_workers is not None and ray_address is None:
         raise VidcolorError("--ray-workers sets the number of Ray workers; it needs --ray")
-    if fps is not None:
-        from vidcolor.io.sequence import is_sequence, parse_rate, set_sequence_rate
-
-        sequences = [i for i in inputs if is_sequence(i)]
-        if not sequences:
-            raise VidcolorError("--fps sets the frame rate of image-sequence inputs (scans/reel1_%06d.dpx); there is none here")
-        rate = parse_rate(fps)
-        for i in sequences:
-            set_sequence_rate(i, rate)
+    _sequence_rate(inputs, fps)
     show = not quiet and sys.stderr.isatty()
 
     def report(r):  # as each file is done, skipped or failed
@@ -245,6 +237,20 @@ def process(inputs, output, style, weights, device, overwrite, skip_existing, re
         skipped = sum(r.status == "skipped" for r in results)
         rest = f"{done} written" + (f", {skipped} skipped" if skipped else "")
         raise VidcolorError(f"{len(failed)} of {len(results)} inputs failed (named above; no output file was written for them), {rest}")
+
+
+def _sequence_rate(inputs, fps: str | None) -> None:
+    """``--fps``: the frame rate of the image-sequence inputs among ``inputs`` (VidcolorError if none is one)."""
+    if fps is None:
+        return
+    from vidcolor.io.sequence import is_sequence, parse_rate, set_sequence_rate
+
+    sequences = [i for i in inputs if is_sequence(i)]
+    if not sequences:
+        raise VidcolorError("--fps sets the frame rate of image-sequence inputs (scans/reel1_%06d.dpx); there is none here")
+    rate = parse_rate(fps)
+    for i in sequences:
+        set_sequence_rate(i, rate)
 
 
 def _echo_out(line: str) -> None:
@@ -453,9 +459,11 @@ def styles_remove(name):
 @click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
 @click.option("--render-size", default=256, show_default=True, type=click.IntRange(0))
 @click.option("--overwrite", is_flag=True, help="Replace keyframes already in the folder.")
-def keyframes(film, output, weights, device, render_size, overwrite):
+@click.option("--fps", metavar="RATE", help="Frame rate of an image-sequence film (as for 'vidcolor process'): the times in shots.csv.")
+def keyframes(film, output, weights, device, render_size, overwrite, fps):
     """One auto-colorized frame per shot (shotNNN_fFRAME.png + shots.csv) to correct and pass back with --reference FOLDER."""
     _render_defaults()  # a render pipeline: before torch loads
+    _sequence_rate([film], fps)
     from vidcolor.control.keyframes import export_keyframes
     from vidcolor.pipeline.engine import Colorizer
 

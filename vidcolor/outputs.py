@@ -119,7 +119,8 @@ def codec_choice(inp: str | os.PathLike, out: str | os.PathLike) -> tuple[str, s
     info = probe_video(inp)
     if alpha_codec is not None and info.has_alpha:
         return alpha_codec, f" (chosen to keep the alpha channel of '{Path(inp).name}' in {ext})"
-    if deep_codec is not None and info.bit_depth > 8:
+    if deep_codec is not None and info.bit_depth > 8 and info.field_order not in ("tff", "bff"):
+        # (an interlaced film keeps H.264, the one codec here that codes it interlaced; its note says how to keep the depth)
         master, sources = MASTER_CODECS.get(ext, (None, frozenset()))
         return (master if info.codec in sources else deep_codec), f" (chosen to keep the {info.bit_depth} bits of '{Path(inp).name}' in {ext})"
     return DEFAULT_CODEC, ""
@@ -295,6 +296,9 @@ def video_input_notes(info, color_seen: bool = False, resized: dict | None = Non
     if beyond_legal:
         notes.append("the input has levels below black or above white (sub-blacks, super-whites: luma under 16 or over 235 "
                      "in 8 bits); they are clipped to the legal range the output is written in")
+    if "f16" in info.pix_fmt or "f32" in info.pix_fmt:
+        notes.append("floating-point frames (EXR): read as display values, so values above 1.0 (scene-linear highlights) "
+                     "are clipped and linear light shows too dark; export display-referred frames (DPX, TIFF) for a faithful result")
     if info.has_color or color_seen:
         notes.append(COLOR_NOTE)
     return notes

@@ -156,8 +156,67 @@ def test_numbered_photos_in_a_folder_get_a_note_naming_the_sequence(tmp_path, ti
     d = _tiff_sequence(tmp_path / "scans", n=12, first=1)
     r = CliRunner().invoke(cli, ["process", str(d), "-o", str(tmp_path / "out"), "--weights", str(tiny_weights), "--device", "cpu", "-q"])
     assert r.exit_code == 0, r.output
-    assert r.output.count("look like the frames of a film") == 1 and f"give '{d / 'scan_######.tif'}' (and --fps)" in r.output
+    assert r.output.count("look like the frames of a film") == 1 and f"give '{d / 'scan_%06d.tif'}' (and --fps)" in r.output
     assert len(list((tmp_path / "out").iterdir())) == 12
     few = _tiff_sequence(tmp_path / "few", n=5)
     r = CliRunner().invoke(cli, ["process", str(few), "-o", str(tmp_path / "out2"), "--weights", str(tiny_weights), "--device", "cpu", "-q"])
     assert r.exit_code == 0 and "frames of a film" not in r.output, r.output
+
+
+def test_odd_names_and_numbers(tmp_path, tiny_weights):
+    """A '%' in the folder's name, a '#' in the file's name beside a printf field, numbers wider
+    than the field (9998, 9999, 10000, 10001: printf's "%04d"), and numbers FFmpeg cannot count to."""
+    d = tmp_path / "50% scans"
+    d.mkdir()
+    for k in range(9998, 10002):
+        cv2.imwrite(str(d / f"take#2_{k:04d}.png"), (_frame16(k - 9998) >> 8).astype(np.uint8))
+    for pattern in ("take#2_%04d.png",):
+        seq = find_sequence(d / pattern)
+        assert (seq.first, seq.last, seq.count) == (9998, 10001, 4)
+        with VideoReader(d / pattern) as r:
+            assert len(list(r)) == 4
+    (d / "take#2_10000.png").unlink()
+    with pytest.raises(VidcolorError, match="misses frame 10000"):
+        find_sequence(d / "take#2_%04d.png")
+    big = tmp_path / "big"
+    big.mkdir()
+    cv2.imwrite(str(big / "z_9999999990.png"), np.zeros((8, 8), np.uint8))
+    with pytest.raises(VidcolorError, match="FFmpeg counts to 2147483647"):
+        find_sequence(big / "z_%010d.png")
+
+
+def test_a_damaged_frame_is_named(tmp_path, tiny_weights):
+    d = tmp_path / "c"
+    d.mkdir()
+    for k in range(12):
+        cv2.imwrite(str(d / f"c_{k + 5:04d}.png"), np.full((48, 64), 10 * k, np.uint8))
+    (d / "c_0010.png").write_bytes((d / "c_0010.png").read_bytes()[:60])
+    r = CliRunner().invoke(cli, ["process", str(d / "c_%04d.png"), "-o", str(tmp_path / "o.mov"), "--weights", str(tiny_weights)])
+    assert r.exit_code == 1 and "c_0010.png is damaged" in r.output and not (tmp_path / "o.mov").exists(), r.output
+
+
+def test_ntsc_rates_in_dpx_headers(tmp_path):
+    d = _dpx_sequence(tmp_path / "d", n=2, rate=23.976)
+    assert probe_video(d / "r_####.dpx").frame_rate == Fraction(24000, 1001)
+
+
+def test_a_replaced_frame_makes_a_new_film_for_resuming(tmp_path):
+    import os
+
+    from vidcolor.io.sequence import sequence_identity
+
+    d = _tiff_sequence(tmp_path / "s", n=5)
+    before = sequence_identity(d / "scan_%06d.tif")
+    middle = d / "scan_001002.tif"
+    st = middle.stat()
+    os.utime(middle, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert sequence_identity(d / "scan_%06d.tif") != before
+
+
+def test_float_frames_are_said_to_be_read_as_display_values(tmp_path):
+    from dataclasses import replace
+
+    from vidcolor.outputs import video_input_notes
+
+    info = replace(probe_video(_tiff_sequence(tmp_path / "s", n=2) / "scan_%06d.tif"), pix_fmt="gbrpf32le")
+    assert any("floating-point frames (EXR)" in n for n in video_input_notes(info))

@@ -52,8 +52,8 @@ def _lossless_source(tmp_path):
 
 def test_output_depth_per_codec():
     assert [output_depth(10, c) for c in ("prores", "hevc", "ffv1", "h264", "mpeg4")] == [10, 10, 10, 8, 8]
-    assert [output_depth(12, c) for c in ("prores", "hevc", "ffv1")] == [10, 12, 12]
-    assert [output_depth(16, c) for c in ("hevc", "ffv1")] == [12, 16]
+    assert [output_depth(12, c) for c in ("prores", "hevc", "ffv1")] == [10, 10, 12]   # HEVC Main 10: what players play
+    assert [output_depth(16, c) for c in ("hevc", "ffv1")] == [10, 16]
     assert output_depth(8, "ffv1") == 8
 
 
@@ -175,3 +175,57 @@ def test_a_deep_master_takes_hints(tmp_path):
     assert f.format.name == "yuv422p10le"
     rgb = f.to_ndarray(format="rgb48le")[10, 40].astype(float) / 257
     assert rgb[2] > rgb[0] + 40     # blue, as asked (the film's luma kept)
+
+
+@pytest.mark.parametrize("codec,ext", [("prores", ".mov"), ("hevc", ".mkv")])
+def test_deep_ycbcr_levels_are_exact(tmp_path, codec, ext):
+    """Black, mid-gray and white land on 64, 502 and 940 (10 bits), neutral chroma on 512 — swscale's
+    16-bit RGB path scaled by 1.0034 (white 943); and the written Y plane is the ramp's luma."""
+    info = probe_video(_lossless_source(tmp_path))
+    out = tmp_path / f"o{ext}"
+    ramp = np.tile(np.round(np.linspace(0, 65535, W)).astype(np.uint16), (H, 1))
+    with VideoWriter(out, info, codec=codec, audio_source=None) as w:
+        for v in (0, 32768, 65535):
+            w.write(np.full((H, W, 3), v, np.uint16))
+        w.write(np.dstack([ramp] * 3))
+    with av.open(str(out)) as c:
+        planes = [(np.frombuffer(f.planes[0], np.dtype("<u2")).reshape(f.planes[0].height, -1)[:, :W],
+                   np.frombuffer(f.planes[1], np.dtype("<u2"))[0]) for f in c.decode(video=0)]
+    assert [int(np.median(y)) for y, _ in planes[:3]] == [64, 502, 940] and all(int(cb) == 512 for _, cb in planes[:3])
+    expected = 64 + 876 * ramp[H // 2].astype(float) / 65535
+    assert np.abs(planes[3][0][H // 2].astype(float) - expected).mean() < 1.0
+
+
+def test_a_deep_alpha_channel_keeps_its_bits(tmp_path, tiny_weights):
+    """A 10-bit ProRes 4444 film's alpha (a 1024-step ramp) keeps more than 256 steps, in ProRes 4444
+    and in FFV1; the 4:4:4 master stays 4:4:4."""
+    src = tmp_path / "a.mov"
+    with av.open(str(src), "w") as out:
+        s = out.add_stream("prores_ks", rate=25)
+        s.width, s.height, s.pix_fmt = W, H, "yuva444p10le"
+        s.options = {"profile": "4"}
+        for i in range(3):
+            f = av.VideoFrame(W, H, "yuva444p10le")
+            for k, plane in enumerate(f.planes):
+                a = np.frombuffer(plane, np.dtype("<u2")).reshape(plane.height, -1)[:, : plane.width]
+                a[...] = _luma10(i) if k == 0 else (512 if k < 3 else np.round(np.linspace(0, 1023, W)).astype(np.uint16))
+            f.pts = i
+            out.mux(s.encode(f))
+        out.mux(s.encode(None))
+    for name in ("o.mov", "o.mkv"):
+        r = CliRunner().invoke(cli, ["process", str(src), "-o", str(tmp_path / name), "--weights", str(tiny_weights), "--device", "cpu"])
+        assert r.exit_code == 0, r.output
+        with av.open(str(tmp_path / name)) as c:
+            f = next(c.decode(video=0))
+        alpha = f.to_ndarray(format="rgba64le")[H // 2, :, 3]
+        assert len(np.unique(alpha)) > 256, name
+        assert f.format.name in ("yuva444p12le", "gbrap10le", "gbrap12le"), f.format.name
+
+
+def test_a_4444_master_without_alpha_stays_4444(tmp_path, tiny_weights):
+    src = _deep_clip(tmp_path / "m.mov", "prores_ks", "yuv444p10le", {"profile": "4"})
+    out = tmp_path / "o.mov"
+    r = CliRunner().invoke(cli, ["process", str(src), "-o", str(out), "--weights", str(tiny_weights), "--device", "cpu"])
+    assert r.exit_code == 0, r.output
+    with av.open(str(out)) as c:
+        assert c.streams.video[0].codec_context.name == "prores" and next(c.decode(video=0)).format.name.startswith("yuv444")

@@ -60,10 +60,15 @@ def output_tags(info: VideoInfo, matrix: str) -> tuple[int, int, int]:
     return space, primaries, transfer
 
 
-DEEP_CODECS: dict[str, tuple[int, ...]] = {"prores": (10,), "hevc": (10, 12), "ffv1": (10, 12, 16)}
+DEEP_CODECS: dict[str, tuple[int, ...]] = {"prores": (10,), "hevc": (10,), "ffv1": (10, 12, 16)}
 """Codecs that keep a deeper-than-8-bit film's depth, and the depths the writer writes them in
-(ProRes 422 HQ/4444 are 10-bit; HEVC Main 10/12; FFV1 planar RGB). H.264 stays 8-bit: its High 10
-profile plays in few players and no browser, and MPEG-4 Part 2 has no deeper profile."""
+(ProRes 422 HQ/4444 are 10-bit here; HEVC Main 10 — Main 12 plays in few players; FFV1 planar RGB).
+H.264 stays 8-bit: its High 10 profile plays in few players and no browser, and MPEG-4 Part 2 has
+no deeper profile."""
+
+DEPTH_LIMITS = {"prores": "prores_ks writes ProRes with 10 bits", "hevc": "HEVC Main 10, what players play; "
+                "--codec ffv1 keeps more"}
+"""Why a codec of :data:`DEEP_CODECS` writes fewer bits than a film has (for the note)."""
 
 
 def output_depth(bit_depth: int, codec: str) -> int:
@@ -76,12 +81,13 @@ def output_depth(bit_depth: int, codec: str) -> int:
     return next((d for d in depths if d >= bit_depth), depths[-1])
 
 
-def deep_pix_fmt(codec: str, depth: int, odd: bool, alpha: bool) -> str:
+def deep_pix_fmt(codec: str, depth: int, odd: bool, alpha: bool, full_chroma: bool = False) -> str:
     """The encoder pixel format of ``codec`` at ``depth`` > 8 bits (:func:`output_depth`): HEVC 4:2:0
-    (4:4:4 for odd sizes), FFV1 planar RGB (with alpha: RGBA), ProRes its 10-bit formats."""
+    (4:4:4 for odd sizes), FFV1 planar RGB (with alpha: RGBA), ProRes its 10-bit formats — 4444
+    for an input whose chroma is full (``full_chroma``: a ProRes 4444 or RGB master stays 4444)."""
     spec = _CODECS[codec]
     if codec == "prores":
-        return spec.alpha_pix_fmt if alpha else (spec.odd_pix_fmt if odd else spec.pix_fmt)
+        return spec.alpha_pix_fmt if alpha else (spec.odd_pix_fmt if odd or full_chroma else spec.pix_fmt)
     if codec == "hevc":
         return f"yuv{'444' if odd else '420'}p{depth}le"
     return f"gbr{'a' if alpha else ''}p{depth}le"

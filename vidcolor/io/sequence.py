@@ -22,7 +22,21 @@ from pathlib import Path
 
 from vidcolor.errors import VidcolorError
 
-_FIELD = re.compile(r"%(0?)(\d*)d|(#+)")
+_PRINTF = re.compile(r"%(0?)(\d*)d")
+_HASHES = re.compile(r"#+")
+MAX_NUMBER = 2**31 - 1
+"""The largest frame number FFmpeg's image2 reader counts to."""
+
+
+def _field(name: str) -> re.Match | None:
+    """The frame-number field of a file name: its one printf field (``%06d``, ``%d``; a ``#`` is then
+    part of the name, as in ``take#2_%04d.png``), else its one run of ``#``; None if there is not
+    exactly one."""
+    printf = list(_PRINTF.finditer(name))
+    if printf:
+        return printf[0] if len(printf) == 1 else None
+    hashes = list(_HASHES.finditer(name))
+    return hashes[0] if len(hashes) == 1 else None
 #: Still-image extensions a sequence may have (what FFmpeg's image2 demuxer decodes).
 SEQUENCE_EXTS = frozenset({".dpx", ".tif", ".tiff", ".png", ".jpg", ".jpeg", ".exr", ".bmp", ".webp", ".tga", ".j2k", ".jp2"})
 #: Frames per second of a sequence that states none (DPX headers may: :func:`sequence_rate`): film's 24.
@@ -35,7 +49,7 @@ def is_sequence(path: str | os.PathLike) -> bool:
     """True if the file name of ``path`` holds exactly one frame-number field (``%06d``, ``%d`` or
     ``######``) and a still-image extension, and no file has that very name (``Photo #1.jpg`` is a photo)."""
     name = Path(path).name
-    return len(_FIELD.findall(name)) == 1 and Path(name).suffix.lower() in SEQUENCE_EXTS and not os.path.lexists(path)
+    return _field(name) is not None and Path(name).suffix.lower() in SEQUENCE_EXTS and not os.path.lexists(path)
 
 
 @dataclass(frozen=True)
@@ -55,9 +69,9 @@ class Sequence:
 
 def _parts(path: Path) -> tuple[str, str, int | None]:
     """``(prefix, suffix, width)`` around the file name's frame-number field; ``width`` None: any."""
-    m = _FIELD.search(path.name)
-    if m.group(3):
-        width = len(m.group(3))
+    m = _field(path.name)
+    if m.group(0).startswith("#"):
+        width = len(m.group(0))
     else:
         width = int(m.group(2)) if m.group(2) else None
     return path.name[: m.start()], path.name[m.end():], width
@@ -73,8 +87,11 @@ def find_sequence(path: str | os.PathLike, name: str | os.PathLike | None = None
     if not folder.is_dir():
         raise VidcolorError(f"cannot read image sequence '{label}': folder '{folder}' not found")
     prefix, suffix, width = _parts(path)
-    digits = r"\d+" if width is None else rf"\d{{{width}}}" if width > 1 else r"\d+"
+    # printf's "%04d" pads to 4 digits and prints wider numbers whole (FFmpeg reads it so): 0999, 9999, 10000
+    digits = r"\d+" if width is None or width <= 1 else rf"\d{{{width}}}|[1-9]\d{{{width},}}"
     rx = re.compile(re.escape(prefix) + f"({digits})" + re.escape(suffix) + r"\Z")
+    if width is None:
+        width = 0
     numbered = {}
     try:
         entries = list(os.scandir(folder))
@@ -87,18 +104,21 @@ def find_sequence(path: str | os.PathLike, name: str | os.PathLike | None = None
     if not numbered:
         raise VidcolorError(f"cannot read image sequence '{label}': no files match it in '{folder}'")
     numbers = sorted(numbered)
-    if width is None:   # "%d" given for zero-padded files: FFmpeg needs their width
+    if width == 0:   # "%d" given for zero-padded files: FFmpeg needs their width
         lengths = {len(rx.match(f.name).group(1)) for f in numbered.values()}
         if len(lengths) == 1 and any(rx.match(f.name).group(1).startswith("0") for f in numbered.values()):
             width = lengths.pop()
+    if numbers[-1] > MAX_NUMBER:
+        raise VidcolorError(f"image sequence '{label}' numbers its frames up to {numbers[-1]}: FFmpeg counts to {MAX_NUMBER}; "
+                            f"renumber the files (e.g. from 0)")
     for a, b in zip(numbers, numbers[1:]):
         if b != a + 1:
             gap = f"{a + 1}" if b == a + 2 else f"{a + 1}–{b - 1}"
             raise VidcolorError(f"image sequence '{label}' misses frame {gap} (between {numbered[a].name} and "
                                 f"{numbered[b].name}): restore it, or render the parts before and after as two sequences")
-    field = f"%0{width}d" if width and width > 1 else "%d"
-    return Sequence(str(folder / f"{prefix.replace('%', '%%')}{field}{suffix.replace('%', '%%')}"), numbers[0], numbers[-1],
-                    tuple(numbered[n] for n in numbers))
+    field = f"%0{width}d" if width > 1 else "%d"
+    pattern = str(folder / f"{prefix}\0{suffix}").replace("%", "%%").replace("\0", field)   # a "%" in a folder's name too
+    return Sequence(pattern, numbers[0], numbers[-1], tuple(numbered[n] for n in numbers))
 
 
 def parse_rate(text: str | float | Fraction) -> Fraction:
@@ -108,10 +128,18 @@ def parse_rate(text: str | float | Fraction) -> Fraction:
         value = Fraction(str(text).strip()).limit_denominator(1001 * 1000)
     except (ValueError, ZeroDivisionError):
         raise VidcolorError(f"frame rate '{text}' is not a number (e.g. 24, 25, 23.976 or 24000/1001)") from None
-    if not Fraction(1, 60) <= value <= 1000:
-        raise VidcolorError(f"frame rate of an image sequence must be between 1/60 and 1000 frames/s, not {text}")
-    if value == Fraction(23976, 1000) or value == Fraction(2997, 100) or value == Fraction(5994, 100):
-        value = Fraction(round(value * 1001), 1001)   # 23.976 means 24000/1001, as players read it
+    if not Fraction(1, 60) <= value <= 300:
+        raise VidcolorError(f"frame rate of an image sequence must be between 1/60 and 300 frames/s, not {text}")
+    return _ntsc(value)
+
+
+def _ntsc(value: Fraction) -> Fraction:
+    """23.976, 29.97, 47.952, 59.94, 119.88 (as written, or a float near them) → N·1000/1001, as
+    players read them."""
+    for n in (24, 30, 48, 60, 120):
+        exact = Fraction(n * 1000, 1001)
+        if value != n and abs(value - exact) < Fraction(1, 500):
+            return exact
     return value
 
 
@@ -138,7 +166,7 @@ def _dpx_rate(path: Path) -> Fraction | None:
     for offset in (1724, 1940):
         (rate,) = struct.unpack(order + "f", head[offset:offset + 4])
         if rate == rate and 1 <= rate <= 300:   # not NaN (undefined fields are all ones)
-            return Fraction(rate).limit_denominator(1001)
+            return _ntsc(Fraction(rate).limit_denominator(1001))
     return None
 
 
@@ -194,7 +222,7 @@ def film_like_runs(files: list[Path]) -> dict[Path, str]:
     for (folder, prefix, width, ext), numbered in groups.items():
         numbers = sorted(numbered)
         if len(numbers) >= RUN_NOTE_FRAMES and numbers[-1] - numbers[0] + 1 == len(numbers):
-            pattern = folder / f"{prefix}{'#' * width}{ext}"
+            pattern = folder / f"{prefix}%0{width}d{ext}" if "%" not in prefix else folder / f"{prefix}{'#' * width}{ext}"
             notes[numbered[numbers[0]]] = (f"{len(numbers)} numbered photos ({numbered[numbers[0]].name} … {numbered[numbers[-1]].name}) "
                                            f"look like the frames of a film: each is colorized on its own; to render them as "
                                            f"one film, with colours stable over time, give '{pattern}' (and --fps)")
@@ -202,9 +230,13 @@ def film_like_runs(files: list[Path]) -> dict[Path, str]:
 
 
 def sequence_identity(path: str | os.PathLike) -> dict:
-    """What identifies a sequence cheaply for resuming: its frames' numbers, and size and mtime of
-    its first and last files."""
+    """What identifies a sequence for resuming: its frames' numbers and a hash of every file's
+    size and modification time (a frame replaced in the middle is a new film)."""
+    import hashlib
+
     seq = find_sequence(path)
-    ends = [seq.files[0].stat(), seq.files[-1].stat()]
-    return {"path": str(Path(path).resolve()), "first": seq.first, "last": seq.last,
-            "size": [s.st_size for s in ends], "mtime_ns": [s.st_mtime_ns for s in ends]}
+    h = hashlib.sha256()
+    for f in seq.files:
+        st = f.stat()
+        h.update(f"{f.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return {"path": str(Path(path).resolve()), "first": seq.first, "last": seq.last, "files_sha256": h.hexdigest()}

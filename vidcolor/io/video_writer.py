@@ -14,13 +14,15 @@ from pathlib import Path
 
 import av
 import av.error
+import cv2
 import numpy as np
 from av.video.reformatter import Interpolation, VideoReformatter
 
+from vidcolor.color import luma_weights
 from vidcolor.errors import VidcolorError
 from vidcolor.io.atomic import atomic_output
-from vidcolor.io.codecs import (_CODECS, _MOV_AUDIO, _MP4_AUDIO, _CodecSpec, _writer_options, deep_pix_fmt, holds_alpha, output_depth,
-                                output_matrix, output_tags)
+from vidcolor.io.codecs import (_CODECS, _MOV_AUDIO, _MP4_AUDIO, DEPTH_LIMITS, _CodecSpec, _writer_options, deep_pix_fmt, holds_alpha,
+                                output_depth, output_matrix, output_tags)
 from vidcolor.io.video import VideoInfo, _open_input
 from vidcolor.io.video_format import _SWS_COLORSPACE
 
@@ -134,10 +136,11 @@ class VideoWriter:
                    "there for such inputs, or --codec prores/ffv1)") if not holds_alpha(codec) else "it was not passed on"
             self.notes.append(f"the input's alpha channel is dropped, the output is opaque: {why}")
         if self.depth > 8:
-            self._pix_fmt = deep_pix_fmt(codec, self.depth, bool(odd), self.keeps_alpha)
+            full = info.pix_fmt.startswith(("yuv444", "yuva444", "gbr", "rgb", "bgr"))
+            self._pix_fmt = deep_pix_fmt(codec, self.depth, bool(odd), self.keeps_alpha, full_chroma=full)
         if (info.bit_depth or 8) > self.depth:
             how = (f"{codec} is 8-bit here; --codec hevc, prores or ffv1 keep more" if self.depth == 8
-                   else f"the most {codec} takes")
+                   else DEPTH_LIMITS.get(codec, f"the most {codec} takes"))
             self.notes.append(f"{info.bit_depth}-bit video: colorized and written with {self.depth} bits per sample ({how})")
         self._cosite = codec in ("h264", "hevc", "mpeg4") and self._pix_fmt.startswith("yuv420p")
         if odd and spec.odd_pix_fmt != spec.pix_fmt and not self.keeps_alpha:
@@ -301,9 +304,12 @@ class VideoWriter:
             raise ValueError(f"expected uint8 or uint16 ({info.height}, {info.width}, 3) frame, "
                              f"got {image.dtype} {image.shape}")
         deep = image.dtype == np.uint16
-        if self.keeps_alpha:
-            if alpha is not None and (alpha.dtype not in (np.uint8, np.uint16) or alpha.shape != (info.height, info.width)):
-                raise ValueError(f"expected uint8 or uint16 ({info.height}, {info.width}) alpha, got {alpha.dtype} {alpha.shape}")
+        if self.keeps_alpha and alpha is not None and (alpha.dtype not in (np.uint8, np.uint16) or alpha.shape != (info.height, info.width)):
+            raise ValueError(f"expected uint8 or uint16 ({info.height}, {info.width}) alpha, got {alpha.dtype} {alpha.shape}")
+        if deep and self.depth > 8 and self._pix_fmt.startswith("yuv"):
+            rgb = image if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2)
+            frame = self._deep_yuv(rgb, alpha if self.keeps_alpha else None)
+        elif self.keeps_alpha:
             rgb = image if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2)
             top = 65535 if deep else 255
             plane = np.full(image.shape[:2], top, image.dtype) if alpha is None else alpha
@@ -347,6 +353,42 @@ class VideoWriter:
         n = self.frames_written
         step = (last - first) / (n - 1) if n > 1 and last > first else float(1 / self.info.frame_rate)
         return max(last + step, self._side_end or 0.0)
+
+    def _deep_yuv(self, rgb: np.ndarray, alpha: np.ndarray | None) -> av.VideoFrame:
+        """uint16 RGB ``(H, W, 3)`` (and alpha) → a frame of the encoder's deep YCbCr format, computed
+        here: swscale's 16-bit RGB → YCbCr path scales by 1.0034 (white 943 instead of 940 in 10 bits;
+        mid-gray 504, not 502). ``Y′ = w·RGB``, ``Cb = (B′ − Y′)/(2(1 − wb))``, ``Cr = (R′ − Y′)/(2(1 − wr))``,
+        limited range (16–235 and 16–240, scaled to the depth), chroma subsampled co-sited as
+        :meth:`_to_yuv` does; alpha full range."""
+        wr, wg, wb = luma_weights(self._matrix)
+        fmt = av.VideoFormat(self._pix_fmt, rgb.shape[1], rgb.shape[0])
+        bits = fmt.components[0].bits
+        s = float(1 << (bits - 8)) / 65535.0
+        y = np.array([wr, wg, wb]) * 219 * s
+        cb = (np.array([0.0, 0.0, 1.0]) - [wr, wg, wb]) / (2 * (1 - wb)) * 224 * s
+        cr = (np.array([1.0, 0.0, 0.0]) - [wr, wg, wb]) / (2 * (1 - wr)) * 224 * s
+        offsets = np.array([16.0, 128.0, 128.0]) * (1 << (bits - 8))
+        m = np.hstack([np.stack([y, cb, cr]), offsets[:, None]]).astype(np.float32)
+        ycc = cv2.transform(np.ascontiguousarray(rgb, np.float32), m)   # (H, W, 3) float, in codes
+        top = (1 << bits) - 1
+        out = av.VideoFrame(rgb.shape[1], rgb.shape[0], self._pix_fmt)
+        _plane(out, 0)[...] = np.clip(np.rint(ycc[..., 0]), 0, top)
+        sub_w = fmt.components[1].width < fmt.components[0].width
+        sub_h = fmt.components[1].height < fmt.components[0].height
+        odd_w, odd_h = rgb.shape[1] % 2, rgb.shape[0] % 2
+        for i in (1, 2):
+            c = ycc[..., i]
+            if sub_w:   # co-sited: [1 2 1]/4 on the even columns
+                c = np.pad(c, ((0, 0), (1, 1 + odd_w)), mode="edge")
+                c = (c[:, 0:-2:2] + 2 * c[:, 1:-1:2] + c[:, 2::2]) * 0.25
+            if sub_h:   # between the rows of a pair
+                c = np.pad(c, ((0, odd_h), (0, 0)), mode="edge")
+                c = (c[0::2] + c[1::2]) * 0.5
+            _plane(out, i)[...] = np.clip(np.rint(c), 0, top)
+        if len(fmt.components) == 4:
+            a = np.full(rgb.shape[:2], top, np.float32) if alpha is None else alpha.astype(np.float32) * (top / np.iinfo(alpha.dtype).max)
+            _plane(out, 3)[...] = np.rint(a)
+        return out
 
     def _to_yuv(self, frame: av.VideoFrame) -> av.VideoFrame:
         """RGB/gray frame -> the encoder's YCbCr format, with co-sited ("left") chroma.
