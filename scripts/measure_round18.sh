@@ -28,6 +28,7 @@ if [ "${1:-}" = depth ]; then
   done
   $V/python scripts/depth_fidelity.py compare $T/master.mkv $T/new_ffv1.mkv $T/base_ffv1.mkv $T/new_prores.mov $T/base_prores.mov \
     $T/new_hevc.mkv $T/new_h264.mp4 >> $out 2>&1
+  sed -i '/^+ /d' $out   # (set -x's trace of the commands whose notes are kept)
   rm -rf $T
 fi
 if [ "${1:-}" = speed ]; then
