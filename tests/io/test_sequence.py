@@ -220,3 +220,11 @@ def test_float_frames_are_said_to_be_read_as_display_values(tmp_path):
 
     info = replace(probe_video(_tiff_sequence(tmp_path / "s", n=2) / "scan_%06d.tif"), pix_fmt="gbrpf32le")
     assert any("floating-point frames (EXR)" in n for n in video_input_notes(info))
+
+
+def test_batch_of_a_folder_of_frames_names_the_sequence(tmp_path, tiny_weights):
+    d = _tiff_sequence(tmp_path / "scans", n=12)
+    r = CliRunner().invoke(cli, ["batch", str(d), "-o", str(tmp_path / "out"), "--weights", str(tiny_weights)])
+    assert r.exit_code == 1 and f"its numbered images are a film: give '{d / 'scan_%06d.tif'}'" in r.output, r.output
+    r = CliRunner().invoke(cli, ["batch", str(d / "scan_%06d.tif"), "-o", str(tmp_path / "out"), "--weights", str(tiny_weights)])
+    assert r.exit_code == 0 and (tmp_path / "out" / "scan.none.mov").is_file(), r.output

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Callable
 
 from vidcolor.errors import VidcolorError
-from vidcolor.io.sequence import is_sequence
+from vidcolor.io.sequence import is_sequence, numbered_runs
 from vidcolor.io.video import VIDEO_EXTS
 
 MANIFEST_COLUMNS = ("input", "output", "style", "render_size", "codec", "crf", "temporal", "segment_seconds", "reference", "hints",
@@ -297,7 +297,9 @@ def collect_jobs(sources: list[str | os.PathLike], base: FilmJob) -> list[FilmJo
         if p.is_dir():
             found = sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(".") and _is_film_file(q))
             if not found:
-                raise VidcolorError(f"folder '{p}' has no videos")
+                runs = numbered_runs(sorted(q for q in p.iterdir() if q.is_file()))
+                hint = f"; its numbered images are a film: give '{runs[0][0]}'" if runs else ""
+                raise VidcolorError(f"folder '{p}' has no videos{hint}")
             jobs.extend(replace(base, input=q, scanned=True) for q in found)
         elif p.is_file() and p.suffix.lower() in MANIFEST_EXTS:
             jobs.extend(read_manifest(p, base))

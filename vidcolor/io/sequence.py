@@ -208,25 +208,32 @@ RUN_NOTE_FRAMES = 12
 """Numbered photos in a row that make a folder's photos look like a film's frames (:func:`film_like_runs`)."""
 
 
-def film_like_runs(files: list[Path]) -> dict[Path, str]:
-    """For photos given one by one that are numbered frames of a film — at least
-    :data:`RUN_NOTE_FRAMES` files of one folder named alike with consecutive numbers (``scan_001000.tif``,
-    ``scan_001001.tif``, …) — ``{first file: note}`` saying how to render them as one film instead
-    (each photo is colorized on its own: no motion-stable colours)."""
+def numbered_runs(files: list[Path]) -> list[tuple[Path, list[Path]]]:
+    """``(pattern, files)`` for each run of at least :data:`RUN_NOTE_FRAMES` files of one folder named
+    alike with consecutive numbers (``scan_001000.tif``, ``scan_001001.tif``, …): the frames of a
+    film, and the sequence path that names them (``scan_%06d.tif``)."""
     groups: dict[tuple, dict[int, Path]] = {}
     for f in files:
         m = re.fullmatch(r"(.*?)(\d+)(\.[^.]+)", f.name)
         if m and f.suffix.lower() in SEQUENCE_EXTS:
             groups.setdefault((f.parent, m.group(1), len(m.group(2)), m.group(3)), {})[int(m.group(2))] = f
-    notes = {}
+    runs = []
     for (folder, prefix, width, ext), numbered in groups.items():
         numbers = sorted(numbered)
         if len(numbers) >= RUN_NOTE_FRAMES and numbers[-1] - numbers[0] + 1 == len(numbers):
-            pattern = folder / f"{prefix}%0{width}d{ext}" if "%" not in prefix else folder / f"{prefix}{'#' * width}{ext}"
-            notes[numbered[numbers[0]]] = (f"{len(numbers)} numbered photos ({numbered[numbers[0]].name} … {numbered[numbers[-1]].name}) "
-                                           f"look like the frames of a film: each is colorized on its own; to render them as "
-                                           f"one film, with colours stable over time, give '{pattern}' (and --fps)")
-    return notes
+            field = f"%0{width}d" if "%" not in prefix else "#" * width
+            runs.append((folder / f"{prefix}{field}{ext}", [numbered[n] for n in numbers]))
+    return runs
+
+
+def film_like_runs(files: list[Path]) -> dict[Path, str]:
+    """For photos given one by one that are numbered frames of a film (:func:`numbered_runs`),
+    ``{first file: note}`` saying how to render them as one film instead (each photo is colorized on
+    its own: no motion-stable colours)."""
+    return {run[0]: (f"{len(run)} numbered photos ({run[0].name} … {run[-1].name}) look like the frames of a film: "
+                     f"each is colorized on its own; to render them as one film, with colours stable over time, "
+                     f"give '{pattern}' (and --fps)")
+            for pattern, run in numbered_runs(files)}
 
 
 def sequence_identity(path: str | os.PathLike) -> dict:
