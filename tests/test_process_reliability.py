@@ -514,3 +514,36 @@ def test_a_batch_fails_a_cut_off_film_on_its_own(tmp_path, tiny_weights):
     r = CliRunner().invoke(cli, ["batch", str(cut), str(full), "-o", str(out), "--weights", str(tiny_weights), "--allow-truncated"])
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in out.iterdir()) == ["cut.none.mkv", "full.none.mkv"]
+
+
+def test_complete_films_that_look_short_are_not_refused(tmp_path, tiny_weights):
+    """A last subtitle after the picture (Matroska's duration covers it), and a Matroska film stamped
+    from 1 h cut in half is still found (its slack counts from its first frame, not from 0)."""
+    import av
+    from fractions import Fraction
+
+    from tests.clips import frame_image
+
+    src = tmp_path / "subs.mkv"
+    with av.open(str(src), "w") as out:
+        vs = out.add_stream("mjpeg", rate=24)
+        vs.width, vs.height, vs.pix_fmt = 64, 48, "yuvj420p"
+        ss = out.add_mux_stream("subrip")
+        ss.time_base = Fraction(1, 1000)
+        for i in range(48):
+            fr = av.VideoFrame.from_ndarray(frame_image(i), format="rgb24").reformat(format="yuvj420p")
+            fr.pts, fr.time_base = i, Fraction(1, 24)
+            out.mux(vs.encode(fr))
+        out.mux(vs.encode(None))
+        p = av.Packet(b"The End")
+        p.stream, p.time_base = ss, Fraction(1, 1000)
+        p.pts = p.dts = 1500
+        p.duration = 3000   # 1.5–4.5 s: after the picture's 2 s
+        out.mux(p)
+    r = CliRunner().invoke(cli, ["process", str(src), "-o", str(tmp_path / "o.mkv"), "--weights", str(tiny_weights)])
+    assert r.exit_code == 0 and "cut off" not in r.output, r.output
+    late = _timed_clip(tmp_path / "late.mkv", [40] * 250, video_start_ms=3_600_000)
+    cut = tmp_path / "late_cut.mkv"
+    cut.write_bytes(late.read_bytes()[: late.stat().st_size // 2])
+    r = CliRunner().invoke(cli, ["process", str(cut), "-o", str(tmp_path / "c.mkv"), "--weights", str(tiny_weights)])
+    assert _refused_as_cut_off(r, tmp_path / "c.mkv") and "it says it lasts 10.0 s" in r.output, r.output

@@ -16,6 +16,7 @@ from vidcolor.errors import VidcolorError
 from vidcolor.io.image import IMAGE_EXTS, is_photo_file
 from vidcolor.io.codecs import ALPHA_CODECS, CODEC_EXTENSIONS
 from vidcolor.io.sequence import is_sequence, sequence_stem
+from vidcolor.io.truncation import declared_span, slack
 
 __all__ = ["DEEP_DEFAULT_CODECS", "DEFAULT_CODEC", "MASTER_CODECS", "ProcessResult", "auto_codec", "codec_choice", "check_clashes", "check_codec", "check_crf_applies", "check_output",
            "check_side_output", "default_output", "is_image", "same_file_key"]
@@ -103,20 +104,22 @@ def auto_codec(inp: str | os.PathLike, out: str | os.PathLike, codec: str | None
     return codec if codec is not None else codec_choice(inp, out)[0]
 
 
-def codec_choice(inp: str | os.PathLike, out: str | os.PathLike) -> tuple[str, str]:
+def codec_choice(inp: str | os.PathLike, out: str | os.PathLike, info=None) -> tuple[str, str]:
     """``(codec, why)`` for a render of ``inp`` into ``out`` without ``--codec``: a video with an
     alpha channel, in a container where a codec keeps it, gets that codec
     (:data:`~vidcolor.io.codecs.ALPHA_CODECS`: ProRes 4444 in .mov, FFV1 in .mkv/.avi); a film of
     more than 8 bits gets one that keeps its depth (:data:`DEEP_DEFAULT_CODECS`); others
     :data:`DEFAULT_CODEC`. ``why`` says why, for messages (empty for the default). Probes ``inp``
-    (one frame) only where the container offers such a codec."""
+    (one frame) only where the container offers such a codec, and ``info`` (its
+    :class:`~vidcolor.io.video.VideoInfo`) is not given."""
     ext = Path(out).suffix.lower()
     alpha_codec, deep_codec = ALPHA_CODECS.get(ext), DEEP_DEFAULT_CODECS.get(ext)
     if (alpha_codec is None and deep_codec is None) or is_image(Path(inp)):
         return DEFAULT_CODEC, ""
-    from vidcolor.io.video import probe_video
+    if info is None:
+        from vidcolor.io.video import probe_video
 
-    info = probe_video(inp)
+        info = probe_video(inp)
     if alpha_codec is not None and info.has_alpha:
         return alpha_codec, f" (chosen to keep the alpha channel of '{Path(inp).name}' in {ext})"
     if deep_codec is not None and info.bit_depth > 8 and info.field_order not in ("tff", "bff"):
@@ -259,25 +262,23 @@ def ended_early_note(info, media_end: float | None, frames: int, video_end: floa
     :attr:`~vidcolor.io.video_writer.VideoWriter.media_end`) stop well before the duration the
     input file declares: a file cut off in a copy or a download decodes up to where it ends, which
     is all there is to render, but the user should hear that it is shorter than it says. "Well
-    before": by more than ``max(min(1 s, 25 %), 5 %, 2 frame periods)`` of the declared duration —
+    before": by more than :func:`~vidcolor.io.truncation.slack` of the film's declared length —
     1 s on films of 4–20 s, 5 % on longer ones, a quarter of a clip shorter than 4 s (a 0.8 s clip
     that stops at 0.4 s is cut off too), never less than two frames (headers round durations).
     None otherwise, and when the header states no duration. ``video_end``: where the last frame
     ends by its own stated duration (:attr:`~vidcolor.io.video.VideoReader.video_end`; a long last
-    frame — slideshows, GIF conversions — outlasts the writer's mean-interval estimate). Times
-    count from where the declared duration does (``info.duration_start``: the container's start
-    when its duration is the container's, where audio may begin before the video; else the first
-    frame)."""
-    if not info.duration or media_end is None:
+    frame — slideshows, GIF conversions — outlasts the writer's mean-interval estimate). Lengths
+    count from the film's first frame to the declared end (:func:`~vidcolor.io.truncation.declared_span`:
+    a Matroska film stamped from 1 h is 10 s long, not 3610)."""
+    span = declared_span(info)
+    if span is None or media_end is None:
         return None
-    first = float(info.start_pts * info.time_base)
-    origin = first if info.duration_start is None else min(info.duration_start, first)
-    media_end = max(media_end, video_end or 0.0) - origin
-    slack = max(min(1.0, 0.25 * info.duration), 0.05 * info.duration, 2 / float(info.frame_rate or 25))
-    if info.duration - media_end <= slack:
+    first, end = span
+    media_end = max(media_end, video_end or 0.0)
+    if end - media_end <= slack(end - first, info.frame_rate):
         return None
-    return (f"the video ends after {media_end:.1f} s, but the file says it lasts {info.duration:.1f} s: it may be truncated "
-            f"or damaged ({frames} frames rendered)")
+    return (f"the video ends after {media_end - first:.1f} s, but the file says it lasts {end - first:.1f} s: it may be "
+            f"truncated or damaged ({frames} frames rendered)")
 
 
 def video_input_notes(info, color_seen: bool = False, resized: dict | None = None, beyond_legal: bool = False) -> list[str]:

@@ -413,7 +413,7 @@ def _check_files(pairs: list[tuple[Path, Path]], codec: str | None, crf: int | N
         readable.append((f, o))
         if info is not None:
             infos[f] = info
-            codecs[f], why = (codec, "") if codec else codec_choice(f, o)
+            codecs[f], why = (codec, "") if codec else codec_choice(f, o, info)
             check_codec(o, codecs[f], 18 if crf is None else crf)
             check_crf_applies(crf, codecs[f], why)
     return readable, codecs, infos, failed

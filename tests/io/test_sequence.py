@@ -52,7 +52,7 @@ def test_finding_the_frames(tmp_path):
     (d / "scan_000009.tif").unlink()
     with pytest.raises(VidcolorError, match=r"misses frame 9 \(between scan_000008.tif and scan_000010.tif\)"):
         find_sequence(d / "scan_%06d.tif")
-    with pytest.raises(VidcolorError, match="no files match"):
+    with pytest.raises(VidcolorError, match="no numbered files in .* match it"):
         find_sequence(d / "other_%06d.tif")
     with pytest.raises(VidcolorError, match="not found"):
         find_sequence(tmp_path / "nothere" / "scan_%06d.tif")
@@ -141,7 +141,7 @@ def test_sequence_errors_are_one_line(tmp_path, tiny_weights):
     d = _tiff_sequence(tmp_path / "s", n=4)
     (d / "scan_001002.tif").unlink()
     cases = [([str(d / "scan_%06d.tif")], "misses frame 1002"),
-             ([str(tmp_path / "x_%06d.tif")], "no files match"),
+             ([str(tmp_path / "x_%06d.tif")], "input not found"),
              ([str(d / "scan_%06d.tif"), "--fps", "fast"], "frame rate 'fast' is not a number"),
              ([str(tmp_path / "s" / "scan_001000.tif"), "--fps", "24"], "--fps sets the frame rate of image-sequence inputs")]
     for args, msg in cases:

@@ -343,7 +343,7 @@ def resolve_outputs(jobs: list[FilmJob], out_dir: Path) -> tuple[list[FilmJob], 
     kept = [job for job in resolved if all(job is not e for e, _ in earlier)]
     check_clashes([(job.input, job.output) for job in kept], overwrite=True)
     for job in kept:   # an output no codec can write is the manifest's error: found before any film is rendered
-        if not job.input.is_file():   # a missing film fails on its own, as before; the others still render
+        if not job.input.is_file() and not is_sequence(job.input):   # a missing film fails on its own; the others still render
             continue
         try:
             if job.output.is_dir():

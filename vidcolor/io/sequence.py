@@ -28,6 +28,14 @@ MAX_NUMBER = 2**31 - 1
 """The largest frame number FFmpeg's image2 reader counts to."""
 
 
+#: Still-image extensions a sequence may have (what FFmpeg's image2 demuxer decodes).
+SEQUENCE_EXTS = frozenset({".dpx", ".tif", ".tiff", ".png", ".jpg", ".jpeg", ".exr", ".bmp", ".webp", ".tga", ".j2k", ".jp2"})
+#: Frames per second of a sequence that states none (DPX headers may: :func:`sequence_rate`): film's 24.
+DEFAULT_RATE = Fraction(24)
+
+_RATES: dict[str, Fraction] = {}
+
+
 def _field(name: str) -> re.Match | None:
     """The frame-number field of a file name: its one printf field (``%06d``, ``%d``; a ``#`` is then
     part of the name, as in ``take#2_%04d.png``), else its one run of ``#``; None if there is not
@@ -37,12 +45,6 @@ def _field(name: str) -> re.Match | None:
         return printf[0] if len(printf) == 1 else None
     hashes = list(_HASHES.finditer(name))
     return hashes[0] if len(hashes) == 1 else None
-#: Still-image extensions a sequence may have (what FFmpeg's image2 demuxer decodes).
-SEQUENCE_EXTS = frozenset({".dpx", ".tif", ".tiff", ".png", ".jpg", ".jpeg", ".exr", ".bmp", ".webp", ".tga", ".j2k", ".jp2"})
-#: Frames per second of a sequence that states none (DPX headers may: :func:`sequence_rate`): film's 24.
-DEFAULT_RATE = Fraction(24)
-
-_RATES: dict[str, Fraction] = {}
 
 
 def is_sequence(path: str | os.PathLike) -> bool:
@@ -97,12 +99,20 @@ def find_sequence(path: str | os.PathLike, name: str | os.PathLike | None = None
         entries = list(os.scandir(folder))
     except OSError as exc:
         raise VidcolorError(f"cannot read image sequence '{label}': {exc.strerror or exc}") from exc
+    empty = []
     for entry in entries:
         m = rx.match(entry.name)
         if m and entry.is_file():
             numbered.setdefault(int(m.group(1)), Path(entry.path))
+            if entry.stat().st_size == 0:
+                empty.append(entry.name)
     if not numbered:
-        raise VidcolorError(f"cannot read image sequence '{label}': no files match it in '{folder}'")
+        raise VidcolorError(f"input not found: '{label}' (no file of that name; read as an image sequence, no numbered "
+                            f"files in '{folder}' match it)")
+    if empty:
+        raise VidcolorError(f"image sequence '{label}': {sorted(empty)[0]} is empty"
+                            + (f" (and {len(empty) - 1} more)" if len(empty) > 1 else "")
+                            + "; restore it, or render the parts before and after as two sequences")
     numbers = sorted(numbered)
     if width == 0:   # "%d" given for zero-padded files: FFmpeg needs their width
         lengths = {len(rx.match(f.name).group(1)) for f in numbered.values()}
