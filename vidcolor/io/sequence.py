@@ -153,6 +153,29 @@ def _ntsc(value: Fraction) -> Fraction:
     return value
 
 
+def damaged_frame_error(path: str | os.PathLike, name, index: int, exc: Exception) -> VidcolorError:
+    """The error for a sequence's frame that does not decode near frame ``index`` (the decoder's
+    threads report it a few packets late: the file is found by decoding the ones before on their own).
+    A damaged scan is refused by name, as a missing one is, not skipped as a video's damaged packet
+    is (the film would lose a frame, and everything after it its time)."""
+    seq = find_sequence(path, name)
+    bad = next((f.name for f in seq.files[max(0, index - 16): index + 1] if not _decodes(f)), f"a frame near {index}")
+    return VidcolorError(f"image sequence '{name}': {bad} is damaged ({getattr(exc, 'strerror', None) or exc}); "
+                         f"restore it, or render the parts before and after as two sequences")
+
+
+def _decodes(path: Path) -> bool:
+    """True if the one image in ``path`` decodes (FFmpeg, on its own)."""
+    import av
+    import av.error
+
+    try:
+        with av.open(str(path)) as c:
+            return any(True for _ in c.decode(video=0))
+    except (av.error.FFmpegError, OSError, ValueError):
+        return False
+
+
 def set_sequence_rate(path: str | os.PathLike, rate: Fraction | float | str | None) -> None:
     """Read sequence ``path`` at ``rate`` frames per second in this process (``vidcolor process
     --fps``; :func:`parse_rate`); None forgets it (the stated or default rate again)."""

@@ -38,7 +38,7 @@ from av.video.reformatter import VideoReformatter
 
 from vidcolor.errors import VidcolorError
 from vidcolor.io.image import is_photo_file
-from vidcolor.io.sequence import find_sequence, is_sequence, open_sequence
+from vidcolor.io.sequence import damaged_frame_error, is_sequence, open_sequence
 from vidcolor.io.video_format import (_ALPHA_PREFIXES, _FIELD_ORDER, _SWS_COLORSPACE, _SWS_TO_RGB, HDR_TRANSFERS,
                                       _beyond_legal, _has_alpha, _is_cover_art, _is_yuv, _matrix, _range_name, _timecode,
                                       _variable_rate, film_stream, frame_has_color)
@@ -316,18 +316,6 @@ class VideoReader:
 
     # -- decoding -----------------------------------------------------------------------------
 
-    def _refuse_damaged_image(self, packet, exc: Exception) -> None:
-        """An image sequence's frame that does not decode is a damaged file: named and refused, as
-        a missing one is (:func:`~vidcolor.io.sequence.find_sequence`), not skipped as a video's
-        damaged packet is (the film would lose a frame, and everything after it its time)."""
-        if not is_sequence(self.path) or packet.pts is None:
-            return
-        seq = find_sequence(self.path, self.name)
-        k = int(packet.pts)   # the decoder's threads report an error a few packets late: find the file
-        name = next((f.name for f in seq.files[max(0, k - 16): k + 1] if not _decodes(f)), f"a frame near {k}")
-        raise VidcolorError(f"image sequence '{self.name}': {name} is damaged ({getattr(exc, 'strerror', None) or exc}); "
-                            f"restore it, or render the parts before and after as two sequences") from exc
-
     def _count_corrupt(self, exc: Exception) -> None:
         self.corrupt_packets += 1
         if self.corrupt_packets > self.max_corrupt:
@@ -387,7 +375,8 @@ class VideoReader:
             except av.error.EOFError:
                 return
             except av.error.FFmpegError as exc:
-                self._refuse_damaged_image(packet, exc)
+                if is_sequence(self.path) and packet.pts is not None:   # a damaged scan: named and refused
+                    raise damaged_frame_error(self.path, self.name, int(packet.pts), exc) from exc
                 self._count_corrupt(exc)
                 continue
             for frame in frames:
@@ -566,15 +555,6 @@ class VideoReader:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def _decodes(path: Path) -> bool:
-    """True if the one image in ``path`` decodes (FFmpeg, on its own)."""
-    try:
-        with av.open(str(path)) as c:
-            return any(True for _ in c.decode(video=0))
-    except (av.error.FFmpegError, OSError, ValueError):
-        return False
 
 
 def _alpha_decoder(stream):
