@@ -18,8 +18,8 @@ from vidcolor.io.codecs import ALPHA_CODECS, CODEC_EXTENSIONS
 from vidcolor.io.sequence import is_sequence, sequence_stem
 from vidcolor.io.truncation import declared_span, slack
 
-__all__ = ["DEEP_DEFAULT_CODECS", "DEFAULT_CODEC", "MASTER_CODECS", "ProcessResult", "auto_codec", "codec_choice", "check_clashes", "check_codec", "check_crf_applies", "check_output",
-           "check_side_output", "default_output", "is_image", "same_file_key"]
+__all__ = ["DEEP_DEFAULT_CODECS", "DEFAULT_CODEC", "MASTER_CODECS", "ProcessResult", "auto_codec", "check_clashes", "check_codec",
+           "check_crf_applies", "check_output", "check_side_output", "codec_choice", "default_output", "is_image", "same_file_key"]
 DEFAULT_CODEC = "h264"
 
 

@@ -30,7 +30,7 @@ from vidcolor.io.atomic import partial_pattern
 from vidcolor.io.lock import OutputBusy, locks_output
 from vidcolor.io.video import VideoReader, VideoWriter, is_video_file, probe_video
 from vidcolor.io.codecs import holds_alpha, holds_depth, output_matrix
-from vidcolor.io.sequence import film_like_runs, is_sequence
+from vidcolor.io.sequence import film_like_runs, is_input, is_sequence
 from vidcolor.io.truncation import refuse_truncated
 from vidcolor.outputs import (COLOR_NOTE, PROGRESSIVE_NOTE, ProcessResult, auto_codec, check_clashes, check_codec, check_output, codec_choice,
                               check_crf_applies, check_side_output, default_output, ended_early_note, is_image,
@@ -77,7 +77,7 @@ def process_video(input: str | os.PathLike, output: str | os.PathLike, style: st
     unless ``allow_truncated`` (then what there is is rendered, with a note).
     """
     inp, out = Path(input), Path(output)
-    if not inp.is_file() and not is_sequence(inp):
+    if not is_input(inp):
         raise VidcolorError(f"input not found: '{inp}'")
     if is_image(inp):
         raise VidcolorError(f"'{inp}' is a photo; colorize it with process_image (an image output)")

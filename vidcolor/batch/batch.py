@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Callable
 
 from vidcolor.errors import VidcolorError
-from vidcolor.io.sequence import is_sequence, numbered_runs
+from vidcolor.io.sequence import is_input, numbered_runs
 from vidcolor.io.video import VIDEO_EXTS
 
 MANIFEST_COLUMNS = ("input", "output", "style", "render_size", "codec", "crf", "temporal", "segment_seconds", "reference", "hints",
@@ -343,7 +343,7 @@ def resolve_outputs(jobs: list[FilmJob], out_dir: Path) -> tuple[list[FilmJob], 
     kept = [job for job in resolved if all(job is not e for e, _ in earlier)]
     check_clashes([(job.input, job.output) for job in kept], overwrite=True)
     for job in kept:   # an output no codec can write is the manifest's error: found before any film is rendered
-        if not job.input.is_file() and not is_sequence(job.input):   # a missing film fails on its own; the others still render
+        if not is_input(job.input):   # a missing film fails on its own, as before; the others still render
             continue
         try:
             if job.output.is_dir():
@@ -385,8 +385,8 @@ def run_batch(jobs: list[FilmJob], out_dir: str | os.PathLike, *, weights: str |
     """Render every film of ``jobs`` into ``out_dir`` (created); returns one outcome per film.
 
     ``resume``: reuse finished segments of interrupted films. ``allow_truncated``: render films that
-    are cut off (:mod:`vidcolor.io.truncation`; otherwise each fails on its own, before its render). ``ray_address``: spread the segments
-    over a Ray cluster (``ray_workers`` actors; default one per GPU, else one per CPU).
+    are cut off (:mod:`vidcolor.io.truncation`; otherwise each fails on its own, before its render).
+    ``ray_address``: spread the segments over a Ray cluster (``ray_workers`` actors; default one per GPU, else one per CPU).
     ``on_film(outcome)`` is called as each film ends.
     """
     from vidcolor.batch.segments import process_video_segmented, weights_fingerprint
@@ -436,7 +436,7 @@ def run_batch(jobs: list[FilmJob], out_dir: str | os.PathLike, *, weights: str |
         for k, job in todo:
             t0 = time.time()
             try:
-                if not job.input.is_file() and not is_sequence(job.input):
+                if not is_input(job.input):
                     raise VidcolorError(f"input not found: '{job.input}'")
                 job.output.parent.mkdir(parents=True, exist_ok=True)
                 r = process_video_segmented(job.input, job.output, job.style, weights=weights, device=device, render_size=job.render_size,

@@ -30,7 +30,7 @@ from vidcolor.batch.plan import Segment, plan_segments, plan_to_dict, scan_keyfr
 from vidcolor.batch.render import LocalExecutor, SegmentJob, colorizer_for
 from vidcolor.errors import VidcolorError
 from vidcolor.io.lock import locks_output
-from vidcolor.io.sequence import is_sequence
+from vidcolor.io.sequence import is_input, is_sequence
 from vidcolor.io.truncation import refuse_truncated
 from vidcolor.pipeline.engine import DEFAULT_RENDER_SIZE, Colorizer, bundled_weights, check_saturation, working_size
 from vidcolor.pipeline.scenes import Cut, write_cut_list
@@ -245,7 +245,7 @@ def process_video_segmented(input: str | os.PathLike, output: str | os.PathLike,
     None picks one as ``process_video`` does (an input's alpha channel is kept where it can be).
     """
     inp, out = Path(input), Path(output)
-    if not inp.is_file() and not is_sequence(inp):
+    if not is_input(inp):
         raise VidcolorError(f"input not found: '{inp}'")
     codec = auto_codec(inp, out, codec)
     check_codec(out, codec, crf)

@@ -27,7 +27,7 @@ from vidcolor.color import luma_lut
 from vidcolor.control.reference import folder_keyframes, shown_size
 from vidcolor.errors import VidcolorError
 from vidcolor.io.atomic import atomic_output
-from vidcolor.io.sequence import is_sequence
+from vidcolor.io.sequence import is_input
 from vidcolor.io.video import VideoReader, is_image_file, quarter_turns
 from vidcolor.pipeline.scenes import SceneDetector
 
@@ -83,7 +83,7 @@ def export_keyframes(film: str | os.PathLike, folder: str | os.PathLike, coloriz
     re-cut) are removed once the new set is complete: ``--reference FOLDER`` would have taken them
     (film A's painted shot colored film B's frame 11)."""
     film, folder = Path(film), Path(folder)
-    if not film.is_file() and not is_sequence(film):
+    if not is_input(film):
         raise VidcolorError(f"input not found: '{film}'")
     if is_image_file(film):
         raise VidcolorError(f"'{film}' is a photo: keyframes are for films (a photo takes --hints or --hints-image "

@@ -74,7 +74,7 @@ DEPTH_LIMITS = {"prores": "prores_ks writes ProRes with 10 bits", "hevc": "HEVC 
 def output_depth(bit_depth: int, codec: str) -> int:
     """Bits per sample the writer encodes a film of ``bit_depth`` with in ``codec``: 8, or, for a
     deeper film in a :data:`DEEP_CODECS` codec, the least depth of that codec that holds it (its
-    deepest otherwise: a 16-bit film in HEVC is written with 12)."""
+    deepest otherwise: a 16-bit film in HEVC is written with 10, in FFV1 with 16)."""
     depths = DEEP_CODECS.get(codec)
     if (bit_depth or 8) <= 8 or depths is None:
         return 8

@@ -54,6 +54,12 @@ def is_sequence(path: str | os.PathLike) -> bool:
     return _field(name) is not None and Path(name).suffix.lower() in SEQUENCE_EXTS and not os.path.lexists(path)
 
 
+def is_input(path: str | os.PathLike) -> bool:
+    """True if ``path`` is a file, or names an image sequence (:func:`is_sequence`; whether its frames
+    are there is :func:`find_sequence`'s to say, with the reason)."""
+    return Path(path).is_file() or is_sequence(path)
+
+
 @dataclass(frozen=True)
 class Sequence:
     """A numbered image sequence on disk: ``pattern`` (FFmpeg's ``%0Nd`` form, full path), the first

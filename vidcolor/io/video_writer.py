@@ -38,6 +38,20 @@ def _plane(frame: av.VideoFrame, index: int) -> np.ndarray:
     return data[: plane.height * stride].reshape(plane.height, stride)[:, : plane.width]
 
 
+def _cosited(c: np.ndarray, horizontal: bool, vertical: bool) -> np.ndarray:
+    """Chroma plane ``c`` (float, full size) subsampled as H.264/HEVC/MPEG-4 decoders site it:
+    horizontally [1 2 1]/4 on the even columns ("left", co-sited), vertically the mean of row pairs;
+    odd sizes repeat their last column/row."""
+    h, w = c.shape
+    if horizontal:
+        c = np.pad(c, ((0, 0), (1, 1 + w % 2)), mode="edge")
+        c = (c[:, 0:-2:2] + 2 * c[:, 1:-1:2] + c[:, 2::2]) * 0.25
+    if vertical:
+        c = np.pad(c, ((0, h % 2), (0, 0)), mode="edge")
+        c = (c[0::2] + c[1::2]) * 0.5
+    return c
+
+
 _DROP_METADATA = frozenset({"encoder", "major_brand", "minor_version", "compatible_brands", "duration"})
 _LAYOUTS = {1: "mono", 2: "stereo", 3: "3.0", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
 _INPUT = "<input>"  # default audio_source: the file the frames were read from
@@ -59,7 +73,7 @@ class VideoWriter:
 
     Depth: a film of more than 8 bits per sample (``info.bit_depth``) is written with :attr:`depth`
     bits where the codec has such a profile (:func:`~vidcolor.io.codecs.output_depth`: ProRes 10,
-    HEVC 10/12, FFV1 10/12/16; H.264 and MPEG-4 stay 8-bit); pass it uint16 frames to use them.
+    HEVC 10, FFV1 10/12/16; H.264 and MPEG-4 stay 8-bit); pass it uint16 frames to use them.
 
     ``audio_source`` (default: ``info.path``; ``None`` for a silent output): every audio stream is
     stream-copied without re-encoding, interleaved with the video as frames are written (source
@@ -304,7 +318,8 @@ class VideoWriter:
             raise ValueError(f"expected uint8 or uint16 ({info.height}, {info.width}, 3) frame, "
                              f"got {image.dtype} {image.shape}")
         deep = image.dtype == np.uint16
-        if self.keeps_alpha and alpha is not None and (alpha.dtype not in (np.uint8, np.uint16) or alpha.shape != (info.height, info.width)):
+        if self.keeps_alpha and alpha is not None and \
+                (alpha.dtype not in (np.uint8, np.uint16) or alpha.shape != (info.height, info.width)):
             raise ValueError(f"expected uint8 or uint16 ({info.height}, {info.width}) alpha, got {alpha.dtype} {alpha.shape}")
         if deep and self.depth > 8 and self._pix_fmt.startswith("yuv"):
             rgb = image if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2)
@@ -375,16 +390,8 @@ class VideoWriter:
         _plane(out, 0)[...] = np.clip(np.rint(ycc[..., 0]), 0, top)
         sub_w = fmt.components[1].width < fmt.components[0].width
         sub_h = fmt.components[1].height < fmt.components[0].height
-        odd_w, odd_h = rgb.shape[1] % 2, rgb.shape[0] % 2
         for i in (1, 2):
-            c = ycc[..., i]
-            if sub_w:   # co-sited: [1 2 1]/4 on the even columns
-                c = np.pad(c, ((0, 0), (1, 1 + odd_w)), mode="edge")
-                c = (c[:, 0:-2:2] + 2 * c[:, 1:-1:2] + c[:, 2::2]) * 0.25
-            if sub_h:   # between the rows of a pair
-                c = np.pad(c, ((0, odd_h), (0, 0)), mode="edge")
-                c = (c[0::2] + c[1::2]) * 0.5
-            _plane(out, i)[...] = np.clip(np.rint(c), 0, top)
+            _plane(out, i)[...] = np.clip(np.rint(_cosited(ycc[..., i], sub_w, sub_h)), 0, top)
         if len(fmt.components) == 4:
             a = np.full(rgb.shape[:2], top, np.float32) if alpha is None else alpha.astype(np.float32) * (top / np.iinfo(alpha.dtype).max)
             _plane(out, 3)[...] = np.rint(a)
@@ -408,11 +415,8 @@ class VideoWriter:
             return frame
         out = av.VideoFrame(frame.width, frame.height, self._pix_fmt)
         _plane(out, 0)[...] = _plane(frame, 0)
-        odd_w, odd_h = frame.width % 2, frame.height % 2
         for i in (1, 2):
-            chroma = np.pad(_plane(frame, i).astype(np.float32), ((0, odd_h), (1, 1 + odd_w)), mode="edge")
-            sub = (chroma[:, 0:-2:2] + 2 * chroma[:, 1:-1:2] + chroma[:, 2::2]) * 0.25
-            _plane(out, i)[...] = np.rint((sub[0::2] + sub[1::2]) * 0.5)
+            _plane(out, i)[...] = np.rint(_cosited(_plane(frame, i).astype(np.float32), True, True))
         return out
 
     def _ticks(self, pts: int) -> int:
