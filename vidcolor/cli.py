@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -280,6 +281,9 @@ def _echo_out(line: str) -> None:
 @click.option("--deinterlace", is_flag=True, help="Deinterlace interlaced films (yadif) before colorizing (a manifest may set it per film).")
 @click.option("--saturation", default=1.0, show_default=True, type=click.FloatRange(0, 4),
               help="Default scale of the colors' saturation (1 = the model's, 0 = gray; a manifest may set one per film).")
+@click.option("--fps", metavar="RATE",
+              help="Default frame rate of image-sequence films (24, 18, 24000/1001, ...; a manifest may set one per film; "
+                   "default: what a DPX header states, else 24).")
 @click.option("--overwrite", is_flag=True, help="Render films whose output already exists.")
 @click.option("--segment-seconds", type=click.FloatRange(min=0, min_open=True),
               help="Segment length in seconds of film, the resume unit and Ray work item (default: sized so one segment takes about 30 s to render).")
@@ -295,8 +299,8 @@ def _echo_out(line: str) -> None:
               help="Render films that are cut off as far as they go, with a note (by default each such film fails on its own).")
 @click.option("-q", "--quiet", is_flag=True, help="Only the failures.")
 @click.pass_context
-def batch(ctx, sources, output, style, weights, device, render_size, codec, crf, no_temporal, deinterlace, saturation, overwrite, segment_seconds,
-          warmup, no_resume, batch_size, ray_address, ray_workers, allow_truncated, quiet):
+def batch(ctx, sources, output, style, weights, device, render_size, codec, crf, no_temporal, deinterlace, saturation, fps, overwrite,
+          segment_seconds, warmup, no_resume, batch_size, ray_address, ray_workers, allow_truncated, quiet):
     """Colorize many films: SOURCES are folders, globs, videos or CSV/YAML manifests.
 
     Films whose output exists are skipped, interrupted films resume, and a film that fails does
@@ -313,8 +317,19 @@ def batch(ctx, sources, output, style, weights, device, render_size, codec, crf,
     crf = 18 if crf is None else crf
     if ray_workers is not None and ray_address is None:
         raise VidcolorError("--ray-workers sets the number of Ray workers; it needs --ray")
+    if fps is not None:
+        from vidcolor.io.sequence import parse_rate
+
+        fps = str(parse_rate(fps))
     base = FilmJob(Path(), None, style, render_size, codec, crf, not no_temporal, segment_seconds, deinterlace=deinterlace, saturation=saturation)
     jobs = collect_jobs(list(sources), base)
+    if fps is not None:   # the default rate of the sequences (a manifest row's own fps stays)
+        from vidcolor.io.sequence import is_sequence
+
+        sequences = [k for k, job in enumerate(jobs) if is_sequence(job.input)]
+        if not sequences:
+            raise VidcolorError("--fps sets the frame rate of image-sequence films (scans/reel1_%06d.dpx); there is none here")
+        jobs = [replace(job, fps=fps) if k in sequences and job.fps is None else job for k, job in enumerate(jobs)]
 
     def report(o):
         if not quiet:

@@ -228,3 +228,37 @@ def test_batch_of_a_folder_of_frames_names_the_sequence(tmp_path, tiny_weights):
     assert r.exit_code == 1 and f"its numbered images are a film: give '{d / 'scan_%06d.tif'}'" in r.output, r.output
     r = CliRunner().invoke(cli, ["batch", str(d / "scan_%06d.tif"), "-o", str(tmp_path / "out"), "--weights", str(tiny_weights)])
     assert r.exit_code == 0 and (tmp_path / "out" / "scan.none.mov").is_file(), r.output
+
+
+def test_batch_reads_a_sequence_at_the_rate_given(tmp_path, tiny_weights):
+    """`vidcolor batch 'scan_%06d.tif' --fps 12` and a manifest's `fps` column: the film's rate;
+    fps on a video row or with no sequence at all is one `Error:` line before any work."""
+    d = _tiff_sequence(tmp_path / "scans", n=6)
+    common = ["-o", str(tmp_path / "out"), "--weights", str(tiny_weights), "--device", "cpu"]
+    r = CliRunner().invoke(cli, ["batch", str(d / "scan_%06d.tif"), "--fps", "12", *common])
+    assert r.exit_code == 0, r.output
+    with av.open(str(tmp_path / "out" / "scan.none.mov")) as c:
+        assert c.streams.video[0].average_rate == 12 and c.streams.video[0].frames in (0, 6)
+        assert len(list(c.decode(video=0))) == 6
+    manifest = tmp_path / "films.csv"
+    manifest.write_text("input,output,fps\nscans/scan_%06d.tif,m.mov,24000/1001\n")
+    r = CliRunner().invoke(cli, ["batch", str(manifest), "--fps", "12", *common])   # the row's own rate wins
+    assert r.exit_code == 0, r.output
+    with av.open(str(tmp_path / "out" / "m.mov")) as c:
+        assert c.streams.video[0].average_rate == Fraction(24000, 1001)
+    clip = tmp_path / "clip.mp4"
+    with av.open(str(clip), "w") as c:
+        s = c.add_stream("mpeg4", rate=10)
+        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+        for i in range(3):
+            c.mux(s.encode(av.VideoFrame.from_ndarray(np.full((H, W, 3), 40 * i, np.uint8), format="rgb24")))
+        c.mux(s.encode())
+    manifest.write_text("input,fps\nclip.mp4,12\n")
+    r = CliRunner().invoke(cli, ["batch", str(manifest), *common])
+    assert r.exit_code == 1 and "line 2: fps sets the frame rate of an image sequence" in r.output, r.output
+    manifest.write_text("input,fps\nscans/scan_%06d.tif,fast\n")
+    r = CliRunner().invoke(cli, ["batch", str(manifest), *common])
+    assert r.exit_code == 1 and "fps: frame rate 'fast' is not a number" in r.output, r.output
+    r = CliRunner().invoke(cli, ["batch", str(clip), "--fps", "12", *common])
+    assert r.exit_code == 1 and "--fps sets the frame rate of image-sequence films" in r.output, r.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["m.mov", "scan.none.mov"]

@@ -72,6 +72,10 @@ def test_init_from_weights_fine_tunes(tmp_path):
                                         "--set", "stages.pretrain.steps=2"])
     assert r.exit_code == 0, r.output
     assert '"event": "init"' in (tmp_path / "b" / "log.jsonl").read_text()
+    r = CliRunner().invoke(cli, base + ["--out", str(tmp_path / "b"), "--init", str(tmp_path / "a" / "generator_ema.safetensors"),
+                                        "--set", "stages.pretrain.steps=3", "--resume"])   # the checkpoint's generator, said
+    assert r.exit_code == 0 and "is not read when resuming: the checkpoint holds the generator" in r.output, r.output
+    assert (tmp_path / "b" / "log.jsonl").read_text().count('"event": "init"') == 1
     r = CliRunner().invoke(cli, base + ["--out", str(tmp_path / "c"), "--init", str(tmp_path / "a" / "generator_ema.safetensors"),
                                         "--set", "data.styles=[none, oil]"])
     last = r.output.strip().splitlines()[-1]

@@ -6,9 +6,10 @@ two of one name in different subfolders clash and are refused before any work),
 a single video, or a manifest — a CSV file with a header row, or a YAML list of mappings — with
 one film per row and per-film settings::
 
-    input,output,style,render_size,codec,crf,temporal,segment_seconds,reference,hints,deinterlace,saturation
-    reel1.mp4,,watercolor,,,,,,,,,
-    reel2.mkv,reel2_oil.mkv,oil,384,h264,16,true,120,0=reel2_f0.png,,true,1.2
+    input,output,style,render_size,codec,crf,temporal,segment_seconds,reference,hints,deinterlace,saturation,fps
+    reel1.mp4,,watercolor,,,,,,,,,,
+    reel2.mkv,reel2_oil.mkv,oil,384,h264,16,true,120,0=reel2_f0.png,,true,1.2,
+    scans/reel3_%06d.dpx,,,,,,,,,,,,18
 
 ``reference``: reference keyframes as ``FRAME=IMAGE`` (several separated by ``;``) or a folder
 written by ``vidcolor keyframes`` — in YAML also a list of those, or a mapping ``FRAME: IMAGE``;
@@ -16,7 +17,9 @@ written by ``vidcolor keyframes`` — in YAML also a list of those, or a mapping
 that film (with the reason) before any of its frames are rendered. ``codec`` empty: h264, or for a
 film with an alpha channel written to .mov/.mkv/.avi the codec that keeps it (as ``vidcolor
 process``); ``deinterlace``: true to deinterlace an interlaced film (yadif) before colorizing;
-``saturation``: scale of the colors' chroma (1 = the model's, 0 = gray, up to 4).
+``saturation``: scale of the colors' chroma (1 = the model's, 0 = gray, up to 4);
+``fps``: the frame rate of an image-sequence film (``18``, ``24000/1001``; default: what a DPX
+header states, else 24 — as ``vidcolor process --fps``), an error on a video row.
 Empty cells take the command's defaults; manifest paths are relative to the manifest's folder,
 outputs relative to the output folder (default name ``<stem>.<style>.<ext>``). Unknown columns and
 bad values are errors (listing the valid ones) before anything runs.
@@ -39,11 +42,11 @@ from pathlib import Path
 from typing import Callable
 
 from vidcolor.errors import VidcolorError
-from vidcolor.io.sequence import is_input, numbered_runs
+from vidcolor.io.sequence import is_input, is_sequence, numbered_runs, set_sequence_rate
 from vidcolor.io.video import VIDEO_EXTS
 
 MANIFEST_COLUMNS = ("input", "output", "style", "render_size", "codec", "crf", "temporal", "segment_seconds", "reference", "hints",
-                    "deinterlace", "saturation")
+                    "deinterlace", "saturation", "fps")
 MANIFEST_EXTS = frozenset({".csv", ".yaml", ".yml"})
 CODECS = ("h264", "hevc", "prores", "ffv1", "mpeg4")
 _GLOB_CHARS = set("*?[")
@@ -65,6 +68,7 @@ class FilmJob:
     hints: str | None = None              # a hints CSV (x,y,color[,frame])
     deinterlace: bool = False             # deinterlace an interlaced film before colorizing
     saturation: float = 1.0               # scale of the colors' chroma (1 = the model's; Colorizer)
+    fps: str | None = None                # an image sequence's frame rate (a Fraction as text; None: stated or 24)
     scanned: bool = False                 # found in a folder or by a glob (not named one by one)
 
 
@@ -199,6 +203,16 @@ def _job_from_row(row: dict, base: FilmJob, folder: Path, where: str) -> FilmJob
             changes["saturation"] = check_saturation(str(values["saturation"]).strip())
         except VidcolorError as exc:
             raise VidcolorError(f"{where}: {str(exc).replace('--saturation', 'saturation')}") from None
+    if "fps" in values:
+        from vidcolor.io.sequence import is_sequence, parse_rate
+
+        if not is_sequence(changes["input"]):
+            raise VidcolorError(f"{where}: fps sets the frame rate of an image sequence (scans/reel1_%06d.dpx); "
+                                f"'{values['input']}' is a video, whose rate is its own")
+        try:
+            changes["fps"] = str(parse_rate(values["fps"]))
+        except VidcolorError as exc:
+            raise VidcolorError(f"{where}: fps: {exc}") from None
     if "reference" in values:  # "12=a.png; 83.2s=b.png" or a keyframe folder; paths relative to the manifest
         specs = []
         for spec in _reference_cells(values["reference"]):
@@ -439,12 +453,19 @@ def run_batch(jobs: list[FilmJob], out_dir: str | os.PathLike, *, weights: str |
                 if not is_input(job.input):
                     raise VidcolorError(f"input not found: '{job.input}'")
                 job.output.parent.mkdir(parents=True, exist_ok=True)
-                r = process_video_segmented(job.input, job.output, job.style, weights=weights, device=device, render_size=job.render_size,
-                                            temporal=job.temporal, codec=job.codec, crf=job.crf, overwrite=True,
-                                            segment_seconds=job.segment_seconds, warmup=warmup,
-                                            resume=resume, batch_size=batch_size, executor=executor,
-                                            controls=_controls(job), deinterlace=job.deinterlace, saturation=job.saturation,
-                                            allow_truncated=allow_truncated)
+                rate = job.fps is not None and is_sequence(job.input)
+                if rate:   # read at this rate (the planner tells the workers), for this film only
+                    set_sequence_rate(job.input, job.fps)
+                try:
+                    r = process_video_segmented(job.input, job.output, job.style, weights=weights, device=device, render_size=job.render_size,
+                                                temporal=job.temporal, codec=job.codec, crf=job.crf, overwrite=True,
+                                                segment_seconds=job.segment_seconds, warmup=warmup,
+                                                resume=resume, batch_size=batch_size, executor=executor,
+                                                controls=_controls(job), deinterlace=job.deinterlace, saturation=job.saturation,
+                                                allow_truncated=allow_truncated)
+                finally:
+                    if rate:
+                        set_sequence_rate(job.input, None)
             except VidcolorError as exc:
                 finish(k, FilmOutcome(job.input, job.output, "failed", str(exc), seconds=time.time() - t0))
                 continue

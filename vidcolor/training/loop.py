@@ -299,6 +299,9 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, until: str | 
         if src is not None:
             _init_generator(trainer, src, Path(init))
             log({"event": "init", "weights": str(init)})
+        if init is not None and resume:
+            log({"event": "note", "note": f"--init '{init}' is not read when resuming: the checkpoint holds the generator "
+                                          "this run started from and has trained since"})
         if changed:
             log({"event": "note", "note": f"resumed with settings changed since the checkpoint ({', '.join(changed)}): "
                                           "the run does not continue exactly as an uninterrupted one"})
